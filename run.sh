@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs TaskFlow (API + worker, role "all") on http://127.0.0.1:${TASKFLOW_PORT:-7071} against a private
+# PostgreSQL cluster kept in .data/postgres (created on the first run, reused after).
+# Extra arguments go to TaskFlow, e.g. ./run.sh --TaskFlow:Worker:Concurrency=32
+# Ctrl-C or SIGTERM stops TaskFlow, then the database.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/postgres.sh
+
+port=${TASKFLOW_PORT:-7071}
+pg_port=${TASKFLOW_PG_PORT:-5433}
+data=$PWD/.data/postgres
+
+pg_find_bin
+pg_init "$data"
+if [[ -f $data/postmaster.pid ]] && ! pg_as_owner "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  rm -f "$data/postmaster.pid"   # left by a crash; the server is not running
+fi
+pg_as_owner "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1 || pg_start "$data" "$pg_port"
+"$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'taskflow'" | grep -q 1 \
+  || "$PG_BIN/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres taskflow
+# Azurite (TASKFLOW_DISPATCH=azure-queue) will be started here once queue dispatch lands.
+
+echo "Building TaskFlow…"
+dotnet build src/Functions -c Release -nologo -v quiet >/dev/null
+
+app=
+stop() {
+  trap - INT TERM EXIT
+  [[ -n $app ]] && kill -TERM "$app" 2>/dev/null && wait "$app" 2>/dev/null
+  pg_stop "$data"
+  echo "TaskFlow and its PostgreSQL stopped."
+}
+trap stop INT TERM EXIT
+
+export ConnectionStrings__TaskFlow="Host=127.0.0.1;Port=$pg_port;Database=taskflow;Username=postgres"
+dotnet src/Functions/bin/Release/net10.0/TaskFlow.Functions.dll --urls "http://127.0.0.1:$port" "$@" &
+app=$!
+
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  kill -0 "$app" 2>/dev/null || { echo "TaskFlow exited during start-up (see above)." >&2; exit 1; }
+  sleep 0.2
+done
+cat <<TXT
+
+TaskFlow is running on http://127.0.0.1:$port  (OpenAPI: /openapi.json, health: /healthz, /readyz)
+PostgreSQL: $ConnectionStrings__TaskFlow
+
+Submit a task:
+  curl -sS -X POST http://127.0.0.1:$port/api/tasks -H 'Content-Type: application/json' -d '{"type":"echo","input":{"hello":"world"}}'
+Then read it and its history (use the id from the answer):
+  curl -sS http://127.0.0.1:$port/api/tasks/ID
+  curl -sS http://127.0.0.1:$port/api/tasks/ID/history
+
+Press Ctrl-C to stop.
+TXT
+wait "$app"

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace TaskFlow.Activities;
+
+/// <summary>A registered activity: its name, its input type, and how to run it on JSON.</summary>
+internal sealed class ActivityRegistration
+{
+    private readonly Func<IServiceProvider, ActivityContext, string?, Task<string?>> invoke;
+
+    private ActivityRegistration(string name, Type activityType, Type inputType, Func<IServiceProvider, ActivityContext, string?, Task<string?>> invoke)
+    {
+        this.Name = name;
+        this.ActivityType = activityType;
+        this.InputType = inputType;
+        this.invoke = invoke;
+    }
+
+    public string Name { get; }
+
+    public Type ActivityType { get; }
+
+    public Type InputType { get; }
+
+    public static ActivityRegistration Create<TActivity>(string name)
+        where TActivity : class
+    {
+        Type? activityBase = typeof(TActivity);
+        while (activityBase is not null && !(activityBase.IsGenericType && activityBase.GetGenericTypeDefinition() == typeof(Activity<,>)))
+        {
+            activityBase = activityBase.BaseType;
+        }
+
+        if (activityBase is null)
+        {
+            throw new ArgumentException($"{typeof(TActivity).Name} does not derive from Activity<TInput, TOutput>.");
+        }
+
+        Type[] arguments = activityBase.GetGenericArguments();
+        var invoke = typeof(ActivityRegistration)
+            .GetMethod(nameof(InvokeAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+            .MakeGenericMethod(typeof(TActivity), arguments[0], arguments[1])
+            .CreateDelegate<Func<IServiceProvider, ActivityContext, string?, Task<string?>>>();
+        return new ActivityRegistration(name, typeof(TActivity), arguments[0], invoke);
+    }
+
+    /// <summary>Runs the activity in a fresh DI scope; input and output are JSON text.</summary>
+    public async Task<string?> RunAsync(IServiceProvider services, ActivityContext context, string? inputJson)
+    {
+        await using AsyncServiceScope scope = services.CreateAsyncScope();
+        return await this.invoke(scope.ServiceProvider, context, inputJson);
+    }
+
+    /// <summary>Checks at submit time that <paramref name="input"/> can be read as this activity's input type.</summary>
+    /// <returns>Null when it fits, else what is wrong.</returns>
+    public string? DescribeInputMismatch(JsonElement? input)
+    {
+        try
+        {
+            object? value = input is { } element ? element.Deserialize(this.InputType, TaskFlowJson.Options) : null;
+            return value is null && this.InputType.IsValueType && Nullable.GetUnderlyingType(this.InputType) is null
+                ? $"'{this.Name}' needs an input of type {this.InputType.Name}."
+                : null;
+        }
+        catch (Exception exception) when (exception is JsonException or NotSupportedException or FormatException or InvalidOperationException)
+        {
+            return $"'{this.Name}' cannot read this input as {this.InputType.Name}: {exception.Message}";
+        }
+    }
+
+    private static async Task<string?> InvokeAsync<TActivity, TInput, TOutput>(IServiceProvider services, ActivityContext context, string? inputJson)
+        where TActivity : Activity<TInput, TOutput>
+    {
+        TActivity activity = ActivatorUtilities.CreateInstance<TActivity>(services);
+        TInput input = inputJson is null ? default! : JsonSerializer.Deserialize<TInput>(inputJson, TaskFlowJson.Options)!;
+        TOutput output = await activity.RunAsync(context, input);
+        return output is null ? null : JsonSerializer.Serialize(output, TaskFlowJson.Options);
+    }
+}

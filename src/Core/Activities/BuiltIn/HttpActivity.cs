@@ -1,0 +1,84 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace TaskFlow.Activities.BuiltIn;
+
+/// <summary>The built-in <c>http</c> task type: calls a URL (webhooks).</summary>
+/// <remarks>2xx succeeds; 5xx, 408, 429 and time-outs fail the attempt and are retried per the task's policy;
+/// other answers (4xx, redirects, which are not followed) fail the task at once. Destinations on private,
+/// loopback and link-local addresses are refused unless allow-listed (<see cref="HttpActivityOptions.AllowedHosts"/>).</remarks>
+internal sealed class HttpActivity(IHttpClientFactory clients, IOptions<HttpActivityOptions> options)
+    : Activity<HttpActivity.Request, HttpActivity.Response>
+{
+    public const string Name = "http";
+    public const string ClientName = "taskflow-http";
+
+    public override async Task<Response> RunAsync(ActivityContext context, Request input)
+    {
+        if (input is null || !Uri.TryCreate(input.Url, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "https"))
+        {
+            throw new NonRetryableException($"'url' must be an absolute http or https URL (got '{input?.Url}').");
+        }
+
+        using var request = new HttpRequestMessage(new HttpMethod(input.Method ?? (input.Body is null ? "GET" : "POST")), url);
+        if (input.Body is { } body)
+        {
+            request.Content = new StringContent(body.GetRawText(), Encoding.UTF8, "application/json");
+        }
+
+        foreach ((string name, string value) in input.Headers ?? [])
+        {
+            if (!request.Headers.TryAddWithoutValidation(name, value))
+            {
+                request.Content?.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", context.IdempotencyKey);
+
+        HttpClient client = clients.CreateClient(ClientName);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        attempt.CancelAfter(options.Value.RequestTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(request, attempt.Token);
+        }
+        catch (HttpRequestException exception) when (exception.InnerException is DestinationRefusedException refused)
+        {
+            throw new NonRetryableException(refused.Message, exception);
+        }
+        catch (OperationCanceledException exception) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{request.Method} {url} did not answer within {options.Value.RequestTimeout}.", exception);
+        }
+
+        using (response)
+        {
+            string text = await response.Content.ReadAsStringAsync(context.CancellationToken);
+            if (text.Length > options.Value.MaxResponseBodyChars)
+            {
+                text = text[..options.Value.MaxResponseBodyChars];
+            }
+
+            int status = (int)response.StatusCode;
+            string summary = $"{request.Method} {url} answered {status} {response.ReasonPhrase}";
+            return status switch
+            {
+                >= 200 and < 300 => new Response(status, ContentType(response.Content.Headers), text),
+                >= 500 or 408 or 429 => throw new HttpRequestException($"{summary}; will retry."),
+                _ => throw new NonRetryableException($"{summary}; not retried (only 5xx, 408, 429 and time-outs are)."),
+            };
+        }
+    }
+
+    private static string? ContentType(HttpContentHeaders headers) => headers.ContentType?.ToString();
+
+    /// <summary>What an <c>http</c> task's input holds.</summary>
+    public sealed record Request(string Url, string? Method = null, Dictionary<string, string>? Headers = null, JsonElement? Body = null);
+
+    /// <summary>What an <c>http</c> task's output holds.</summary>
+    public sealed record Response(int Status, string? ContentType, string Body);
+}

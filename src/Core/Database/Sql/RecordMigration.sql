@@ -1,0 +1,1 @@
+INSERT INTO taskflow.schema_migrations (version, name) VALUES (@version, @name);

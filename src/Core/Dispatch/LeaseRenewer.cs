@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TaskFlow.WorkItems;
+using TaskFlow.Workers;
+
+namespace TaskFlow.Dispatch;
+
+/// <summary>Renews the leases of the activities this process runs; stops any whose lease was lost.</summary>
+/// <remarks>A lease is lost when it expired and the rescuer handed it on, or the task was cancelled. The
+/// activity's token is signalled and its result will be discarded by the fence anyway.</remarks>
+internal sealed class LeaseRenewer(
+    WorkItemQueue queue, RunningActivities running, IOptions<WorkerOptions> options, TimeProvider time, ILogger<LeaseRenewer> logger)
+    : PeriodicService(time, logger)
+{
+    protected override TimeSpan Interval => options.Value.HeartbeatInterval;
+
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyCollection<long> tokens = running.LeaseTokens;
+        IReadOnlySet<long> held = await queue.RenewLeasesAsync(tokens, options.Value.LeaseDuration, cancellationToken);
+        foreach (long lost in tokens.Where(token => !held.Contains(token)))
+        {
+            running.Stop(lost, ActivityStopReason.LeaseLost);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace TaskFlow.Dispatch;
+
+/// <summary>Holds one connection that LISTENs for ready work and cancellations, reconnecting when it drops.</summary>
+/// <remarks>After every (re)connect it wakes the dispatcher once, since notifications sent while it was not
+/// listening are gone; the dispatcher's poll is the backstop for the rest.</remarks>
+internal sealed partial class NotificationListener(
+    NpgsqlDataSource dataSource, WakeSignal wake, RunningActivities running, TimeProvider time, ILogger<NotificationListener> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += this.OnNotification;
+                await using (var listen = new NpgsqlCommand(
+                    $"LISTEN {NotificationChannels.WorkReady}; LISTEN {NotificationChannels.TaskCancelled}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                wake.Set();
+                while (true)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is NpgsqlException or TimeoutException or IOException)
+            {
+                LogListenFailed(logger, exception);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+            }
+        }
+    }
+
+    private void OnNotification(object sender, NpgsqlNotificationEventArgs notification)
+    {
+        if (notification.Channel == NotificationChannels.TaskCancelled && Guid.TryParse(notification.Payload, out Guid instanceId))
+        {
+            running.StopInstance(instanceId, ActivityStopReason.Cancelled);
+        }
+        else
+        {
+            wake.Set();
+        }
+    }
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "LISTEN connection lost; reconnecting (polling covers the gap)")]
+    private static partial void LogListenFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,17 @@
+-- One page of tasks, newest first, with keyset paging on (created_at, id): the cursor is the last row seen.
+-- 'scheduled' and 'pending' are both stored as 'pending'; next_visible_at tells them apart.
+SELECT id, name, kind, status, priority, input::text, output::text, error::text, custom_status::text, attempt,
+       max_attempts, tags::text, idempotency_key, execution, created_by, created_at, run_at, started_at,
+       completed_at, updated_at, next_visible_at
+FROM taskflow.tasks
+WHERE (@status::text IS NULL
+       OR (@status = 'scheduled' AND status = 'pending' AND next_visible_at > coalesce(@now, now()))
+       OR (@status = 'pending' AND status = 'pending' AND coalesce(next_visible_at, '-infinity') <= coalesce(@now, now()))
+       OR (@status NOT IN ('scheduled', 'pending') AND status = @status))
+  AND (@type::text IS NULL OR name = @type)
+  AND (@tags::jsonb IS NULL OR tags @> @tags)
+  AND (@created_from::timestamptz IS NULL OR created_at >= @created_from)
+  AND (@created_to::timestamptz IS NULL OR created_at < @created_to)
+  AND (@after_created_at::timestamptz IS NULL OR (created_at, id) < (@after_created_at, @after_id::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT @limit;

@@ -1,0 +1,18 @@
+-- Second step of a cancel: the instance ends 'cancelled' with Cancelled (the caller's action) and
+-- ExecutionTerminated. No row when the task is unknown or already finished.
+WITH cancelled AS (
+    UPDATE taskflow.instances
+    SET status = 'cancelled',
+        completed_at = coalesce(@now, now()),
+        updated_at = coalesce(@now, now()),
+        last_sequence = last_sequence + 2
+    WHERE id = @id AND status IN ('pending', 'running')
+    RETURNING id, execution, last_sequence
+)
+INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, payload, occurred_at, actor)
+SELECT id, last_sequence - 1, execution, 'Cancelled', jsonb_build_object('reason', @reason::text), coalesce(@now, now()), @actor
+FROM cancelled
+UNION ALL
+SELECT id, last_sequence, execution, 'ExecutionTerminated', jsonb_build_object('reason', @reason::text), coalesce(@now, now()), @actor
+FROM cancelled
+RETURNING instance_id;

@@ -1,0 +1,256 @@
+using System.Text.Json;
+using System.Xml;
+using Npgsql;
+using NpgsqlTypes;
+using TaskFlow.Database;
+
+namespace TaskFlow.Instances;
+
+/// <summary>Submits, reads, cancels and re-runs tasks. Every change is one transaction that also writes its history.</summary>
+/// <remarks>A task is durable once a submit method returns: the instance, its first work item and its first
+/// history events are committed together before it returns.</remarks>
+public sealed class TaskFlowClient
+{
+    private readonly NpgsqlDataSource dataSource;
+    private readonly SqlClock clock;
+
+    internal TaskFlowClient(NpgsqlDataSource dataSource, SqlClock clock)
+    {
+        this.dataSource = dataSource;
+        this.clock = clock;
+    }
+
+    /// <summary>Accepts one task.</summary>
+    /// <returns>The task, and whether this call created it (false: the idempotency key returned an earlier one).</returns>
+    /// <exception cref="IdempotencyConflictException">The key was used before for a different request.</exception>
+    public async Task<(TaskRecord Task, bool Created)> ScheduleNewTaskAsync(TaskSubmission submission, string actor, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<(TaskRecord Task, bool Created)> results = await this.ScheduleNewTasksAsync([submission], actor, cancellationToken);
+        return results[0];
+    }
+
+    /// <summary>Accepts several tasks in one transaction: all of them, or none.</summary>
+    public async Task<IReadOnlyList<(TaskRecord Task, bool Created)>> ScheduleNewTasksAsync(
+        IReadOnlyList<TaskSubmission> submissions, string actor, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlConnection connection = await this.dataSource.OpenConnectionAsync(cancellationToken);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var ids = new List<(Guid Id, bool Created)>(submissions.Count);
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            foreach (TaskSubmission submission in submissions)
+            {
+                batch.BatchCommands.Add(this.SubmitCommand(submission, actor));
+            }
+
+            await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+            do
+            {
+                ids.Add(await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), true) : (Guid.Empty, false));
+            }
+            while (await reader.NextResultAsync(cancellationToken));
+        }
+
+        for (int index = 0; index < submissions.Count; index++)
+        {
+            if (!ids[index].Created)
+            {
+                ids[index] = (await FindIdempotentTaskAsync(connection, submissions[index], cancellationToken), false);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        IReadOnlyDictionary<Guid, TaskRecord> tasks = await this.GetTasksAsync(ids.Select(id => id.Id).ToArray(), cancellationToken);
+        return ids.Select(id => (tasks[id.Id], id.Created)).ToList();
+    }
+
+    /// <summary>The task, or null when there is none with that id.</summary>
+    public async Task<TaskRecord?> GetTaskAsync(Guid id, CancellationToken cancellationToken = default) =>
+        (await this.GetTasksAsync([id], cancellationToken)).GetValueOrDefault(id);
+
+    /// <summary>One page of tasks, newest first.</summary>
+    public async Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/ListTasks.sql"));
+        command.Parameters.Add(this.clock.Now());
+        command.Parameters.Add(Nullable("status", NpgsqlDbType.Text, query.Status));
+        command.Parameters.Add(Nullable("type", NpgsqlDbType.Text, query.Type));
+        command.Parameters.Add(Nullable("tags", NpgsqlDbType.Jsonb, query.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags) : null));
+        command.Parameters.Add(Nullable("created_from", NpgsqlDbType.TimestampTz, query.CreatedFrom));
+        command.Parameters.Add(Nullable("created_to", NpgsqlDbType.TimestampTz, query.CreatedTo));
+        command.Parameters.Add(Nullable("after_created_at", NpgsqlDbType.TimestampTz, query.After?.CreatedAt));
+        command.Parameters.Add(Nullable("after_id", NpgsqlDbType.Uuid, query.After?.Id));
+        command.Parameters.AddWithValue("limit", query.Limit);
+        return await this.ReadTasksAsync(command, cancellationToken);
+    }
+
+    /// <summary>How many tasks there are in each status.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountTasksAsync(CancellationToken cancellationToken = default)
+    {
+        var counts = TaskStatuses.All.ToDictionary(status => status, _ => 0L);
+        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/CountTasks.sql"));
+        command.Parameters.Add(this.clock.Now());
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
+    /// <summary>The task's audit trail in order, every execution included.</summary>
+    public async Task<IReadOnlyList<HistoryEventRecord>> GetHistoryAsync(Guid id, int afterSequence = 0, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/GetHistory.sql"));
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("after_sequence", afterSequence);
+        command.Parameters.AddWithValue("limit", limit);
+        var events = new List<HistoryEventRecord>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new HistoryEventRecord(
+                reader.GetInt32(0),
+                reader.GetInt32(1),
+                reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.GetFieldValue<DateTimeOffset>(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7)));
+        }
+
+        return events;
+    }
+
+    /// <summary>Cancels a pending or running task; a running activity has its cancellation token signalled.</summary>
+    /// <returns>True when cancelled; false when the task is unknown or already finished.</returns>
+    public async Task<bool> TerminateTaskAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlConnection connection = await this.dataSource.OpenConnectionAsync(cancellationToken);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var deleteWork = new NpgsqlBatchCommand(SqlText.Get("Instances/Sql/DeleteWorkItems.sql"));
+        deleteWork.Parameters.AddWithValue("id", id);
+        var terminate = new NpgsqlBatchCommand(SqlText.Get("Instances/Sql/TerminateInstance.sql"));
+        terminate.Parameters.Add(this.clock.Now());
+        terminate.Parameters.AddWithValue("id", id);
+        terminate.Parameters.AddWithValue("actor", actor);
+        terminate.Parameters.Add(Nullable("reason", NpgsqlDbType.Text, reason));
+        batch.BatchCommands.Add(deleteWork);
+        batch.BatchCommands.Add(terminate);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (terminate.RecordsAffected == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return false;
+        }
+
+        await using (var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @id::text)", connection, transaction))
+        {
+            notify.Parameters.AddWithValue("channel", Dispatch.NotificationChannels.TaskCancelled);
+            notify.Parameters.AddWithValue("id", id);
+            await notify.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Re-runs a failed or cancelled task as a new execution; its history keeps the earlier ones.</summary>
+    /// <returns>True when restarted; false when the task is unknown or not failed or cancelled.</returns>
+    public async Task<bool> RestartTaskAsync(Guid id, string actor, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/RestartTask.sql"));
+        command.Parameters.Add(this.clock.Now());
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("actor", actor);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken);
+    }
+
+    private NpgsqlBatchCommand SubmitCommand(TaskSubmission submission, string actor)
+    {
+        var command = new NpgsqlBatchCommand(SqlText.Get("Instances/Sql/SubmitTask.sql"));
+        command.Parameters.Add(this.clock.Now());
+        command.Parameters.AddWithValue("id", Guid.CreateVersion7(this.clock.Time.GetUtcNow()));
+        command.Parameters.AddWithValue("name", submission.Type);
+        command.Parameters.AddWithValue("priority", (short)submission.Priority);
+        command.Parameters.Add(Nullable("input", NpgsqlDbType.Jsonb, submission.InputJson));
+        command.Parameters.Add(new NpgsqlParameter("retry_policy", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(submission.Retry, TaskFlowJson.Options) });
+        command.Parameters.AddWithValue("max_attempts", submission.Retry.MaxAttempts);
+        command.Parameters.Add(Nullable("timeout", NpgsqlDbType.Interval, submission.Timeout));
+        command.Parameters.Add(Nullable("timeout_iso", NpgsqlDbType.Text, submission.Timeout is { } timeout ? XmlConvert.ToString(timeout) : null));
+        command.Parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(submission.Tags) });
+        command.Parameters.Add(Nullable("idempotency_key", NpgsqlDbType.Text, submission.IdempotencyKey));
+        command.Parameters.AddWithValue("request_hash", submission.RequestHash);
+        command.Parameters.AddWithValue("actor", actor);
+        command.Parameters.Add(Nullable("run_at", NpgsqlDbType.TimestampTz, submission.RunAt?.ToUniversalTime()));
+        command.Parameters.AddWithValue("delay", submission.Delay ?? TimeSpan.Zero);
+        return command;
+    }
+
+    private static async Task<Guid> FindIdempotentTaskAsync(NpgsqlConnection connection, TaskSubmission submission, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(SqlText.Get("Instances/Sql/FindIdempotentTask.sql"), connection);
+        command.Parameters.AddWithValue("idempotency_key", submission.IdempotencyKey!);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        Guid existing = reader.GetGuid(0);
+        byte[] hash = reader.GetFieldValue<byte[]>(1);
+        return hash.AsSpan().SequenceEqual(submission.RequestHash)
+            ? existing
+            : throw new IdempotencyConflictException(submission.IdempotencyKey!, existing);
+    }
+
+    private async Task<IReadOnlyDictionary<Guid, TaskRecord>> GetTasksAsync(Guid[] ids, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/GetTasks.sql"));
+        command.Parameters.AddWithValue("ids", ids);
+        return (await this.ReadTasksAsync(command, cancellationToken)).ToDictionary(task => task.Id);
+    }
+
+    private async Task<IReadOnlyList<TaskRecord>> ReadTasksAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        DateTimeOffset now = this.clock.Time.GetUtcNow();
+        var tasks = new List<TaskRecord>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            string status = reader.GetString(3);
+            DateTimeOffset? nextVisibleAt = OptionalTime(reader, 20);
+            tasks.Add(new TaskRecord(
+                Id: reader.GetGuid(0),
+                Type: reader.GetString(1),
+                Kind: reader.GetString(2),
+                Status: status == TaskStatuses.Pending && nextVisibleAt > now ? TaskStatuses.Scheduled : status,
+                Priority: reader.GetInt16(4),
+                InputJson: OptionalString(reader, 5),
+                OutputJson: OptionalString(reader, 6),
+                ErrorJson: OptionalString(reader, 7),
+                CustomStatusJson: OptionalString(reader, 8),
+                Attempt: reader.GetInt32(9),
+                MaxAttempts: reader.GetInt32(10),
+                Tags: JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(11))!,
+                IdempotencyKey: OptionalString(reader, 12),
+                Execution: reader.GetInt32(13),
+                CreatedBy: reader.GetString(14),
+                CreatedAt: reader.GetFieldValue<DateTimeOffset>(15),
+                RunAt: reader.GetFieldValue<DateTimeOffset>(16),
+                StartedAt: OptionalTime(reader, 17),
+                CompletedAt: OptionalTime(reader, 18),
+                UpdatedAt: reader.GetFieldValue<DateTimeOffset>(19)));
+        }
+
+        return tasks;
+    }
+
+    private static string? OptionalString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static DateTimeOffset? OptionalTime(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
+
+    private static NpgsqlParameter Nullable(string name, NpgsqlDbType type, object? value) =>
+        new(name, type) { Value = value ?? DBNull.Value };
+}

@@ -1,0 +1,14 @@
+namespace TaskFlow.Instances;
+
+/// <summary>Filters and the keyset cursor for listing tasks, newest first.</summary>
+public sealed record TaskQuery(
+    string? Status = null,
+    string? Type = null,
+    IReadOnlyDictionary<string, string>? Tags = null,
+    DateTimeOffset? CreatedFrom = null,
+    DateTimeOffset? CreatedTo = null,
+    TaskCursor? After = null,
+    int Limit = 50);
+
+/// <summary>Where a page ended: the last task's creation time and id.</summary>
+public sealed record TaskCursor(DateTimeOffset CreatedAt, Guid Id);

@@ -1,0 +1,24 @@
+namespace TaskFlow.Instances;
+
+/// <summary>A task as callers see it.</summary>
+public sealed record TaskRecord(
+    Guid Id,
+    string Type,
+    string Kind,
+    string Status,
+    int Priority,
+    string? InputJson,
+    string? OutputJson,
+    string? ErrorJson,
+    string? CustomStatusJson,
+    int Attempt,
+    int MaxAttempts,
+    IReadOnlyDictionary<string, string> Tags,
+    string? IdempotencyKey,
+    int Execution,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset RunAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset UpdatedAt);

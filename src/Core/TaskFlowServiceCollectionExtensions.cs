@@ -1,0 +1,83 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using TaskFlow.Activities;
+using TaskFlow.Activities.BuiltIn;
+using TaskFlow.Database;
+using TaskFlow.Dispatch;
+using TaskFlow.Instances;
+using TaskFlow.WorkItems;
+using TaskFlow.Workers;
+
+namespace TaskFlow;
+
+/// <summary>Adds TaskFlow to a host.</summary>
+public static class TaskFlowServiceCollectionExtensions
+{
+    /// <summary>Adds the TaskFlow client, the schema migration at start-up, and the built-in <c>http</c> task type.</summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="connectionString">The PostgreSQL connection string (<c>ConnectionStrings:TaskFlow</c>).</param>
+    /// <param name="configure">Registers task types.</param>
+    public static TaskFlowBuilder AddTaskFlow(this IServiceCollection services, string connectionString, Action<TaskFlowBuilder>? configure = null)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(provider => new SqlClock(provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(_ => CreateDataSource(connectionString));
+        services.TryAddSingleton<Migrator>();
+        services.TryAddSingleton<WorkItemQueue>();
+        services.TryAddSingleton<ActivityRegistry>();
+        services.TryAddSingleton(provider => new TaskFlowClient(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>()));
+        services.TryAddSingleton<WorkerIdentity>();
+        services.TryAddSingleton<WorkerDirectory>();
+
+        // Runs before every other hosted service (they start in registration order), so no worker touches
+        // a table that is not there yet.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseMigrationService>());
+
+        services.AddOptions<HttpActivityOptions>().BindConfiguration(HttpActivityOptions.Section);
+        services.AddHttpClient(HttpActivity.ClientName)
+            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                ConnectCallback = (context, token) => DestinationGuard.ConnectAsync(
+                    context, provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<HttpActivityOptions>>().Value.AllowedHosts, token),
+            });
+
+        var builder = new TaskFlowBuilder(services);
+        builder.AddActivity<HttpActivity>(HttpActivity.Name);
+        configure?.Invoke(builder);
+        return builder;
+    }
+
+    /// <summary>Makes this process a worker: it leases and runs activities, renews its leases, rescues
+    /// expired ones, and heartbeats in <c>taskflow.workers</c>.</summary>
+    public static TaskFlowBuilder AddWorker(this TaskFlowBuilder builder)
+    {
+        IServiceCollection services = builder.Services;
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).Validate(
+            options => { options.Validate(); return true; });
+        services.TryAddSingleton<WakeSignal>();
+        services.TryAddSingleton<RunningActivities>();
+
+        // Hosted services stop in reverse order: the dispatcher (added last) drains first, while the lease
+        // renewer and the listener still run.
+        services.AddHostedService<WorkerRegistry>();
+        services.AddHostedService<NotificationListener>();
+        services.AddHostedService<LeaseRenewer>();
+        services.AddHostedService<LeaseRescuer>();
+        services.AddHostedService<ActivityDispatcher>();
+        return builder;
+    }
+
+    private static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.ApplicationName ??= "taskflow";
+
+        // Every transaction here is short; one left open by a bug must not hold locks and bloat the queue.
+        builder.ConnectionStringBuilder.Options = string.Join(' ',
+            builder.ConnectionStringBuilder.Options, "-c idle_in_transaction_session_timeout=60000").Trim();
+        return builder.Build();
+    }
+}

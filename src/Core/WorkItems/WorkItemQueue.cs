@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Xml;
+using Npgsql;
+using NpgsqlTypes;
+using TaskFlow.Activities;
+using TaskFlow.Database;
+using TaskFlow.Retries;
+
+namespace TaskFlow.WorkItems;
+
+/// <summary>The queue of work items in PostgreSQL: lease, renew, and record each attempt's outcome.</summary>
+/// <remarks>Every write after the lease is fenced by the lease token: a method that returns false found the
+/// lease gone (expired and handed on, or the task cancelled) and changed nothing.</remarks>
+internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
+{
+    public async Task<IReadOnlyList<WorkItemLease>> LeaseNextAsync(string workerId, int batchSize, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/LeaseNext.sql"));
+        command.Parameters.Add(clock.Now());
+        command.Parameters.AddWithValue("worker_id", workerId);
+        command.Parameters.AddWithValue("batch_size", batchSize);
+        command.Parameters.AddWithValue("lease_duration", leaseDuration);
+        return await ReadLeasesAsync(command, owner: _ => workerId, cancellationToken);
+    }
+
+    /// <summary>Renews the given leases; returns the tokens still held.</summary>
+    public async Task<IReadOnlySet<long>> RenewLeasesAsync(IReadOnlyCollection<long> leaseTokens, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        var held = new HashSet<long>();
+        if (leaseTokens.Count == 0)
+        {
+            return held;
+        }
+
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/RenewLeases.sql"));
+        command.Parameters.Add(clock.Now());
+        command.Parameters.AddWithValue("lease_duration", leaseDuration);
+        command.Parameters.AddWithValue("lease_tokens", leaseTokens.ToArray());
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            held.Add(reader.GetInt64(0));
+        }
+
+        return held;
+    }
+
+    /// <summary>When the earliest waiting (delayed or backing-off) work item becomes ready, if any.</summary>
+    public async Task<DateTimeOffset?> NextVisibleAtAsync(CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/NextVisibleAt.sql"));
+        object? result = await command.ExecuteScalarAsync(cancellationToken);
+        return result is DateTime next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
+    }
+
+    public async Task<bool> CompleteActivityTaskAsync(WorkItemLease lease, string? outputJson, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/CompleteActivityTask.sql"));
+        command.Parameters.Add(clock.Now());
+        AddFence(command, lease);
+        command.Parameters.Add(Json("output", outputJson ?? "null"));
+        command.Parameters.AddWithValue("worker_id", lease.LeaseOwner);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    /// <summary>Records a failed attempt: schedules the next one after the policy's backoff, or fails the
+    /// task when attempts are exhausted or the failure is non-retryable.</summary>
+    /// <param name="onlyIfExpired">The rescuer's fence: act only if the lease is still expired.</param>
+    public async Task<bool> RecordFailedAttemptAsync(
+        WorkItemLease lease, FailureDetails failure, string actor, bool onlyIfExpired, double random, CancellationToken cancellationToken)
+    {
+        bool retry = lease.HasAttemptsLeft && !failure.NonRetryable;
+        string sql = retry ? "WorkItems/Sql/ScheduleActivityRetry.sql" : "WorkItems/Sql/FailActivityTask.sql";
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(sql));
+        command.Parameters.Add(clock.Now());
+        AddFence(command, lease);
+        command.Parameters.Add(Json("failure", JsonSerializer.Serialize(failure, TaskFlowJson.Options)));
+        command.Parameters.AddWithValue("actor", actor);
+        command.Parameters.AddWithValue("lease_owner", lease.LeaseOwner);
+        command.Parameters.AddWithValue("only_if_expired", onlyIfExpired);
+        if (retry)
+        {
+            TimeSpan delay = lease.RetryPolicy.DelayAfter(lease.Attempt, random);
+            command.Parameters.AddWithValue("delay", delay);
+            command.Parameters.AddWithValue("delay_iso", XmlConvert.ToString(delay));
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    /// <summary>Hands a lease back without counting its attempt (graceful shutdown).</summary>
+    public async Task<bool> ReleaseAsync(WorkItemLease lease, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/ReleaseLease.sql"));
+        command.Parameters.Add(clock.Now());
+        AddFence(command, lease);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    public async Task<IReadOnlyList<WorkItemLease>> FindExpiredLeasesAsync(int batchSize, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/FindExpiredLeases.sql"));
+        command.Parameters.Add(clock.Now());
+        command.Parameters.AddWithValue("batch_size", batchSize);
+        return await ReadLeasesAsync(command, owner: reader => reader.IsDBNull(14) ? "unknown" : reader.GetString(14), cancellationToken);
+    }
+
+    private static void AddFence(NpgsqlCommand command, WorkItemLease lease)
+    {
+        command.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
+        command.Parameters.AddWithValue("lease_token", lease.LeaseToken);
+    }
+
+    private static NpgsqlParameter Json(string name, string json) => new(name, NpgsqlDbType.Jsonb) { Value = json };
+
+    private static async Task<IReadOnlyList<WorkItemLease>> ReadLeasesAsync(
+        NpgsqlCommand command, Func<NpgsqlDataReader, string> owner, CancellationToken cancellationToken)
+    {
+        var leases = new List<WorkItemLease>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            leases.Add(new WorkItemLease(
+                WorkItemId: reader.GetInt64(0),
+                InstanceId: reader.GetGuid(1),
+                Execution: reader.GetInt32(2),
+                Kind: reader.GetString(3),
+                TaskId: reader.GetInt32(4),
+                Name: reader.GetString(5),
+                InputJson: reader.IsDBNull(6) ? null : reader.GetString(6),
+                RetryPolicy: JsonSerializer.Deserialize<RetryPolicy>(reader.GetString(7), TaskFlowJson.Options)!,
+                Timeout: reader.IsDBNull(8) ? null : reader.GetTimeSpan(8),
+                Attempt: reader.GetInt32(9),
+                MaxAttempts: reader.GetInt32(10),
+                LeaseToken: reader.GetInt64(11),
+                LeasedAt: reader.GetFieldValue<DateTimeOffset>(12),
+                LeaseExpiresAt: reader.GetFieldValue<DateTimeOffset>(13),
+                LeaseOwner: owner(reader)));
+        }
+
+        return leases;
+    }
+}

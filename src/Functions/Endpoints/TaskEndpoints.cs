@@ -1,0 +1,185 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using TaskFlow.Activities;
+using TaskFlow.Instances;
+
+namespace TaskFlow.Functions.Endpoints;
+
+/// <summary><c>/api/tasks</c>: submit, read, list, cancel and re-run tasks, and read their history.</summary>
+internal static class TaskEndpoints
+{
+    public static void MapTaskEndpoints(this IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder tasks = app.MapGroup("/api/tasks").WithTags("Tasks");
+        tasks.MapPost("/", SubmitAsync).Accepts<TaskRequestJson>("application/json")
+            .Produces<TaskJson>(StatusCodes.Status202Accepted).ProducesValidationProblem();
+        tasks.MapPost("/batch", SubmitBatchAsync).Accepts<TaskBatchRequestJson>("application/json")
+            .Produces<TaskJson[]>(StatusCodes.Status202Accepted).ProducesValidationProblem();
+        tasks.MapGet("/", ListAsync).Produces<TaskPageJson>().ProducesValidationProblem();
+        tasks.MapGet("/counts", CountAsync).Produces<Dictionary<string, long>>();
+        tasks.MapGet("/{id}", GetAsync).Produces<TaskJson>().ProducesProblem(StatusCodes.Status404NotFound);
+        tasks.MapGet("/{id}/history", HistoryAsync).Produces<HistoryEventJson[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        tasks.MapPost("/{id}/cancel", CancelAsync).Produces<TaskJson>().ProducesProblem(StatusCodes.Status409Conflict);
+        tasks.MapPost("/{id}/retry", RetryAsync).Produces<TaskJson>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpContext http, TaskFlowClient client, ActivityRegistry activities, IOptions<ApiOptions> options)
+    {
+        (JsonDocument? body, IResult? problem) = await JsonBodyReader.ReadAsync(http.Request, options.Value.MaxBodyBytes);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        using (body)
+        {
+            var errors = new Dictionary<string, string[]>();
+            TaskSubmission? submission = new TaskRequestParser(activities, options.Value)
+                .Parse(body!.RootElement, prefix: string.Empty, HeaderIdempotencyKey(http), errors);
+            if (submission is null)
+            {
+                return ApiProblems.Invalid(errors);
+            }
+
+            try
+            {
+                (TaskRecord task, bool created) = await client.ScheduleNewTaskAsync(submission, Actors.Of(http), http.RequestAborted);
+                if (!created)
+                {
+                    http.Response.Headers["Idempotent-Replayed"] = "true";
+                }
+
+                return Results.Accepted($"/api/tasks/{task.Id}", TaskJson.From(task));
+            }
+            catch (IdempotencyConflictException conflict)
+            {
+                return ApiProblems.Unprocessable("Idempotency key reused with a different request", conflict.Message);
+            }
+        }
+    }
+
+    private static async Task<IResult> SubmitBatchAsync(HttpContext http, TaskFlowClient client, ActivityRegistry activities, IOptions<ApiOptions> options)
+    {
+        (JsonDocument? body, IResult? problem) = await JsonBodyReader.ReadAsync(http.Request, options.Value.MaxBatchBodyBytes);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        using (body)
+        {
+            JsonElement root = body!.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tasks", out JsonElement items) || items.ValueKind != JsonValueKind.Array)
+            {
+                return ApiProblems.Invalid("tasks", "The body must be {\"tasks\": [ ... ]}, each item shaped like the body of POST /api/tasks.");
+            }
+
+            int count = items.GetArrayLength();
+            if (count is 0 || count > options.Value.MaxBatchSize)
+            {
+                return ApiProblems.Invalid("tasks", $"A batch holds 1 to {options.Value.MaxBatchSize} tasks (got {count}); split larger ones.");
+            }
+
+            var errors = new Dictionary<string, string[]>();
+            var parser = new TaskRequestParser(activities, options.Value);
+            var submissions = items.EnumerateArray()
+                .Select((item, index) => parser.Parse(item, $"tasks[{index}].", headerIdempotencyKey: null, errors))
+                .ToList();
+            if (errors.Count > 0)
+            {
+                return ApiProblems.Invalid(errors, "The batch is not valid; no task was accepted");
+            }
+
+            try
+            {
+                IReadOnlyList<(TaskRecord Task, bool Created)> accepted =
+                    await client.ScheduleNewTasksAsync(submissions!, Actors.Of(http), http.RequestAborted);
+                return Results.Json(accepted.Select(a => TaskJson.From(a.Task)).ToList(), statusCode: StatusCodes.Status202Accepted);
+            }
+            catch (IdempotencyConflictException conflict)
+            {
+                return ApiProblems.Unprocessable("Idempotency key reused with a different request; no task was accepted", conflict.Message);
+            }
+        }
+    }
+
+    private static async Task<IResult> GetAsync(string id, TaskFlowClient client, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out Guid taskId))
+        {
+            return InvalidId(id);
+        }
+
+        return await client.GetTaskAsync(taskId, cancellationToken) is { } task
+            ? Results.Ok(TaskJson.From(task))
+            : UnknownTask(taskId);
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, TaskFlowClient client, CancellationToken cancellationToken)
+    {
+        (TaskQuery? query, IDictionary<string, string[]> errors) = TaskQueryParser.Parse(request.Query);
+        if (query is null)
+        {
+            return ApiProblems.Invalid(errors);
+        }
+
+        return Results.Ok(TaskPageJson.From(await client.ListTasksAsync(query, cancellationToken), query.Limit));
+    }
+
+    private static async Task<IResult> CountAsync(TaskFlowClient client, CancellationToken cancellationToken) =>
+        Results.Ok(await client.CountTasksAsync(cancellationToken));
+
+    private static async Task<IResult> HistoryAsync(string id, TaskFlowClient client, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out Guid taskId))
+        {
+            return InvalidId(id);
+        }
+
+        IReadOnlyList<HistoryEventRecord> events = await client.GetHistoryAsync(taskId, cancellationToken: cancellationToken);
+        return events.Count == 0 ? UnknownTask(taskId) : Results.Ok(events.Select(HistoryEventJson.From).ToList());
+    }
+
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, TaskFlowClient client)
+    {
+        if (!Guid.TryParse(id, out Guid taskId))
+        {
+            return InvalidId(id);
+        }
+
+        if (await client.TerminateTaskAsync(taskId, Actors.Of(http), reason: "Cancelled through the API", http.RequestAborted))
+        {
+            return Results.Ok(TaskJson.From((await client.GetTaskAsync(taskId, http.RequestAborted))!));
+        }
+
+        return await client.GetTaskAsync(taskId, http.RequestAborted) is { } finished
+            ? ApiProblems.Conflict("Task already finished", $"Task {taskId} is {finished.Status}; only scheduled, pending or running tasks can be cancelled.")
+            : UnknownTask(taskId);
+    }
+
+    private static async Task<IResult> RetryAsync(string id, HttpContext http, TaskFlowClient client)
+    {
+        if (!Guid.TryParse(id, out Guid taskId))
+        {
+            return InvalidId(id);
+        }
+
+        if (await client.RestartTaskAsync(taskId, Actors.Of(http), http.RequestAborted))
+        {
+            return Results.Accepted($"/api/tasks/{taskId}", TaskJson.From((await client.GetTaskAsync(taskId, http.RequestAborted))!));
+        }
+
+        return await client.GetTaskAsync(taskId, http.RequestAborted) is { } task
+            ? ApiProblems.Conflict("Task cannot be retried", $"Task {taskId} is {task.Status}; only failed or cancelled tasks can be retried.")
+            : UnknownTask(taskId);
+    }
+
+    private static string? HeaderIdempotencyKey(HttpContext http) =>
+        http.Request.Headers.TryGetValue("Idempotency-Key", out var values) ? values.ToString() : null;
+
+    private static IResult InvalidId(string id) =>
+        ApiProblems.Invalid("id", $"'{id}' is not a task id; task ids are UUIDs such as 0193f1c2-7a4b-7c8d-9e0f-123456789abc.");
+
+    private static IResult UnknownTask(Guid id) => ApiProblems.NotFound($"There is no task {id}. List tasks with GET /api/tasks.");
+}

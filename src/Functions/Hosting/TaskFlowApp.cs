@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Http.Features;
+using TaskFlow.Functions.Endpoints;
+using TaskFlow.Functions.Samples;
+using TaskFlow.Workers;
+
+namespace TaskFlow.Functions.Hosting;
+
+/// <summary>Builds the TaskFlow process for its role: the HTTP API (Kestrel), the worker, or both.</summary>
+internal static class TaskFlowApp
+{
+    public const string ConnectionStringName = "TaskFlow";
+
+    /// <param name="args">Command-line arguments (<c>--role</c>, <c>--urls</c>, any <c>--Section:Key=value</c>).</param>
+    /// <param name="configureServices">Lets tests swap services, e.g. a fake <see cref="TimeProvider"/>.</param>
+    public static IHost Build(string[] args, Action<IServiceCollection>? configureServices = null)
+    {
+        var configuration = new ConfigurationBuilder().AddCommandLine(args).AddEnvironmentVariables().Build();
+        ProcessRole role = ProcessRoles.Parse(configuration["role"] ?? configuration["TaskFlow:Role"]);
+        return role.RunsApi() ? BuildWeb(args, role, configureServices) : BuildWorker(args, configureServices);
+    }
+
+    private static WebApplication BuildWeb(string[] args, ProcessRole role, Action<IServiceCollection>? configureServices)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+        AddTaskFlow(builder, role);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi("v1");
+        builder.Services.Configure<ApiOptions>(builder.Configuration.GetSection(ApiOptions.Section));
+        configureServices?.Invoke(builder.Services);
+
+        WebApplication app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi("/openapi.json");
+        app.MapHealthEndpoints();
+        app.MapTaskEndpoints();
+        app.MapDeadLetterEndpoints();
+        app.MapWorkerEndpoints();
+        return app;
+    }
+
+    private static IHost BuildWorker(string[] args, Action<IServiceCollection>? configureServices)
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
+        AddTaskFlow(builder, ProcessRole.Worker);
+        configureServices?.Invoke(builder.Services);
+        return builder.Build();
+    }
+
+    private static void AddTaskFlow(IHostApplicationBuilder builder, ProcessRole role)
+    {
+        string connectionString = builder.Configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } configured
+            ? configured
+            : throw new InvalidOperationException(
+                $"No connection string '{ConnectionStringName}'. Set the environment variable ConnectionStrings__{ConnectionStringName} " +
+                $"(or ConnectionStrings:{ConnectionStringName} in appsettings.json), e.g. \"Host=127.0.0.1;Port=5433;Database=taskflow;Username=postgres\". " +
+                "./run.sh sets it for its own PostgreSQL.");
+
+        builder.Services.AddSingleton(new WorkerIdentity { Role = role.ToString().ToLowerInvariant() });
+        TaskFlowBuilder taskFlow = builder.Services.AddTaskFlow(connectionString, tasks => tasks.AddSampleTaskTypes());
+        if (role.RunsWorker())
+        {
+            taskFlow.AddWorker();
+            builder.Services.Configure<HostOptions>(options =>
+                options.ShutdownTimeout = builder.Configuration.GetValue<TimeSpan?>($"{WorkerOptions.Section}:ShutdownGracePeriod")
+                    .GetValueOrDefault(new WorkerOptions().ShutdownGracePeriod) + TimeSpan.FromSeconds(10));
+        }
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test against a throwaway PostgreSQL cluster (a temp folder, a free port on 127.0.0.1),
+# stopped and removed afterwards. Set TASKFLOW_TEST_DATABASE_URL to use another server instead.
+# Ends with "N passed, N failed" (totals over all test projects, from their TRX files; a test that did
+# not run counts as failed) and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/postgres.sh
+
+work=$(mktemp -d)
+cleanup() {
+  [[ -n ${cluster:-} ]] && pg_stop "$cluster"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [[ -z ${TASKFLOW_TEST_DATABASE_URL:-} ]]; then
+  pg_find_bin
+  cluster=$work/postgres
+  port=$(free_port)
+  [[ $(id -u) == 0 ]] && chown postgres: "$work"
+  pg_init "$cluster" --no-sync
+  # fsync off: this cluster is thrown away after the run, and the tests kill workers, not PostgreSQL.
+  pg_start "$cluster" "$port" -c fsync=off -c max_connections=300
+  export TASKFLOW_TEST_DATABASE_URL="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+fi
+# Azurite will be started here for the queue-dispatch tests once they land.
+
+dotnet build TaskFlow.Functions.sln -c Release -nologo -v quiet
+status=0
+dotnet test TaskFlow.Functions.sln -c Release --no-build --nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$work/results" || status=$?
+
+passed=0; failed=0
+for trx in "$work"/results/*.trx; do
+  [[ -f $trx ]] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  count() { sed -E "s/.* $1=\"([0-9]+)\".*/\1/" <<<"$counters"; }
+  passed=$((passed + $(count passed)))
+  failed=$((failed + $(count failed) + $(count error) + $(count timeout) + $(count aborted) + $(count notExecuted)))
+done
+if ((passed == 0 && failed == 0)); then failed=1; echo "No test results were written." >&2; fi
+echo "$passed passed, $failed failed"
+((status == 0 && failed == 0))

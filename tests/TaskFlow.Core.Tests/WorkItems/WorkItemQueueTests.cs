@@ -1,0 +1,130 @@
+using TaskFlow.Activities;
+using TaskFlow.Database;
+using TaskFlow.Instances;
+using TaskFlow.Retries;
+using TaskFlow.Testing;
+using TaskFlow.WorkItems;
+
+namespace TaskFlow.Core.Tests.WorkItems;
+
+public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsyncLifetime
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    private readonly PostgresDatabase database;
+    private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2030-01-01T00:00:00Z"));
+    private readonly WorkItemQueue queue;
+    private readonly TaskFlowClient client;
+
+    public WorkItemQueueTests(PostgresDatabase database)
+    {
+        this.database = database;
+        var clock = new SqlClock(this.time);
+        this.queue = new WorkItemQueue(database.DataSource, clock);
+        this.client = new TaskFlowClient(database.DataSource, clock);
+    }
+
+    // Each test starts from an empty queue; the fake clock is far ahead of any earlier test's rows.
+    public async Task InitializeAsync() => await this.database.ScalarAsync<long>(
+        "WITH gone AS (DELETE FROM taskflow.work_items RETURNING 1) SELECT count(*) FROM gone");
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task LeaseNextAsync_WithMixedPriorities_LeasesHighestPriorityFirstThenOldest()
+    {
+        TaskRecord low = await this.SubmitAsync(TestTasks.Submission(priority: 1));
+        TaskRecord firstHigh = await this.SubmitAsync(TestTasks.Submission(priority: 9));
+        this.time.Advance(TimeSpan.FromSeconds(1));
+        TaskRecord secondHigh = await this.SubmitAsync(TestTasks.Submission(priority: 9));
+
+        var order = new List<Guid>();
+        for (int i = 0; i < 3; i++)
+        {
+            order.Add(Assert.Single(await this.queue.LeaseNextAsync("worker-a", 1, Lease, CancellationToken.None)).InstanceId);
+        }
+
+        Assert.Equal([firstHigh.Id, secondHigh.Id, low.Id], order);
+    }
+
+    [Fact]
+    public async Task LeaseNextAsync_WithDelay_DoesNotLeaseBeforeItsTime()
+    {
+        TaskRecord delayed = await this.SubmitAsync(TestTasks.Submission(delay: TimeSpan.FromMinutes(10)));
+        Assert.Equal(TaskStatuses.Scheduled, delayed.Status);
+
+        this.time.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromMilliseconds(1));
+        Assert.Empty(await this.queue.LeaseNextAsync("worker-a", 10, Lease, CancellationToken.None));
+        Assert.Equal(TaskStatuses.Scheduled, (await this.client.GetTaskAsync(delayed.Id))!.Status);
+
+        this.time.Advance(TimeSpan.FromMilliseconds(1));
+        WorkItemLease lease = Assert.Single(await this.queue.LeaseNextAsync("worker-a", 10, Lease, CancellationToken.None));
+        Assert.Equal(delayed.Id, lease.InstanceId);
+        Assert.Equal(TaskStatuses.Running, (await this.client.GetTaskAsync(delayed.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task CompleteActivityTaskAsync_WhenLeaseExpiredAndWasHandedOn_CannotCommit()
+    {
+        var retry = new RetryPolicy { MaxAttempts = 3, InitialInterval = TimeSpan.FromSeconds(5), Jitter = 0 };
+        TaskRecord task = await this.SubmitAsync(TestTasks.Submission(retry: retry));
+        WorkItemLease stalled = Assert.Single(await this.queue.LeaseNextAsync("worker-a", 1, Lease, CancellationToken.None));
+
+        // worker-a stops renewing; past expiry the rescuer counts the attempt as failed and requeues it.
+        this.time.Advance(Lease + TimeSpan.FromSeconds(1));
+        WorkItemLease expired = Assert.Single(await this.queue.FindExpiredLeasesAsync(10, CancellationToken.None));
+        var lost = new FailureDetails("TaskFlow.LeaseExpired", "worker-a stopped renewing");
+        Assert.True(await this.queue.RecordFailedAttemptAsync(expired, lost, "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
+
+        this.time.Advance(retry.InitialInterval);
+        WorkItemLease current = Assert.Single(await this.queue.LeaseNextAsync("worker-b", 1, Lease, CancellationToken.None));
+        Assert.Equal(2, current.Attempt);
+
+        Assert.False(await this.queue.CompleteActivityTaskAsync(stalled, "\"from the stalled worker\"", CancellationToken.None));
+        Assert.False(await this.queue.RecordFailedAttemptAsync(stalled, lost, "worker-a", onlyIfExpired: false, random: 0, CancellationToken.None));
+        Assert.True(await this.queue.CompleteActivityTaskAsync(current, "\"from the current worker\"", CancellationToken.None));
+
+        TaskRecord finished = (await this.client.GetTaskAsync(task.Id))!;
+        Assert.Equal(TaskStatuses.Succeeded, finished.Status);
+        Assert.Equal("\"from the current worker\"", finished.OutputJson);
+        IReadOnlyList<HistoryEventRecord> history = await this.client.GetHistoryAsync(task.Id);
+        Assert.Equal(
+            ["Submitted", "ExecutionStarted", "TaskScheduled", "TaskFailed", "TaskRetryScheduled", "TaskCompleted", "ExecutionCompleted"],
+            history.Select(e => e.EventType));
+        Assert.Equal("rescuer", history.Single(e => e.EventType == "TaskFailed").Actor);
+    }
+
+    [Fact]
+    public async Task RecordFailedAttemptAsync_ByRescuerAfterTheHolderRenewed_LeavesTheLeaseAlone()
+    {
+        await this.SubmitAsync(TestTasks.Submission());
+        WorkItemLease lease = Assert.Single(await this.queue.LeaseNextAsync("worker-a", 1, Lease, CancellationToken.None));
+        this.time.Advance(Lease + TimeSpan.FromSeconds(1));
+        WorkItemLease seenExpired = Assert.Single(await this.queue.FindExpiredLeasesAsync(10, CancellationToken.None));
+
+        // The holder renews between the rescuer's read and its write.
+        Assert.Contains(lease.LeaseToken, await this.queue.RenewLeasesAsync([lease.LeaseToken], Lease, CancellationToken.None));
+
+        var lost = new FailureDetails("TaskFlow.LeaseExpired", "looked expired");
+        Assert.False(await this.queue.RecordFailedAttemptAsync(seenExpired, lost, "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
+        Assert.True(await this.queue.CompleteActivityTaskAsync(lease, "1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RecordFailedAttemptAsync_OnTheLastAttempt_FailsTheTaskIntoDeadLetter()
+    {
+        TaskRecord task = await this.SubmitAsync(TestTasks.Submission(retry: new RetryPolicy { MaxAttempts = 1 }));
+        WorkItemLease lease = Assert.Single(await this.queue.LeaseNextAsync("worker-a", 1, Lease, CancellationToken.None));
+
+        var failure = new FailureDetails("System.InvalidOperationException", "boom");
+        Assert.True(await this.queue.RecordFailedAttemptAsync(lease, failure, "worker-a", onlyIfExpired: false, random: 0, CancellationToken.None));
+
+        Assert.Equal(TaskStatuses.Failed, (await this.client.GetTaskAsync(task.Id))!.Status);
+        Assert.Equal(
+            [task.Id.ToString()],
+            await this.database.ColumnAsync("SELECT instance_id FROM taskflow.dead_letter WHERE instance_id = @id", ("id", task.Id)));
+        Assert.Equal(0L, await this.database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id", ("id", task.Id)));
+    }
+
+    private async Task<TaskRecord> SubmitAsync(TaskSubmission submission) =>
+        (await this.client.ScheduleNewTaskAsync(submission, "test")).Task;
+}

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TaskFlow.Functions.Hosting;
+
+namespace TaskFlow.Testing;
+
+/// <summary>TaskFlow in this process on a real Kestrel at 127.0.0.1 (a free port), against a test database.</summary>
+public sealed class TaskFlowServer : IAsyncDisposable
+{
+    /// <summary>Short leases and intervals, so tests see rescues and retries in seconds.</summary>
+    public static readonly string[] FastWorkerSettings =
+    [
+        "--TaskFlow:Worker:LeaseDuration=00:00:05",
+        "--TaskFlow:Worker:HeartbeatInterval=00:00:01",
+        "--TaskFlow:Worker:RescueInterval=00:00:01",
+        "--TaskFlow:Worker:PollInterval=00:00:01",
+        "--TaskFlow:Worker:ShutdownGracePeriod=00:00:02",
+    ];
+
+    private TaskFlowServer(IHost host, Uri address)
+    {
+        this.Host = host;
+        this.Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public IHost Host { get; }
+
+    public HttpClient Client { get; }
+
+    public static async Task<TaskFlowServer> StartAsync(string connectionString, string role = "all", TimeProvider? time = null, params string[] settings)
+    {
+        string[] args =
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--role", role,
+            $"--ConnectionStrings:TaskFlow={connectionString}",
+            "--Logging:LogLevel:Default=Warning",
+            .. FastWorkerSettings,
+            .. settings,
+        ];
+        IHost host = TaskFlowApp.Build(args, services =>
+        {
+            if (time is not null)
+            {
+                services.AddSingleton(time);
+            }
+        });
+        await host.StartAsync();
+        string address = host.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new TaskFlowServer(host, new Uri(address));
+    }
+
+    public T Service<T>()
+        where T : notnull => this.Host.Services.GetRequiredService<T>();
+
+    public async ValueTask DisposeAsync()
+    {
+        this.Client.Dispose();
+        await this.Host.StopAsync();
+        this.Host.Dispose();
+    }
+}
