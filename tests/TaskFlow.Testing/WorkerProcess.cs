@@ -52,8 +52,12 @@ public sealed class WorkerProcess : IAsyncDisposable
         return new WorkerProcess(Process.Start(start)!);
     }
 
-    /// <summary>SIGKILL: no shutdown code runs, as when a machine dies.</summary>
-    public void Kill() => this.process.Kill(entireProcessTree: true);
+    /// <summary>SIGKILL, and wait until the process is gone: no shutdown code runs, as when a machine dies.</summary>
+    public async Task KillAsync()
+    {
+        this.process.Kill(entireProcessTree: true);
+        await this.process.WaitForExitAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {

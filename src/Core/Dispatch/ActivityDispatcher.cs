@@ -143,6 +143,11 @@ internal sealed partial class ActivityDispatcher(
         {
             return (null, FailureDetails.From(exception));
         }
+        catch (Exception) when (activity.StopReason is ActivityStopReason.Cancelled or ActivityStopReason.LeaseLost or ActivityStopReason.ShuttingDown)
+        {
+            // Stopped from outside: CommitAsync discards or releases it by the stop reason.
+            return (null, null);
+        }
     }
 
     private async Task CommitAsync(RunningActivity activity, string? output, FailureDetails? failure)

@@ -44,7 +44,7 @@ internal static class JsonBodyReader
             return (null, ApiProblems.Invalid("body", $"The body is not valid JSON{where}: {exception.Message.Split(" Path:")[0]}", "Malformed JSON"));
         }
 
-        if (FindNulCharacter(document.RootElement, "$") is { } path)
+        if (FindNulCharacter(document.RootElement, string.Empty) is { } path)
         {
             document.Dispose();
             return (null, ApiProblems.Invalid(path, "Contains the character U+0000 (NUL), which cannot be stored. Remove it or encode the data (e.g. base64)."));
@@ -65,11 +65,12 @@ internal static class JsonBodyReader
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                return element.GetString()!.Contains('\0') ? path : null;
+                return element.GetString()!.Contains('\0') ? (path.Length == 0 ? "body" : path) : null;
             case JsonValueKind.Object:
                 foreach (JsonProperty property in element.EnumerateObject())
                 {
-                    string child = $"{path}.{property.Name.Replace("\0", "\\u0000")}";
+                    string name = property.Name.Replace("\0", "\\u0000");
+                    string child = path.Length == 0 ? name : $"{path}.{name}";
                     if (property.Name.Contains('\0'))
                     {
                         return child;

@@ -3,11 +3,14 @@ namespace TaskFlow.Functions.Endpoints;
 /// <summary>"Did you mean …?" for misspelt names.</summary>
 internal static class Suggestions
 {
-    /// <summary>The closest candidate within a few edits of <paramref name="input"/>, or null.</summary>
+    /// <summary>A candidate that <paramref name="input"/> begins, else the closest within a few edits, or null.</summary>
     public static string? Closest(string input, IEnumerable<string> candidates)
     {
         int allowed = Math.Max(2, input.Length / 3);
-        return candidates
+        string? extended = input.Length >= 3
+            ? candidates.FirstOrDefault(candidate => candidate.StartsWith(input, StringComparison.OrdinalIgnoreCase))
+            : null;
+        return extended ?? candidates
             .Select(candidate => (Candidate: candidate, Distance: EditDistance(input.ToLowerInvariant(), candidate.ToLowerInvariant())))
             .Where(pair => pair.Distance <= allowed)
             .OrderBy(pair => pair.Distance)

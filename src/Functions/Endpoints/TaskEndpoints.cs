@@ -12,9 +12,9 @@ internal static class TaskEndpoints
     public static void MapTaskEndpoints(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder tasks = app.MapGroup("/api/tasks").WithTags("Tasks");
-        tasks.MapPost("/", SubmitAsync).Accepts<TaskRequestJson>("application/json")
+        tasks.MapPost("/", SubmitAsync).DocumentsJsonBody<TaskRequestJson>()
             .Produces<TaskJson>(StatusCodes.Status202Accepted).ProducesValidationProblem();
-        tasks.MapPost("/batch", SubmitBatchAsync).Accepts<TaskBatchRequestJson>("application/json")
+        tasks.MapPost("/batch", SubmitBatchAsync).DocumentsJsonBody<TaskBatchRequestJson>()
             .Produces<TaskJson[]>(StatusCodes.Status202Accepted).ProducesValidationProblem();
         tasks.MapGet("/", ListAsync).Produces<TaskPageJson>().ProducesValidationProblem();
         tasks.MapGet("/counts", CountAsync).Produces<Dictionary<string, long>>();
