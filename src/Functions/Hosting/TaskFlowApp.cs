@@ -21,7 +21,8 @@ internal static class TaskFlowApp
 
     private static WebApplication BuildWeb(string[] args, ProcessRole role, Action<IServiceCollection>? configureServices)
     {
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+        // appsettings.json sits beside the binary, wherever the process is started from.
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         AddTaskFlow(builder, role);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
@@ -41,7 +42,7 @@ internal static class TaskFlowApp
 
     private static IHost BuildWorker(string[] args, Action<IServiceCollection>? configureServices)
     {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         AddTaskFlow(builder, ProcessRole.Worker);
         configureServices?.Invoke(builder.Services);
         return builder.Build();
