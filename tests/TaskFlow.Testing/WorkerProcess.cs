@@ -59,6 +59,25 @@ public sealed class WorkerProcess : IAsyncDisposable
         await this.process.WaitForExitAsync();
     }
 
+    /// <summary>SIGTERM, as a platform stopping the process: it shuts down gracefully.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (Process signal = Process.Start("kill", ["-TERM", this.process.Id.ToString()]))
+        {
+            await signal.WaitForExitAsync();
+        }
+
+        return await this.WaitForExitAsync(timeout);
+    }
+
+    /// <summary>Waits for the process to end by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        await this.process.WaitForExitAsync(deadline.Token);
+        return this.process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!this.process.HasExited)
