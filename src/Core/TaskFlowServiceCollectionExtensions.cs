@@ -7,6 +7,7 @@ using TaskFlow.Activities.BuiltIn;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.Instances;
+using TaskFlow.Schedules;
 using TaskFlow.WorkItems;
 using TaskFlow.Workers;
 
@@ -30,6 +31,8 @@ public static class TaskFlowServiceCollectionExtensions
         services.TryAddSingleton(provider => new TaskFlowClient(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>()));
         services.TryAddSingleton<WorkerIdentity>();
         services.TryAddSingleton<WorkerDirectory>();
+        services.TryAddSingleton(provider => new ScheduleClient(
+            provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>(), provider.GetRequiredService<TaskFlowClient>()));
 
         // Runs before every other hosted service (they start in registration order), so no worker touches
         // a table that is not there yet.
@@ -51,7 +54,7 @@ public static class TaskFlowServiceCollectionExtensions
     }
 
     /// <summary>Makes this process a worker: it leases and runs activities, renews its leases, rescues
-    /// expired ones, and heartbeats in <c>taskflow.workers</c>.</summary>
+    /// expired ones, fires due schedule slots, and heartbeats in <c>taskflow.workers</c>.</summary>
     public static TaskFlowBuilder AddWorker(this TaskFlowBuilder builder)
     {
         IServiceCollection services = builder.Services;
@@ -66,6 +69,9 @@ public static class TaskFlowServiceCollectionExtensions
         services.AddHostedService<NotificationListener>();
         services.AddHostedService<LeaseRenewer>();
         services.AddHostedService<LeaseRescuer>();
+        services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.Section);
+        services.TryAddSingleton<ScheduleFirer>();
+        services.AddHostedService(provider => provider.GetRequiredService<ScheduleFirer>());
         services.AddHostedService<ActivityDispatcher>();
         return builder;
     }

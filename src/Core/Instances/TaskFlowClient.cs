@@ -64,6 +64,26 @@ public sealed class TaskFlowClient
         return ids.Select(id => (tasks[id.Id], id.Created)).ToList();
     }
 
+    /// <summary>Accepts one task inside the caller's transaction: it exists, and workers see it, only if that
+    /// transaction commits (transactional enqueue).</summary>
+    /// <returns>The new task's id, or null when its idempotency key was used before (by the same request).</returns>
+    /// <exception cref="IdempotencyConflictException">The key was used before for a different request.</exception>
+    public async Task<Guid?> ScheduleNewTaskAsync(TaskSubmission submission, string actor, NpgsqlTransaction transaction, CancellationToken cancellationToken = default)
+    {
+        NpgsqlConnection connection = transaction.Connection ?? throw new ArgumentException("The transaction has completed.", nameof(transaction));
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { this.SubmitCommand(submission, actor) } };
+        await using (NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return reader.GetGuid(0);
+            }
+        }
+
+        await FindIdempotentTaskAsync(connection, submission, cancellationToken);
+        return null;
+    }
+
     /// <summary>The task, or null when there is none with that id.</summary>
     public async Task<TaskRecord?> GetTaskAsync(Guid id, CancellationToken cancellationToken = default) =>
         (await this.GetTasksAsync([id], cancellationToken)).GetValueOrDefault(id);

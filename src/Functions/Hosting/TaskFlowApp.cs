@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using TaskFlow.Functions.Endpoints;
 using TaskFlow.Functions.Samples;
+using TaskFlow.Functions.Schedules;
 using TaskFlow.Workers;
 
 namespace TaskFlow.Functions.Hosting;
@@ -26,7 +27,6 @@ internal static class TaskFlowApp
         AddTaskFlow(builder, role);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
-        builder.Services.Configure<ApiOptions>(builder.Configuration.GetSection(ApiOptions.Section));
         configureServices?.Invoke(builder.Services);
 
         WebApplication app = builder.Build();
@@ -36,6 +36,7 @@ internal static class TaskFlowApp
         app.MapHealthEndpoints();
         app.MapTaskEndpoints();
         app.MapDeadLetterEndpoints();
+        app.MapScheduleEndpoints();
         app.MapWorkerEndpoints();
         return app;
     }
@@ -59,6 +60,8 @@ internal static class TaskFlowApp
 
         builder.Services.AddSingleton(new WorkerIdentity { Role = role.ToString().ToLowerInvariant() });
         TaskFlowBuilder taskFlow = builder.Services.AddTaskFlow(connectionString, tasks => tasks.AddSampleTaskTypes());
+        builder.Services.Configure<ApiOptions>(builder.Configuration.GetSection(ApiOptions.Section));
+        builder.Services.AddHostedService<ConfiguredSchedules>();
         if (role.RunsWorker())
         {
             taskFlow.AddWorker();

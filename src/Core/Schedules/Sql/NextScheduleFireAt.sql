@@ -1,0 +1,1 @@
+SELECT min(next_fire_at) FROM taskflow.schedules WHERE NOT paused;
