@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using TaskFlow.Activities;
+using TaskFlow.Orchestrations;
 
 namespace TaskFlow;
 
@@ -21,6 +22,19 @@ public sealed class TaskFlowBuilder
         }
 
         this.Services.AddSingleton(ActivityRegistration.Create<TActivity>(name));
+        return this;
+    }
+
+    /// <summary>Registers an orchestrator under <paramref name="name"/>, the <c>type</c> callers submit.</summary>
+    public TaskFlowBuilder AddOrchestrator<TOrchestrator>(string name)
+        where TOrchestrator : class
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new ArgumentException("An orchestrator needs a name: the task type callers submit, e.g. \"process-order\".", nameof(name));
+        }
+
+        this.Services.AddSingleton(OrchestratorRegistration.Create<TOrchestrator>(name));
         return this;
     }
 }

@@ -7,6 +7,8 @@ using TaskFlow.Activities.BuiltIn;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.Instances;
+using TaskFlow.Orchestrations;
+using TaskFlow.Retention;
 using TaskFlow.Schedules;
 using TaskFlow.WorkItems;
 using TaskFlow.Workers;
@@ -28,7 +30,10 @@ public static class TaskFlowServiceCollectionExtensions
         services.TryAddSingleton<Migrator>();
         services.TryAddSingleton<WorkItemQueue>();
         services.TryAddSingleton<ActivityRegistry>();
-        services.TryAddSingleton(provider => new TaskFlowClient(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>()));
+        services.TryAddSingleton<OrchestratorRegistry>();
+        services.TryAddSingleton<TaskTypes>();
+        services.TryAddSingleton(provider => new TaskFlowClient(
+            provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>(), provider.GetRequiredService<OrchestratorRegistry>()));
         services.TryAddSingleton<WorkerIdentity>();
         services.TryAddSingleton<WorkerDirectory>();
         services.TryAddSingleton(provider => new ScheduleClient(
@@ -62,6 +67,7 @@ public static class TaskFlowServiceCollectionExtensions
             options => { options.Validate(); return true; });
         services.TryAddSingleton<WakeSignal>();
         services.TryAddSingleton<RunningActivities>();
+        services.TryAddSingleton<OrchestrationRunner>();
 
         // Hosted services stop in reverse order: the dispatcher (added last) drains first, while the lease
         // renewer and the listener still run.
@@ -69,10 +75,12 @@ public static class TaskFlowServiceCollectionExtensions
         services.AddHostedService<NotificationListener>();
         services.AddHostedService<LeaseRenewer>();
         services.AddHostedService<LeaseRescuer>();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section);
+        services.AddHostedService<HistoryPurger>();
         services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.Section);
         services.TryAddSingleton<ScheduleFirer>();
         services.AddHostedService(provider => provider.GetRequiredService<ScheduleFirer>());
-        services.AddHostedService<ActivityDispatcher>();
+        services.AddHostedService<WorkItemDispatcher>();
         return builder;
     }
 

@@ -51,23 +51,6 @@ internal sealed class ActivityRegistration
         return await this.invoke(scope.ServiceProvider, context, inputJson);
     }
 
-    /// <summary>Checks at submit time that <paramref name="input"/> can be read as this activity's input type.</summary>
-    /// <returns>Null when it fits, else what is wrong.</returns>
-    public string? DescribeInputMismatch(JsonElement? input)
-    {
-        try
-        {
-            object? value = input is { } element ? element.Deserialize(this.InputType, TaskFlowJson.Options) : null;
-            return value is null && this.InputType.IsValueType && Nullable.GetUnderlyingType(this.InputType) is null
-                ? $"'{this.Name}' needs an input of type {this.InputType.Name}."
-                : null;
-        }
-        catch (Exception exception) when (exception is JsonException or NotSupportedException or FormatException or InvalidOperationException)
-        {
-            return $"'{this.Name}' cannot read this input as {this.InputType.Name}: {exception.Message}";
-        }
-    }
-
     private static async Task<string?> InvokeAsync<TActivity, TInput, TOutput>(IServiceProvider services, ActivityContext context, string? inputJson)
         where TActivity : Activity<TInput, TOutput>
     {

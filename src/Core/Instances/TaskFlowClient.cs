@@ -3,6 +3,7 @@ using System.Xml;
 using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Database;
+using TaskFlow.Orchestrations;
 
 namespace TaskFlow.Instances;
 
@@ -13,11 +14,13 @@ public sealed class TaskFlowClient
 {
     private readonly NpgsqlDataSource dataSource;
     private readonly SqlClock clock;
+    private readonly OrchestratorRegistry orchestrators;
 
-    internal TaskFlowClient(NpgsqlDataSource dataSource, SqlClock clock)
+    internal TaskFlowClient(NpgsqlDataSource dataSource, SqlClock clock, OrchestratorRegistry? orchestrators = null)
     {
         this.dataSource = dataSource;
         this.clock = clock;
+        this.orchestrators = orchestrators ?? new OrchestratorRegistry([]);
     }
 
     /// <summary>Accepts one task.</summary>
@@ -144,21 +147,95 @@ public sealed class TaskFlowClient
         return events;
     }
 
-    /// <summary>Cancels a pending or running task; a running activity has its cancellation token signalled.</summary>
+    /// <summary>Cancels a pending or running task; a running activity has its cancellation token signalled.
+    /// An orchestration's timers and activities go with it, its unfinished children are cancelled too, and a
+    /// waiting parent hears of it as a failed sub-orchestration.</summary>
     /// <returns>True when cancelled; false when the task is unknown or already finished.</returns>
     public async Task<bool> TerminateTaskAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken = default)
+    {
+        if (!await this.TerminateOneAsync(id, actor, reason, cancellationToken))
+        {
+            return false;
+        }
+
+        foreach (Guid child in await this.UnfinishedChildrenAsync(id, cancellationToken))
+        {
+            await this.TerminateTaskAsync(child, actor, $"Parent {id} was cancelled.", cancellationToken);
+        }
+
+        return true;
+    }
+
+    /// <summary>Raises an external event for a running orchestration (<c>WaitForExternalEvent</c>).</summary>
+    /// <returns>False when there is no unfinished orchestration with that id.</returns>
+    public async Task<bool> RaiseEventAsync(Guid id, string eventName, string? inputJson, string actor, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/RaiseEvent.sql"));
+        command.Parameters.Add(this.clock.Now());
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("name", eventName);
+        command.Parameters.Add(Nullable("input", NpgsqlDbType.Jsonb, inputJson ?? "null"));
+        command.Parameters.AddWithValue("actor", actor);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes a finished task with its history. Returns false when it is unknown or unfinished.</summary>
+    public async Task<bool> PurgeTaskAsync(Guid id, CancellationToken cancellationToken = default) =>
+        await this.PurgeAsync(id, finishedBefore: null, batchSize: 1, cancellationToken) == 1;
+
+    /// <summary>Deletes up to <paramref name="batchSize"/> tasks finished before <paramref name="finishedBefore"/>.</summary>
+    internal Task<long> PurgeFinishedAsync(DateTimeOffset finishedBefore, int batchSize, CancellationToken cancellationToken) =>
+        this.PurgeAsync(null, finishedBefore, batchSize, cancellationToken);
+
+    /// <summary>For an orchestration: how many activities it scheduled, and how many completed and failed.</summary>
+    public async Task<(long Scheduled, long Completed, long Failed)?> CountActivitiesAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/CountOrchestrationActivities.sql"));
+        command.Parameters.AddWithValue("id", id);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)) : null;
+    }
+
+    private async Task<long> PurgeAsync(Guid? id, DateTimeOffset? finishedBefore, int batchSize, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/PurgeTasks.sql"));
+        command.Parameters.Add(Nullable("id", NpgsqlDbType.Uuid, id));
+        command.Parameters.Add(Nullable("finished_before", NpgsqlDbType.TimestampTz, finishedBefore));
+        command.Parameters.AddWithValue("batch_size", batchSize);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task<IReadOnlyList<Guid>> UnfinishedChildrenAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/FindUnfinishedChildren.sql"));
+        command.Parameters.AddWithValue("id", id);
+        var children = new List<Guid>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            children.Add(reader.GetGuid(0));
+        }
+
+        return children;
+    }
+
+    private async Task<bool> TerminateOneAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await this.dataSource.OpenConnectionAsync(cancellationToken);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection, transaction);
         var deleteWork = new NpgsqlBatchCommand(SqlText.Get("Instances/Sql/DeleteWorkItems.sql"));
         deleteWork.Parameters.AddWithValue("id", id);
+        var deleteInbox = new NpgsqlBatchCommand(SqlText.Get("Instances/Sql/DeleteInbox.sql"));
+        deleteInbox.Parameters.AddWithValue("id", id);
         var terminate = new NpgsqlBatchCommand(SqlText.Get("Instances/Sql/TerminateInstance.sql"));
         terminate.Parameters.Add(this.clock.Now());
         terminate.Parameters.AddWithValue("id", id);
         terminate.Parameters.AddWithValue("actor", actor);
         terminate.Parameters.Add(Nullable("reason", NpgsqlDbType.Text, reason));
         batch.BatchCommands.Add(deleteWork);
+        batch.BatchCommands.Add(deleteInbox);
         batch.BatchCommands.Add(terminate);
         await batch.ExecuteNonQueryAsync(cancellationToken);
         if (terminate.RecordsAffected == 0)
@@ -172,6 +249,15 @@ public sealed class TaskFlowClient
             notify.Parameters.AddWithValue("channel", Dispatch.NotificationChannels.TaskCancelled);
             notify.Parameters.AddWithValue("id", id);
             await notify.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var parent = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/NotifyParentOfCancel.sql"), connection, transaction))
+        {
+            parent.Parameters.Add(this.clock.Now());
+            parent.Parameters.AddWithValue("id", id);
+            parent.Parameters.AddWithValue("actor", actor);
+            parent.Parameters.Add(Nullable("reason", NpgsqlDbType.Text, reason));
+            await parent.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -192,6 +278,11 @@ public sealed class TaskFlowClient
 
     private NpgsqlBatchCommand SubmitCommand(TaskSubmission submission, string actor)
     {
+        if (this.orchestrators.TryGet(submission.Type, out _))
+        {
+            return this.StartOrchestrationCommand(submission, actor);
+        }
+
         var command = new NpgsqlBatchCommand(SqlText.Get("Instances/Sql/SubmitTask.sql"));
         command.Parameters.Add(this.clock.Now());
         command.Parameters.AddWithValue("id", Guid.CreateVersion7(this.clock.Time.GetUtcNow()));
@@ -205,6 +296,26 @@ public sealed class TaskFlowClient
         command.Parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(submission.Tags) });
         command.Parameters.Add(Nullable("idempotency_key", NpgsqlDbType.Text, submission.IdempotencyKey));
         command.Parameters.AddWithValue("request_hash", submission.RequestHash);
+        command.Parameters.AddWithValue("actor", actor);
+        command.Parameters.Add(Nullable("run_at", NpgsqlDbType.TimestampTz, submission.RunAt?.ToUniversalTime()));
+        command.Parameters.AddWithValue("delay", submission.Delay ?? TimeSpan.Zero);
+        return command;
+    }
+
+    private NpgsqlBatchCommand StartOrchestrationCommand(TaskSubmission submission, string actor)
+    {
+        var command = new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/StartOrchestration.sql"));
+        command.Parameters.Add(this.clock.Now());
+        command.Parameters.AddWithValue("id", Guid.CreateVersion7(this.clock.Time.GetUtcNow()));
+        command.Parameters.AddWithValue("name", submission.Type);
+        command.Parameters.AddWithValue("priority", (short)submission.Priority);
+        command.Parameters.Add(Nullable("input", NpgsqlDbType.Text, submission.InputJson));
+        command.Parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Text) { Value = JsonSerializer.Serialize(submission.Tags) });
+        command.Parameters.Add(Nullable("idempotency_key", NpgsqlDbType.Text, submission.IdempotencyKey));
+        command.Parameters.AddWithValue("request_hash", submission.RequestHash);
+        command.Parameters.Add(Nullable("parent_instance_id", NpgsqlDbType.Uuid, null));
+        command.Parameters.Add(Nullable("parent_task_id", NpgsqlDbType.Integer, null));
+        command.Parameters.AddWithValue("submitted", true);
         command.Parameters.AddWithValue("actor", actor);
         command.Parameters.Add(Nullable("run_at", NpgsqlDbType.TimestampTz, submission.RunAt?.ToUniversalTime()));
         command.Parameters.AddWithValue("delay", submission.Delay ?? TimeSpan.Zero);

@@ -18,7 +18,20 @@ internal sealed record WorkItemLease(
     long LeaseToken,
     DateTimeOffset LeasedAt,
     DateTimeOffset LeaseExpiresAt,
-    string LeaseOwner)
+    string LeaseOwner,
+    int Wakeups,
+    string InstanceKind)
 {
     public bool HasAttemptsLeft => this.Attempt < this.MaxAttempts;
+
+    /// <summary>An activity of an orchestration (its outcome goes to the orchestration's inbox), not a single-activity task.</summary>
+    public bool IsOrchestrationActivity => this.Kind == WorkKinds.Activity && this.InstanceKind == WorkKinds.Orchestration;
+}
+
+/// <summary>What a work item asks a worker to do: run an activity, run an orchestration episode, or fire a timer.</summary>
+internal static class WorkKinds
+{
+    public const string Activity = "activity";
+    public const string Orchestration = "orchestration";
+    public const string Timer = "timer";
 }

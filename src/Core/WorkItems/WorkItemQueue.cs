@@ -20,7 +20,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
         command.Parameters.AddWithValue("worker_id", workerId);
         command.Parameters.AddWithValue("batch_size", batchSize);
         command.Parameters.AddWithValue("lease_duration", leaseDuration);
-        return await ReadLeasesAsync(command, owner: _ => workerId, cancellationToken);
+        return await ReadLeasesAsync(command, cancellationToken);
     }
 
     /// <summary>Renews the given leases; returns the tokens still held.</summary>
@@ -53,14 +53,26 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
         return result is DateTime next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
     }
 
-    public async Task<bool> CompleteActivityTaskAsync(WorkItemLease lease, string? outputJson, CancellationToken cancellationToken)
+    /// <summary>Records an activity's result: it completes a single-activity task, or goes to its orchestration's inbox.</summary>
+    public async Task<bool> CompleteActivityAsync(WorkItemLease lease, string? outputJson, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/CompleteActivityTask.sql"));
+        string sql = lease.IsOrchestrationActivity ? "WorkItems/Sql/CompleteOrchestrationActivity.sql" : "WorkItems/Sql/CompleteActivityTask.sql";
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(sql));
         command.Parameters.Add(clock.Now());
         AddFence(command, lease);
         command.Parameters.Add(Json("output", outputJson ?? "null"));
         command.Parameters.AddWithValue("worker_id", lease.LeaseOwner);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        return await ExecuteFencedAsync(command, cancellationToken);
+    }
+
+    /// <summary>Fires a durable timer whose time has come (it could be leased, so it is visible).</summary>
+    public async Task<bool> FireTimerAsync(WorkItemLease lease, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/FireTimer.sql"));
+        command.Parameters.Add(clock.Now());
+        AddFence(command, lease);
+        command.Parameters.AddWithValue("worker_id", lease.LeaseOwner);
+        return await ExecuteFencedAsync(command, cancellationToken);
     }
 
     /// <summary>Records a failed attempt: schedules the next one after the policy's backoff, or fails the
@@ -70,7 +82,17 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
         WorkItemLease lease, FailureDetails failure, string actor, bool onlyIfExpired, double random, CancellationToken cancellationToken)
     {
         bool retry = lease.HasAttemptsLeft && !failure.NonRetryable;
-        string sql = retry ? "WorkItems/Sql/ScheduleActivityRetry.sql" : "WorkItems/Sql/FailActivityTask.sql";
+        string sql = (lease.Kind, lease.IsOrchestrationActivity, retry) switch
+        {
+            (WorkKinds.Activity, false, true) => "WorkItems/Sql/ScheduleActivityRetry.sql",
+            (WorkKinds.Activity, false, false) => "WorkItems/Sql/FailActivityTask.sql",
+            (WorkKinds.Activity, true, true) => "WorkItems/Sql/ScheduleOrchestrationActivityRetry.sql",
+            (WorkKinds.Activity, true, false) => "WorkItems/Sql/FailOrchestrationActivity.sql",
+
+            // Episodes and timers run no user code that fails; they fail only by losing their worker.
+            (_, _, true) => "WorkItems/Sql/ReleaseExpiredLease.sql",
+            _ => "WorkItems/Sql/AbandonOrchestration.sql",
+        };
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(sql));
         command.Parameters.Add(clock.Now());
         AddFence(command, lease);
@@ -85,7 +107,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
             command.Parameters.AddWithValue("delay_iso", XmlConvert.ToString(delay));
         }
 
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        return await ExecuteFencedAsync(command, cancellationToken);
     }
 
     /// <summary>Hands a lease back without counting its attempt (graceful shutdown).</summary>
@@ -102,7 +124,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/FindExpiredLeases.sql"));
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("batch_size", batchSize);
-        return await ReadLeasesAsync(command, owner: reader => reader.IsDBNull(14) ? "unknown" : reader.GetString(14), cancellationToken);
+        return await ReadLeasesAsync(command, cancellationToken);
     }
 
     private static void AddFence(NpgsqlCommand command, WorkItemLease lease)
@@ -113,8 +135,16 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
 
     private static NpgsqlParameter Json(string name, string json) => new(name, NpgsqlDbType.Jsonb) { Value = json };
 
-    private static async Task<IReadOnlyList<WorkItemLease>> ReadLeasesAsync(
-        NpgsqlCommand command, Func<NpgsqlDataReader, string> owner, CancellationToken cancellationToken)
+    /// <summary>Runs a fenced statement: true when it found its lease (wrote rows, or returned one).</summary>
+    private static async Task<bool> ExecuteFencedAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        bool returnedRow = await reader.ReadAsync(cancellationToken);
+        await reader.CloseAsync();
+        return returnedRow || reader.RecordsAffected > 0;
+    }
+
+    private static async Task<IReadOnlyList<WorkItemLease>> ReadLeasesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         var leases = new List<WorkItemLease>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -135,7 +165,9 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
                 LeaseToken: reader.GetInt64(11),
                 LeasedAt: reader.GetFieldValue<DateTimeOffset>(12),
                 LeaseExpiresAt: reader.GetFieldValue<DateTimeOffset>(13),
-                LeaseOwner: owner(reader)));
+                LeaseOwner: reader.GetString(14),
+                Wakeups: reader.GetInt32(15),
+                InstanceKind: reader.GetString(16)));
         }
 
         return leases;

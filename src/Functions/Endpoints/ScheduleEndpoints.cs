@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using TaskFlow.Activities;
 using TaskFlow.Schedules;
 
 namespace TaskFlow.Functions.Endpoints;
@@ -27,9 +26,9 @@ internal static class ScheduleEndpoints
                 : UnknownSchedule(name));
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, ScheduleClient client, ActivityRegistry activities, IOptions<ApiOptions> options, TimeProvider time)
+    private static async Task<IResult> CreateAsync(HttpContext http, ScheduleClient client, TaskTypes taskTypes, IOptions<ApiOptions> options, TimeProvider time)
     {
-        (ScheduleDefinition? definition, IResult? problem) = await ReadAsync(http, routeName: null, activities, options.Value, time);
+        (ScheduleDefinition? definition, IResult? problem) = await ReadAsync(http, routeName: null, taskTypes, options.Value, time);
         if (definition is null)
         {
             return problem!;
@@ -43,9 +42,9 @@ internal static class ScheduleEndpoints
         return Results.Created($"/api/schedules/{definition.Name}", ScheduleJson.From((await client.GetScheduleAsync(definition.Name, http.RequestAborted))!));
     }
 
-    private static async Task<IResult> PutAsync(string name, HttpContext http, ScheduleClient client, ActivityRegistry activities, IOptions<ApiOptions> options, TimeProvider time)
+    private static async Task<IResult> PutAsync(string name, HttpContext http, ScheduleClient client, TaskTypes taskTypes, IOptions<ApiOptions> options, TimeProvider time)
     {
-        (ScheduleDefinition? definition, IResult? problem) = await ReadAsync(http, name, activities, options.Value, time);
+        (ScheduleDefinition? definition, IResult? problem) = await ReadAsync(http, name, taskTypes, options.Value, time);
         if (definition is null)
         {
             return problem!;
@@ -90,7 +89,7 @@ internal static class ScheduleEndpoints
     }
 
     private static async Task<(ScheduleDefinition? Definition, IResult? Problem)> ReadAsync(
-        HttpContext http, string? routeName, ActivityRegistry activities, ApiOptions options, TimeProvider time)
+        HttpContext http, string? routeName, TaskTypes taskTypes, ApiOptions options, TimeProvider time)
     {
         (JsonDocument? body, IResult? problem) = await JsonBodyReader.ReadAsync(http.Request, options.MaxBodyBytes);
         if (problem is not null)
@@ -101,7 +100,7 @@ internal static class ScheduleEndpoints
         using (body)
         {
             var errors = new Dictionary<string, string[]>();
-            ScheduleDefinition? definition = new ScheduleRequestParser(new TaskRequestParser(activities, options), time).Parse(body!.RootElement, routeName, errors);
+            ScheduleDefinition? definition = new ScheduleRequestParser(new TaskRequestParser(taskTypes, options), time).Parse(body!.RootElement, routeName, errors);
             return definition is null ? (null, ApiProblems.Invalid(errors, "The schedule is not valid")) : (definition, null);
         }
     }

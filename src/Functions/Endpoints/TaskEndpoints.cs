@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using TaskFlow.Activities;
 using TaskFlow.Instances;
 
 namespace TaskFlow.Functions.Endpoints;
@@ -22,9 +21,11 @@ internal static class TaskEndpoints
         tasks.MapGet("/{id}/history", HistoryAsync).Produces<HistoryEventJson[]>().ProducesProblem(StatusCodes.Status404NotFound);
         tasks.MapPost("/{id}/cancel", CancelAsync).Produces<TaskJson>().ProducesProblem(StatusCodes.Status409Conflict);
         tasks.MapPost("/{id}/retry", RetryAsync).Produces<TaskJson>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
+        tasks.MapPost("/{id}/events/{name}", RaiseEventAsync).Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
+        tasks.MapDelete("/{id}", PurgeAsync).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    private static async Task<IResult> SubmitAsync(HttpContext http, TaskFlowClient client, ActivityRegistry activities, IOptions<ApiOptions> options)
+    private static async Task<IResult> SubmitAsync(HttpContext http, TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options)
     {
         (JsonDocument? body, IResult? problem) = await JsonBodyReader.ReadAsync(http.Request, options.Value.MaxBodyBytes);
         if (problem is not null)
@@ -35,7 +36,7 @@ internal static class TaskEndpoints
         using (body)
         {
             var errors = new Dictionary<string, string[]>();
-            TaskSubmission? submission = new TaskRequestParser(activities, options.Value)
+            TaskSubmission? submission = new TaskRequestParser(taskTypes, options.Value)
                 .Parse(body!.RootElement, prefix: string.Empty, HeaderIdempotencyKey(http), errors);
             if (submission is null)
             {
@@ -59,7 +60,7 @@ internal static class TaskEndpoints
         }
     }
 
-    private static async Task<IResult> SubmitBatchAsync(HttpContext http, TaskFlowClient client, ActivityRegistry activities, IOptions<ApiOptions> options)
+    private static async Task<IResult> SubmitBatchAsync(HttpContext http, TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options)
     {
         (JsonDocument? body, IResult? problem) = await JsonBodyReader.ReadAsync(http.Request, options.Value.MaxBatchBodyBytes);
         if (problem is not null)
@@ -82,7 +83,7 @@ internal static class TaskEndpoints
             }
 
             var errors = new Dictionary<string, string[]>();
-            var parser = new TaskRequestParser(activities, options.Value);
+            var parser = new TaskRequestParser(taskTypes, options.Value);
             var submissions = items.EnumerateArray()
                 .Select((item, index) => parser.Parse(item, $"tasks[{index}].", headerIdempotencyKey: null, errors))
                 .ToList();
@@ -111,9 +112,18 @@ internal static class TaskEndpoints
             return InvalidId(id);
         }
 
-        return await client.GetTaskAsync(taskId, cancellationToken) is { } task
-            ? Results.Ok(TaskJson.From(task))
-            : UnknownTask(taskId);
+        if (await client.GetTaskAsync(taskId, cancellationToken) is not { } task)
+        {
+            return UnknownTask(taskId);
+        }
+
+        TaskJson json = TaskJson.From(task);
+        if (task.Kind == "orchestration" && await client.CountActivitiesAsync(taskId, cancellationToken) is { } counts)
+        {
+            json = json with { Activities = new ActivityCountsJson(counts.Scheduled, counts.Completed, counts.Failed) };
+        }
+
+        return Results.Ok(json);
     }
 
     private static async Task<IResult> ListAsync(HttpRequest request, TaskFlowClient client, CancellationToken cancellationToken)
@@ -172,6 +182,57 @@ internal static class TaskEndpoints
 
         return await client.GetTaskAsync(taskId, http.RequestAborted) is { } task
             ? ApiProblems.Conflict("Task cannot be retried", $"Task {taskId} is {task.Status}; only failed or cancelled tasks can be retried.")
+            : UnknownTask(taskId);
+    }
+
+    private static async Task<IResult> RaiseEventAsync(string id, string name, HttpContext http, TaskFlowClient client, IOptions<ApiOptions> options)
+    {
+        if (!Guid.TryParse(id, out Guid taskId))
+        {
+            return InvalidId(id);
+        }
+
+        string? payload = null;
+        if (http.Request.ContentLength is not 0)
+        {
+            (JsonDocument? body, IResult? problem) = await JsonBodyReader.ReadAsync(http.Request, options.Value.MaxBodyBytes);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            using (body)
+            {
+                payload = body!.RootElement.GetRawText();
+            }
+        }
+
+        if (await client.RaiseEventAsync(taskId, name, payload, Actors.Of(http), http.RequestAborted))
+        {
+            return Results.Accepted($"/api/tasks/{taskId}");
+        }
+
+        return await client.GetTaskAsync(taskId, http.RequestAborted) is { } task
+            ? ApiProblems.Conflict("Task does not take events", task.Kind == "orchestration"
+                ? $"Task {taskId} is {task.Status}; events go to scheduled, pending or running orchestrations."
+                : $"Task {taskId} runs the activity '{task.Type}'; only orchestrations wait for events.")
+            : UnknownTask(taskId);
+    }
+
+    private static async Task<IResult> PurgeAsync(string id, TaskFlowClient client, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out Guid taskId))
+        {
+            return InvalidId(id);
+        }
+
+        if (await client.PurgeTaskAsync(taskId, cancellationToken))
+        {
+            return Results.NoContent();
+        }
+
+        return await client.GetTaskAsync(taskId, cancellationToken) is { } task
+            ? ApiProblems.Conflict("Task not finished", $"Task {taskId} is {task.Status}; cancel it first, or wait until it ends. Only finished tasks are purged.")
             : UnknownTask(taskId);
     }
 

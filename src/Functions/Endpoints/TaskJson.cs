@@ -22,7 +22,9 @@ internal sealed record TaskJson(
     DateTimeOffset CreatedAt,
     DateTimeOffset RunAt,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? CompletedAt)
+    DateTimeOffset? CompletedAt,
+    string Kind,
+    ActivityCountsJson? Activities = null)
 {
     public static TaskJson From(TaskRecord task) => new(
         task.Id,
@@ -42,10 +44,14 @@ internal sealed record TaskJson(
         task.CreatedAt,
         task.RunAt,
         task.StartedAt,
-        task.CompletedAt);
+        task.CompletedAt,
+        task.Kind);
 
     public static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
 }
+
+/// <summary>For an orchestration: the activities it scheduled, and how many completed and failed.</summary>
+internal sealed record ActivityCountsJson(long Scheduled, long Completed, long Failed);
 
 /// <summary>One event of a task's audit trail as the HTTP API shows it.</summary>
 internal sealed record HistoryEventJson(

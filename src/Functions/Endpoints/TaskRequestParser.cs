@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Xml;
-using TaskFlow.Activities;
 using TaskFlow.Instances;
 using TaskFlow.Retries;
 
@@ -9,7 +8,7 @@ namespace TaskFlow.Functions.Endpoints;
 
 /// <summary>Turns the JSON of one task request into a <see cref="TaskSubmission"/>, or into errors that name
 /// each wrong field and say how to fix it. Nothing is written until every field is valid.</summary>
-internal sealed class TaskRequestParser(ActivityRegistry activities, ApiOptions options)
+internal sealed class TaskRequestParser(TaskTypes taskTypes, ApiOptions options)
 {
     private static readonly string[] Fields = ["type", "input", "priority", "runAt", "delay", "retry", "timeout", "idempotencyKey", "tags"];
     private static readonly string[] TemplateFields = ["type", "input", "priority", "retry", "timeout", "tags"];
@@ -62,7 +61,7 @@ internal sealed class TaskRequestParser(ActivityRegistry activities, ApiOptions 
     private string? ReadType(JsonElement body, Action<string, string> error, out JsonElement? input)
     {
         input = body.TryGetProperty("input", out JsonElement given) && given.ValueKind != JsonValueKind.Null ? given : null;
-        string registered = string.Join(", ", activities.Names.Order());
+        string registered = string.Join(", ", taskTypes.Names);
         if (!body.TryGetProperty("type", out JsonElement typeElement))
         {
             error("type", $"Required: the task type to run. Registered: {registered}.");
@@ -75,15 +74,23 @@ internal sealed class TaskRequestParser(ActivityRegistry activities, ApiOptions 
             return null;
         }
 
-        if (!activities.TryGet(type, out ActivityRegistration registration))
+        if (!taskTypes.Exists(type))
         {
-            error("type", $"No task type named '{type}' is registered.{Suggestions.DidYouMean(type, activities.Names)} Registered: {registered}.");
+            error("type", $"No task type named '{type}' is registered.{Suggestions.DidYouMean(type, taskTypes.Names)} Registered: {registered}.");
             return null;
         }
 
-        if (registration.DescribeInputMismatch(input) is { } mismatch)
+        if (taskTypes.DescribeInputMismatch(type, input) is { } mismatch)
         {
             error("input", mismatch);
+        }
+
+        if (taskTypes.IsOrchestration(type))
+        {
+            foreach (string activityOnly in new[] { "retry", "timeout" }.Where(field => body.TryGetProperty(field, out _)))
+            {
+                error(activityOnly, $"'{type}' is an orchestration: '{activityOnly}' applies to activity tasks. Give each CallActivityAsync its own retry policy in the orchestrator.");
+            }
         }
 
         return type;

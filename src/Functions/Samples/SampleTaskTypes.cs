@@ -1,10 +1,15 @@
 namespace TaskFlow.Functions.Samples;
 
-/// <summary>Registers the sample task types <c>echo</c>, <c>sleep</c> and <c>flaky</c>.</summary>
+/// <summary>Registers the sample task types: activities <c>echo</c>, <c>sleep</c>, <c>flaky</c>; orchestrations
+/// <c>fan-out</c>, <c>approval</c>, <c>countdown</c>, <c>batch-of-batches</c>.</summary>
 internal static class SampleTaskTypes
 {
     public static TaskFlowBuilder AddSampleTaskTypes(this TaskFlowBuilder builder) => builder
         .AddActivity<EchoActivity>("echo")
         .AddActivity<SleepActivity>("sleep")
-        .AddActivity<FlakyActivity>("flaky");
+        .AddActivity<FlakyActivity>("flaky")
+        .AddOrchestrator<FanOutOrchestrator>("fan-out")
+        .AddOrchestrator<ApprovalOrchestrator>("approval")
+        .AddOrchestrator<CountdownOrchestrator>("countdown")
+        .AddOrchestrator<BatchOfBatchesOrchestrator>("batch-of-batches");
 }

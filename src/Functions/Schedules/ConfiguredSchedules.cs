@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using TaskFlow.Activities;
 using TaskFlow.Functions.Endpoints;
 using TaskFlow.Schedules;
 
@@ -14,13 +13,13 @@ namespace TaskFlow.Functions.Schedules;
 /// booleans, and a section whose keys are 0, 1, 2… becomes an array. An invalid schedule stops start-up
 /// with the errors, rather than running without it.</remarks>
 internal sealed class ConfiguredSchedules(
-    IConfiguration configuration, ScheduleClient schedules, ActivityRegistry activities, IOptions<ApiOptions> apiOptions, TimeProvider time) : IHostedService
+    IConfiguration configuration, ScheduleClient schedules, TaskTypes taskTypes, IOptions<ApiOptions> apiOptions, TimeProvider time) : IHostedService
 {
     public const string Section = "TaskFlow:Schedules";
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var parser = new ScheduleRequestParser(new TaskRequestParser(activities, apiOptions.Value), time);
+        var parser = new ScheduleRequestParser(new TaskRequestParser(taskTypes, apiOptions.Value), time);
         foreach (IConfigurationSection declared in configuration.GetSection(Section).GetChildren())
         {
             JsonElement body = JsonSerializer.SerializeToElement(ToJson(declared));

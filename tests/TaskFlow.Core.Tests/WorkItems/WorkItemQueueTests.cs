@@ -63,7 +63,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     }
 
     [Fact]
-    public async Task CompleteActivityTaskAsync_WhenLeaseExpiredAndWasHandedOn_CannotCommit()
+    public async Task CompleteActivityAsync_WhenLeaseExpiredAndWasHandedOn_CannotCommit()
     {
         var retry = new RetryPolicy { MaxAttempts = 3, InitialInterval = TimeSpan.FromSeconds(5), Jitter = 0 };
         TaskRecord task = await this.SubmitAsync(TestTasks.Submission(retry: retry));
@@ -79,9 +79,9 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         WorkItemLease current = Assert.Single(await this.queue.LeaseNextAsync("worker-b", 1, Lease, CancellationToken.None));
         Assert.Equal(2, current.Attempt);
 
-        Assert.False(await this.queue.CompleteActivityTaskAsync(stalled, "\"from the stalled worker\"", CancellationToken.None));
+        Assert.False(await this.queue.CompleteActivityAsync(stalled, "\"from the stalled worker\"", CancellationToken.None));
         Assert.False(await this.queue.RecordFailedAttemptAsync(stalled, lost, "worker-a", onlyIfExpired: false, random: 0, CancellationToken.None));
-        Assert.True(await this.queue.CompleteActivityTaskAsync(current, "\"from the current worker\"", CancellationToken.None));
+        Assert.True(await this.queue.CompleteActivityAsync(current, "\"from the current worker\"", CancellationToken.None));
 
         TaskRecord finished = (await this.client.GetTaskAsync(task.Id))!;
         Assert.Equal(TaskStatuses.Succeeded, finished.Status);
@@ -106,7 +106,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
 
         var lost = new FailureDetails("TaskFlow.LeaseExpired", "looked expired");
         Assert.False(await this.queue.RecordFailedAttemptAsync(seenExpired, lost, "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
-        Assert.True(await this.queue.CompleteActivityTaskAsync(lease, "1", CancellationToken.None));
+        Assert.True(await this.queue.CompleteActivityAsync(lease, "1", CancellationToken.None));
     }
 
     [Fact]

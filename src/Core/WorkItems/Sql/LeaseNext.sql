@@ -19,7 +19,7 @@ WITH next AS (
     FROM next
     WHERE w.id = next.id
     RETURNING w.id, w.instance_id, w.execution, w.kind, w.task_id, w.name, w.input, w.retry_policy,
-              w.timeout, w.attempt, w.max_attempts, w.lease_token, w.leased_at, w.lease_expires_at
+              w.timeout, w.attempt, w.max_attempts, w.lease_token, w.leased_at, w.lease_expires_at, w.wakeups
 ), started AS (
     UPDATE taskflow.instances AS i
     SET status = 'running',
@@ -30,7 +30,9 @@ WITH next AS (
     WHERE i.id = leased.instance_id
       AND i.kind = 'activity'
 )
-SELECT id, instance_id, execution, kind, task_id, name, input::text, retry_policy::text,
-       timeout, attempt, max_attempts, lease_token, leased_at, lease_expires_at
+SELECT leased.id, leased.instance_id, leased.execution, leased.kind, leased.task_id, leased.name, leased.input::text,
+       leased.retry_policy::text, leased.timeout, leased.attempt, leased.max_attempts, leased.lease_token, leased.leased_at,
+       leased.lease_expires_at, @worker_id, leased.wakeups, i.kind AS instance_kind
 FROM leased
-ORDER BY id;
+JOIN taskflow.instances AS i ON i.id = leased.instance_id
+ORDER BY leased.id;

@@ -2,26 +2,29 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
+using TaskFlow.Orchestrations;
 using TaskFlow.WorkItems;
 using TaskFlow.Workers;
 
 namespace TaskFlow.Dispatch;
 
-/// <summary>The worker loop: lease ready work items up to the concurrency limit, run each activity with its
-/// timeout and cancellation, and commit its outcome fenced by the lease.</summary>
+/// <summary>The worker loop: lease ready work items up to the concurrency limit and do each: run an activity
+/// (with its timeout and cancellation), run an orchestration episode, or fire a timer; every outcome is
+/// committed fenced by the lease.</summary>
 /// <remarks>Wakes on NOTIFY, on an activity finishing, at the next delayed item's time, and on the poll
 /// backstop. On shutdown it stops leasing, lets running activities finish within the grace period, and
 /// releases the rest without counting their attempt.</remarks>
-internal sealed partial class ActivityDispatcher(
+internal sealed partial class WorkItemDispatcher(
     WorkItemQueue queue,
     ActivityRegistry activities,
+    OrchestrationRunner orchestrations,
     RunningActivities running,
     WakeSignal wake,
     WorkerIdentity identity,
     IServiceProvider services,
     IOptions<WorkerOptions> options,
     TimeProvider time,
-    ILogger<ActivityDispatcher> logger) : BackgroundService
+    ILogger<WorkItemDispatcher> logger) : BackgroundService
 {
     private readonly WorkerOptions settings = options.Value;
     private readonly List<Task> inFlight = [];
@@ -100,8 +103,19 @@ internal sealed partial class ActivityDispatcher(
             : null;
         try
         {
-            (string? output, FailureDetails? failure) = await this.InvokeAsync(activity);
-            await this.CommitAsync(activity, output, failure);
+            switch (lease.Kind)
+            {
+                case WorkKinds.Orchestration:
+                    await orchestrations.RunEpisodeAsync(lease, CancellationToken.None);
+                    break;
+                case WorkKinds.Timer:
+                    await queue.FireTimerAsync(lease, CancellationToken.None);
+                    break;
+                default:
+                    (string? output, FailureDetails? failure) = await this.InvokeAsync(activity);
+                    await this.CommitAsync(activity, output, failure);
+                    break;
+            }
         }
         catch (Exception exception)
         {
@@ -164,7 +178,7 @@ internal sealed partial class ActivityDispatcher(
         }
 
         bool committed = failure is null
-            ? await queue.CompleteActivityTaskAsync(lease, output, CancellationToken.None)
+            ? await queue.CompleteActivityAsync(lease, output, CancellationToken.None)
             : await queue.RecordFailedAttemptAsync(lease, failure, identity.Id, onlyIfExpired: false, Random.Shared.NextDouble(), CancellationToken.None);
         if (!committed)
         {

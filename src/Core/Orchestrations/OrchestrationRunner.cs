@@ -1,0 +1,360 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+using TaskFlow.Activities;
+using TaskFlow.Database;
+using TaskFlow.WorkItems;
+
+namespace TaskFlow.Orchestrations;
+
+/// <summary>Runs one leased orchestration episode: loads the history and the inbox, replays the orchestrator,
+/// and commits what it decided (history, new work, children, the outcome) in one transaction fenced by the lease.</summary>
+internal sealed partial class OrchestrationRunner(
+    NpgsqlDataSource dataSource, SqlClock clock, OrchestratorRegistry orchestrators, IServiceProvider services, ILogger<OrchestrationRunner> logger)
+{
+    private const int InboxBatch = 10_000;
+    // Timers and episodes run no user code: their attempts only count lost workers.
+    private const string TimerRetry = "{\"maxAttempts\":100}";
+    private const string EpisodeRetry = "{\"maxAttempts\":10}";
+
+    /// <returns>False when the lease was lost before the commit (another worker will run the episode).</returns>
+    public async Task<bool> RunEpisodeAsync(WorkItemLease lease, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        EpisodeState? state = await LoadAsync(connection, lease.InstanceId, cancellationToken);
+        if (state is null || state.Status is not ("pending" or "running") || state.Execution != lease.Execution)
+        {
+            // Finished, cancelled or moved on since this work item was queued: nothing to run.
+            return await this.CommitAsync(connection, lease, null, null, cancellationToken);
+        }
+
+        EpisodeResult result;
+        if (!orchestrators.TryGet(state.Name, out OrchestratorRegistration orchestrator))
+        {
+            result = new EpisodeResult(EpisodeOutcome.Failed, [], [], null, new FailureDetails(
+                "TaskFlow.UnknownOrchestrator",
+                $"No orchestrator named '{state.Name}' is registered in this worker. Registered: {string.Join(", ", orchestrators.Names.Order())}.",
+                NonRetryable: true), null, null, false);
+        }
+        else
+        {
+            var episode = new OrchestrationEpisode(lease.InstanceId, state.Execution, state.Name);
+            List<OrchestrationEvent> fresh = state.Inbox.Where(e => e.Execution == state.Execution).Select(e => e.Event).ToList();
+            result = episode.Run(orchestrator, services, state.History, fresh);
+        }
+
+        return await this.CommitAsync(connection, lease, state, result, cancellationToken);
+    }
+
+    /// <param name="state">Null (with <paramref name="result"/>) when there was nothing to run: the work item just goes.</param>
+    private async Task<bool> CommitAsync(
+        NpgsqlConnection connection, WorkItemLease lease, EpisodeState? state, EpisodeResult? result, CancellationToken cancellationToken)
+    {
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var fence = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/LockEpisode.sql"), connection, transaction))
+        {
+            AddFence(fence, lease);
+            await using NpgsqlDataReader reader = await fence.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return false;
+            }
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        NpgsqlBatchCommand? update = state is null || result is null ? null : this.AddEpisodeWrites(batch, lease, state, result);
+        NpgsqlBatchCommand finish = Command(batch, "Orchestrations/Sql/FinishEpisode.sql", clock.Now());
+        AddFence(finish, lease);
+        finish.Parameters.AddWithValue("finished", result is null || result.Outcome != EpisodeOutcome.Waiting);
+
+        // A full inbox page means more events wait: never count the item as drained then.
+        finish.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (update is not null && update.RecordsAffected != 1)
+        {
+            // Someone else wrote this instance's history meanwhile: roll back, and let the episode run again.
+            await transaction.RollbackAsync(cancellationToken);
+            LogHistoryMoved(logger, lease.InstanceId);
+            return false;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Adds everything the episode decided to the commit batch; returns the instance update, whose
+    /// row count says whether the history was where this episode left it.</summary>
+    private NpgsqlBatchCommand AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result)
+    {
+        string actor = lease.LeaseOwner;
+        var events = new HistoryRows(lease.InstanceId, state.LastSequence);
+        foreach (InboxEvent received in state.Inbox.Where(e => e.Execution == state.Execution))
+        {
+            events.Add(state.Execution, received.Event.EventType, received.Event.TaskId, received.Event.Attempt, received.Event.PayloadJson, received.Event.Timestamp, received.Event.Actor);
+        }
+
+        var work = new WorkRows();
+        foreach (OrchestrationAction action in result.NewActions)
+        {
+            switch (action)
+            {
+                case ScheduleActivityAction activity:
+                    string retry = JsonSerializer.Serialize(activity.Retry, TaskFlowJson.Options);
+                    events.Add(state.Execution, action.EventType, action.TaskId, null, Json(new { name = activity.ActivityName, input = Raw(activity.InputJson), retry = Raw(retry) }), null, actor);
+                    work.Add(WorkKinds.Activity, action.TaskId, activity.ActivityName, activity.InputJson, retry, activity.Retry.MaxAttempts, null);
+                    break;
+                case CreateTimerAction timer:
+                    events.Add(state.Execution, action.EventType, action.TaskId, null, Json(new { name = "timer", fireAt = timer.FireAt }), null, actor);
+                    work.Add(WorkKinds.Timer, action.TaskId, "timer", null, TimerRetry, 100, timer.FireAt);
+                    break;
+                case StartSubOrchestrationAction child:
+                    events.Add(state.Execution, action.EventType, action.TaskId, null, Json(new { name = child.OrchestratorName, instanceId = child.InstanceId, input = Raw(child.InputJson) }), null, actor);
+                    this.AddStartChild(batch, lease, state, child, actor);
+                    break;
+            }
+        }
+
+        int execution = state.Execution;
+        string status = "running";
+        switch (result.Outcome)
+        {
+            case EpisodeOutcome.Completed:
+                status = "succeeded";
+                events.Add(execution, "ExecutionCompleted", null, null, Json(new { output = Raw(result.OutputJson) }), null, actor);
+                break;
+            case EpisodeOutcome.Failed:
+                status = "failed";
+                events.Add(execution, "ExecutionFailed", null, null, Json(new { error = result.Failure }), null, actor);
+                break;
+            case EpisodeOutcome.ContinuedAsNew:
+                events.Add(execution, "ContinuedAsNew", null, null, Json(new { input = Raw(result.ContinueAsNewInputJson) }), null, actor);
+                execution++;
+                events.Add(execution, "ExecutionStarted", null, null, Json(new { name = state.Name, input = Raw(result.ContinueAsNewInputJson), priority = state.Priority }), null, actor);
+                break;
+        }
+
+        if (state.Inbox.Count > 0)
+        {
+            NpgsqlBatchCommand consume = Command(batch, "Orchestrations/Sql/ConsumeInbox.sql");
+            consume.Parameters.AddWithValue("instance_id", lease.InstanceId);
+            consume.Parameters.AddWithValue("inbox_ids", state.Inbox.Select(e => e.Id).ToArray());
+        }
+
+        events.AddTo(Command(batch, "Orchestrations/Sql/AppendHistory.sql", clock.Now()));
+        NpgsqlBatchCommand update = Command(batch, "Orchestrations/Sql/UpdateOrchestration.sql", clock.Now());
+        update.Parameters.AddWithValue("instance_id", lease.InstanceId);
+        update.Parameters.AddWithValue("status", status);
+        update.Parameters.AddWithValue("execution", execution);
+        update.Parameters.AddWithValue("replace_input", result.Outcome == EpisodeOutcome.ContinuedAsNew);
+        update.Parameters.Add(Nullable("input", NpgsqlDbType.Text, result.ContinueAsNewInputJson));
+        update.Parameters.Add(Nullable("output", NpgsqlDbType.Text, result.OutputJson));
+        update.Parameters.Add(Nullable("error", NpgsqlDbType.Text, result.Failure is null ? null : JsonSerializer.Serialize(result.Failure, TaskFlowJson.Options)));
+        update.Parameters.AddWithValue("custom_status_changed", result.CustomStatusChanged);
+        update.Parameters.Add(Nullable("custom_status", NpgsqlDbType.Text, result.CustomStatusJson ?? (result.CustomStatusChanged ? "null" : null)));
+        update.Parameters.AddWithValue("last_sequence", events.LastSequence);
+        update.Parameters.AddWithValue("previous_sequence", state.LastSequence);
+
+        if (result.Outcome == EpisodeOutcome.ContinuedAsNew)
+        {
+            var next = new WorkRows();
+            next.Add(WorkKinds.Orchestration, 0, state.Name, null, EpisodeRetry, 10, null);
+            next.AddTo(Command(batch, "Orchestrations/Sql/InsertWorkItems.sql", clock.Now()), lease.InstanceId, execution, state.Priority);
+        }
+        else if (work.Count > 0)
+        {
+            work.AddTo(Command(batch, "Orchestrations/Sql/InsertWorkItems.sql", clock.Now()), lease.InstanceId, execution, state.Priority);
+        }
+
+        bool finished = result.Outcome != EpisodeOutcome.Waiting;
+        if (finished || result.AbandonedTimers.Count > 0)
+        {
+            NpgsqlBatchCommand moot = Command(batch, "Orchestrations/Sql/DeleteOrchestrationWork.sql");
+            moot.Parameters.AddWithValue("instance_id", lease.InstanceId);
+            moot.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
+            moot.Parameters.AddWithValue("all_work", finished);
+            moot.Parameters.AddWithValue("timer_ids", result.AbandonedTimers.ToArray());
+        }
+
+        if (result.Outcome is EpisodeOutcome.Completed or EpisodeOutcome.Failed && state.ParentInstanceId is { } parent)
+        {
+            NpgsqlBatchCommand notify = Command(batch, "Orchestrations/Sql/NotifyParent.sql", clock.Now());
+            bool succeeded = result.Outcome == EpisodeOutcome.Completed;
+            notify.Parameters.AddWithValue("parent_instance_id", parent);
+            notify.Parameters.AddWithValue("parent_task_id", state.ParentTaskId ?? 0);
+            notify.Parameters.AddWithValue("event_type", succeeded ? "SubOrchestrationCompleted" : "SubOrchestrationFailed");
+            notify.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Text)
+            {
+                Value = succeeded
+                    ? Json(new { instanceId = lease.InstanceId, output = Raw(result.OutputJson) })
+                    : Json(new { instanceId = lease.InstanceId, error = result.Failure }),
+            });
+            notify.Parameters.AddWithValue("actor", actor);
+        }
+
+        if (work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify('taskflow_work', '')"));
+        }
+
+        return update;
+    }
+
+    private void AddStartChild(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, StartSubOrchestrationAction child, string actor)
+    {
+        NpgsqlBatchCommand start = Command(batch, "Orchestrations/Sql/StartOrchestration.sql", clock.Now());
+        start.Parameters.AddWithValue("id", child.InstanceId);
+        start.Parameters.AddWithValue("name", child.OrchestratorName);
+        start.Parameters.AddWithValue("priority", (short)state.Priority);
+        start.Parameters.Add(Nullable("input", NpgsqlDbType.Text, child.InputJson));
+        start.Parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Text) { Value = "{}" });
+        start.Parameters.Add(Nullable("idempotency_key", NpgsqlDbType.Text, null));
+        start.Parameters.Add(new NpgsqlParameter("request_hash", NpgsqlDbType.Bytea) { Value = DBNull.Value });
+        start.Parameters.AddWithValue("parent_instance_id", lease.InstanceId);
+        start.Parameters.AddWithValue("parent_task_id", child.TaskId);
+        start.Parameters.AddWithValue("submitted", false);
+        start.Parameters.AddWithValue("actor", actor);
+        start.Parameters.Add(Nullable("run_at", NpgsqlDbType.TimestampTz, null));
+        start.Parameters.AddWithValue("delay", TimeSpan.Zero);
+    }
+
+    private static async Task<EpisodeState?> LoadAsync(NpgsqlConnection connection, Guid instanceId, CancellationToken cancellationToken)
+    {
+        EpisodeState? state;
+        await using (var instance = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/LoadOrchestration.sql"), connection))
+        {
+            instance.Parameters.AddWithValue("instance_id", instanceId);
+            await using NpgsqlDataReader reader = await instance.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            state = new EpisodeState(
+                reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt16(6), [], []);
+        }
+
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql")) { Parameters = { new("instance_id", instanceId), new("execution", state.Execution) } },
+                new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadInbox.sql")) { Parameters = { new("instance_id", instanceId) } },
+            },
+        };
+        var history = new List<OrchestrationEvent>();
+        var inbox = new List<InboxEvent>();
+        await using (NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                history.Add(ReadEvent(reader, 0));
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                inbox.Add(new InboxEvent(reader.GetInt64(0), reader.GetInt32(1), ReadEvent(reader, 2)));
+            }
+        }
+
+        return state with { History = history, Inbox = inbox };
+    }
+
+    private static OrchestrationEvent ReadEvent(NpgsqlDataReader reader, int first) => new(
+        reader.GetString(first),
+        reader.IsDBNull(first + 1) ? null : reader.GetInt32(first + 1),
+        reader.IsDBNull(first + 2) ? null : reader.GetInt32(first + 2),
+        reader.IsDBNull(first + 3) ? null : reader.GetString(first + 3),
+        reader.GetFieldValue<DateTimeOffset>(first + 4),
+        reader.IsDBNull(first + 5) ? null : reader.GetString(first + 5));
+
+    private static NpgsqlBatchCommand Command(NpgsqlBatch batch, string sqlPath, NpgsqlParameter? now = null)
+    {
+        var command = new NpgsqlBatchCommand(SqlText.Get(sqlPath));
+        if (now is not null)
+        {
+            command.Parameters.Add(now);
+        }
+
+        batch.BatchCommands.Add(command);
+        return command;
+    }
+
+    private static void AddFence(NpgsqlCommand command, WorkItemLease lease)
+    {
+        command.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
+        command.Parameters.AddWithValue("lease_token", lease.LeaseToken);
+    }
+
+    private static void AddFence(NpgsqlBatchCommand command, WorkItemLease lease)
+    {
+        command.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
+        command.Parameters.AddWithValue("lease_token", lease.LeaseToken);
+    }
+
+    private static string Json(object value) => JsonSerializer.Serialize(value, TaskFlowJson.Options);
+
+    private static JsonElement? Raw(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
+
+    private static NpgsqlParameter Nullable(string name, NpgsqlDbType type, object? value) => new(name, type) { Value = value ?? DBNull.Value };
+
+    [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "History of {InstanceId} moved during an episode; rolled back, it will run again")]
+    private static partial void LogHistoryMoved(ILogger logger, Guid instanceId);
+
+    private sealed record InboxEvent(long Id, int Execution, OrchestrationEvent Event);
+
+    private sealed record EpisodeState(
+        string Name, int Execution, string Status, int LastSequence, Guid? ParentInstanceId, int? ParentTaskId, int Priority,
+        IReadOnlyList<OrchestrationEvent> History, IReadOnlyList<InboxEvent> Inbox);
+
+    /// <summary>History rows for one AppendHistory.sql statement, numbered on from the instance's last sequence.</summary>
+    private sealed class HistoryRows(Guid instanceId, int lastSequence)
+    {
+        private readonly List<(int Sequence, int Execution, string Type, int? TaskId, int? Attempt, string? Payload, DateTimeOffset? At, string? Actor)> rows = [];
+
+        public int LastSequence { get; private set; } = lastSequence;
+
+        public void Add(int execution, string type, int? taskId, int? attempt, string? payload, DateTimeOffset? at, string? actor) =>
+            this.rows.Add((++this.LastSequence, execution, type, taskId, attempt, payload, at, actor));
+
+        public void AddTo(NpgsqlBatchCommand command)
+        {
+            command.Parameters.AddWithValue("instance_id", instanceId);
+            command.Parameters.AddWithValue("sequences", this.rows.Select(r => r.Sequence).ToArray());
+            command.Parameters.AddWithValue("executions", this.rows.Select(r => r.Execution).ToArray());
+            command.Parameters.AddWithValue("event_types", this.rows.Select(r => r.Type).ToArray());
+            command.Parameters.AddWithValue("task_ids", this.rows.Select(r => r.TaskId).ToArray());
+            command.Parameters.AddWithValue("attempts", this.rows.Select(r => r.Attempt).ToArray());
+            command.Parameters.AddWithValue("payloads", this.rows.Select(r => r.Payload).ToArray());
+            command.Parameters.AddWithValue("occurred_ats", this.rows.Select(r => r.At).ToArray());
+            command.Parameters.AddWithValue("actors", this.rows.Select(r => r.Actor).ToArray());
+        }
+    }
+
+    /// <summary>Work item rows for one InsertWorkItems.sql statement.</summary>
+    private sealed class WorkRows
+    {
+        private readonly List<(string Kind, int TaskId, string Name, string? Input, string Retry, int MaxAttempts, DateTimeOffset? VisibleAt)> rows = [];
+
+        public int Count => this.rows.Count;
+
+        public void Add(string kind, int taskId, string name, string? input, string retry, int maxAttempts, DateTimeOffset? visibleAt) =>
+            this.rows.Add((kind, taskId, name, input, retry, maxAttempts, visibleAt));
+
+        public void AddTo(NpgsqlBatchCommand command, Guid instanceId, int execution, int priority)
+        {
+            command.Parameters.AddWithValue("instance_id", instanceId);
+            command.Parameters.AddWithValue("execution", execution);
+            command.Parameters.AddWithValue("priority", (short)priority);
+            command.Parameters.AddWithValue("kinds", this.rows.Select(r => r.Kind).ToArray());
+            command.Parameters.AddWithValue("task_ids", this.rows.Select(r => r.TaskId).ToArray());
+            command.Parameters.AddWithValue("names", this.rows.Select(r => r.Name).ToArray());
+            command.Parameters.AddWithValue("inputs", this.rows.Select(r => r.Input).ToArray());
+            command.Parameters.AddWithValue("retry_policies", this.rows.Select(r => r.Retry).ToArray());
+            command.Parameters.AddWithValue("max_attempts", this.rows.Select(r => r.MaxAttempts).ToArray());
+            command.Parameters.AddWithValue("visible_ats", this.rows.Select(r => r.VisibleAt).ToArray());
+        }
+    }
+}

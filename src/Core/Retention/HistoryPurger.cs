@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TaskFlow.Instances;
+using TaskFlow.Workers;
+
+namespace TaskFlow.Retention;
+
+/// <summary>Purges finished tasks past their retention, a batch per transaction, until none is left.</summary>
+/// <remarks>Runs in every worker; batches are taken with SKIP LOCKED, so purgers never wait on each other or on work.</remarks>
+internal sealed partial class HistoryPurger(TaskFlowClient tasks, IOptions<RetentionOptions> options, TimeProvider time, ILogger<HistoryPurger> logger)
+    : PeriodicService(time, logger)
+{
+    private readonly TimeProvider clock = time;
+
+    protected override TimeSpan Interval => options.Value.Interval;
+
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.KeepFinishedFor is not { } keep)
+        {
+            return;
+        }
+
+        DateTimeOffset cutoff = this.clock.GetUtcNow() - keep;
+        long purged;
+        do
+        {
+            purged = await tasks.PurgeFinishedAsync(cutoff, options.Value.BatchSize, cancellationToken);
+            if (purged > 0)
+            {
+                LogPurged(logger, purged, cutoff);
+            }
+        }
+        while (purged == options.Value.BatchSize && !cancellationToken.IsCancellationRequested);
+    }
+
+    [LoggerMessage(EventId = 1701, Level = LogLevel.Information, Message = "Purged {Count} tasks finished before {Cutoff:O}")]
+    private static partial void LogPurged(ILogger logger, long count, DateTimeOffset cutoff);
+}

@@ -1,0 +1,35 @@
+using System.Text.Json;
+using TaskFlow.Activities;
+using TaskFlow.Orchestrations;
+
+namespace TaskFlow;
+
+/// <summary>Every task type callers may submit: the registered activities and orchestrators.</summary>
+internal sealed class TaskTypes(ActivityRegistry activities, OrchestratorRegistry orchestrators)
+{
+    public IReadOnlyCollection<string> Names { get; } = [.. activities.Names.Concat(orchestrators.Names).Order(StringComparer.Ordinal)];
+
+    public bool IsOrchestration(string name) => orchestrators.TryGet(name, out _);
+
+    public bool Exists(string name) => activities.TryGet(name, out _) || orchestrators.TryGet(name, out _);
+
+    /// <summary>Checks at submit time that <paramref name="input"/> can be read as the type's input.</summary>
+    /// <returns>Null when it fits, else what is wrong.</returns>
+    public string? DescribeInputMismatch(string name, JsonElement? input)
+    {
+        Type inputType = activities.TryGet(name, out ActivityRegistration activity) ? activity.InputType
+            : orchestrators.TryGet(name, out OrchestratorRegistration orchestrator) ? orchestrator.InputType
+            : throw new ArgumentException($"No task type '{name}'.", nameof(name));
+        try
+        {
+            object? value = input is { } element ? element.Deserialize(inputType, TaskFlowJson.Options) : null;
+            return value is null && inputType.IsValueType && Nullable.GetUnderlyingType(inputType) is null
+                ? $"'{name}' needs an input of type {inputType.Name}."
+                : null;
+        }
+        catch (Exception exception) when (exception is JsonException or NotSupportedException or FormatException or InvalidOperationException)
+        {
+            return $"'{name}' cannot read this input as {inputType.Name}: {exception.Message}";
+        }
+    }
+}
