@@ -30,7 +30,12 @@ public sealed class TaskFlowServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<TaskFlowServer> StartAsync(string connectionString, string role = "all", TimeProvider? time = null, params string[] settings)
+    public static Task<TaskFlowServer> StartAsync(string connectionString, string role = "all", TimeProvider? time = null, params string[] settings) =>
+        StartAsync(connectionString, _ => { }, role, time, settings);
+
+    /// <param name="configureServices">Registers what a test adds, e.g. its own orchestrators.</param>
+    public static async Task<TaskFlowServer> StartAsync(
+        string connectionString, Action<IServiceCollection> configureServices, string role = "all", TimeProvider? time = null, params string[] settings)
     {
         string[] args =
         [
@@ -47,6 +52,8 @@ public sealed class TaskFlowServer : IAsyncDisposable
             {
                 services.AddSingleton(time);
             }
+
+            configureServices(services);
         });
         await host.StartAsync();
         string address = host.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();

@@ -9,6 +9,9 @@ internal sealed class RunningActivities
 
     public int Count => this.byToken.Count;
 
+    /// <summary>How many leases of <paramref name="instanceId"/> this process is working on.</summary>
+    public int CountFor(Guid instanceId) => this.byToken.Values.Count(activity => activity.Lease.InstanceId == instanceId);
+
     public IReadOnlyCollection<long> LeaseTokens => this.byToken.Keys.ToArray();
 
     public void Add(RunningActivity activity) => this.byToken[activity.Lease.LeaseToken] = activity;

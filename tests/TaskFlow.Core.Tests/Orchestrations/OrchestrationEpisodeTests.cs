@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using TaskFlow.Orchestrations;
+
+namespace TaskFlow.Core.Tests.Orchestrations;
+
+/// <summary>The replay engine alone: history in, decisions out, no database.</summary>
+public sealed class OrchestrationEpisodeTests
+{
+    private static readonly DateTimeOffset Start = DateTimeOffset.Parse("2030-01-01T00:00:00Z");
+    private static readonly IServiceProvider Services = new ServiceCollection().BuildServiceProvider();
+
+    [Fact]
+    public void Run_FirstEpisodeOfAFanOut_SchedulesEveryActivityAndWaits()
+    {
+        EpisodeResult result = Run<SumOfEchoes>([Started(3)], []);
+
+        Assert.Equal(EpisodeOutcome.Waiting, result.Outcome);
+        Assert.Equal([1, 2, 3], result.NewActions.Select(a => a.TaskId));
+        Assert.All(result.NewActions, a => Assert.Equal("echo", a.Name));
+    }
+
+    [Fact]
+    public void Run_WithAllResultsInHistory_CompletesWithTheSumAndSchedulesNothingAgain()
+    {
+        OrchestrationEvent[] past = [Started(3), Scheduled(1, "echo"), Scheduled(2, "echo"), Scheduled(3, "echo"), Completed(2, "20"), Completed(1, "10")];
+
+        EpisodeResult result = Run<SumOfEchoes>(past, [Completed(3, "30")]);
+
+        Assert.Equal(EpisodeOutcome.Completed, result.Outcome);
+        Assert.Equal("60", result.OutputJson);
+        Assert.Empty(result.NewActions);
+    }
+
+    [Fact]
+    public void Run_WhenCodeSchedulesADifferentActivityThanHistory_FailsAsNonDeterministicNamingTheStep()
+    {
+        OrchestrationEvent[] past = [Started(1), Scheduled(1, "charge-card"), Completed(1, "1")];
+
+        EpisodeResult result = Run<SumOfEchoes>(past, []);
+
+        Assert.Equal(EpisodeOutcome.Failed, result.Outcome);
+        Assert.Equal("NonDeterministicOrchestration", result.Failure!.Type);
+        Assert.Equal(
+            "Step 1: history has TaskScheduled 'charge-card', but the orchestrator code now does TaskScheduled 'echo'. Orchestrator code must be deterministic; deploy changed logic under a new orchestrator name, or let running instances finish first.",
+            result.Failure.Message);
+    }
+
+    [Fact]
+    public void Run_WithAnEventRaisedBeforeTheWait_DeliversItWhenTheCodeWaits()
+    {
+        OrchestrationEvent[] past = [Started(0)];
+
+        EpisodeResult result = Run<TwoEvents>(past, [Raised("second", "2"), Raised("first", "1")]);
+
+        Assert.Equal(EpisodeOutcome.Completed, result.Outcome);
+        Assert.Equal("\"1,2\"", result.OutputJson);
+    }
+
+    [Fact]
+    public void Run_WhenTheTimeoutTimerFiresFirst_RaisesTimeoutInTheCode()
+    {
+        EpisodeResult first = Run<WaitWithTimeout>([Started(0)], []);
+        var timer = Assert.IsType<CreateTimerAction>(Assert.Single(first.NewActions));
+        Assert.Equal(Start.AddMinutes(5), timer.FireAt);
+
+        OrchestrationEvent[] past = [Started(0), new("TimerCreated", 1, null, "{\"name\":\"timer\"}", Start, null)];
+        EpisodeResult fired = Run<WaitWithTimeout>(past, [new("TimerFired", 1, null, "{}", Start.AddMinutes(5), null)]);
+
+        Assert.Equal(EpisodeOutcome.Failed, fired.Outcome);
+        Assert.Equal(typeof(TimeoutException).FullName, fired.Failure!.Type);
+        Assert.Contains("Waited 00:05:00 for the external event 'go'", fired.Failure.Message);
+    }
+
+    [Fact]
+    public void NewGuid_IsTheSameOnEveryReplay()
+    {
+        var first = new OrchestrationEpisode(Guid.Empty, 1, "x");
+        var again = new OrchestrationEpisode(Guid.Empty, 1, "x");
+
+        Assert.Equal([first.NewGuid(), first.NewGuid()], [again.NewGuid(), again.NewGuid()]);
+    }
+
+    private static EpisodeResult Run<TOrchestrator>(IReadOnlyList<OrchestrationEvent> past, IReadOnlyList<OrchestrationEvent> fresh)
+        where TOrchestrator : class =>
+        new OrchestrationEpisode(Guid.NewGuid(), 1, typeof(TOrchestrator).Name)
+            .Run(OrchestratorRegistration.Create<TOrchestrator>(typeof(TOrchestrator).Name), Services, past, fresh);
+
+    private static OrchestrationEvent Started(int input) => new("ExecutionStarted", null, null, $"{{\"input\":{input}}}", Start, "test");
+
+    private static OrchestrationEvent Scheduled(int taskId, string name) => new("TaskScheduled", taskId, null, JsonSerializer.Serialize(new { name }), Start, "w");
+
+    private static OrchestrationEvent Completed(int taskId, string result) => new("TaskCompleted", taskId, 1, $"{{\"result\":{result}}}", Start.AddSeconds(taskId), "w");
+
+    private static OrchestrationEvent Raised(string name, string input) => new("EventRaised", null, null, JsonSerializer.Serialize(new { name, input = JsonDocument.Parse(input).RootElement }), Start, "api");
+
+    private sealed class SumOfEchoes : Orchestrator<int, long>
+    {
+        public override async Task<long> RunAsync(OrchestrationContext context, int input) =>
+            (await Task.WhenAll(Enumerable.Range(1, input).Select(i => context.CallActivityAsync<long>("echo", i * 10)))).Sum();
+    }
+
+    private sealed class TwoEvents : Orchestrator<int, string>
+    {
+        public override async Task<string> RunAsync(OrchestrationContext context, int input)
+        {
+            int first = await context.WaitForExternalEvent<int>("first");
+            int second = await context.WaitForExternalEvent<int>("second");
+            return $"{first},{second}";
+        }
+    }
+
+    private sealed class WaitWithTimeout : Orchestrator<int, int>
+    {
+        public override Task<int> RunAsync(OrchestrationContext context, int input) =>
+            context.WaitForExternalEvent<int>("go", TimeSpan.FromMinutes(5));
+    }
+}

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using TaskFlow.Dispatch;
+using TaskFlow.Orchestrations;
+using TaskFlow.Testing;
+
+namespace TaskFlow.Functions.Tests.Orchestrations;
+
+/// <summary>Orchestrations through the HTTP API with an in-process worker (real PostgreSQL, real Kestrel).</summary>
+public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>, IAsyncLifetime
+{
+    private TaskFlowServer server = null!;
+
+    private HttpClient Client => this.server.Client;
+
+    public async Task InitializeAsync() => this.server = await TaskFlowServer.StartAsync(database.ConnectionString, services =>
+    {
+        var tasks = new TaskFlowBuilder(services);
+        tasks.AddOrchestrator<SwitchingOrchestrator>("switching");
+        tasks.AddOrchestrator<TwoEventsOrchestrator>("two-events");
+        tasks.AddOrchestrator<ParentOfSleeper>("parent-of-sleeper");
+        tasks.AddOrchestrator<Sleeper>("sleeper");
+    });
+
+    public async Task DisposeAsync() => await this.server.DisposeAsync();
+
+    [Fact]
+    public async Task Orchestrator_ChangedBetweenEpisodes_FailsAsNonDeterministicNamingStepExpectedAndActual()
+    {
+        SwitchingOrchestrator.ActivityName = "echo";
+        string id = await this.SubmitAsync("""{"type":"switching"}""");
+        await Eventually.WaitForAsync(() => this.Client.HistoryTypesAsync(id), h => h.Contains("TaskCompleted"), TimeSpan.FromSeconds(20), "the first activity");
+        await this.WaitForQuietAsync(id);
+
+        SwitchingOrchestrator.ActivityName = "flaky"; // "a new deployment" changes step 1
+        await this.Client.PostJsonAsync($"/api/tasks/{id}/events/go", "true");
+
+        JsonElement failed = await this.Client.WaitForStatusAsync(id, "failed", "succeeded");
+        Assert.Equal("NonDeterministicOrchestration", failed.GetProperty("error").GetProperty("type").GetString());
+        Assert.StartsWith(
+            "Step 1: history has TaskScheduled 'echo', but the orchestrator code now does TaskScheduled 'flaky'.",
+            failed.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task ExternalEvents_RaisedBeforeAndAfterTheWait_AreBothDelivered()
+    {
+        string id = await this.SubmitAsync("""{"type":"two-events"}""");
+        (HttpStatusCode early, _, _) = await this.Client.PostJsonAsync($"/api/tasks/{id}/events/second", "2"); // before its wait
+        await this.WaitForQuietAsync(id);
+        (HttpStatusCode late, _, _) = await this.Client.PostJsonAsync($"/api/tasks/{id}/events/first", "1");
+
+        Assert.Equal(HttpStatusCode.Accepted, early);
+        Assert.Equal(HttpStatusCode.Accepted, late);
+        JsonElement done = await this.Client.WaitForStatusAsync(id, "succeeded", "failed");
+        Assert.Equal("1,2", done.GetProperty("output").GetString());
+        Assert.Equal(2, (await this.Client.HistoryTypesAsync(id)).Count(type => type == "EventRaised"));
+    }
+
+    [Fact]
+    public async Task ExternalEvent_WaitThatTimesOut_RaisesTimeoutInTheOrchestrator()
+    {
+        string id = await this.SubmitAsync("""{"type":"approval","input":{"timeout":"PT1S"}}""");
+
+        JsonElement done = await this.Client.WaitForStatusAsync(id, "succeeded", "failed");
+
+        Assert.True(done.GetProperty("output").GetProperty("timedOut").GetBoolean());
+        string[] history = await this.Client.HistoryTypesAsync(id);
+        Assert.Contains("TimerCreated", history);
+        Assert.Contains("TimerFired", history);
+        (HttpStatusCode tooLate, _, _) = await this.Client.PostJsonAsync($"/api/tasks/{id}/events/approved", "true");
+        Assert.Equal(HttpStatusCode.Conflict, tooLate);
+    }
+
+    [Fact]
+    public async Task Cancel_WhileAChildsSleepActivityRuns_StopsItWithinASecondAndTerminatesTheChild()
+    {
+        string id = await this.SubmitAsync("""{"type":"parent-of-sleeper"}""");
+        IReadOnlyList<string> children = await Eventually.WaitForAsync(
+            () => database.ColumnAsync(
+                "SELECT i.id FROM taskflow.instances AS i JOIN taskflow.work_items AS w ON w.instance_id = i.id " +
+                "WHERE i.parent_instance_id = @id AND w.kind = 'activity' AND w.lease_token IS NOT NULL",
+                ("id", Guid.Parse(id))),
+            found => found.Count == 1,
+            TimeSpan.FromSeconds(20),
+            "the child's sleep activity to start");
+        Guid childId = Guid.Parse(children[0]);
+        RunningActivities running = this.server.Service<RunningActivities>();
+        Assert.Equal(1, running.CountFor(childId));
+
+        (HttpStatusCode status, _, _) = await this.Client.PostJsonAsync($"/api/tasks/{id}/cancel", "{}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        await Eventually.WaitForAsync(() => Task.FromResult(running.CountFor(childId)), count => count == 0, TimeSpan.FromSeconds(1), "the sleep to stop");
+        Assert.Equal("cancelled", (await this.Client.GetJsonAsync($"/api/tasks/{childId}")).GetProperty("status").GetString());
+        Assert.Contains("ExecutionTerminated", await this.Client.HistoryTypesAsync(childId.ToString()));
+        Assert.Equal(0L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM taskflow.work_items WHERE instance_id IN (@parent, @child)", ("parent", Guid.Parse(id)), ("child", childId)));
+    }
+
+    [Fact]
+    public async Task BatchOfBatches_RunsASubOrchestrationPerChunk_AndShowsProgress()
+    {
+        string id = await this.SubmitAsync("""{"type":"batch-of-batches","input":{"items":25,"chunk":10}}""");
+
+        JsonElement done = await this.Client.WaitForStatusAsync(id, "succeeded", "failed");
+
+        Assert.Equal(25, done.GetProperty("output").GetProperty("count").GetInt32());
+        Assert.Equal((45 * 2) + 10, done.GetProperty("output").GetProperty("sum").GetInt64()); // 0..9 twice, 0..4
+        Assert.Equal(3, (await this.Client.HistoryTypesAsync(id)).Count(type => type == "SubOrchestrationCompleted"));
+        (HttpStatusCode purged, _, _) = await this.SendDeleteAsync($"/api/tasks/{id}");
+        Assert.Equal(HttpStatusCode.NoContent, purged);
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.history WHERE instance_id = @id", ("id", Guid.Parse(id))));
+    }
+
+    private async Task<string> SubmitAsync(string json) => (await this.Client.SubmitAsync(json)).GetProperty("id").GetString()!;
+
+    /// <summary>Waits until the orchestration has no episode queued or running and nothing in its inbox.</summary>
+    private Task WaitForQuietAsync(string id) => Eventually.WaitForAsync(
+        () => database.ScalarAsync<long>(
+            "SELECT (SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration') + (SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id)",
+            ("id", Guid.Parse(id))),
+        pending => pending == 0,
+        TimeSpan.FromSeconds(20),
+        $"orchestration {id} to go quiet");
+
+    private async Task<(HttpStatusCode, string, HttpResponseMessage)> SendDeleteAsync(string path)
+    {
+        HttpResponseMessage response = await this.Client.DeleteAsync(path);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response);
+    }
+
+    /// <summary>Step 1 calls whichever activity the test names: changing it between episodes is a code change.</summary>
+    private sealed class SwitchingOrchestrator : Orchestrator<object?, string>
+    {
+        public static volatile string ActivityName = "echo";
+
+        public override async Task<string> RunAsync(OrchestrationContext context, object? input)
+        {
+            await context.CallActivityAsync<JsonElement>(ActivityName, new { failures = 0 });
+            await context.WaitForExternalEvent<bool>("go");
+            return "done";
+        }
+    }
+
+    private sealed class TwoEventsOrchestrator : Orchestrator<object?, string>
+    {
+        public override async Task<string> RunAsync(OrchestrationContext context, object? input)
+        {
+            int first = await context.WaitForExternalEvent<int>("first");
+            int second = await context.WaitForExternalEvent<int>("second");
+            return $"{first},{second}";
+        }
+    }
+
+    private sealed class ParentOfSleeper : Orchestrator<object?, string>
+    {
+        public override Task<string> RunAsync(OrchestrationContext context, object? input) =>
+            context.CallSubOrchestratorAsync<string>("sleeper");
+    }
+
+    private sealed class Sleeper : Orchestrator<object?, string>
+    {
+        public override async Task<string> RunAsync(OrchestrationContext context, object? input)
+        {
+            await context.CallActivityAsync("sleep", new { ms = 600_000 });
+            return "slept";
+        }
+    }
+}
