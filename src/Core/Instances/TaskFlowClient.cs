@@ -166,6 +166,15 @@ public sealed class TaskFlowClient
         return true;
     }
 
+    /// <summary>Suspends a running orchestration: no episode runs until it is resumed; events queue meanwhile.
+    /// Activities already running finish. Returns false when there is no running orchestration with that id.</summary>
+    public Task<bool> SuspendTaskAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken = default) =>
+        this.SuspendOrResumeAsync(id, suspend: true, actor, reason, cancellationToken);
+
+    /// <summary>Resumes a suspended orchestration. Returns false when there is no suspended orchestration with that id.</summary>
+    public Task<bool> ResumeTaskAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken = default) =>
+        this.SuspendOrResumeAsync(id, suspend: false, actor, reason, cancellationToken);
+
     /// <summary>Raises an external event for a running orchestration (<c>WaitForExternalEvent</c>).</summary>
     /// <returns>False when there is no unfinished orchestration with that id.</returns>
     public async Task<bool> RaiseEventAsync(Guid id, string eventName, string? inputJson, string actor, CancellationToken cancellationToken = default)
@@ -195,6 +204,18 @@ public sealed class TaskFlowClient
         command.Parameters.AddWithValue("id", id);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)) : null;
+    }
+
+    private async Task<bool> SuspendOrResumeAsync(Guid id, bool suspend, string actor, string? reason, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/SuspendOrResume.sql"));
+        command.Parameters.Add(this.clock.Now());
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("suspend", suspend);
+        command.Parameters.AddWithValue("actor", actor);
+        command.Parameters.Add(Nullable("reason", NpgsqlDbType.Text, reason));
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken);
     }
 
     private async Task<long> PurgeAsync(Guid? id, DateTimeOffset? finishedBefore, int batchSize, CancellationToken cancellationToken)

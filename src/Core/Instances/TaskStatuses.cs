@@ -13,6 +13,9 @@ public static class TaskStatuses
     /// <summary>A worker holds it.</summary>
     public const string Running = "running";
 
+    /// <summary>An orchestration paused by a caller: no episode runs; events queue until it is resumed.</summary>
+    public const string Suspended = "suspended";
+
     /// <summary>Finished with an output.</summary>
     public const string Succeeded = "succeeded";
 
@@ -23,5 +26,5 @@ public static class TaskStatuses
     public const string Cancelled = "cancelled";
 
     /// <summary>Every status, in lifecycle order.</summary>
-    public static IReadOnlyList<string> All { get; } = [Scheduled, Pending, Running, Succeeded, Failed, Cancelled];
+    public static IReadOnlyList<string> All { get; } = [Scheduled, Pending, Running, Suspended, Succeeded, Failed, Cancelled];
 }

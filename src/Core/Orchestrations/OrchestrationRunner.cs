@@ -70,12 +70,29 @@ internal sealed partial class OrchestrationRunner(
 
         // A full inbox page means more events wait: never count the item as drained then.
         finish.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        if (update is not null && update.RecordsAffected != 1)
+        bool historyMoved;
+        try
         {
-            // Someone else wrote this instance's history meanwhile: roll back, and let the episode run again.
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+            historyMoved = update is not null && update.RecordsAffected != 1;
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.TableName == "history")
+        {
+            historyMoved = true;
+        }
+
+        if (historyMoved)
+        {
+            // A caller wrote this instance's history meanwhile (suspend, say): roll back, and hand the work item
+            // back at once so the episode runs again on the new history.
             await transaction.RollbackAsync(cancellationToken);
             LogHistoryMoved(logger, lease.InstanceId);
+            await using var release = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/FinishEpisode.sql"), connection);
+            release.Parameters.Add(clock.Now());
+            AddFence(release, lease);
+            release.Parameters.AddWithValue("finished", false);
+            release.Parameters.AddWithValue("wakeups_seen", -1);
+            await release.ExecuteNonQueryAsync(cancellationToken);
             return false;
         }
 

@@ -21,6 +21,10 @@ internal static class TaskEndpoints
         tasks.MapGet("/{id}/history", HistoryAsync).Produces<HistoryEventJson[]>().ProducesProblem(StatusCodes.Status404NotFound);
         tasks.MapPost("/{id}/cancel", CancelAsync).Produces<TaskJson>().ProducesProblem(StatusCodes.Status409Conflict);
         tasks.MapPost("/{id}/retry", RetryAsync).Produces<TaskJson>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
+        tasks.MapPost("/{id}/suspend", (string id, HttpContext http, TaskFlowClient client) => SuspendOrResumeAsync(id, suspend: true, http, client))
+            .Produces<TaskJson>().ProducesProblem(StatusCodes.Status409Conflict);
+        tasks.MapPost("/{id}/resume", (string id, HttpContext http, TaskFlowClient client) => SuspendOrResumeAsync(id, suspend: false, http, client))
+            .Produces<TaskJson>().ProducesProblem(StatusCodes.Status409Conflict);
         tasks.MapPost("/{id}/events/{name}", RaiseEventAsync).Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
         tasks.MapDelete("/{id}", PurgeAsync).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status409Conflict);
     }
@@ -217,6 +221,31 @@ internal static class TaskEndpoints
                 ? $"Task {taskId} is {task.Status}; events go to scheduled, pending or running orchestrations."
                 : $"Task {taskId} runs the activity '{task.Type}'; only orchestrations wait for events.")
             : UnknownTask(taskId);
+    }
+
+    private static async Task<IResult> SuspendOrResumeAsync(string id, bool suspend, HttpContext http, TaskFlowClient client)
+    {
+        if (!Guid.TryParse(id, out Guid taskId))
+        {
+            return InvalidId(id);
+        }
+
+        bool changed = suspend
+            ? await client.SuspendTaskAsync(taskId, Actors.Of(http), "Suspended through the API", http.RequestAborted)
+            : await client.ResumeTaskAsync(taskId, Actors.Of(http), "Resumed through the API", http.RequestAborted);
+        TaskRecord? task = await client.GetTaskAsync(taskId, http.RequestAborted);
+        if (changed)
+        {
+            return Results.Ok(TaskJson.From(task!));
+        }
+
+        return task is null
+            ? UnknownTask(taskId)
+            : ApiProblems.Conflict(
+                suspend ? "Task cannot be suspended" : "Task is not suspended",
+                suspend
+                    ? $"Task {taskId} is a{(task.Kind == "orchestration" ? $" {task.Status} orchestration" : "n activity task")}; only pending or running orchestrations can be suspended."
+                    : $"Task {taskId} is {task.Status}; only suspended orchestrations can be resumed.");
     }
 
     private static async Task<IResult> PurgeAsync(string id, TaskFlowClient client, CancellationToken cancellationToken)

@@ -25,6 +25,9 @@ public sealed class OrchestrationProcessTests(PostgresDatabase database) : IClas
 
         Assert.Equal("succeeded", done.GetProperty("status").GetString());
         Assert.Equal(499_500, done.GetProperty("output").GetProperty("sum").GetInt64()); // 0 + 1 + … + 999
+        Assert.Equal("done", done.GetProperty("customStatus").GetProperty("phase").GetString());
+        Assert.Equal(1000, done.GetProperty("activities").GetProperty("completed").GetInt64());
+        Assert.Equal(0, done.GetProperty("activities").GetProperty("failed").GetInt64());
         Assert.Equal(1000L, await this.CountEventsAsync(id, "TaskScheduled"));
         Assert.Equal(1000L, await this.CountEventsAsync(id, "TaskCompleted"));
         Assert.Equal(2L, await database.ScalarAsync<long>(

@@ -114,6 +114,37 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.history WHERE instance_id = @id", ("id", Guid.Parse(id))));
     }
 
+    [Fact]
+    public async Task SuspendedOrchestration_QueuesEventsUntilResumed_ThenCarriesOn()
+    {
+        string id = await this.SubmitAsync("""{"type":"approval"}""");
+        await this.WaitForQuietAsync(id);
+
+        JsonElement suspended = await this.PostAsync($"/api/tasks/{id}/suspend", HttpStatusCode.OK);
+        Assert.Equal("suspended", suspended.GetProperty("status").GetString());
+        await this.PostAsync($"/api/tasks/{id}/events/approved", HttpStatusCode.Accepted, "true");
+
+        // The event waits in the inbox; no episode is queued while suspended.
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id", ("id", Guid.Parse(id))));
+        Assert.Equal(0L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration'", ("id", Guid.Parse(id))));
+        await this.PostAsync($"/api/tasks/{id}/resume", HttpStatusCode.OK);
+
+        JsonElement done = await this.Client.WaitForStatusAsync(id, "succeeded", "failed");
+        Assert.True(done.GetProperty("output").GetProperty("approved").GetBoolean());
+        string[] history = await this.Client.HistoryTypesAsync(id);
+        Assert.True(Array.IndexOf(history, "ExecutionSuspended") < Array.IndexOf(history, "ExecutionResumed"));
+        Assert.True(Array.IndexOf(history, "ExecutionResumed") < Array.IndexOf(history, "EventRaised"));
+        await this.PostAsync($"/api/tasks/{id}/suspend", HttpStatusCode.Conflict);
+    }
+
+    private async Task<JsonElement> PostAsync(string path, HttpStatusCode expected, string body = "{}")
+    {
+        (HttpStatusCode status, JsonElement json, _) = await this.Client.PostJsonAsync(path, body);
+        Assert.True(status == expected, $"POST {path}: expected {(int)expected}, got {(int)status} {json}");
+        return json;
+    }
+
     private async Task<string> SubmitAsync(string json) => (await this.Client.SubmitAsync(json)).GetProperty("id").GetString()!;
 
     /// <summary>Waits until the orchestration has no episode queued or running and nothing in its inbox.</summary>

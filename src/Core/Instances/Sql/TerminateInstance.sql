@@ -6,7 +6,7 @@ WITH cancelled AS (
         completed_at = coalesce(@now, now()),
         updated_at = coalesce(@now, now()),
         last_sequence = last_sequence + 2
-    WHERE id = @id AND status IN ('pending', 'running')
+    WHERE id = @id AND status IN ('pending', 'running', 'suspended')
     RETURNING id, execution, last_sequence
 )
 INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, payload, occurred_at, actor)
