@@ -172,6 +172,18 @@ internal sealed partial class OrchestrationRunner(
         update.Parameters.AddWithValue("last_sequence", events.LastSequence);
         update.Parameters.AddWithValue("previous_sequence", state.LastSequence);
 
+        // Before any new work is inserted: when the execution ends, all its other work goes, and a
+        // ContinueAsNew's first episode must not go with it.
+        bool finished = result.Outcome != EpisodeOutcome.Waiting;
+        if (finished || result.AbandonedTimers.Count > 0)
+        {
+            NpgsqlBatchCommand moot = Command(batch, "Orchestrations/Sql/DeleteOrchestrationWork.sql");
+            moot.Parameters.AddWithValue("instance_id", lease.InstanceId);
+            moot.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
+            moot.Parameters.AddWithValue("all_work", finished);
+            moot.Parameters.AddWithValue("timer_ids", result.AbandonedTimers.ToArray());
+        }
+
         if (result.Outcome == EpisodeOutcome.ContinuedAsNew)
         {
             var next = new WorkRows();
@@ -181,16 +193,6 @@ internal sealed partial class OrchestrationRunner(
         else if (work.Count > 0)
         {
             work.AddTo(Command(batch, "Orchestrations/Sql/InsertWorkItems.sql", clock.Now()), lease.InstanceId, execution, state.Priority);
-        }
-
-        bool finished = result.Outcome != EpisodeOutcome.Waiting;
-        if (finished || result.AbandonedTimers.Count > 0)
-        {
-            NpgsqlBatchCommand moot = Command(batch, "Orchestrations/Sql/DeleteOrchestrationWork.sql");
-            moot.Parameters.AddWithValue("instance_id", lease.InstanceId);
-            moot.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
-            moot.Parameters.AddWithValue("all_work", finished);
-            moot.Parameters.AddWithValue("timer_ids", result.AbandonedTimers.ToArray());
         }
 
         if (result.Outcome is EpisodeOutcome.Completed or EpisodeOutcome.Failed && state.ParentInstanceId is { } parent)

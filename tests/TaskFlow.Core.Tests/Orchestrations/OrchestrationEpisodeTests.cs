@@ -73,6 +73,37 @@ public sealed class OrchestrationEpisodeTests
     }
 
     [Fact]
+    public void Run_WhenTheCodeThrows_FailsWithTheExceptionTypeMessageAndStackTrace()
+    {
+        EpisodeResult result = Run<Throws>([Started(0)], []);
+
+        Assert.Equal(EpisodeOutcome.Failed, result.Outcome);
+        Assert.Equal(typeof(InvalidOperationException).FullName, result.Failure!.Type);
+        Assert.Equal("out of stock", result.Failure.Message);
+        Assert.Contains(nameof(Throws), result.Failure.StackTrace);
+    }
+
+    [Fact]
+    public void Run_WithContinueAsNew_EndsTheExecutionWithTheNextInput()
+    {
+        EpisodeResult result = Run<CountUp>([Started(1)], []);
+
+        Assert.Equal(EpisodeOutcome.ContinuedAsNew, result.Outcome);
+        Assert.Equal("2", result.ContinueAsNewInputJson);
+        Assert.Equal(EpisodeOutcome.Completed, Run<CountUp>([Started(3)], []).Outcome);
+    }
+
+    [Fact]
+    public void Run_WhileReplaying_ReportsIsReplayingUntilTheNewEvents()
+    {
+        OrchestrationEvent[] past = [Started(0), Scheduled(1, "echo")];
+
+        EpisodeResult result = Run<RecordsReplaying>(past, [Completed(1, "1")]);
+
+        Assert.Equal("[true,false]", result.OutputJson);
+    }
+
+    [Fact]
     public void NewGuid_IsTheSameOnEveryReplay()
     {
         var first = new OrchestrationEpisode(Guid.Empty, 1, "x");
@@ -107,6 +138,34 @@ public sealed class OrchestrationEpisodeTests
             int first = await context.WaitForExternalEvent<int>("first");
             int second = await context.WaitForExternalEvent<int>("second");
             return $"{first},{second}";
+        }
+    }
+
+    private sealed class Throws : Orchestrator<int, int>
+    {
+        public override Task<int> RunAsync(OrchestrationContext context, int input) => throw new InvalidOperationException("out of stock");
+    }
+
+    private sealed class CountUp : Orchestrator<int, int>
+    {
+        public override Task<int> RunAsync(OrchestrationContext context, int input)
+        {
+            if (input < 3)
+            {
+                context.ContinueAsNew(input + 1);
+            }
+
+            return Task.FromResult(input);
+        }
+    }
+
+    private sealed class RecordsReplaying : Orchestrator<int, bool[]>
+    {
+        public override async Task<bool[]> RunAsync(OrchestrationContext context, int input)
+        {
+            bool before = context.IsReplaying;
+            await context.CallActivityAsync<int>("echo", 1);
+            return [before, context.IsReplaying];
         }
     }
 

@@ -21,6 +21,7 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         tasks.AddOrchestrator<TwoEventsOrchestrator>("two-events");
         tasks.AddOrchestrator<ParentOfSleeper>("parent-of-sleeper");
         tasks.AddOrchestrator<Sleeper>("sleeper");
+        tasks.AddOrchestrator<Counter>("counter");
     });
 
     public async Task DisposeAsync() => await this.server.DisposeAsync();
@@ -138,6 +139,21 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         await this.PostAsync($"/api/tasks/{id}/suspend", HttpStatusCode.Conflict);
     }
 
+    [Fact]
+    public async Task ContinueAsNew_StartsEachExecutionAfresh_WhileTheAuditTrailKeepsThemAll()
+    {
+        string id = await this.SubmitAsync("""{"type":"counter","input":1}""");
+
+        JsonElement done = await this.Client.WaitForStatusAsync(id, "succeeded", "failed");
+
+        Assert.Equal(3, done.GetProperty("output").GetInt32());
+        Assert.Equal(3, done.GetProperty("execution").GetInt32());
+        JsonElement[] history = (await this.Client.GetJsonAsync($"/api/tasks/{id}/history")).EnumerateArray().ToArray();
+        Assert.Equal(2, history.Count(e => e.GetProperty("type").GetString() == "ContinuedAsNew"));
+        Assert.Equal([1, 2, 3], history.Where(e => e.GetProperty("type").GetString() == "ExecutionStarted").Select(e => e.GetProperty("execution").GetInt32()));
+        Assert.Equal(3, history.Count(e => e.GetProperty("type").GetString() == "TaskCompleted"));
+    }
+
     private async Task<JsonElement> PostAsync(string path, HttpStatusCode expected, string body = "{}")
     {
         (HttpStatusCode status, JsonElement json, _) = await this.Client.PostJsonAsync(path, body);
@@ -189,6 +205,21 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
     {
         public override Task<string> RunAsync(OrchestrationContext context, object? input) =>
             context.CallSubOrchestratorAsync<string>("sleeper");
+    }
+
+    /// <summary>Calls an activity per execution and continues as new until its input reaches 3.</summary>
+    private sealed class Counter : Orchestrator<int, int>
+    {
+        public override async Task<int> RunAsync(OrchestrationContext context, int input)
+        {
+            int echoed = await context.CallActivityAsync<int>("echo", input);
+            if (echoed < 3)
+            {
+                context.ContinueAsNew(echoed + 1);
+            }
+
+            return echoed;
+        }
     }
 
     private sealed class Sleeper : Orchestrator<object?, string>
