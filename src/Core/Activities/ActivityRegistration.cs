@@ -25,18 +25,7 @@ internal sealed class ActivityRegistration
     public static ActivityRegistration Create<TActivity>(string name)
         where TActivity : class
     {
-        Type? activityBase = typeof(TActivity);
-        while (activityBase is not null && !(activityBase.IsGenericType && activityBase.GetGenericTypeDefinition() == typeof(Activity<,>)))
-        {
-            activityBase = activityBase.BaseType;
-        }
-
-        if (activityBase is null)
-        {
-            throw new ArgumentException($"{typeof(TActivity).Name} does not derive from Activity<TInput, TOutput>.");
-        }
-
-        Type[] arguments = activityBase.GetGenericArguments();
+        Type[] arguments = GenericBase.Arguments(typeof(TActivity), typeof(Activity<,>));
         var invoke = typeof(ActivityRegistration)
             .GetMethod(nameof(InvokeAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
             .MakeGenericMethod(typeof(TActivity), arguments[0], arguments[1])

@@ -22,18 +22,7 @@ internal sealed class OrchestratorRegistration
     public static OrchestratorRegistration Create<TOrchestrator>(string name)
         where TOrchestrator : class
     {
-        Type? orchestratorBase = typeof(TOrchestrator);
-        while (orchestratorBase is not null && !(orchestratorBase.IsGenericType && orchestratorBase.GetGenericTypeDefinition() == typeof(Orchestrator<,>)))
-        {
-            orchestratorBase = orchestratorBase.BaseType;
-        }
-
-        if (orchestratorBase is null)
-        {
-            throw new ArgumentException($"{typeof(TOrchestrator).Name} does not derive from Orchestrator<TInput, TOutput>.");
-        }
-
-        Type[] arguments = orchestratorBase.GetGenericArguments();
+        Type[] arguments = GenericBase.Arguments(typeof(TOrchestrator), typeof(Orchestrator<,>));
         var run = typeof(OrchestratorRegistration)
             .GetMethod(nameof(RunTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
             .MakeGenericMethod(typeof(TOrchestrator), arguments[0], arguments[1])

@@ -217,29 +217,35 @@ public sealed class ScheduleClient
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var definition = new ScheduleDefinition(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                JsonSerializer.Deserialize<ScheduledTaskTemplate>(reader.GetString(3), TaskFlowJson.Options)!,
-                reader.GetString(4),
-                reader.GetString(5),
-                reader.GetInt32(6),
-                reader.GetBoolean(7),
-                OptionalTime(reader, 8),
-                OptionalTime(reader, 9));
-            schedules.Add(new ScheduleRecord(
-                definition,
-                OptionalTime(reader, 10),
-                OptionalTime(reader, 11),
-                reader.IsDBNull(12) ? null : reader.GetGuid(12),
-                reader.GetString(13),
-                reader.GetString(14),
-                reader.GetFieldValue<DateTimeOffset>(15),
-                reader.GetFieldValue<DateTimeOffset>(16)));
+            schedules.Add(ReadSchedule(reader));
         }
 
         return schedules;
+    }
+
+    /// <summary>Reads a row in the column order of SelectSchedules.sql (LockDueSchedules.sql shares it).</summary>
+    internal static ScheduleRecord ReadSchedule(NpgsqlDataReader reader)
+    {
+        var definition = new ScheduleDefinition(
+            reader.GetString(0),
+            reader.GetString(1),
+            reader.GetString(2),
+            JsonSerializer.Deserialize<ScheduledTaskTemplate>(reader.GetString(3), TaskFlowJson.Options)!,
+            reader.GetString(4),
+            reader.GetString(5),
+            reader.GetInt32(6),
+            reader.GetBoolean(7),
+            OptionalTime(reader, 8),
+            OptionalTime(reader, 9));
+        return new ScheduleRecord(
+            definition,
+            OptionalTime(reader, 10),
+            OptionalTime(reader, 11),
+            reader.IsDBNull(12) ? null : reader.GetGuid(12),
+            reader.GetString(13),
+            reader.GetString(14),
+            reader.GetFieldValue<DateTimeOffset>(15),
+            reader.GetFieldValue<DateTimeOffset>(16));
     }
 
     /// <summary>The definition as canonical JSON: the payload of ScheduleCreated/Updated, and what "unchanged" compares.</summary>

@@ -195,21 +195,8 @@ internal sealed partial class ScheduleFirer(
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var definition = new ScheduleDefinition(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                JsonSerializer.Deserialize<ScheduledTaskTemplate>(reader.GetString(3), TaskFlowJson.Options)!,
-                reader.GetString(4),
-                reader.GetString(5),
-                reader.GetInt32(6),
-                EndAt: reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7));
-            due.Add(new DueSchedule(
-                definition,
-                reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
-                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
-                reader.IsDBNull(10) ? null : reader.GetGuid(10),
-                reader.GetFieldValue<DateTimeOffset>(11)));
+            ScheduleRecord schedule = ScheduleClient.ReadSchedule(reader);
+            due.Add(new DueSchedule(schedule.Definition, schedule.NextFireAt, schedule.BufferedSlot, schedule.LastInstanceId, reader.GetFieldValue<DateTimeOffset>(17)));
         }
 
         return due;

@@ -1,7 +1,9 @@
 -- Schedules with a slot due (or a buffered slot waiting), locked for this scheduler alone: another
--- scheduler skips them, so each slot is decided by one transaction. Also returns the clock it used.
-SELECT name, cron, time_zone, task::text, overlap, catch_up, catch_up_limit, end_at, next_fire_at,
-       buffered_slot, last_instance_id, coalesce(@now, now()) AS now
+-- scheduler skips them, so each slot is decided by one transaction. Columns as SelectSchedules.sql, then
+-- the clock this pass uses.
+SELECT name, cron, time_zone, task::text, overlap, catch_up, catch_up_limit, paused, start_at, end_at,
+       next_fire_at, buffered_slot, last_instance_id, source, created_by, created_at, updated_at,
+       coalesce(@now, now()) AS now
 FROM taskflow.schedules
 WHERE NOT paused
   AND (next_fire_at <= coalesce(@now, now()) OR buffered_slot IS NOT NULL)
