@@ -1,7 +1,7 @@
 namespace TaskFlow.Functions.Samples;
 
 /// <summary>Registers the sample task types: activities <c>echo</c>, <c>sleep</c>, <c>flaky</c>; orchestrations
-/// <c>fan-out</c>, <c>approval</c>, <c>countdown</c>, <c>batch-of-batches</c>.</summary>
+/// <c>fan-out</c>, <c>approval</c>, <c>countdown</c>, <c>batch-of-batches</c>, <c>sequence</c>.</summary>
 internal static class SampleTaskTypes
 {
     public static TaskFlowBuilder AddSampleTaskTypes(this TaskFlowBuilder builder) => builder
@@ -11,5 +11,6 @@ internal static class SampleTaskTypes
         .AddOrchestrator<FanOutOrchestrator>("fan-out")
         .AddOrchestrator<ApprovalOrchestrator>("approval")
         .AddOrchestrator<CountdownOrchestrator>("countdown")
-        .AddOrchestrator<BatchOfBatchesOrchestrator>("batch-of-batches");
+        .AddOrchestrator<BatchOfBatchesOrchestrator>("batch-of-batches")
+        .AddOrchestrator<SequenceOrchestrator>("sequence");
 }

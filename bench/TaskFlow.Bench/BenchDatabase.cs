@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using TaskFlow.Database;
+
+namespace TaskFlow.Bench;
+
+/// <summary>A fresh, migrated database per scenario, and the measurements taken from it.</summary>
+internal sealed class BenchDatabase : IAsyncDisposable
+{
+    private BenchDatabase(string connectionString)
+    {
+        this.ConnectionString = connectionString;
+        this.DataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    public string ConnectionString { get; }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public static async Task<BenchDatabase> CreateAsync(string serverConnectionString, string scenario)
+    {
+        string name = $"bench_{scenario.Replace('-', '_')}";
+        await using (NpgsqlDataSource server = NpgsqlDataSource.Create(serverConnectionString))
+        {
+            await using NpgsqlCommand drop = server.CreateCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            await drop.ExecuteNonQueryAsync();
+            await using NpgsqlCommand create = server.CreateCommand($"CREATE DATABASE {name}");
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var database = new BenchDatabase(new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name }.ToString());
+        await new Migrator(database.DataSource, NullLogger<Migrator>.Instance).MigrateAsync(CancellationToken.None);
+        return database;
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using NpgsqlCommand command = this.DataSource.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Bytes of WAL written so far on the server: the durable cost of what happened.</summary>
+    public Task<decimal> WalBytesAsync() => this.ScalarAsync<decimal>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')");
+
+    /// <summary>Rows inserted, updated and deleted in the TaskFlow tables so far (statistics flushed first).</summary>
+    public async Task<long> RowsWrittenAsync()
+    {
+        await this.ScalarAsync<object>("SELECT pg_stat_force_next_flush()");
+        await Task.Delay(50);
+        return await this.ScalarAsync<long>(
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint FROM pg_stat_user_tables WHERE schemaname = 'taskflow'");
+    }
+
+    /// <summary>Milliseconds from submit to start and to completion of every finished task matching <paramref name="where"/>.</summary>
+    public async Task<(List<double> ToStart, List<double> ToComplete)> LatenciesAsync(string where)
+    {
+        var toStart = new List<double>();
+        var toComplete = new List<double>();
+        await using NpgsqlCommand command = this.DataSource.CreateCommand($"""
+            SELECT extract(epoch FROM started_at - created_at) * 1000, extract(epoch FROM completed_at - created_at) * 1000
+            FROM taskflow.instances WHERE completed_at IS NOT NULL AND {where}
+            """);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            toStart.Add((double)reader.GetDecimal(0));
+            toComplete.Add((double)reader.GetDecimal(1));
+        }
+
+        return (toStart, toComplete);
+    }
+
+    public async ValueTask DisposeAsync() => await this.DataSource.DisposeAsync();
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using TaskFlow;
+using TaskFlow.Bench;
+using TaskFlow.Functions.Samples;
+using TaskFlow.Instances;
+
+// Usage: TaskFlow.Bench <server connection string> <worker assembly> <results folder> [scenario ...]
+// bench/run.sh supplies the first three; see docs/benchmarks.md for the method.
+string server = args[0];
+string workerAssembly = args[1];
+string resultsFolder = args[2];
+string[] all = ["drain", "idle-latency", "fanout", "orchestrations", "scale"];
+string[] chosen = args.Length > 3 ? args[3..] : all;
+foreach (string unknown in chosen.Except(all))
+{
+    Console.Error.WriteLine($"Unknown scenario '{unknown}'. Scenarios: {string.Join(", ", all)}.");
+    return 2;
+}
+
+var results = new List<ScenarioResult>();
+foreach (string scenario in chosen)
+{
+    Console.Error.WriteLine($"running {scenario}…");
+    results.AddRange(scenario switch
+    {
+        "drain" => [await DrainAsync("drain", tasks: 20_000, workers: 1)],
+        "idle-latency" => [await IdleLatencyAsync()],
+        "fanout" => [await FanOutAsync(10_000)],
+        "orchestrations" => [await OrchestrationsAsync(5_000)],
+        _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
+    });
+}
+
+Directory.CreateDirectory(resultsFolder);
+string file = Path.Combine(resultsFolder, $"bench-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results.Select(r => new
+{
+    r.Scenario, r.Tasks, r.ThroughputPerSecond, r.EnqueuePerSecond, r.PeakRssMb, r.WalBytesPerTask, r.RowsPerTask, r.Notes,
+    StartP50 = r.P(r.ToStartMs, 50), StartP95 = r.P(r.ToStartMs, 95), StartP99 = r.P(r.ToStartMs, 99),
+    CompleteP50 = r.P(r.ToCompleteMs, 50), CompleteP95 = r.P(r.ToCompleteMs, 95), CompleteP99 = r.P(r.ToCompleteMs, 99),
+}), new JsonSerializerOptions { WriteIndented = true }));
+
+Console.WriteLine();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"{"scenario",-15} {"tasks",7} {"per s",8} {"enqueue/s",10} {"start p50/p95/p99 ms",24} {"complete p50/p95/p99 ms",26} {"rss MB",7} {"WAL B/task",11} {"rows/task",10}"));
+foreach (ScenarioResult r in results)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{r.Scenario,-15} {r.Tasks,7} {r.ThroughputPerSecond,8:F0} {(r.EnqueuePerSecond is { } e ? e.ToString("F0", CultureInfo.InvariantCulture) : "-"),10} " +
+        $"{$"{r.P(r.ToStartMs, 50):F1}/{r.P(r.ToStartMs, 95):F1}/{r.P(r.ToStartMs, 99):F1}",24} " +
+        $"{$"{r.P(r.ToCompleteMs, 50):F1}/{r.P(r.ToCompleteMs, 95):F1}/{r.P(r.ToCompleteMs, 99):F1}",26} " +
+        $"{r.PeakRssMb,7:F0} {r.WalBytesPerTask,11:F0} {r.RowsPerTask,10:F1}"));
+}
+
+Console.WriteLine();
+Console.WriteLine($"results: {file}");
+foreach (ScenarioResult r in results)
+{
+    Console.WriteLine(r.MachineLine());
+}
+
+return 0;
+
+// 20,000 single-activity echo tasks enqueued in batches of 1,000, then drained by worker processes started
+// afterwards. Drain rate: tasks / (last completion - first start), from the database's own timestamps.
+async Task<ScenarioResult> DrainAsync(string name, int tasks, int workers)
+{
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, name);
+    TaskFlowClient client = Client(db);
+    (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+    var enqueue = Stopwatch.StartNew();
+    for (int offset = 0; offset < tasks; offset += 1000)
+    {
+        await client.ScheduleNewTasksAsync(
+            Enumerable.Range(offset, Math.Min(1000, tasks - offset)).Select(i => Echo(i)).ToList(), "bench");
+    }
+
+    double enqueuePerSecond = tasks / enqueue.Elapsed.TotalSeconds;
+    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, workers, concurrency: 32);
+    await WaitUntilAsync(db, $"SELECT count(*) = {tasks} FROM taskflow.instances WHERE status = 'succeeded'", TimeSpan.FromMinutes(10));
+    double seconds = await db.ScalarAsync<double>("SELECT extract(epoch FROM max(completed_at) - min(started_at))::float8 FROM taskflow.instances");
+    (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync("true");
+    return new ScenarioResult(name, tasks, tasks / seconds, enqueuePerSecond, toStart, toComplete, fleet.PeakRssMb(),
+        (double)(await db.WalBytesAsync() - before.wal) / tasks, (double)(await db.RowsWrittenAsync() - before.rows) / tasks,
+        $"{workers} worker process(es), concurrency 32; latency includes the time queued behind the backlog");
+}
+
+// One echo task at a time on an idle system: how soon after the submit commits does a worker start it (NOTIFY path).
+async Task<ScenarioResult> IdleLatencyAsync()
+{
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "idle-latency");
+    TaskFlowClient client = Client(db);
+    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, concurrency: 16);
+    await WaitUntilAsync(db, "SELECT count(*) >= 1 FROM taskflow.workers WHERE stopped_at IS NULL", TimeSpan.FromMinutes(1));
+    (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+    const int Warmup = 20, Measured = 200;
+    var wall = Stopwatch.StartNew();
+    for (int i = 0; i < Warmup + Measured; i++)
+    {
+        (TaskRecord task, _) = await client.ScheduleNewTaskAsync(Echo(i), "bench");
+        await WaitUntilAsync(db, $"SELECT status = 'succeeded' FROM taskflow.instances WHERE id = '{task.Id}'", TimeSpan.FromSeconds(30), poll: TimeSpan.FromMilliseconds(1));
+        if (i == Warmup - 1)
+        {
+            await db.ScalarAsync<long>("WITH gone AS (UPDATE taskflow.instances SET tags = '{\"warmup\":\"1\"}' RETURNING 1) SELECT count(*) FROM gone");
+            wall.Restart();
+        }
+    }
+
+    (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync("NOT tags ? 'warmup'");
+    return new ScenarioResult("idle-latency", Measured, Measured / wall.Elapsed.TotalSeconds, null, toStart, toComplete, fleet.PeakRssMb(),
+        (double)(await db.WalBytesAsync() - before.wal) / (Warmup + Measured), (double)(await db.RowsWrittenAsync() - before.rows) / (Warmup + Measured),
+        "one task at a time; start = lease time - submit transaction time, both on the database clock");
+}
+
+// One fan-out orchestration of N echo activities, and back in.
+async Task<ScenarioResult> FanOutAsync(int count)
+{
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "fanout");
+    TaskFlowClient client = Client(db);
+    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, concurrency: 32);
+    await WaitUntilAsync(db, "SELECT count(*) >= 1 FROM taskflow.workers WHERE stopped_at IS NULL", TimeSpan.FromMinutes(1));
+    (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+    (TaskRecord task, _) = await client.ScheduleNewTaskAsync(Submission("fan-out", $"{{\"count\":{count},\"activity\":\"echo\"}}"), "bench");
+    await WaitUntilAsync(db, $"SELECT status IN ('succeeded', 'failed') FROM taskflow.instances WHERE id = '{task.Id}'", TimeSpan.FromMinutes(20));
+    (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync($"id = '{task.Id}'");
+    string status = await db.ScalarAsync<string>($"SELECT status FROM taskflow.instances WHERE id = '{task.Id}'");
+    return new ScenarioResult("fanout", count, count / (toComplete[0] / 1000), null, toStart, toComplete, fleet.PeakRssMb(),
+        (double)(await db.WalBytesAsync() - before.wal) / count, (double)(await db.RowsWrittenAsync() - before.rows) / count,
+        $"one orchestration, {count} echo activities, 1 worker process; it ended {status}; per s = activities per second");
+}
+
+// N orchestrations of three sequential echo activities each, enqueued in batches, then drained.
+async Task<ScenarioResult> OrchestrationsAsync(int count)
+{
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "orchestrations");
+    TaskFlowClient client = Client(db);
+    (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+    var enqueue = Stopwatch.StartNew();
+    for (int offset = 0; offset < count; offset += 1000)
+    {
+        await client.ScheduleNewTasksAsync(
+            Enumerable.Range(offset, Math.Min(1000, count - offset)).Select(_ => Submission("sequence", "{\"steps\":3}")).ToList(), "bench");
+    }
+
+    double enqueuePerSecond = count / enqueue.Elapsed.TotalSeconds;
+    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, concurrency: 32);
+    await WaitUntilAsync(db, $"SELECT count(*) = {count} FROM taskflow.instances WHERE status = 'succeeded'", TimeSpan.FromMinutes(20));
+    double seconds = await db.ScalarAsync<double>("SELECT extract(epoch FROM max(completed_at) - min(started_at))::float8 FROM taskflow.instances");
+    (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync("true");
+    return new ScenarioResult("orchestrations", count, count / seconds, enqueuePerSecond, toStart, toComplete, fleet.PeakRssMb(),
+        (double)(await db.WalBytesAsync() - before.wal) / count, (double)(await db.RowsWrittenAsync() - before.rows) / count,
+        "3 sequential echo activities each, 1 worker process; per s = orchestrations per second");
+}
+
+TaskFlowClient Client(BenchDatabase db)
+{
+    var services = new ServiceCollection();
+    services.AddTaskFlow(db.ConnectionString, tasks => tasks.AddSampleTaskTypes());
+    return services.BuildServiceProvider().GetRequiredService<TaskFlowClient>();
+}
+
+static TaskSubmission Echo(int i) => Submission("echo", i.ToString(CultureInfo.InvariantCulture));
+
+static TaskSubmission Submission(string type, string inputJson) => new(
+    type, inputJson, 5, null, null, new TaskFlow.Retries.RetryPolicy(), TimeSpan.FromMinutes(10), null, new Dictionary<string, string>(), RandomNumberGenerator.GetBytes(32));
+
+static async Task WaitUntilAsync(BenchDatabase db, string condition, TimeSpan timeout, TimeSpan? poll = null)
+{
+    var deadline = Stopwatch.StartNew();
+    while (!await db.ScalarAsync<bool>(condition))
+    {
+        if (deadline.Elapsed > timeout)
+        {
+            throw new TimeoutException($"Timed out after {timeout} waiting for: {condition}");
+        }
+
+        await Task.Delay(poll ?? TimeSpan.FromMilliseconds(100));
+    }
+}

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace TaskFlow.Bench;
+
+/// <summary>Real TaskFlow worker processes (the same binary ./run.sh starts), and their peak memory.</summary>
+internal sealed class WorkerFleet : IAsyncDisposable
+{
+    private readonly List<Process> workers = [];
+
+    private WorkerFleet()
+    {
+    }
+
+    public static WorkerFleet Start(string workerAssembly, string connectionString, int count, int concurrency)
+    {
+        var fleet = new WorkerFleet();
+        for (int i = 0; i < count; i++)
+        {
+            var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string argument in new[] { workerAssembly, "--role", "worker", $"--TaskFlow:Worker:Concurrency={concurrency}" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.Environment["ConnectionStrings__TaskFlow"] = connectionString;
+            start.Environment["Logging__LogLevel__Default"] = "Warning";
+            Process worker = Process.Start(start)!;
+            worker.OutputDataReceived += (_, _) => { };
+            worker.ErrorDataReceived += (_, line) => { if (line.Data is not null) Console.Error.WriteLine($"[worker {worker.Id}] {line.Data}"); };
+            worker.BeginOutputReadLine();
+            worker.BeginErrorReadLine();
+            fleet.workers.Add(worker);
+        }
+
+        return fleet;
+    }
+
+    /// <summary>The largest peak resident set (VmHWM) of any worker so far, in MiB.</summary>
+    public double PeakRssMb() => this.workers.Max(worker =>
+    {
+        string? line = File.ReadLines($"/proc/{worker.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (Process worker in this.workers)
+        {
+            if (!worker.HasExited)
+            {
+                worker.Kill(entireProcessTree: true);
+            }
+
+            await worker.WaitForExitAsync();
+            worker.Dispose();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Benchmarks TaskFlow's real code paths against a private PostgreSQL cluster with durable settings
+# (fsync and synchronous_commit on, as in production). Usage: ./bench/run.sh [scenario ...]
+# Scenarios: drain idle-latency fanout orchestrations scale (default: all). Method: docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres.sh
+
+work=$(mktemp -d)
+cleanup() { [[ -n ${cluster:-} ]] && pg_stop "$cluster"; rm -rf "$work"; }
+trap cleanup EXIT
+
+pg_find_bin
+cluster=$work/postgres
+port=$(free_port)
+[[ $(id -u) == 0 ]] && chown postgres: "$work"
+pg_init "$cluster"
+pg_start "$cluster" "$port" -c max_connections=200 -c shared_buffers=512MB
+echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (fsync on, synchronous_commit on)" >&2
+
+dotnet build bench/TaskFlow.Bench -c Release -nologo -v quiet >/dev/null
+dotnet bench/TaskFlow.Bench/bin/Release/net10.0/TaskFlow.Bench.dll \
+  "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=50" \
+  "$PWD/src/Functions/bin/Release/net10.0/TaskFlow.Functions.dll" \
+  "$PWD/bench/results" "$@"
