@@ -80,6 +80,8 @@ public static class TaskFlowServiceCollectionExtensions
         services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.Section);
         services.TryAddSingleton<ScheduleFirer>();
         services.AddHostedService(provider => provider.GetRequiredService<ScheduleFirer>());
+        services.TryAddSingleton<CompletionBatcher>();
+        services.AddHostedService(provider => provider.GetRequiredService<CompletionBatcher>());
         services.AddHostedService<WorkItemDispatcher>();
         return builder;
     }

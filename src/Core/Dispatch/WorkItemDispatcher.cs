@@ -18,6 +18,7 @@ internal sealed partial class WorkItemDispatcher(
     WorkItemQueue queue,
     ActivityRegistry activities,
     OrchestrationRunner orchestrations,
+    CompletionBatcher completions,
     RunningActivities running,
     WakeSignal wake,
     WorkerIdentity identity,
@@ -178,7 +179,9 @@ internal sealed partial class WorkItemDispatcher(
         }
 
         bool committed = failure is null
-            ? await queue.CompleteActivityAsync(lease, output, CancellationToken.None)
+            ? lease.IsOrchestrationActivity
+                ? await queue.CompleteActivityAsync(lease, output, CancellationToken.None)
+                : await completions.CompleteAsync(lease, output)
             : await queue.RecordFailedAttemptAsync(lease, failure, identity.Id, onlyIfExpired: false, Random.Shared.NextDouble(), CancellationToken.None);
         if (!committed)
         {

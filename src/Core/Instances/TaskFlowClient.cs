@@ -38,30 +38,7 @@ public sealed class TaskFlowClient
     {
         await using NpgsqlConnection connection = await this.dataSource.OpenConnectionAsync(cancellationToken);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var ids = new List<(Guid Id, bool Created)>(submissions.Count);
-        await using (var batch = new NpgsqlBatch(connection, transaction))
-        {
-            foreach (TaskSubmission submission in submissions)
-            {
-                batch.BatchCommands.Add(this.SubmitCommand(submission, actor));
-            }
-
-            await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
-            do
-            {
-                ids.Add(await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), true) : (Guid.Empty, false));
-            }
-            while (await reader.NextResultAsync(cancellationToken));
-        }
-
-        for (int index = 0; index < submissions.Count; index++)
-        {
-            if (!ids[index].Created)
-            {
-                ids[index] = (await FindIdempotentTaskAsync(connection, submissions[index], cancellationToken), false);
-            }
-        }
-
+        IReadOnlyList<(Guid Id, bool Created)> ids = await this.SubmitAsync(transaction, submissions, actor, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         IReadOnlyDictionary<Guid, TaskRecord> tasks = await this.GetTasksAsync(ids.Select(id => id.Id).ToArray(), cancellationToken);
         return ids.Select(id => (tasks[id.Id], id.Created)).ToList();
@@ -73,18 +50,8 @@ public sealed class TaskFlowClient
     /// <exception cref="IdempotencyConflictException">The key was used before for a different request.</exception>
     public async Task<Guid?> ScheduleNewTaskAsync(TaskSubmission submission, string actor, NpgsqlTransaction transaction, CancellationToken cancellationToken = default)
     {
-        NpgsqlConnection connection = transaction.Connection ?? throw new ArgumentException("The transaction has completed.", nameof(transaction));
-        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { this.SubmitCommand(submission, actor) } };
-        await using (NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken))
-        {
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                return reader.GetGuid(0);
-            }
-        }
-
-        await FindIdempotentTaskAsync(connection, submission, cancellationToken);
-        return null;
+        (Guid id, bool created) = (await this.SubmitAsync(transaction, [submission], actor, cancellationToken))[0];
+        return created ? id : null;
     }
 
     /// <summary>The task, or null when there is none with that id.</summary>
@@ -297,37 +264,75 @@ public sealed class TaskFlowClient
         return await reader.ReadAsync(cancellationToken);
     }
 
-    private NpgsqlBatchCommand SubmitCommand(TaskSubmission submission, string actor)
+    /// <summary>Writes the submissions in the caller's transaction: single-activity tasks in one statement,
+    /// orchestrations one statement each, all in one round trip.</summary>
+    /// <returns>Per submission, in order: its task id, and false when its idempotency key returned an earlier task.</returns>
+    private async Task<IReadOnlyList<(Guid Id, bool Created)>> SubmitAsync(
+        NpgsqlTransaction transaction, IReadOnlyList<TaskSubmission> submissions, string actor, CancellationToken cancellationToken)
     {
-        if (this.orchestrators.TryGet(submission.Type, out _))
+        NpgsqlConnection connection = transaction.Connection ?? throw new ArgumentException("The transaction has completed.", nameof(transaction));
+        DateTimeOffset now = this.clock.Time.GetUtcNow();
+        Guid[] ids = submissions.Select(_ => Guid.CreateVersion7(now)).ToArray();
+        var created = new HashSet<Guid>();
+        await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            return this.StartOrchestrationCommand(submission, actor);
+            int[] activityTasks = Enumerable.Range(0, submissions.Count).Where(i => !this.orchestrators.TryGet(submissions[i].Type, out _)).ToArray();
+            if (activityTasks.Length > 0)
+            {
+                batch.BatchCommands.Add(this.SubmitActivityTasksCommand(activityTasks.Select(i => (ids[i], submissions[i])).ToList(), actor));
+            }
+
+            foreach (int i in Enumerable.Range(0, submissions.Count).Except(activityTasks))
+            {
+                batch.BatchCommands.Add(this.StartOrchestrationCommand(ids[i], submissions[i], actor));
+            }
+
+            await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+            do
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    created.Add(reader.GetGuid(0));
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken));
         }
 
-        var command = new NpgsqlBatchCommand(SqlText.Get("Instances/Sql/SubmitTask.sql"));
+        var results = new List<(Guid Id, bool Created)>(submissions.Count);
+        for (int i = 0; i < submissions.Count; i++)
+        {
+            results.Add(created.Contains(ids[i]) ? (ids[i], true) : (await FindIdempotentTaskAsync(connection, submissions[i], cancellationToken), false));
+        }
+
+        return results;
+    }
+
+    private NpgsqlBatchCommand SubmitActivityTasksCommand(IReadOnlyList<(Guid Id, TaskSubmission Task)> tasks, string actor)
+    {
+        var command = new NpgsqlBatchCommand(SqlText.Get("Instances/Sql/SubmitTasks.sql"));
         command.Parameters.Add(this.clock.Now());
-        command.Parameters.AddWithValue("id", Guid.CreateVersion7(this.clock.Time.GetUtcNow()));
-        command.Parameters.AddWithValue("name", submission.Type);
-        command.Parameters.AddWithValue("priority", (short)submission.Priority);
-        command.Parameters.Add(Nullable("input", NpgsqlDbType.Jsonb, submission.InputJson));
-        command.Parameters.Add(new NpgsqlParameter("retry_policy", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(submission.Retry, TaskFlowJson.Options) });
-        command.Parameters.AddWithValue("max_attempts", submission.Retry.MaxAttempts);
-        command.Parameters.Add(Nullable("timeout", NpgsqlDbType.Interval, submission.Timeout));
-        command.Parameters.Add(Nullable("timeout_iso", NpgsqlDbType.Text, submission.Timeout is { } timeout ? XmlConvert.ToString(timeout) : null));
-        command.Parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(submission.Tags) });
-        command.Parameters.Add(Nullable("idempotency_key", NpgsqlDbType.Text, submission.IdempotencyKey));
-        command.Parameters.AddWithValue("request_hash", submission.RequestHash);
         command.Parameters.AddWithValue("actor", actor);
-        command.Parameters.Add(Nullable("run_at", NpgsqlDbType.TimestampTz, submission.RunAt?.ToUniversalTime()));
-        command.Parameters.AddWithValue("delay", submission.Delay ?? TimeSpan.Zero);
+        command.Parameters.AddWithValue("ids", tasks.Select(t => t.Id).ToArray());
+        command.Parameters.AddWithValue("names", tasks.Select(t => t.Task.Type).ToArray());
+        command.Parameters.AddWithValue("priorities", tasks.Select(t => (short)t.Task.Priority).ToArray());
+        command.Parameters.AddWithValue("inputs", tasks.Select(t => t.Task.InputJson).ToArray());
+        command.Parameters.AddWithValue("retry_policies", tasks.Select(t => JsonSerializer.Serialize(t.Task.Retry, TaskFlowJson.Options)).ToArray());
+        command.Parameters.AddWithValue("max_attempts", tasks.Select(t => t.Task.Retry.MaxAttempts).ToArray());
+        command.Parameters.AddWithValue("timeouts", tasks.Select(t => t.Task.Timeout).ToArray());
+        command.Parameters.AddWithValue("timeout_isos", tasks.Select(t => t.Task.Timeout is { } timeout ? XmlConvert.ToString(timeout) : null).ToArray());
+        command.Parameters.AddWithValue("tags", tasks.Select(t => JsonSerializer.Serialize(t.Task.Tags)).ToArray());
+        command.Parameters.AddWithValue("idempotency_keys", tasks.Select(t => t.Task.IdempotencyKey).ToArray());
+        command.Parameters.AddWithValue("request_hashes", tasks.Select(t => t.Task.RequestHash).ToArray());
+        command.Parameters.AddWithValue("run_ats", tasks.Select(t => t.Task.RunAt?.ToUniversalTime()).ToArray());
+        command.Parameters.AddWithValue("delays", tasks.Select(t => t.Task.Delay ?? TimeSpan.Zero).ToArray());
         return command;
     }
 
-    private NpgsqlBatchCommand StartOrchestrationCommand(TaskSubmission submission, string actor)
+    private NpgsqlBatchCommand StartOrchestrationCommand(Guid id, TaskSubmission submission, string actor)
     {
         var command = new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/StartOrchestration.sql"));
         command.Parameters.Add(this.clock.Now());
-        command.Parameters.AddWithValue("id", Guid.CreateVersion7(this.clock.Time.GetUtcNow()));
+        command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("name", submission.Type);
         command.Parameters.AddWithValue("priority", (short)submission.Priority);
         command.Parameters.Add(Nullable("input", NpgsqlDbType.Text, submission.InputJson));

@@ -1,0 +1,41 @@
+-- Accepts a batch of single-activity tasks in one statement: the instances, their first work items and
+-- their first history events commit together or not at all, and the NOTIFY is delivered only on commit.
+-- A task whose idempotency key is taken is not written and not returned.
+WITH input AS (
+    SELECT *
+    FROM unnest(@ids::uuid[], @names::text[], @priorities::smallint[], @inputs::text[], @retry_policies::text[],
+                @max_attempts::int[], @timeouts::interval[], @timeout_isos::text[], @tags::text[],
+                @idempotency_keys::text[], @request_hashes::bytea[], @run_ats::timestamptz[], @delays::interval[])
+         AS t (id, name, priority, input, retry_policy, max_attempts, timeout, timeout_iso, tags, idempotency_key,
+               request_hash, run_at, delay)
+), created AS (
+    INSERT INTO taskflow.instances (id, name, kind, status, priority, input, retry_policy, timeout, tags,
+                                    idempotency_key, request_hash, last_sequence, created_by, created_at, run_at, updated_at)
+    SELECT id, name, 'activity', 'pending', priority, input::jsonb, retry_policy::jsonb, timeout, tags::jsonb,
+           idempotency_key, request_hash, 3, @actor, coalesce(@now, now()),
+           coalesce(run_at, coalesce(@now, now()) + delay), coalesce(@now, now())
+    FROM input
+    ON CONFLICT ON CONSTRAINT idempotency_key_is_unique DO NOTHING
+    RETURNING id, execution, name, input, priority, retry_policy, timeout, tags, idempotency_key, run_at, created_at
+), queued AS (
+    INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, input, priority, retry_policy,
+                                     timeout, max_attempts, visible_at, created_at)
+    SELECT created.id, created.execution, 'activity', 1, created.name, created.input, created.priority,
+           created.retry_policy, created.timeout, input.max_attempts, created.run_at, created.created_at
+    FROM created JOIN input ON input.id = created.id
+), recorded AS (
+    INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, task_id, payload, occurred_at, actor)
+    SELECT created.id, event.sequence, created.execution, event.event_type, event.task_id, event.payload, created.created_at, @actor
+    FROM created
+    JOIN input ON input.id = created.id
+    CROSS JOIN LATERAL (VALUES
+        (1, 'Submitted', NULL::int,
+            jsonb_build_object('runAt', created.run_at, 'idempotencyKey', created.idempotency_key, 'tags', created.tags)),
+        (2, 'ExecutionStarted', NULL::int,
+            jsonb_build_object('name', created.name, 'input', created.input, 'priority', created.priority)),
+        (3, 'TaskScheduled', 1,
+            jsonb_build_object('name', created.name, 'retry', created.retry_policy, 'timeout', input.timeout_iso))
+    ) AS event (sequence, event_type, task_id, payload)
+)
+-- PostgreSQL folds identical notifications of one transaction into one.
+SELECT id, pg_notify('taskflow_work', '') FROM created;
