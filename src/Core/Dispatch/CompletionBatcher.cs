@@ -4,7 +4,7 @@ using TaskFlow.WorkItems;
 
 namespace TaskFlow.Dispatch;
 
-/// <summary>Commits the successes of single-activity tasks in batches: every outcome that arrives while one
+/// <summary>Commits the successes of activities in batches: every outcome that arrives while one
 /// batch is being written goes into the next, so under load many tasks share one transaction and one WAL
 /// flush, and an idle worker still commits each outcome at once (no timer, no added latency).</summary>
 /// <remarks>Each outcome is still fenced by its own lease token; a lost lease discards only its own result.</remarks>
@@ -45,7 +45,7 @@ internal sealed class CompletionBatcher(WorkItemQueue queue) : BackgroundService
 
             try
             {
-                IReadOnlySet<long> committed = await queue.CompleteActivityTasksAsync(
+                IReadOnlySet<long> committed = await queue.CompleteActivitiesAsync(
                     batch.Select(p => (p.Lease, p.OutputJson)).ToList(), CancellationToken.None);
                 batch.ForEach(p => p.Committed.TrySetResult(committed.Contains(p.Lease.WorkItemId)));
             }

@@ -179,9 +179,7 @@ internal sealed partial class WorkItemDispatcher(
         }
 
         bool committed = failure is null
-            ? lease.IsOrchestrationActivity
-                ? await queue.CompleteActivityAsync(lease, output, CancellationToken.None)
-                : await completions.CompleteAsync(lease, output)
+            ? await completions.CompleteAsync(lease, output)
             : await queue.RecordFailedAttemptAsync(lease, failure, identity.Id, onlyIfExpired: false, Random.Shared.NextDouble(), CancellationToken.None);
         if (!committed)
         {

@@ -54,36 +54,29 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
     }
 
     /// <summary>Records an activity's result: it completes a single-activity task, or goes to its orchestration's inbox.</summary>
-    public async Task<bool> CompleteActivityAsync(WorkItemLease lease, string? outputJson, CancellationToken cancellationToken)
-    {
-        if (!lease.IsOrchestrationActivity)
-        {
-            return (await this.CompleteActivityTasksAsync([(lease, outputJson)], cancellationToken)).Contains(lease.WorkItemId);
-        }
+    public async Task<bool> CompleteActivityAsync(WorkItemLease lease, string? outputJson, CancellationToken cancellationToken) =>
+        (await this.CompleteActivitiesAsync([(lease, outputJson)], cancellationToken)).Contains(lease.WorkItemId);
 
-        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/CompleteOrchestrationActivity.sql"));
-        command.Parameters.Add(clock.Now());
-        AddFence(command, lease);
-        command.Parameters.Add(Json("output", outputJson ?? "null"));
-        command.Parameters.AddWithValue("worker_id", lease.LeaseOwner);
-        return await ExecuteFencedAsync(command, cancellationToken);
-    }
-
-    /// <summary>Completes many single-activity tasks in one statement and one commit.</summary>
+    /// <summary>Records many activities' results, in one statement and one commit per kind (single-activity
+    /// tasks complete; orchestration activities go to their orchestration's inbox).</summary>
     /// <returns>The work items completed; a lease missing from it was lost, and its result is discarded.</returns>
-    public async Task<IReadOnlySet<long>> CompleteActivityTasksAsync(IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<long>> CompleteActivitiesAsync(IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/CompleteActivityTasks.sql"));
-        command.Parameters.Add(clock.Now());
-        command.Parameters.AddWithValue("work_item_ids", outcomes.Select(o => o.Lease.WorkItemId).ToArray());
-        command.Parameters.AddWithValue("lease_tokens", outcomes.Select(o => o.Lease.LeaseToken).ToArray());
-        command.Parameters.AddWithValue("outputs", outcomes.Select(o => o.OutputJson ?? "null").ToArray());
-        command.Parameters.AddWithValue("workers", outcomes.Select(o => o.Lease.LeaseOwner).ToArray());
         var completed = new HashSet<long>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        foreach (IGrouping<bool, (WorkItemLease Lease, string? OutputJson)> kind in outcomes.GroupBy(o => o.Lease.IsOrchestrationActivity))
         {
-            completed.Add(reader.GetInt64(0));
+            string sql = kind.Key ? "WorkItems/Sql/CompleteOrchestrationActivities.sql" : "WorkItems/Sql/CompleteActivityTasks.sql";
+            await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(sql));
+            command.Parameters.Add(clock.Now());
+            command.Parameters.AddWithValue("work_item_ids", kind.Select(o => o.Lease.WorkItemId).ToArray());
+            command.Parameters.AddWithValue("lease_tokens", kind.Select(o => o.Lease.LeaseToken).ToArray());
+            command.Parameters.AddWithValue("outputs", kind.Select(o => o.OutputJson ?? "null").ToArray());
+            command.Parameters.AddWithValue("workers", kind.Select(o => o.Lease.LeaseOwner).ToArray());
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                completed.Add(reader.GetInt64(0));
+            }
         }
 
         return completed;
