@@ -41,7 +41,7 @@ internal static class JsonBodyReader
         catch (JsonException exception)
         {
             string where = exception.LineNumber is { } line ? $" (line {line + 1}, byte {exception.BytePositionInLine + 1})" : string.Empty;
-            return (null, ApiProblems.Invalid("body", $"The body is not valid JSON{where}: {exception.Message.Split(" Path:")[0]}", "Malformed JSON"));
+            return (null, ApiProblems.Invalid("body", $"The body is not valid JSON{where}: {exception.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}", "Malformed JSON"));
         }
 
         if (FindNulCharacter(document.RootElement, string.Empty) is { } path)
