@@ -13,7 +13,7 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["drain", "idle-latency", "fanout", "orchestrations", "scale"];
+string[] all = ["drain", "idle-latency", "fanout", "orchestrations", "steady", "scale"];
 string[] chosen = args.Length > 3 ? args[3..] : all;
 foreach (string unknown in chosen.Except(all))
 {
@@ -31,6 +31,7 @@ foreach (string scenario in chosen)
         "idle-latency" => [await IdleLatencyAsync()],
         "fanout" => [await FanOutAsync(10_000)],
         "orchestrations" => [await OrchestrationsAsync(5_000)],
+        "steady" => [await SteadyAsync(200), await SteadyAsync(1_000)],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -154,6 +155,91 @@ async Task<ScenarioResult> OrchestrationsAsync(int count)
     return new ScenarioResult("orchestrations", count, count / seconds, enqueuePerSecond, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / count, (double)(await db.RowsWrittenAsync() - before.rows) / count,
         "3 sequential echo activities each, 1 worker process; per s = orchestrations per second");
+}
+
+// Tasks submitted over HTTP at a fixed rate for 20 s (open loop: a slow answer does not slow the sender),
+// to an API process, run by a worker process: latency under load.
+async Task<ScenarioResult> SteadyAsync(int perSecond)
+{
+    string name = $"steady-{perSecond}";
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, name.Replace('-', '_'));
+    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, concurrency: 32);
+    int port = FreePort();
+    fleet.StartApi(workerAssembly, db.ConnectionString, $"http://127.0.0.1:{port}");
+    using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+    await WaitUntilReadyAsync(http);
+    (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+    TimeSpan duration = TimeSpan.FromSeconds(20);
+    int total = (int)(perSecond * duration.TotalSeconds);
+    using var inFlight = new SemaphoreSlim(512);
+    var sends = new List<Task>(total);
+    int refused = 0;
+    var clock = Stopwatch.StartNew();
+    for (int i = 0; i < total; i++)
+    {
+        TimeSpan due = TimeSpan.FromSeconds((double)i / perSecond);
+        if (due > clock.Elapsed)
+        {
+            await Task.Delay(due - clock.Elapsed);
+        }
+
+        await inFlight.WaitAsync();
+        int n = i;
+        sends.Add(Task.Run(async () =>
+        {
+            try
+            {
+                using var body = new StringContent($"{{\"type\":\"echo\",\"input\":{n}}}", System.Text.Encoding.UTF8, "application/json");
+                using HttpResponseMessage response = await http.PostAsync("/api/tasks", body);
+                if (!response.IsSuccessStatusCode && Interlocked.Increment(ref refused) == 1)
+                {
+                    Console.Error.WriteLine($"first refusal: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                }
+            }
+            finally
+            {
+                inFlight.Release();
+            }
+        }));
+    }
+
+    await Task.WhenAll(sends);
+    await WaitUntilAsync(db, $"SELECT count(*) = {total - refused} FROM taskflow.instances WHERE status = 'succeeded'", TimeSpan.FromMinutes(5));
+    double seconds = await db.ScalarAsync<double>("SELECT extract(epoch FROM max(completed_at) - min(created_at))::float8 FROM taskflow.instances");
+    (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync("true");
+    return new ScenarioResult(name, total, (total - refused) / seconds, null, toStart, toComplete, fleet.PeakRssMb(),
+        (double)(await db.WalBytesAsync() - before.wal) / total, (double)(await db.RowsWrittenAsync() - before.rows) / total,
+        $"{perSecond}/s over HTTP for {duration.TotalSeconds} s to an API process; 1 worker process; {refused} refused");
+}
+
+static int FreePort()
+{
+    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static async Task WaitUntilReadyAsync(HttpClient http)
+{
+    var deadline = Stopwatch.StartNew();
+    while (deadline.Elapsed < TimeSpan.FromMinutes(1))
+    {
+        try
+        {
+            if ((await http.GetAsync("/readyz")).IsSuccessStatusCode)
+            {
+                return;
+            }
+        }
+        catch (HttpRequestException)
+        {
+            // Not listening yet.
+        }
+
+        await Task.Delay(100);
+    }
+
+    throw new TimeoutException("The API process did not become ready within a minute.");
 }
 
 TaskFlowClient Client(BenchDatabase db)

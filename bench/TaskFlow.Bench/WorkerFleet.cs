@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace TaskFlow.Bench;
 
-/// <summary>Real TaskFlow worker processes (the same binary ./run.sh starts), and their peak memory.</summary>
+/// <summary>Real TaskFlow processes (the same binary ./run.sh starts): workers, or an API, and their peak memory.</summary>
 internal sealed class WorkerFleet : IAsyncDisposable
 {
     private readonly List<Process> workers = [];
@@ -16,23 +16,31 @@ internal sealed class WorkerFleet : IAsyncDisposable
         var fleet = new WorkerFleet();
         for (int i = 0; i < count; i++)
         {
-            var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string argument in new[] { workerAssembly, "--role", "worker", $"--TaskFlow:Worker:Concurrency={concurrency}" })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            start.Environment["ConnectionStrings__TaskFlow"] = connectionString;
-            start.Environment["Logging__LogLevel__Default"] = "Warning";
-            Process worker = Process.Start(start)!;
-            worker.OutputDataReceived += (_, _) => { };
-            worker.ErrorDataReceived += (_, line) => { if (line.Data is not null) Console.Error.WriteLine($"[worker {worker.Id}] {line.Data}"); };
-            worker.BeginOutputReadLine();
-            worker.BeginErrorReadLine();
-            fleet.workers.Add(worker);
+            fleet.Add(workerAssembly, connectionString, "--role", "worker", $"--TaskFlow:Worker:Concurrency={concurrency}");
         }
 
         return fleet;
+    }
+
+    /// <summary>Adds an API-only process listening on <paramref name="url"/>.</summary>
+    public void StartApi(string assembly, string connectionString, string url) => this.Add(assembly, connectionString, "--role", "api", "--urls", url);
+
+    private void Add(string assembly, string connectionString, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in new[] { assembly }.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["ConnectionStrings__TaskFlow"] = connectionString;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        Process worker = Process.Start(start)!;
+        worker.OutputDataReceived += (_, _) => { };
+        worker.ErrorDataReceived += (_, line) => { if (line.Data is not null) Console.Error.WriteLine($"[worker {worker.Id}] {line.Data}"); };
+        worker.BeginOutputReadLine();
+        worker.BeginErrorReadLine();
+        this.workers.Add(worker);
     }
 
     /// <summary>The largest peak resident set (VmHWM) of any worker so far, in MiB.</summary>

@@ -40,7 +40,8 @@ public sealed class TaskFlowClient
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
         IReadOnlyList<(Guid Id, bool Created)> ids = await this.SubmitAsync(transaction, submissions, actor, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        IReadOnlyDictionary<Guid, TaskRecord> tasks = await this.GetTasksAsync(ids.Select(id => id.Id).ToArray(), cancellationToken);
+        // Read back on the same connection: a second one from the pool per request starves the pool under load.
+        IReadOnlyDictionary<Guid, TaskRecord> tasks = await this.GetTasksAsync(ids.Select(id => id.Id).ToArray(), cancellationToken, connection);
         return ids.Select(id => (tasks[id.Id], id.Created)).ToList();
     }
 
@@ -361,9 +362,11 @@ public sealed class TaskFlowClient
             : throw new IdempotencyConflictException(submission.IdempotencyKey!, existing);
     }
 
-    private async Task<IReadOnlyDictionary<Guid, TaskRecord>> GetTasksAsync(Guid[] ids, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<Guid, TaskRecord>> GetTasksAsync(Guid[] ids, CancellationToken cancellationToken, NpgsqlConnection? connection = null)
     {
-        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/GetTasks.sql"));
+        await using NpgsqlCommand command = connection is null
+            ? this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/GetTasks.sql"))
+            : new NpgsqlCommand(SqlText.Get("Instances/Sql/GetTasks.sql"), connection);
         command.Parameters.AddWithValue("ids", ids);
         return (await this.ReadTasksAsync(command, cancellationToken)).ToDictionary(task => task.Id);
     }

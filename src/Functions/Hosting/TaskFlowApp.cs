@@ -30,7 +30,13 @@ internal static class TaskFlowApp
         configureServices?.Invoke(builder.Services);
 
         WebApplication app = builder.Build();
-        app.UseExceptionHandler();
+        // The database unreachable or every pooled connection busy: a passing overload, not a bug: 503.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = exception => exception is Npgsql.NpgsqlException { IsTransient: true } or TimeoutException
+                ? StatusCodes.Status503ServiceUnavailable
+                : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         app.MapOpenApi("/openapi.json");
         app.MapHealthEndpoints();
