@@ -44,6 +44,10 @@ public static class TaskFlowServiceCollectionExtensions
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseMigrationService>());
 
         services.AddOptions<HttpActivityOptions>().BindConfiguration(HttpActivityOptions.Section);
+
+        // Bound in every role: API processes read the heartbeat interval to tell lost workers.
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).Validate(
+            options => { options.Validate(); return true; });
         services.AddHttpClient(HttpActivity.ClientName)
             .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
             {
@@ -63,8 +67,6 @@ public static class TaskFlowServiceCollectionExtensions
     public static TaskFlowBuilder AddWorker(this TaskFlowBuilder builder)
     {
         IServiceCollection services = builder.Services;
-        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).Validate(
-            options => { options.Validate(); return true; });
         services.TryAddSingleton<WakeSignal>();
         services.TryAddSingleton<RunningActivities>();
         services.TryAddSingleton<OrchestrationRunner>();

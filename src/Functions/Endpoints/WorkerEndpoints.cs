@@ -6,10 +6,10 @@ namespace TaskFlow.Functions.Endpoints;
 internal static class WorkerEndpoints
 {
     public static void MapWorkerEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/workers", async (WorkerDirectory workers, CancellationToken cancellationToken) =>
+        app.MapGet("/api/workers", async (WorkerDirectory workers, Microsoft.Extensions.Options.IOptions<WorkerOptions> options, CancellationToken cancellationToken) =>
         {
             // A worker is lost when three heartbeats in a row are missing.
-            TimeSpan staleAfter = new WorkerOptions().HeartbeatInterval * 3;
+            TimeSpan staleAfter = options.Value.HeartbeatInterval * 3;
             return Results.Ok(await workers.ListAsync(staleAfter, cancellationToken));
         }).WithTags("Workers").Produces<WorkerRecord[]>();
 }
