@@ -43,9 +43,17 @@ internal sealed class ActivityRegistration
     private static async Task<string?> InvokeAsync<TActivity, TInput, TOutput>(IServiceProvider services, ActivityContext context, string? inputJson)
         where TActivity : Activity<TInput, TOutput>
     {
-        TActivity activity = ActivatorUtilities.CreateInstance<TActivity>(services);
+        TActivity activity = Factory<TActivity>.Create(services);
         TInput input = inputJson is null ? default! : JsonSerializer.Deserialize<TInput>(inputJson, TaskFlowJson.Options)!;
         TOutput output = await activity.RunAsync(context, input);
         return output is null ? null : JsonSerializer.Serialize(output, TaskFlowJson.Options);
+    }
+
+    /// <summary>The constructor lookup is done once per activity type, not once per run.</summary>
+    private static class Factory<T>
+    {
+        private static readonly ObjectFactory<T> Cached = ActivatorUtilities.CreateFactory<T>(Type.EmptyTypes);
+
+        public static T Create(IServiceProvider services) => Cached(services, null);
     }
 }

@@ -30,7 +30,26 @@ public abstract class OrchestrationContext
 
     /// <summary>Starts a child orchestration and returns its result; its failure arrives as <see cref="SubOrchestrationFailedException"/>.</summary>
     /// <param name="instanceId">The child's id; by default a deterministic new one.</param>
-    public abstract Task<TResult> CallSubOrchestratorAsync<TResult>(string name, object? input = null, Guid? instanceId = null);
+    /// <param name="retry">Start a new child after a failed one, waiting out the policy's backoff on a durable
+    /// timer (without jitter, so replay waits the same). Each retry is a new child with a new id.</param>
+    public async Task<TResult> CallSubOrchestratorAsync<TResult>(string name, object? input = null, Guid? instanceId = null, RetryPolicy? retry = null)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await this.StartSubOrchestrationAsync<TResult>(name, input, attempt == 1 ? instanceId : null);
+            }
+            catch (SubOrchestrationFailedException failed) when (retry is not null && attempt < retry.MaxAttempts && !failed.FailureDetails.NonRetryable)
+            {
+                await this.CreateTimer(this.CurrentUtcDateTime + retry.DelayAfter(attempt, random: 0), CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Starts one child orchestration (one attempt of <see cref="CallSubOrchestratorAsync{TResult}"/>).</summary>
+    /// <param name="instanceId">The child's id; null for a deterministic new one.</param>
+    protected abstract Task<TResult> StartSubOrchestrationAsync<TResult>(string name, object? input, Guid? instanceId);
 
     /// <summary>A durable timer: completes at or after <paramref name="fireAt"/> (UTC) on the database clock.
     /// It costs nothing while it waits, and survives restarts. Cancelling the token abandons it.</summary>

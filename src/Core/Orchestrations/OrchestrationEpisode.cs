@@ -79,7 +79,7 @@ internal sealed class OrchestrationEpisode(Guid instanceId, int execution, strin
     public override Task<TResult> CallActivityAsync<TResult>(string name, object? input = null, RetryPolicy? retry = null) =>
         Convert<TResult>(this.Schedule(new ScheduleActivityAction(++this.lastTaskId, name, Serialize(input), retry ?? new RetryPolicy())));
 
-    public override Task<TResult> CallSubOrchestratorAsync<TResult>(string name, object? input = null, Guid? instanceId = null) =>
+    protected override Task<TResult> StartSubOrchestrationAsync<TResult>(string name, object? input, Guid? instanceId) =>
         Convert<TResult>(this.Schedule(new StartSubOrchestrationAction(++this.lastTaskId, name, instanceId ?? this.NewGuid(), Serialize(input))));
 
     public override Task CreateTimer(DateTime fireAt, CancellationToken cancellationToken)

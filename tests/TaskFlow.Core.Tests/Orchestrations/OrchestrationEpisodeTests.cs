@@ -104,6 +104,25 @@ public sealed class OrchestrationEpisodeTests
     }
 
     [Fact]
+    public void Run_WhenAChildFailsWithRetry_WaitsTheBackoffOnATimerThenStartsANewChild()
+    {
+        EpisodeResult first = Run<RetriesChild>([Started(0)], []);
+        var child = Assert.IsType<StartSubOrchestrationAction>(Assert.Single(first.NewActions));
+
+        OrchestrationEvent[] past = [Started(0), new("SubOrchestrationCreated", 1, null, "{\"name\":\"child\"}", Start, "w")];
+        OrchestrationEvent failed = new("SubOrchestrationFailed", 1, null,
+            $"{{\"instanceId\":\"{child.InstanceId}\",\"error\":{{\"type\":\"X\",\"message\":\"boom\"}}}}", Start.AddSeconds(1), "w");
+        var backoff = Assert.IsType<CreateTimerAction>(Assert.Single(Run<RetriesChild>(past, [failed]).NewActions));
+        Assert.Equal(Start.AddSeconds(1 + 10), backoff.FireAt);
+
+        OrchestrationEvent[] afterTimer = [.. past, failed, new("TimerCreated", 2, null, "{\"name\":\"timer\"}", Start, "w")];
+        var retried = Assert.IsType<StartSubOrchestrationAction>(Assert.Single(
+            Run<RetriesChild>(afterTimer, [new("TimerFired", 2, null, "{}", Start.AddSeconds(11), "w")]).NewActions));
+        Assert.Equal(3, retried.TaskId);
+        Assert.NotEqual(child.InstanceId, retried.InstanceId);
+    }
+
+    [Fact]
     public void NewGuid_IsTheSameOnEveryReplay()
     {
         var first = new OrchestrationEpisode(Guid.Empty, 1, "x");
@@ -167,6 +186,12 @@ public sealed class OrchestrationEpisodeTests
             await context.CallActivityAsync<int>("echo", 1);
             return [before, context.IsReplaying];
         }
+    }
+
+    private sealed class RetriesChild : Orchestrator<int, int>
+    {
+        public override Task<int> RunAsync(OrchestrationContext context, int input) => context.CallSubOrchestratorAsync<int>(
+            "child", retry: new TaskFlow.Retries.RetryPolicy { MaxAttempts = 2, InitialInterval = TimeSpan.FromSeconds(10) });
     }
 
     private sealed class WaitWithTimeout : Orchestrator<int, int>
