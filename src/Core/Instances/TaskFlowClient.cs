@@ -253,7 +253,7 @@ public sealed class TaskFlowClient
         return true;
     }
 
-    /// <summary>Re-runs a failed or cancelled task as a new execution; its history keeps the earlier ones.</summary>
+    /// <summary>Re-runs a failed or cancelled task (an activity, or an orchestration from its input) as a new execution; its history keeps the earlier ones.</summary>
     /// <returns>True when restarted; false when the task is unknown or not failed or cancelled.</returns>
     public async Task<bool> RestartTaskAsync(Guid id, string actor, CancellationToken cancellationToken = default)
     {

@@ -154,6 +154,25 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal(3, history.Count(e => e.GetProperty("type").GetString() == "TaskCompleted"));
     }
 
+    [Fact]
+    public async Task Retry_OfACancelledOrchestration_RunsItAgainFromItsInput()
+    {
+        string id = await this.SubmitAsync("""{"type":"approval"}""");
+        await this.WaitForQuietAsync(id);
+        await this.PostAsync($"/api/tasks/{id}/cancel", HttpStatusCode.OK);
+
+        JsonElement restarted = await this.PostAsync($"/api/tasks/{id}/retry", HttpStatusCode.Accepted);
+        Assert.Equal(2, restarted.GetProperty("execution").GetInt32());
+        await this.WaitForQuietAsync(id);
+        await this.PostAsync($"/api/tasks/{id}/events/approved", HttpStatusCode.Accepted, "true");
+
+        JsonElement done = await this.Client.WaitForStatusAsync(id, "succeeded", "failed");
+        Assert.True(done.GetProperty("output").GetProperty("approved").GetBoolean());
+        string[] history = await this.Client.HistoryTypesAsync(id);
+        Assert.Equal(2, history.Count(type => type == "ExecutionStarted"));
+        Assert.Contains("Replayed", history);
+    }
+
     private async Task<JsonElement> PostAsync(string path, HttpStatusCode expected, string body = "{}")
     {
         (HttpStatusCode status, JsonElement json, _) = await this.Client.PostJsonAsync(path, body);
