@@ -299,6 +299,14 @@ public sealed class TaskFlowClient
             while (await reader.NextResultAsync(cancellationToken));
         }
 
+        if (created.Count > 0)
+        {
+            // One wake-up for the whole batch, delivered on commit.
+            await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, '')", connection, transaction);
+            notify.Parameters.AddWithValue("channel", Dispatch.NotificationChannels.WorkReady);
+            await notify.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         var results = new List<(Guid Id, bool Created)>(submissions.Count);
         for (int i = 0; i < submissions.Count; i++)
         {

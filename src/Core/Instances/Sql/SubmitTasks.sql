@@ -1,5 +1,6 @@
 -- Accepts a batch of single-activity tasks in one statement: the instances, their first work items and
--- their first history events commit together or not at all, and the NOTIFY is delivered only on commit.
+-- their first history events commit together or not at all. (The caller's NOTIFY follows in the same
+-- transaction, so it is delivered only on commit.)
 -- A task whose idempotency key is taken is not written and not returned.
 WITH input AS (
     SELECT *
@@ -37,5 +38,4 @@ WITH input AS (
             jsonb_build_object('name', created.name, 'retry', created.retry_policy, 'timeout', input.timeout_iso))
     ) AS event (sequence, event_type, task_id, payload)
 )
--- PostgreSQL folds identical notifications of one transaction into one.
-SELECT id, pg_notify('taskflow_work', '') FROM created;
+SELECT id FROM created;
