@@ -33,6 +33,30 @@ internal sealed class BenchDatabase : IAsyncDisposable
         return database;
     }
 
+    /// <summary>Fills the tables with finished tasks, as a long-running system would have (then ANALYZE).</summary>
+    public async Task SeedFinishedTasksAsync(int count)
+    {
+        await using NpgsqlCommand seed = this.DataSource.CreateCommand($$"""
+            WITH seeded AS (
+                INSERT INTO taskflow.instances (id, name, kind, status, priority, input, output, retry_policy, last_sequence,
+                                                attempt, created_by, created_at, run_at, started_at, completed_at, updated_at)
+                SELECT gen_random_uuid(), 'echo', 'activity', 'succeeded', 5, to_jsonb(n), to_jsonb(n), '{"maxAttempts":3}', 5, 1,
+                       'seed', now() - interval '1 day', now() - interval '1 day', now() - interval '1 day', now() - interval '1 day', now() - interval '1 day'
+                FROM generate_series(1, {{count}}) AS n
+                RETURNING id, created_at
+            )
+            INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, task_id, attempt, payload, occurred_at, actor)
+            SELECT seeded.id, e.sequence, 1, e.event_type, e.task_id, e.attempt, '{}', seeded.created_at, 'seed'
+            FROM seeded CROSS JOIN (VALUES (1, 'Submitted', NULL::int, NULL::int), (2, 'ExecutionStarted', NULL, NULL),
+                (3, 'TaskScheduled', 1, NULL), (4, 'TaskCompleted', 1, 1), (5, 'ExecutionCompleted', NULL, NULL)) AS e (sequence, event_type, task_id, attempt)
+            """);
+        seed.CommandTimeout = 0;
+        await seed.ExecuteNonQueryAsync();
+        await using NpgsqlCommand analyze = this.DataSource.CreateCommand("ANALYZE");
+        analyze.CommandTimeout = 0;
+        await analyze.ExecuteNonQueryAsync();
+    }
+
     public async Task<T> ScalarAsync<T>(string sql)
     {
         await using NpgsqlCommand command = this.DataSource.CreateCommand(sql);
