@@ -16,7 +16,7 @@ WITH input AS (
            idempotency_key, request_hash, 3, @actor, coalesce(@now, now()),
            coalesce(run_at, coalesce(@now, now()) + delay), coalesce(@now, now())
     FROM input
-    ON CONFLICT ON CONSTRAINT idempotency_key_is_unique DO NOTHING
+    ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id, execution, name, input, priority, retry_policy, timeout, tags, idempotency_key, run_at, created_at
 ), queued AS (
     INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, input, priority, retry_policy,

@@ -8,7 +8,7 @@ WITH created AS (
             @idempotency_key, @request_hash, @parent_instance_id, @parent_task_id,
             CASE WHEN @submitted THEN 2 ELSE 1 END, @actor, coalesce(@now, now()),
             coalesce(@run_at, coalesce(@now, now()) + @delay), coalesce(@now, now()))
-    ON CONFLICT ON CONSTRAINT idempotency_key_is_unique DO NOTHING
+    ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id, execution, name, input, priority, run_at, created_at, last_sequence
 ), queued AS (
     INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, priority, retry_policy, max_attempts, visible_at, created_at)
