@@ -237,45 +237,39 @@ internal sealed partial class OrchestrationRunner(
         start.Parameters.AddWithValue("delay", TimeSpan.Zero);
     }
 
+    /// <summary>Loads the instance, its current execution's history and its inbox in one round trip.</summary>
     private static async Task<EpisodeState?> LoadAsync(NpgsqlConnection connection, Guid instanceId, CancellationToken cancellationToken)
     {
-        EpisodeState? state;
-        await using (var instance = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/LoadOrchestration.sql"), connection))
-        {
-            instance.Parameters.AddWithValue("instance_id", instanceId);
-            await using NpgsqlDataReader reader = await instance.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                return null;
-            }
-
-            state = new EpisodeState(
-                reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3),
-                reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt16(6), [], []);
-        }
-
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql")) { Parameters = { new("instance_id", instanceId), new("execution", state.Execution) } },
+                new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadOrchestration.sql")) { Parameters = { new("instance_id", instanceId) } },
+                new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql")) { Parameters = { new("instance_id", instanceId) } },
                 new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadInbox.sql")) { Parameters = { new("instance_id", instanceId) } },
             },
         };
-        var history = new List<OrchestrationEvent>();
-        var inbox = new List<InboxEvent>();
-        await using (NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken))
+        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                history.Add(ReadEvent(reader, 0));
-            }
+            return null;
+        }
 
-            await reader.NextResultAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                inbox.Add(new InboxEvent(reader.GetInt64(0), reader.GetInt32(1), ReadEvent(reader, 2)));
-            }
+        var state = new EpisodeState(
+            reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3),
+            reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt16(6), [], []);
+        var history = new List<OrchestrationEvent>();
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            history.Add(ReadEvent(reader, 0));
+        }
+
+        var inbox = new List<InboxEvent>();
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            inbox.Add(new InboxEvent(reader.GetInt64(0), reader.GetInt32(1), ReadEvent(reader, 2)));
         }
 
         return state with { History = history, Inbox = inbox };

@@ -53,10 +53,6 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
         return result is DateTime next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
     }
 
-    /// <summary>Records an activity's result: it completes a single-activity task, or goes to its orchestration's inbox.</summary>
-    public async Task<bool> CompleteActivityAsync(WorkItemLease lease, string? outputJson, CancellationToken cancellationToken) =>
-        (await this.CompleteActivitiesAsync([(lease, outputJson)], cancellationToken)).Contains(lease.WorkItemId);
-
     /// <summary>Records many activities' results, in one statement and one commit per kind (single-activity
     /// tasks complete; orchestration activities go to their orchestration's inbox).</summary>
     /// <returns>The work items completed; a lease missing from it was lost, and its result is discarded.</returns>

@@ -63,7 +63,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     }
 
     [Fact]
-    public async Task CompleteActivityAsync_WhenLeaseExpiredAndWasHandedOn_CannotCommit()
+    public async Task CompleteActivitiesAsync_WhenLeaseExpiredAndWasHandedOn_CannotCommit()
     {
         var retry = new RetryPolicy { MaxAttempts = 3, InitialInterval = TimeSpan.FromSeconds(5), Jitter = 0 };
         TaskRecord task = await this.SubmitAsync(TestTasks.Submission(retry: retry));
@@ -79,9 +79,9 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         WorkItemLease current = Assert.Single(await this.queue.LeaseNextAsync("worker-b", 1, Lease, CancellationToken.None));
         Assert.Equal(2, current.Attempt);
 
-        Assert.False(await this.queue.CompleteActivityAsync(stalled, "\"from the stalled worker\"", CancellationToken.None));
+        Assert.False(await this.CompleteAsync(stalled, "\"from the stalled worker\""));
         Assert.False(await this.queue.RecordFailedAttemptAsync(stalled, lost, "worker-a", onlyIfExpired: false, random: 0, CancellationToken.None));
-        Assert.True(await this.queue.CompleteActivityAsync(current, "\"from the current worker\"", CancellationToken.None));
+        Assert.True(await this.CompleteAsync(current, "\"from the current worker\""));
 
         TaskRecord finished = (await this.client.GetTaskAsync(task.Id))!;
         Assert.Equal(TaskStatuses.Succeeded, finished.Status);
@@ -106,7 +106,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
 
         var lost = new FailureDetails("TaskFlow.LeaseExpired", "looked expired");
         Assert.False(await this.queue.RecordFailedAttemptAsync(seenExpired, lost, "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
-        Assert.True(await this.queue.CompleteActivityAsync(lease, "1", CancellationToken.None));
+        Assert.True(await this.CompleteAsync(lease, "1"));
     }
 
     [Fact]
@@ -124,6 +124,9 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
             await this.database.ColumnAsync("SELECT instance_id FROM taskflow.dead_letter WHERE instance_id = @id", ("id", task.Id)));
         Assert.Equal(0L, await this.database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id", ("id", task.Id)));
     }
+
+    private async Task<bool> CompleteAsync(WorkItemLease lease, string outputJson) =>
+        (await this.queue.CompleteActivitiesAsync([(lease, outputJson)], CancellationToken.None)).Contains(lease.WorkItemId);
 
     private async Task<TaskRecord> SubmitAsync(TaskSubmission submission) =>
         (await this.client.ScheduleNewTaskAsync(submission, "test")).Task;

@@ -1,5 +1,7 @@
--- The current execution's history: what replay feeds the orchestrator code.
-SELECT event_type, task_id, attempt, payload::text, occurred_at, actor
-FROM taskflow.history
-WHERE instance_id = @instance_id AND execution = @execution
-ORDER BY sequence;
+-- The current execution's history: what replay feeds the orchestrator code. Sent in one batch with
+-- LoadOrchestration.sql and LoadInbox.sql, so it finds the current execution itself.
+SELECT h.event_type, h.task_id, h.attempt, h.payload::text, h.occurred_at, h.actor
+FROM taskflow.history AS h
+JOIN taskflow.instances AS i ON i.id = h.instance_id AND i.execution = h.execution
+WHERE h.instance_id = @instance_id
+ORDER BY h.sequence;
