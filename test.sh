@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test against a throwaway PostgreSQL cluster (a temp folder, a free port on 127.0.0.1),
-# stopped and removed afterwards. Set TASKFLOW_TEST_DATABASE_URL to use another server instead.
+# Runs every test against a throwaway PostgreSQL cluster and Azurite queue service (a temp folder, free ports on 127.0.0.1),
+# stopped and removed afterwards. Set TASKFLOW_TEST_DATABASE_URL / TASKFLOW_TEST_AZURITE to use others instead.
 # Ends with "N passed, N failed" (totals over all test projects, from their TRX files; a test that did
 # not run counts as failed) and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/postgres.sh
+source scripts/azurite.sh
 
 work=$(mktemp -d)
 cleanup() {
+  azurite_stop
   [[ -n ${cluster:-} ]] && pg_stop "$cluster"
   rm -rf "$work"
 }
@@ -24,7 +26,12 @@ if [[ -z ${TASKFLOW_TEST_DATABASE_URL:-} ]]; then
   pg_start "$cluster" "$port" -c fsync=off -c max_connections=300
   export TASKFLOW_TEST_DATABASE_URL="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
 fi
-# Azurite will be started here for the queue-dispatch tests once they land.
+node_tools_install
+if [[ -z ${TASKFLOW_TEST_AZURITE:-} ]]; then
+  azurite_port=$(free_port)
+  azurite_start "$work/azurite" "$azurite_port"
+  export TASKFLOW_TEST_AZURITE=$(azurite_connection_string "$azurite_port")
+fi
 
 dotnet build TaskFlow.Functions.sln -c Release -nologo -v quiet
 status=0
