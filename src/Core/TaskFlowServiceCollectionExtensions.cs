@@ -2,10 +2,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
 using TaskFlow.Activities.BuiltIn;
+using TaskFlow.AzureQueues;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
+using TaskFlow.Dispatch.Doorbells;
 using TaskFlow.Instances;
 using TaskFlow.Orchestrations;
 using TaskFlow.Retention;
@@ -18,6 +22,8 @@ namespace TaskFlow;
 /// <summary>Adds TaskFlow to a host.</summary>
 public static class TaskFlowServiceCollectionExtensions
 {
+    private const string QueueClientName = "taskflow-queues";
+
     /// <summary>Adds the TaskFlow client, the schema migration at start-up, and the built-in <c>http</c> task type.</summary>
     /// <param name="services">The host's services.</param>
     /// <param name="connectionString">The PostgreSQL connection string (<c>ConnectionStrings:TaskFlow</c>).</param>
@@ -44,6 +50,8 @@ public static class TaskFlowServiceCollectionExtensions
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseMigrationService>());
 
         services.AddOptions<HttpActivityOptions>().BindConfiguration(HttpActivityOptions.Section);
+        services.AddOptions<QueueDispatchOptions>().BindConfiguration(QueueDispatchOptions.Section).Validate(
+            options => { options.Validate(); return true; });
 
         // Bound in every role: API processes read the heartbeat interval to tell lost workers.
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).Validate(
@@ -70,6 +78,7 @@ public static class TaskFlowServiceCollectionExtensions
         services.TryAddSingleton<WakeSignal>();
         services.TryAddSingleton<RunningActivities>();
         services.TryAddSingleton<OrchestrationRunner>();
+        services.TryAddSingleton<WorkItemRunner>();
 
         // Hosted services stop in reverse order: the dispatcher (added last) drains first, while the lease
         // renewer and the listener still run.
@@ -86,6 +95,60 @@ public static class TaskFlowServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<CompletionBatcher>());
         services.AddHostedService<WorkItemDispatcher>();
         return builder;
+    }
+
+    /// <summary>Dispatches through Azure Queue Storage (<c>TaskFlow:Dispatch:Mode = azure-queue</c>): this process
+    /// rings a doorbell for every work item that becomes ready, and a worker (call <see cref="AddWorker"/> first)
+    /// receives doorbells instead of leasing the next ready work itself.</summary>
+    public static TaskFlowBuilder AddQueueDispatch(this TaskFlowBuilder builder)
+    {
+        IServiceCollection services = builder.Services;
+        services.AddHttpClient(QueueClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.TryAddSingleton<IQueueStorage>(provider => new AzureQueueRestClient(
+            provider.GetRequiredService<IHttpClientFactory>().CreateClient(QueueClientName),
+            ParseQueueConnection(QueueConnectionString(provider)),
+            provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<DoorbellQueues>();
+        services.TryAddSingleton<DoorbellStore>();
+        services.TryAddSingleton<DoorbellHandler>();
+        services.AddHostedService<DoorbellRinger>();
+
+        // The queue dispatcher takes the PostgreSQL dispatcher's place in the start and stop order, and the
+        // queues are created just before it (and before the ringer).
+        int dispatcher = services.IndexOf(services.FirstOrDefault(
+            d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(WorkItemDispatcher))!);
+        if (dispatcher >= 0)
+        {
+            services[dispatcher] = ServiceDescriptor.Singleton<IHostedService, QueueDispatcher>();
+        }
+
+        services.Insert(dispatcher >= 0 ? dispatcher : services.Count - 1, ServiceDescriptor.Singleton<IHostedService, DoorbellQueueCreation>());
+
+        return builder;
+    }
+
+    private static QueueConnection ParseQueueConnection(string connectionString)
+    {
+        try
+        {
+            return QueueConnection.Parse(connectionString);
+        }
+        catch (FormatException exception)
+        {
+            throw new InvalidOperationException($"The queue connection string ({QueueDispatchOptions.Section}:QueueConnection or AzureWebJobsStorage) is not usable: {exception.Message}", exception);
+        }
+    }
+
+    private static string QueueConnectionString(IServiceProvider provider)
+    {
+        string configured = provider.GetRequiredService<IOptions<QueueDispatchOptions>>().Value.QueueConnection;
+        return configured is { Length: > 0 }
+            ? configured
+            : provider.GetRequiredService<IConfiguration>()["AzureWebJobsStorage"] is { Length: > 0 } functions
+                ? functions
+                : throw new InvalidOperationException(
+                    $"{QueueDispatchOptions.Section}:Mode is '{QueueDispatchOptions.AzureQueueMode}' but no queue connection string is set: " +
+                    $"set {QueueDispatchOptions.Section}:QueueConnection or AzureWebJobsStorage (\"UseDevelopmentStorage=true\" for Azurite on 127.0.0.1:10001).");
     }
 
     private static NpgsqlDataSource CreateDataSource(string connectionString)

@@ -1,12 +1,16 @@
 using TaskFlow.AzureQueues;
+using Xunit;
 
 namespace TaskFlow.Testing;
 
 /// <summary>The Azurite queue service ./test.sh started (TASKFLOW_TEST_AZURITE, a storage connection string),
-/// with a queue-name prefix of its own per test class so classes never see each other's messages.</summary>
-public sealed class AzuriteQueues : IDisposable
+/// with queue-name prefixes of its own per test class so classes never see each other's messages. The
+/// queues TaskFlow made under those prefixes are deleted afterwards: Azurite slows down as messages pile up.</summary>
+public sealed class AzuriteQueues : IAsyncLifetime
 {
+    private static readonly string[] QueueSuffixes = ["activity", "orchestration", "timer", "activity-poison", "orchestration-poison", "timer-poison"];
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly List<string> prefixes = [];
 
     public AzuriteQueues()
     {
@@ -15,14 +19,33 @@ public sealed class AzuriteQueues : IDisposable
             : throw new InvalidOperationException(
                 "No Azurite: run ./test.sh (it starts one), or set TASKFLOW_TEST_AZURITE to the storage connection string of a running Azurite.");
         this.Client = new AzureQueueRestClient(this.http, QueueConnection.Parse(this.ConnectionString), TimeProvider.System);
+        this.Prefix = this.NewPrefix();
     }
 
     public string ConnectionString { get; }
 
-    /// <summary>A prefix no other test class uses: lower-case letters and digits, as queue names need.</summary>
-    public string Prefix { get; } = $"t{Guid.NewGuid():N}"[..12];
+    /// <summary>This class's first prefix: lower-case letters and digits, as queue names need.</summary>
+    public string Prefix { get; }
 
     public IQueueStorage Client { get; }
 
-    public void Dispose() => this.http.Dispose();
+    /// <summary>Another prefix of this class's own, for a test that needs empty queues.</summary>
+    public string NewPrefix()
+    {
+        string prefix = $"t{Guid.NewGuid():N}"[..12];
+        this.prefixes.Add(prefix);
+        return prefix;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (string queue in this.prefixes.SelectMany(prefix => QueueSuffixes.Select(suffix => $"{prefix}-{suffix}")))
+        {
+            await this.Client.DeleteQueueIfExistsAsync(queue, default);
+        }
+
+        this.http.Dispose();
+    }
 }

@@ -13,12 +13,28 @@ namespace TaskFlow.WorkItems;
 /// lease gone (expired and handed on, or the task cancelled) and changed nothing.</remarks>
 internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
 {
+    // The two ways to lease differ only in which rows they choose.
+    private static readonly string LeaseNextSql = SqlText.Get("WorkItems/Sql/ChooseNext.sql") + SqlText.Get("WorkItems/Sql/LeaseChosen.sql");
+    private static readonly string LeaseByIdsSql = SqlText.Get("WorkItems/Sql/ChooseByIds.sql") + SqlText.Get("WorkItems/Sql/LeaseChosen.sql");
+
     public async Task<IReadOnlyList<WorkItemLease>> LeaseNextAsync(string workerId, int batchSize, TimeSpan leaseDuration, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/LeaseNext.sql"));
+        await using NpgsqlCommand command = dataSource.CreateCommand(LeaseNextSql);
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("worker_id", workerId);
         command.Parameters.AddWithValue("batch_size", batchSize);
+        command.Parameters.AddWithValue("lease_duration", leaseDuration);
+        return await ReadLeasesAsync(command, cancellationToken);
+    }
+
+    /// <summary>Leases those of the given work items that are ready now (queue dispatch: the ids come from
+    /// doorbell messages); the rest are left as they are.</summary>
+    public async Task<IReadOnlyList<WorkItemLease>> LeaseByIdsAsync(string workerId, IReadOnlyCollection<long> workItemIds, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(LeaseByIdsSql);
+        command.Parameters.Add(clock.Now());
+        command.Parameters.AddWithValue("worker_id", workerId);
+        command.Parameters.AddWithValue("ids", workItemIds.ToArray());
         command.Parameters.AddWithValue("lease_duration", leaseDuration);
         return await ReadLeasesAsync(command, cancellationToken);
     }

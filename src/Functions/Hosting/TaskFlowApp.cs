@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using TaskFlow.Dispatch.Doorbells;
 using TaskFlow.Functions.Endpoints;
 using TaskFlow.Functions.Samples;
 using TaskFlow.Functions.Schedules;
@@ -74,6 +75,11 @@ internal static class TaskFlowApp
             builder.Services.Configure<HostOptions>(options =>
                 options.ShutdownTimeout = builder.Configuration.GetValue<TimeSpan?>($"{WorkerOptions.Section}:ShutdownGracePeriod")
                     .GetValueOrDefault(new WorkerOptions().ShutdownGracePeriod) + TimeSpan.FromSeconds(10));
+        }
+
+        if (builder.Configuration[$"{QueueDispatchOptions.Section}:Mode"] == QueueDispatchOptions.AzureQueueMode)
+        {
+            taskFlow.AddQueueDispatch();
         }
     }
 }

@@ -48,6 +48,7 @@ public sealed class AzureQueueRestClientTests(AzuriteQueues azurite) : IClassFix
         Assert.False(await this.queues.DeleteMessageAsync(queue, second, default));
         Assert.Equal(0, await this.queues.GetApproximateMessageCountAsync(queue, default));
         await this.queues.DeleteQueueIfExistsAsync(queue, default);
+        await this.queues.DeleteQueueIfExistsAsync(queue, default); // a second delete is not an error
     }
 
     [Fact]
@@ -63,6 +64,7 @@ public sealed class AzureQueueRestClientTests(AzuriteQueues azurite) : IClassFix
             () => this.queues.GetMessagesAsync(queue, 32, TimeSpan.FromSeconds(30), default),
             received => received.Count > 0, TimeSpan.FromSeconds(10), "the delayed message");
         Assert.Equal(put.Id, Assert.Single(later).Id);
+        await this.queues.DeleteQueueIfExistsAsync(queue, default);
     }
 
     [Fact]

@@ -49,20 +49,7 @@ public sealed class WorkerProcessTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal(TaskCount, await this.CountAsync("SELECT count(*) FROM taskflow.instances WHERE status = 'succeeded'"));
         Assert.Equal(0, await this.CountAsync("SELECT count(*) FROM taskflow.work_items"));
 
-        // The invariants of RELIABILITY.md, as SQL that must return no rows.
-        Assert.Empty(await database.ColumnAsync("""
-            SELECT i.id FROM taskflow.instances AS i
-            LEFT JOIN taskflow.task_history AS h
-              ON h.instance_id = i.id AND h.event_type IN ('ExecutionCompleted', 'ExecutionFailed', 'ExecutionTerminated')
-            GROUP BY i.id HAVING count(h.sequence) <> 1
-            """));
-        Assert.Empty(await database.ColumnAsync("""
-            SELECT instance_id FROM taskflow.task_history WHERE event_type = 'TaskCompleted'
-            GROUP BY instance_id, execution, task_id HAVING count(*) > 1
-            """));
-        Assert.Empty(await database.ColumnAsync("""
-            SELECT instance_id FROM taskflow.task_history GROUP BY instance_id HAVING max(sequence) <> count(*)
-            """));
+        await ReliabilityInvariants.AssertHoldAsync(database);
 
         // The killed worker's leases were rescued: their attempts are recorded as failed, and rerun.
         long rescued = await this.CountAsync("""

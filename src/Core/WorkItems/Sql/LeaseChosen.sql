@@ -1,14 +1,7 @@
--- Leases up to @batch_size ready work items for @worker_id: highest priority first, then the longest ready.
+-- The shared end of a lease statement, after a "WITH chosen AS (...)" that picks and locks the rows
+-- (ChooseNext.sql, ChooseByIds.sql): leases them for @worker_id and marks single-activity tasks running.
 -- The attempt is counted here, at the start, so a worker that dies mid-run has used an attempt.
 -- Lock order (work item, then instance) is the same in every statement that touches both.
-WITH next AS (
-    SELECT id
-    FROM taskflow.work_items
-    WHERE lease_token IS NULL
-      AND visible_at <= coalesce(@now, now())
-    ORDER BY priority DESC, visible_at, id
-    LIMIT @batch_size
-    FOR UPDATE SKIP LOCKED
 ), leased AS (
     UPDATE taskflow.work_items AS w
     SET lease_token = nextval('taskflow.lease_tokens'),
@@ -16,8 +9,8 @@ WITH next AS (
         leased_at = coalesce(@now, now()),
         lease_expires_at = coalesce(@now, now()) + @lease_duration,
         attempt = w.attempt + 1
-    FROM next
-    WHERE w.id = next.id
+    FROM chosen
+    WHERE w.id = chosen.id
     RETURNING w.id, w.instance_id, w.execution, w.kind, w.task_id, w.name, w.input, w.retry_policy,
               w.timeout, w.attempt, w.max_attempts, w.lease_token, w.leased_at, w.lease_expires_at, w.wakeups
 ), started AS (

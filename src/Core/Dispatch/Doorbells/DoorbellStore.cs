@@ -1,0 +1,55 @@
+using Npgsql;
+using TaskFlow.Database;
+
+namespace TaskFlow.Dispatch.Doorbells;
+
+/// <summary>The doorbell bookkeeping on the work items table.</summary>
+internal sealed class DoorbellStore(NpgsqlDataSource dataSource, SqlClock clock)
+{
+    /// <summary>Claims work items that need a doorbell put now, and when each one should show.</summary>
+    public async Task<IReadOnlyList<(Doorbell Doorbell, string Kind, TimeSpan Delay)>> ClaimAsync(
+        int batchSize, TimeSpan ringAgainAfter, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Dispatch/Doorbells/Sql/ClaimDoorbells.sql"));
+        command.Parameters.Add(clock.Now());
+        command.Parameters.AddWithValue("batch_size", batchSize);
+        command.Parameters.AddWithValue("ring_again_after", ringAgainAfter);
+        var claimed = new List<(Doorbell, string, TimeSpan)>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add((new Doorbell(reader.GetInt64(0), reader.GetGuid(1)), reader.GetString(2), reader.GetTimeSpan(3)));
+        }
+
+        return claimed;
+    }
+
+    /// <summary>Marks these waiting work items as having no doorbell, so the ringer puts one.</summary>
+    public async Task ForgetAsync(IReadOnlyCollection<long> workItemIds, CancellationToken cancellationToken)
+    {
+        if (workItemIds.Count == 0)
+        {
+            return;
+        }
+
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Dispatch/Doorbells/Sql/ForgetDoorbells.sql"));
+        command.Parameters.AddWithValue("ids", workItemIds.ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The state of each work item still there: leased or not, and when it is due.</summary>
+    public async Task<IReadOnlyDictionary<long, (bool Leased, DateTimeOffset VisibleAt)>> StatesAsync(
+        IReadOnlyCollection<long> workItemIds, CancellationToken cancellationToken)
+    {
+        var states = new Dictionary<long, (bool, DateTimeOffset)>();
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Dispatch/Doorbells/Sql/WorkItemStates.sql"));
+        command.Parameters.AddWithValue("ids", workItemIds.ToArray());
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            states[reader.GetInt64(0)] = (reader.GetBoolean(1), reader.GetFieldValue<DateTimeOffset>(2));
+        }
+
+        return states;
+    }
+}

@@ -1,0 +1,21 @@
+-- Claims up to @batch_size waiting work items whose doorbell must be put now: those with none since they
+-- became ready, and those still waiting @ring_again_after past both their visible time and their last
+-- doorbell (that message went missing). Records when each new doorbell will show: the item's visible
+-- time, at most 7 days ahead (the queue's longest delay; an early doorbell is put again when it shows).
+-- NOTE: scans the waiting items (work_items_ready); fine for backlogs of many thousands, not millions.
+WITH due AS (
+    SELECT id
+    FROM taskflow.work_items
+    WHERE lease_token IS NULL
+      AND (doorbell_visible_at IS NULL
+           OR (doorbell_visible_at < coalesce(@now, now()) - @ring_again_after
+               AND visible_at < coalesce(@now, now()) - @ring_again_after))
+    ORDER BY priority DESC, visible_at, id
+    LIMIT @batch_size
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE taskflow.work_items AS w
+SET doorbell_visible_at = least(greatest(w.visible_at, coalesce(@now, now())), coalesce(@now, now()) + interval '7 days')
+FROM due
+WHERE w.id = due.id
+RETURNING w.id, w.instance_id, w.kind, w.doorbell_visible_at - coalesce(@now, now()) AS delay;

@@ -1,0 +1,5 @@
+-- Why doorbells found nothing to lease: for each of @ids still there, whether it is leased and when it is
+-- due. An id missing from the answer is finished (or purged).
+SELECT id, lease_token IS NOT NULL AS leased, visible_at
+FROM taskflow.work_items
+WHERE id = ANY(@ids);

@@ -1,0 +1,166 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TaskFlow.Activities;
+using TaskFlow.Orchestrations;
+using TaskFlow.WorkItems;
+using TaskFlow.Workers;
+
+namespace TaskFlow.Dispatch;
+
+/// <summary>Does leased work items, whichever signal led to the lease: runs an activity (with its timeout
+/// and cancellation), runs an orchestration episode, or fires a timer; every outcome is committed fenced
+/// by the lease.</summary>
+/// <remarks>On shutdown the dispatchers stop leasing and call <see cref="DrainAsync"/>: running activities
+/// may finish within the grace period, the rest are released without counting their attempt.</remarks>
+internal sealed partial class WorkItemRunner(
+    WorkItemQueue queue,
+    ActivityRegistry activities,
+    OrchestrationRunner orchestrations,
+    CompletionBatcher completions,
+    RunningActivities running,
+    WakeSignal wake,
+    WorkerIdentity identity,
+    IServiceProvider services,
+    IOptions<WorkerOptions> options,
+    TimeProvider time,
+    ILogger<WorkItemRunner> logger)
+{
+    private readonly WorkerOptions settings = options.Value;
+    private readonly List<Task> inFlight = [];
+
+    /// <summary>Slots free for more work under the concurrency limit.</summary>
+    public int FreeSlots => this.settings.Concurrency - running.Count;
+
+    /// <summary>Starts the work in the background; the returned task ends once it is done: true when its
+    /// outcome was recorded (or deliberately discarded), false when it could not be saved and the lease will
+    /// expire.</summary>
+    public Task<bool> Start(WorkItemLease lease)
+    {
+        var activity = new RunningActivity(lease);
+        running.Add(activity);
+        Task<bool> run = Task.Run(() => this.RunAsync(activity));
+        lock (this.inFlight)
+        {
+            this.inFlight.RemoveAll(task => task.IsCompleted);
+            this.inFlight.Add(run);
+        }
+
+        return run;
+    }
+
+    private async Task<bool> RunAsync(RunningActivity activity)
+    {
+        WorkItemLease lease = activity.Lease;
+        using ITimer? timeout = lease.Timeout is { } limit
+            ? time.CreateTimer(_ => activity.Stop(ActivityStopReason.TimedOut), null, limit, Timeout.InfiniteTimeSpan)
+            : null;
+        try
+        {
+            switch (lease.Kind)
+            {
+                case WorkKinds.Orchestration:
+                    await orchestrations.RunEpisodeAsync(lease, CancellationToken.None);
+                    break;
+                case WorkKinds.Timer:
+                    await queue.FireTimerAsync(lease, CancellationToken.None);
+                    break;
+                default:
+                    (string? output, FailureDetails? failure) = await this.InvokeAsync(activity);
+                    await this.CommitAsync(activity, output, failure);
+                    break;
+            }
+
+            return true;
+        }
+        catch (Exception exception)
+        {
+            // The outcome could not be saved (database unreachable): the lease will expire and the
+            // rescuer will count this attempt as failed, so nothing is lost.
+            LogCommitFailed(logger, lease.InstanceId, lease.Attempt, exception);
+            return false;
+        }
+        finally
+        {
+            running.Remove(activity);
+            activity.Dispose();
+            wake.Set();
+        }
+    }
+
+    private async Task<(string? Output, FailureDetails? Failure)> InvokeAsync(RunningActivity activity)
+    {
+        WorkItemLease lease = activity.Lease;
+        if (!activities.TryGet(lease.Name, out ActivityRegistration registration))
+        {
+            return (null, new FailureDetails(
+                "TaskFlow.UnknownActivity",
+                $"No activity named '{lease.Name}' is registered in worker '{identity.Id}'. Registered: {string.Join(", ", activities.Names.Order())}."));
+        }
+
+        try
+        {
+            var context = new ActivityContext(lease.Name, lease.InstanceId, lease.TaskId, lease.Attempt, activity.Token);
+            return (await registration.RunAsync(services, context, lease.InputJson), null);
+        }
+        catch (Exception exception) when (activity.StopReason == ActivityStopReason.TimedOut)
+        {
+            return (null, new FailureDetails(
+                "TaskFlow.ActivityTimedOut",
+                $"Activity '{lease.Name}' did not finish within its timeout of {lease.Timeout}.",
+                exception.StackTrace));
+        }
+        catch (Exception exception) when (activity.StopReason == ActivityStopReason.None)
+        {
+            return (null, FailureDetails.From(exception));
+        }
+        catch (Exception) when (activity.StopReason is ActivityStopReason.Cancelled or ActivityStopReason.LeaseLost or ActivityStopReason.ShuttingDown)
+        {
+            // Stopped from outside: CommitAsync discards or releases it by the stop reason.
+            return (null, null);
+        }
+    }
+
+    private async Task CommitAsync(RunningActivity activity, string? output, FailureDetails? failure)
+    {
+        WorkItemLease lease = activity.Lease;
+        switch (activity.StopReason)
+        {
+            case ActivityStopReason.Cancelled or ActivityStopReason.LeaseLost:
+                LogDiscarded(logger, lease.InstanceId, lease.Attempt, activity.StopReason);
+                return;
+            case ActivityStopReason.ShuttingDown:
+                await queue.ReleaseAsync(lease, CancellationToken.None);
+                return;
+        }
+
+        bool committed = failure is null
+            ? await completions.CompleteAsync(lease, output)
+            : await queue.RecordFailedAttemptAsync(lease, failure, identity.Id, onlyIfExpired: false, Random.Shared.NextDouble(), CancellationToken.None);
+        if (!committed)
+        {
+            LogDiscarded(logger, lease.InstanceId, lease.Attempt, ActivityStopReason.LeaseLost);
+        }
+    }
+
+    public async Task DrainAsync()
+    {
+        Task[] remaining;
+        lock (this.inFlight)
+        {
+            remaining = [.. this.inFlight];
+        }
+
+        Task all = Task.WhenAll(remaining);
+        if (await Task.WhenAny(all, Task.Delay(this.settings.ShutdownGracePeriod, time)) != all)
+        {
+            running.StopAll(ActivityStopReason.ShuttingDown);
+            await all;
+        }
+    }
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Error, Message = "Could not record the outcome of task {InstanceId} attempt {Attempt}; the lease will expire and the rescuer will retry it")]
+    private static partial void LogCommitFailed(ILogger logger, Guid instanceId, int attempt, Exception exception);
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "Discarded the outcome of task {InstanceId} attempt {Attempt}: {Reason}")]
+    private static partial void LogDiscarded(ILogger logger, Guid instanceId, int attempt, ActivityStopReason reason);
+}

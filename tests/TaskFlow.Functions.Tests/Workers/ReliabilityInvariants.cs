@@ -1,0 +1,29 @@
+using TaskFlow.Testing;
+
+namespace TaskFlow.Functions.Tests.Workers;
+
+/// <summary>The invariants of RELIABILITY.md, as SQL that must return no rows once every task has ended.</summary>
+internal static class ReliabilityInvariants
+{
+    public static async Task AssertHoldAsync(PostgresDatabase database)
+    {
+        // Every task ended exactly once.
+        Assert.Empty(await database.ColumnAsync("""
+            SELECT i.id FROM taskflow.instances AS i
+            LEFT JOIN taskflow.task_history AS h
+              ON h.instance_id = i.id AND h.event_type IN ('ExecutionCompleted', 'ExecutionFailed', 'ExecutionTerminated')
+            GROUP BY i.id HAVING count(h.sequence) <> 1
+            """));
+
+        // No activity's success recorded twice.
+        Assert.Empty(await database.ColumnAsync("""
+            SELECT instance_id FROM taskflow.task_history WHERE event_type = 'TaskCompleted'
+            GROUP BY instance_id, execution, task_id HAVING count(*) > 1
+            """));
+
+        // History sequences have no gaps.
+        Assert.Empty(await database.ColumnAsync("""
+            SELECT instance_id FROM taskflow.task_history GROUP BY instance_id HAVING max(sequence) <> count(*)
+            """));
+    }
+}
