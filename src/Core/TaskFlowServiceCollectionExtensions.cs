@@ -74,27 +74,43 @@ public static class TaskFlowServiceCollectionExtensions
     /// expired ones, fires due schedule slots, and heartbeats in <c>taskflow.workers</c>.</summary>
     public static TaskFlowBuilder AddWorker(this TaskFlowBuilder builder)
     {
+        IServiceCollection services = AddWorkRunning(builder);
+        services.AddHostedService(provider => provider.GetRequiredService<ScheduleFirer>());
+        services.AddHostedService(provider => provider.GetRequiredService<CompletionBatcher>());
+
+        // Hosted services stop in reverse order: the dispatcher (added last) drains first, while the lease
+        // renewer and the listener still run.
+        services.AddHostedService<WorkItemDispatcher>();
+        return builder;
+    }
+
+    /// <summary>Makes this process run the work an Azure Functions trigger hands it (queue triggers deliver
+    /// doorbells, a timer trigger fires schedules) instead of fetching work itself; it still renews its
+    /// leases, rescues expired ones and heartbeats. Use with <see cref="AddQueueDispatch"/>.</summary>
+    public static TaskFlowBuilder AddTriggeredWorker(this TaskFlowBuilder builder)
+    {
+        AddWorkRunning(builder).AddHostedService(provider => provider.GetRequiredService<CompletionBatcher>());
+        return builder;
+    }
+
+    private static IServiceCollection AddWorkRunning(TaskFlowBuilder builder)
+    {
         IServiceCollection services = builder.Services;
         services.TryAddSingleton<WakeSignal>();
         services.TryAddSingleton<RunningActivities>();
         services.TryAddSingleton<OrchestrationRunner>();
         services.TryAddSingleton<WorkItemRunner>();
-
-        // Hosted services stop in reverse order: the dispatcher (added last) drains first, while the lease
-        // renewer and the listener still run.
         services.AddHostedService<WorkerRegistry>();
         services.AddHostedService<NotificationListener>();
         services.AddHostedService<LeaseRenewer>();
-        services.AddHostedService<LeaseRescuer>();
+        services.TryAddSingleton<LeaseRescuer>();
+        services.AddHostedService(provider => provider.GetRequiredService<LeaseRescuer>());
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section);
         services.AddHostedService<HistoryPurger>();
         services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.Section);
         services.TryAddSingleton<ScheduleFirer>();
-        services.AddHostedService(provider => provider.GetRequiredService<ScheduleFirer>());
         services.TryAddSingleton<CompletionBatcher>();
-        services.AddHostedService(provider => provider.GetRequiredService<CompletionBatcher>());
-        services.AddHostedService<WorkItemDispatcher>();
-        return builder;
+        return services;
     }
 
     /// <summary>Dispatches through Azure Queue Storage (<c>TaskFlow:Dispatch:Mode = azure-queue</c>): this process
@@ -111,7 +127,8 @@ public static class TaskFlowServiceCollectionExtensions
         services.TryAddSingleton<DoorbellQueues>();
         services.TryAddSingleton<DoorbellStore>();
         services.TryAddSingleton<DoorbellHandler>();
-        services.AddHostedService<DoorbellRinger>();
+        services.TryAddSingleton<DoorbellRinger>();
+        services.AddHostedService(provider => provider.GetRequiredService<DoorbellRinger>());
 
         // The queue dispatcher takes the PostgreSQL dispatcher's place in the start and stop order, and the
         // queues are created just before it (and before the ringer).

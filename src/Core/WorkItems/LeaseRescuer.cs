@@ -17,7 +17,10 @@ internal sealed partial class LeaseRescuer(
 
     protected override TimeSpan Interval => options.Value.RescueInterval;
 
-    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => this.RescueAsync(cancellationToken);
+
+    /// <summary>Records every expired lease found (up to a batch) as a failed attempt; returns how many were found.</summary>
+    public async Task<int> RescueAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<WorkItemLease> expired = await queue.FindExpiredLeasesAsync(BatchSize, cancellationToken);
         foreach (WorkItemLease lease in expired)
@@ -35,6 +38,8 @@ internal sealed partial class LeaseRescuer(
         {
             wake.Set();
         }
+
+        return expired.Count;
     }
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Rescued task {InstanceId} attempt {Attempt}: lease of {Owner} expired")]

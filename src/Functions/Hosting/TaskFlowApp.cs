@@ -3,6 +3,7 @@ using TaskFlow.Dispatch.Doorbells;
 using TaskFlow.Functions.Endpoints;
 using TaskFlow.Functions.Samples;
 using TaskFlow.Functions.Schedules;
+using TaskFlow.Functions.Triggers;
 using TaskFlow.Workers;
 
 namespace TaskFlow.Functions.Hosting;
@@ -17,7 +18,22 @@ internal static class TaskFlowApp
     public static IHost Build(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         var configuration = new ConfigurationBuilder().AddCommandLine(args).AddEnvironmentVariables().Build();
-        ProcessRole role = ProcessRoles.Parse(configuration["role"] ?? configuration["TaskFlow:Role"]);
+        int? functionsPort = FunctionsHost.Port(configuration);
+        ProcessRole role = ProcessRoles.Parse(configuration["role"] ?? configuration["TaskFlow:Role"], functionsPort is not null);
+        if (role == ProcessRole.Functions)
+        {
+            // The host talks to its handler on the port it chose; its triggers need doorbells on queues.
+            if (functionsPort is not null)
+            {
+                args = [.. args, "--urls", $"http://127.0.0.1:{functionsPort}"];
+            }
+
+            if (configuration[$"{QueueDispatchOptions.Section}:Mode"] is null)
+            {
+                args = [.. args, $"--{QueueDispatchOptions.Section}:Mode={QueueDispatchOptions.AzureQueueMode}"];
+            }
+        }
+
         return role.RunsApi() ? BuildWeb(args, role, configureServices) : BuildWorker(args, configureServices);
     }
 
@@ -45,6 +61,11 @@ internal static class TaskFlowApp
         app.MapDeadLetterEndpoints();
         app.MapScheduleEndpoints();
         app.MapWorkerEndpoints();
+        if (role == ProcessRole.Functions)
+        {
+            app.MapTriggerEndpoints();
+        }
+
         return app;
     }
 
@@ -75,6 +96,17 @@ internal static class TaskFlowApp
             builder.Services.Configure<HostOptions>(options =>
                 options.ShutdownTimeout = builder.Configuration.GetValue<TimeSpan?>($"{WorkerOptions.Section}:ShutdownGracePeriod")
                     .GetValueOrDefault(new WorkerOptions().ShutdownGracePeriod) + TimeSpan.FromSeconds(10));
+        }
+
+        if (role == ProcessRole.Functions)
+        {
+            if (builder.Configuration[$"{QueueDispatchOptions.Section}:Mode"] != QueueDispatchOptions.AzureQueueMode)
+            {
+                throw new InvalidOperationException(
+                    $"The Functions role runs the work its queue triggers deliver, so it needs {QueueDispatchOptions.Section}:Mode={QueueDispatchOptions.AzureQueueMode}.");
+            }
+
+            taskFlow.AddTriggeredWorker();
         }
 
         if (builder.Configuration[$"{QueueDispatchOptions.Section}:Mode"] == QueueDispatchOptions.AzureQueueMode)
