@@ -95,14 +95,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string framework = testOutput.Name;
         string configuration = testOutput.Parent!.Name;
-        DirectoryInfo? root = testOutput;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "TaskFlow.Functions.sln")))
-        {
-            root = root.Parent;
-        }
-
-        string path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("TaskFlow.Functions.sln not found above the test output."),
-            "src", "Functions", "bin", configuration, framework, "TaskFlow.Functions.dll");
+        string path = Repository.PathTo("src", "Functions", "bin", configuration, framework, "TaskFlow.Functions.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build TaskFlow.Functions ({configuration}) first: {path} is missing.");
     }
 
