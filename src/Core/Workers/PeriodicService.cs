@@ -10,6 +10,9 @@ internal abstract partial class PeriodicService(TimeProvider time, ILogger logge
 {
     protected abstract TimeSpan Interval { get; }
 
+    /// <summary>The clock the interval runs on.</summary>
+    protected TimeProvider Clock => time;
+
     protected abstract Task RunOnceAsync(CancellationToken cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

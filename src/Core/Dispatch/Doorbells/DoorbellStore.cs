@@ -6,22 +6,33 @@ namespace TaskFlow.Dispatch.Doorbells;
 /// <summary>The doorbell bookkeeping on the work items table.</summary>
 internal sealed class DoorbellStore(NpgsqlDataSource dataSource, SqlClock clock)
 {
-    /// <summary>Claims work items that need a doorbell put now, and when each one should show.</summary>
-    public async Task<IReadOnlyList<(Doorbell Doorbell, string Kind, TimeSpan Delay)>> ClaimAsync(
-        int batchSize, TimeSpan ringAgainAfter, CancellationToken cancellationToken)
+    /// <summary>Claims work items that have had no doorbell since they became ready, and when each one should show.</summary>
+    public async Task<IReadOnlyList<(Doorbell Doorbell, string Kind, TimeSpan Delay)>> ClaimNewAsync(int batchSize, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Dispatch/Doorbells/Sql/ClaimDoorbells.sql"));
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Dispatch/Doorbells/Sql/ClaimNewDoorbells.sql"));
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("batch_size", batchSize);
-        command.Parameters.AddWithValue("ring_again_after", ringAgainAfter);
-        var claimed = new List<(Doorbell, string, TimeSpan)>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            claimed.Add((new Doorbell(reader.GetInt64(0), reader.GetGuid(1)), reader.GetString(2), reader.GetTimeSpan(3)));
-        }
+        return await ReadClaimedAsync(command, cancellationToken);
+    }
 
-        return claimed;
+    /// <summary>Claims up to <paramref name="batchSize"/> items of <paramref name="kind"/> waiting longest on a doorbell presumed lost.</summary>
+    public async Task<IReadOnlyList<(Doorbell Doorbell, string Kind, TimeSpan Delay)>> ClaimLostAsync(
+        string kind, int batchSize, TimeSpan ringAgainAfter, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Dispatch/Doorbells/Sql/ClaimLostDoorbells.sql"));
+        command.Parameters.Add(clock.Now());
+        command.Parameters.AddWithValue("kind", kind);
+        command.Parameters.AddWithValue("batch_size", batchSize);
+        command.Parameters.AddWithValue("ring_again_after", ringAgainAfter);
+        return await ReadClaimedAsync(command, cancellationToken);
+    }
+
+    /// <summary>How many items of <paramref name="kind"/> wait on a doorbell already put.</summary>
+    public async Task<long> CountRungWaitingAsync(string kind, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Dispatch/Doorbells/Sql/CountRungWaiting.sql"));
+        command.Parameters.AddWithValue("kind", kind);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Marks these waiting work items as having no doorbell, so the ringer puts one.</summary>
@@ -51,5 +62,18 @@ internal sealed class DoorbellStore(NpgsqlDataSource dataSource, SqlClock clock)
         }
 
         return states;
+    }
+
+    private static async Task<IReadOnlyList<(Doorbell Doorbell, string Kind, TimeSpan Delay)>> ReadClaimedAsync(
+        NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var claimed = new List<(Doorbell, string, TimeSpan)>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add((new Doorbell(reader.GetInt64(0), reader.GetGuid(1)), reader.GetString(2), reader.GetTimeSpan(3)));
+        }
+
+        return claimed;
     }
 }

@@ -29,7 +29,8 @@ public sealed class QueueDispatchOptions
     /// <summary>A doorbell received more often than this goes to the poison queue and its work item fails.</summary>
     public int MaxDequeueCount { get; set; } = 5;
 
-    /// <summary>A work item still waiting this long after its doorbell showed is rung again (the message went missing).</summary>
+    /// <summary>When a queue holds fewer messages than work items wait on one, the items still waiting this long after
+    /// their doorbell showed are rung again (their messages went missing); checked every half of it.</summary>
     public TimeSpan RingAgainAfter { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How often the ringer looks for work items that need a doorbell.</summary>
