@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks TaskFlow's real code paths against a private PostgreSQL cluster with durable settings
 # (fsync and synchronous_commit on, as in production). Usage: ./bench/run.sh [scenario ...]
-# Scenarios: drain idle-latency fanout orchestrations steady scale (the default), and aged (on request). Method: docs/benchmarks.md.
+# Scenarios: drain idle-latency fanout orchestrations steady scale (the default), and aged and queue-drain (on
+# request; queue-drain starts Azurite). Method: docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
+source scripts/azurite.sh
 
 work=$(mktemp -d)
-cleanup() { [[ -n ${cluster:-} ]] && pg_stop "$cluster"; rm -rf "$work"; }
+cleanup() { azurite_stop; [[ -n ${cluster:-} ]] && pg_stop "$cluster"; rm -rf "$work"; }
 trap cleanup EXIT
 
 pg_find_bin
@@ -17,6 +19,13 @@ port=$(free_port)
 pg_init "$cluster"
 pg_start "$cluster" "$port" -c max_connections=200 -c shared_buffers=512MB
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (fsync on, synchronous_commit on)" >&2
+
+if [[ " $* " == *" queue-drain "* ]]; then
+  node_tools_install
+  azurite_port=$(free_port)
+  azurite_start "$work/azurite" "$azurite_port"
+  export TASKFLOW_BENCH_AZURITE=$(azurite_connection_string "$azurite_port")
+fi
 
 dotnet build bench/TaskFlow.Bench -c Release -nologo -v quiet >/dev/null
 dotnet bench/TaskFlow.Bench/bin/Release/net10.0/TaskFlow.Bench.dll \

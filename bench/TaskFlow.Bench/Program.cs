@@ -13,8 +13,8 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged"];
-string[] chosen = args.Length > 3 ? args[3..] : all[..^1]; // "aged" (a minute of seeding) only on request
+string[] all = ["drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain"];
+string[] chosen = args.Length > 3 ? args[3..] : all[..^2]; // "aged" (a minute of seeding) and "queue-drain" (Azurite) only on request
 foreach (string unknown in chosen.Except(all))
 {
     Console.Error.WriteLine($"Unknown scenario '{unknown}'. Scenarios: {string.Join(", ", all)}.");
@@ -37,6 +37,7 @@ foreach (string scenario in chosen)
         "orchestrations" => [await OrchestrationsAsync(5_000)],
         "steady" => [await SteadyAsync(200), await SteadyAsync(1_000)],
         "aged" => [await DrainAsync("aged", tasks: 20_000, workers: 1, finishedAlready: 1_000_000)],
+        "queue-drain" => [await DrainAsync("queue-drain", tasks: 2_000, workers: 2, workerSettings: QueueDispatchSettings())],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -74,7 +75,9 @@ return 0;
 // 20,000 single-activity echo tasks enqueued in batches of 1,000, then drained by worker processes started
 // afterwards. Drain rate: tasks / (last completion - first start), from the database's own timestamps.
 // "aged": the same drain with a million finished tasks (and their five history rows each) already in the tables.
-async Task<ScenarioResult> DrainAsync(string name, int tasks, int workers, int finishedAlready = 0)
+// "queue-drain": the same through Azure Queue Storage dispatch on Azurite (bench/run.sh starts it): the workers
+// ring the doorbells, receive them, and lease by id; start latency includes the ringing.
+async Task<ScenarioResult> DrainAsync(string name, int tasks, int workers, int finishedAlready = 0, string[]? workerSettings = null)
 {
     await using BenchDatabase db = await BenchDatabase.CreateAsync(server, name);
     TaskFlowClient client = Client(db);
@@ -92,7 +95,7 @@ async Task<ScenarioResult> DrainAsync(string name, int tasks, int workers, int f
     }
 
     double enqueuePerSecond = tasks / enqueue.Elapsed.TotalSeconds;
-    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, workers, WorkerConcurrency);
+    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, workers, WorkerConcurrency, workerSettings ?? []);
     // Drained when no work item is left (a cheap question even with a million finished tasks around).
     await WaitUntilAsync(db, "SELECT NOT EXISTS (SELECT 1 FROM taskflow.work_items)", TimeSpan.FromMinutes(10));
     long succeeded = await db.ScalarAsync<long>("SELECT count(*) FROM taskflow.instances WHERE created_by = 'bench' AND status = 'succeeded'");
@@ -108,6 +111,13 @@ async Task<ScenarioResult> DrainAsync(string name, int tasks, int workers, int f
         (double)(await db.WalBytesAsync() - before.wal) / tasks, (double)(await db.RowsWrittenAsync() - before.rows) / tasks,
         $"{workers} worker process(es), concurrency {WorkerConcurrency}; latency includes the time queued behind the backlog");
 }
+
+string[] QueueDispatchSettings() =>
+[
+    "--TaskFlow:Dispatch:Mode=azure-queue",
+    $"--TaskFlow:Dispatch:QueueConnection={Environment.GetEnvironmentVariable("TASKFLOW_BENCH_AZURITE") ?? throw new InvalidOperationException("queue-drain needs Azurite: run it through bench/run.sh.")}",
+    $"--TaskFlow:Dispatch:QueuePrefix=bench{DateTime.UtcNow:HHmmss}",
+];
 
 // One echo task at a time on an idle system: how soon after the submit commits does a worker start it (NOTIFY path).
 async Task<ScenarioResult> IdleLatencyAsync()

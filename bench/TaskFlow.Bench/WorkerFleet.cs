@@ -11,12 +11,12 @@ internal sealed class WorkerFleet : IAsyncDisposable
     {
     }
 
-    public static WorkerFleet Start(string workerAssembly, string connectionString, int count, int concurrency)
+    public static WorkerFleet Start(string workerAssembly, string connectionString, int count, int concurrency, params string[] settings)
     {
         var fleet = new WorkerFleet();
         for (int i = 0; i < count; i++)
         {
-            fleet.Add(workerAssembly, connectionString, "--role", "worker", $"--TaskFlow:Worker:Concurrency={concurrency}");
+            fleet.Add(workerAssembly, connectionString, ["--role", "worker", $"--TaskFlow:Worker:Concurrency={concurrency}", .. settings]);
         }
 
         return fleet;
