@@ -56,12 +56,13 @@ internal sealed partial class DoorbellHandler(
             : new Dictionary<long, (bool, DateTimeOffset)>();
 
         var notDue = new List<long>();
+        var toStart = new List<(QueueMessage Message, WorkItemLease Lease)>();
         foreach ((QueueMessage message, Doorbell doorbell) in doorbells)
         {
             long id = doorbell.WorkItemId;
             if (leased.Remove(id, out WorkItemLease? lease))
             {
-                handled.Add(new Handled(message, DoorbellVerdict.Started, runner.Start(lease)));
+                toStart.Add((message, lease));
             }
             else if (!states.TryGetValue(id, out (bool Leased, DateTimeOffset VisibleAt) state))
             {
@@ -83,7 +84,9 @@ internal sealed partial class DoorbellHandler(
             }
         }
 
+        // Last, so that nothing above can fail after work has started.
         await store.ForgetAsync(notDue, cancellationToken);
+        handled.AddRange(toStart.Select(start => new Handled(start.Message, DoorbellVerdict.Started, runner.Start(start.Lease))));
         return handled;
     }
 

@@ -7,7 +7,18 @@ namespace TaskFlow.Dispatch.Doorbells;
 /// key or an unreachable service stops start-up with the storage error rather than failing every task.</summary>
 internal sealed class DoorbellQueueCreation(DoorbellQueues queues, IQueueStorage storage) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => queues.CreateAsync(storage, cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await queues.CreateAsync(storage, cancellationToken);
+        }
+        catch (QueueStorageException exception)
+        {
+            // Start-up errors are the operator's to fix: reported without a stack trace (Program.cs).
+            throw new InvalidOperationException($"Cannot create the dispatch queues. {exception.Message}", exception);
+        }
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
