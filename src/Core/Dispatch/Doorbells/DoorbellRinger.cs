@@ -7,13 +7,16 @@ using TaskFlow.Workers;
 namespace TaskFlow.Dispatch.Doorbells;
 
 /// <summary>Puts a doorbell on the right queue for every work item that needs one: new and newly ready
-/// items at once, and, when a queue holds fewer messages than items wait on one, the longest-waiting items
-/// again (their doorbells went missing).</summary>
+/// items at once, and, when a queue holds fewer messages than it should, that many of the longest-waiting
+/// items again (their doorbells went missing).</summary>
 /// <remarks>A transactional outbox: the claim commits first, then the messages are put, so a crash in
 /// between only delays work until the item is rung again. Runs in every process in queue mode; claims use
 /// <c>SKIP LOCKED</c>, so ringers never ring the same item twice at once. Missing doorbells are found by
 /// counting rather than by age alone: re-ringing every item that waited long would flood a queue whose
-/// backlog is merely deep, and the flood would make it deeper.</remarks>
+/// backlog is merely deep, and the flood would make it deeper. A queue should hold one message per item
+/// rung and not yet finished, leased ones included (their message is deleted after the commit). Stale
+/// messages (a dead receiver's, hidden for up to VisibilityTimeout) can mask a loss until they show and are
+/// deleted, so a lost doorbell is rung again within about VisibilityTimeout + RingAgainAfter.</remarks>
 internal sealed partial class DoorbellRinger(
     DoorbellStore store,
     DoorbellQueues queues,
@@ -70,13 +73,13 @@ internal sealed partial class DoorbellRinger(
         int rung = 0;
         foreach (string kind in Kinds)
         {
-            long waiting = await store.CountRungWaitingAsync(kind, cancellationToken);
-            if (waiting == 0)
+            long expected = await store.CountRungAsync(kind, cancellationToken);
+            if (expected == 0)
             {
                 continue;
             }
 
-            long missing = waiting - await storage.GetApproximateMessageCountAsync(queues.For(kind), cancellationToken);
+            long missing = expected - await storage.GetApproximateMessageCountAsync(queues.For(kind), cancellationToken);
             if (missing > 0)
             {
                 var claimed = await store.ClaimLostAsync(kind, (int)Math.Min(missing, BatchSize), ringAgainAfter, cancellationToken);

@@ -27,10 +27,10 @@ internal sealed class DoorbellStore(NpgsqlDataSource dataSource, SqlClock clock)
         return await ReadClaimedAsync(command, cancellationToken);
     }
 
-    /// <summary>How many items of <paramref name="kind"/> wait on a doorbell already put.</summary>
-    public async Task<long> CountRungWaitingAsync(string kind, CancellationToken cancellationToken)
+    /// <summary>How many items of <paramref name="kind"/> have a doorbell on the queue: rung, and not yet finished.</summary>
+    public async Task<long> CountRungAsync(string kind, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Dispatch/Doorbells/Sql/CountRungWaiting.sql"));
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Dispatch/Doorbells/Sql/CountRung.sql"));
         command.Parameters.AddWithValue("kind", kind);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }

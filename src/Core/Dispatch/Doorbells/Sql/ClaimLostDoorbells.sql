@@ -1,5 +1,5 @@
 -- Claims up to @batch_size work items of @kind whose doorbell is presumed lost (the queue holds fewer
--- messages than items wait on one): those still waiting @ring_again_after past both their due time and
+-- messages than CountRung.sql says it should): those still waiting @ring_again_after past both their due time and
 -- their doorbell, longest first. They are rung again at once.
 WITH due AS (
     SELECT id

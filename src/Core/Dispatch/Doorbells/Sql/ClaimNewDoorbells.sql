@@ -1,6 +1,9 @@
 -- Claims up to @batch_size work items that have had no doorbell since they became ready (or were created),
 -- and records when each new doorbell will show: the item's visible time, at most 7 days ahead (the queue's
 -- longest delay; an early doorbell is put again when it shows).
+-- NOTE: walks the waiting items (work_items_ready) past those already rung, every RingInterval in every
+-- process: fine for backlogs of thousands; a partial index on unrung items would cost PostgreSQL mode's
+-- enqueue an index entry per task, so there is none.
 WITH due AS (
     SELECT id
     FROM taskflow.work_items
