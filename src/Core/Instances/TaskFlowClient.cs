@@ -38,11 +38,15 @@ public sealed class TaskFlowClient
     {
         await using NpgsqlConnection connection = await this.dataSource.OpenConnectionAsync(cancellationToken);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
-        IReadOnlyList<(Guid Id, bool Created)> ids = await this.SubmitAsync(transaction, submissions, actor, cancellationToken);
+        IReadOnlyList<Submitted> submitted = await this.SubmitAsync(transaction, submissions, actor, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        // Read back on the same connection: a second one from the pool per request starves the pool under load.
-        IReadOnlyDictionary<Guid, TaskRecord> tasks = await this.GetTasksAsync(ids.Select(id => id.Id).ToArray(), cancellationToken, connection);
-        return ids.Select(id => (tasks[id.Id], id.Created)).ToList();
+        // New activity tasks came back from their insert; read back the rest (orchestrations, idempotent repeats)
+        // on the same connection: a second one from the pool per request starves the pool under load.
+        Guid[] unread = submitted.Where(s => s.Task is null).Select(s => s.Id).ToArray();
+        IReadOnlyDictionary<Guid, TaskRecord> readBack = unread.Length == 0
+            ? new Dictionary<Guid, TaskRecord>()
+            : await this.GetTasksAsync(unread, cancellationToken, connection);
+        return submitted.Select(s => (s.Task ?? readBack[s.Id], s.Created)).ToList();
     }
 
     /// <summary>Accepts one task inside the caller's transaction: it exists, and workers see it, only if that
@@ -51,8 +55,8 @@ public sealed class TaskFlowClient
     /// <exception cref="IdempotencyConflictException">The key was used before for a different request.</exception>
     public async Task<Guid?> ScheduleNewTaskAsync(TaskSubmission submission, string actor, NpgsqlTransaction transaction, CancellationToken cancellationToken = default)
     {
-        (Guid id, bool created) = (await this.SubmitAsync(transaction, [submission], actor, cancellationToken))[0];
-        return created ? id : null;
+        Submitted submitted = (await this.SubmitAsync(transaction, [submission], actor, cancellationToken))[0];
+        return submitted.Created ? submitted.Id : null;
     }
 
     /// <summary>The task, or null when there is none with that id.</summary>
@@ -267,20 +271,24 @@ public sealed class TaskFlowClient
 
     /// <summary>Writes the submissions in the caller's transaction: single-activity tasks in one statement,
     /// orchestrations one statement each, all in one round trip.</summary>
-    /// <returns>Per submission, in order: its task id, and false when its idempotency key returned an earlier task.</returns>
-    private async Task<IReadOnlyList<(Guid Id, bool Created)>> SubmitAsync(
+    /// <returns>Per submission, in order: its task id; whether this call created it (false: its idempotency key
+    /// returned an earlier task); and, for a new single-activity task, the task as written.</returns>
+    private async Task<IReadOnlyList<Submitted>> SubmitAsync(
         NpgsqlTransaction transaction, IReadOnlyList<TaskSubmission> submissions, string actor, CancellationToken cancellationToken)
     {
         NpgsqlConnection connection = transaction.Connection ?? throw new ArgumentException("The transaction has completed.", nameof(transaction));
         DateTimeOffset now = this.clock.Time.GetUtcNow();
         Guid[] ids = submissions.Select(_ => Guid.CreateVersion7(now)).ToArray();
-        var created = new HashSet<Guid>();
+        var createdTasks = new Dictionary<Guid, TaskRecord>();
+        var createdOrchestrations = new HashSet<Guid>();
+        int[] activityTasks = Enumerable.Range(0, submissions.Count).Where(i => !this.orchestrators.TryGet(submissions[i].Type, out _)).ToArray();
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            int[] activityTasks = Enumerable.Range(0, submissions.Count).Where(i => !this.orchestrators.TryGet(submissions[i].Type, out _)).ToArray();
             if (activityTasks.Length > 0)
             {
                 batch.BatchCommands.Add(this.SubmitActivityTasksCommand(activityTasks.Select(i => (ids[i], submissions[i])).ToList(), actor));
+                // One wake-up for the whole batch, delivered on commit. (Each orchestration statement sends its own.)
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify(@channel, '')") { Parameters = { new("channel", Dispatch.NotificationChannels.WorkReady) } });
             }
 
             foreach (int i in Enumerable.Range(0, submissions.Count).Except(activityTasks))
@@ -289,28 +297,36 @@ public sealed class TaskFlowClient
             }
 
             await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
-            do
+            bool moreResults = true;
+            if (activityTasks.Length > 0)
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    created.Add(reader.GetGuid(0));
+                    TaskRecord task = this.ReadTask(reader);
+                    createdTasks.Add(task.Id, task);
+                }
+
+                // Past the wake-up's result, to the orchestrations' (if any).
+                moreResults = await reader.NextResultAsync(cancellationToken) && await reader.NextResultAsync(cancellationToken);
+            }
+
+            for (; moreResults; moreResults = await reader.NextResultAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    createdOrchestrations.Add(reader.GetGuid(0));
                 }
             }
-            while (await reader.NextResultAsync(cancellationToken));
         }
 
-        if (created.Count > 0)
-        {
-            // One wake-up for the whole batch, delivered on commit.
-            await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, '')", connection, transaction);
-            notify.Parameters.AddWithValue("channel", Dispatch.NotificationChannels.WorkReady);
-            await notify.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        var results = new List<(Guid Id, bool Created)>(submissions.Count);
+        var results = new List<Submitted>(submissions.Count);
         for (int i = 0; i < submissions.Count; i++)
         {
-            results.Add(created.Contains(ids[i]) ? (ids[i], true) : (await FindIdempotentTaskAsync(connection, submissions[i], cancellationToken), false));
+            Guid id = ids[i];
+            results.Add(
+                createdTasks.TryGetValue(id, out TaskRecord? task) ? new Submitted(id, true, task)
+                : createdOrchestrations.Contains(id) ? new Submitted(id, true, null)
+                : new Submitted(await FindIdempotentTaskAsync(connection, submissions[i], cancellationToken), false, null));
         }
 
         return results;
@@ -381,37 +397,42 @@ public sealed class TaskFlowClient
 
     private async Task<IReadOnlyList<TaskRecord>> ReadTasksAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        DateTimeOffset now = this.clock.Time.GetUtcNow();
         var tasks = new List<TaskRecord>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            string status = reader.GetString(3);
-            DateTimeOffset? nextVisibleAt = OptionalTime(reader, 20);
-            tasks.Add(new TaskRecord(
-                Id: reader.GetGuid(0),
-                Type: reader.GetString(1),
-                Kind: reader.GetString(2),
-                Status: status == TaskStatuses.Pending && nextVisibleAt > now ? TaskStatuses.Scheduled : status,
-                Priority: reader.GetInt16(4),
-                InputJson: OptionalString(reader, 5),
-                OutputJson: OptionalString(reader, 6),
-                ErrorJson: OptionalString(reader, 7),
-                CustomStatusJson: OptionalString(reader, 8),
-                Attempt: reader.GetInt32(9),
-                MaxAttempts: reader.GetInt32(10),
-                Tags: JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(11))!,
-                IdempotencyKey: OptionalString(reader, 12),
-                Execution: reader.GetInt32(13),
-                CreatedBy: reader.GetString(14),
-                CreatedAt: reader.GetFieldValue<DateTimeOffset>(15),
-                RunAt: reader.GetFieldValue<DateTimeOffset>(16),
-                StartedAt: OptionalTime(reader, 17),
-                CompletedAt: OptionalTime(reader, 18),
-                UpdatedAt: reader.GetFieldValue<DateTimeOffset>(19)));
+            tasks.Add(this.ReadTask(reader));
         }
 
         return tasks;
+    }
+
+    /// <summary>One task from a row in the column order of <c>GetTasks.sql</c>.</summary>
+    private TaskRecord ReadTask(NpgsqlDataReader reader)
+    {
+        string status = reader.GetString(3);
+        DateTimeOffset? nextVisibleAt = OptionalTime(reader, 20);
+        return new TaskRecord(
+            Id: reader.GetGuid(0),
+            Type: reader.GetString(1),
+            Kind: reader.GetString(2),
+            Status: status == TaskStatuses.Pending && nextVisibleAt > this.clock.Time.GetUtcNow() ? TaskStatuses.Scheduled : status,
+            Priority: reader.GetInt16(4),
+            InputJson: OptionalString(reader, 5),
+            OutputJson: OptionalString(reader, 6),
+            ErrorJson: OptionalString(reader, 7),
+            CustomStatusJson: OptionalString(reader, 8),
+            Attempt: reader.GetInt32(9),
+            MaxAttempts: reader.GetInt32(10),
+            Tags: JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(11))!,
+            IdempotencyKey: OptionalString(reader, 12),
+            Execution: reader.GetInt32(13),
+            CreatedBy: reader.GetString(14),
+            CreatedAt: reader.GetFieldValue<DateTimeOffset>(15),
+            RunAt: reader.GetFieldValue<DateTimeOffset>(16),
+            StartedAt: OptionalTime(reader, 17),
+            CompletedAt: OptionalTime(reader, 18),
+            UpdatedAt: reader.GetFieldValue<DateTimeOffset>(19));
     }
 
     private static string? OptionalString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
@@ -421,4 +442,7 @@ public sealed class TaskFlowClient
 
     private static NpgsqlParameter Nullable(string name, NpgsqlDbType type, object? value) =>
         new(name, type) { Value = value ?? DBNull.Value };
+
+    /// <summary>What <see cref="SubmitAsync"/> did with one submission.</summary>
+    private sealed record Submitted(Guid Id, bool Created, TaskRecord? Task);
 }

@@ -1,5 +1,6 @@
 -- One page of tasks, newest first, with keyset paging on (created_at, id): the cursor is the last row seen.
 -- 'scheduled' and 'pending' are both stored as 'pending'; next_visible_at tells them apart.
+-- "tags <> '{}'" lets the planner use the tags index, which holds tagged tasks only (migration 0007).
 SELECT id, name, kind, status, priority, input::text, output::text, error::text, custom_status::text, attempt,
        max_attempts, tags::text, idempotency_key, execution, created_by, created_at, run_at, started_at,
        completed_at, updated_at, next_visible_at
@@ -9,7 +10,7 @@ WHERE (@status::text IS NULL
        OR (@status = 'pending' AND status = 'pending' AND coalesce(next_visible_at, '-infinity') <= coalesce(@now, now()))
        OR (@status NOT IN ('scheduled', 'pending') AND status = @status))
   AND (@type::text IS NULL OR name = @type)
-  AND (@tags::jsonb IS NULL OR tags @> @tags)
+  AND (@tags::jsonb IS NULL OR (tags <> '{}' AND tags @> @tags))
   AND (@created_from::timestamptz IS NULL OR created_at >= @created_from)
   AND (@created_to::timestamptz IS NULL OR created_at < @created_to)
   AND (@after_created_at::timestamptz IS NULL OR (created_at, id) < (@after_created_at, @after_id::uuid))

@@ -1,7 +1,8 @@
 -- Accepts a batch of single-activity tasks in one statement: the instances, their first work items and
 -- their first history events commit together or not at all. (The caller's NOTIFY follows in the same
 -- transaction, so it is delivered only on commit.)
--- A task whose idempotency key is taken is not written and not returned.
+-- A task whose idempotency key is taken is not written and not returned. The new tasks come back in the
+-- columns of GetTasks.sql, so the caller needs no second query to answer with them.
 WITH input AS (
     SELECT *
     FROM unnest(@ids::uuid[], @names::text[], @priorities::smallint[], @inputs::text[], @retry_policies::text[],
@@ -17,7 +18,7 @@ WITH input AS (
            coalesce(run_at, coalesce(@now, now()) + delay), coalesce(@now, now())
     FROM input
     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-    RETURNING id, execution, name, input, priority, retry_policy, timeout, tags, idempotency_key, run_at, created_at
+    RETURNING *
 ), queued AS (
     INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, input, priority, retry_policy,
                                      timeout, max_attempts, visible_at, created_at)
@@ -38,4 +39,7 @@ WITH input AS (
             jsonb_build_object('name', created.name, 'retry', created.retry_policy, 'timeout', input.timeout_iso))
     ) AS event (sequence, event_type, task_id, payload)
 )
-SELECT id FROM created;
+SELECT id, name, kind, status, priority, input::text, output::text, error::text, custom_status::text, attempt,
+       (retry_policy ->> 'maxAttempts')::int, tags::text, idempotency_key, execution, created_by, created_at, run_at,
+       started_at, completed_at, updated_at, run_at AS next_visible_at
+FROM created;
