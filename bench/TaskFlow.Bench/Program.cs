@@ -13,7 +13,7 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain"];
+string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain"];
 string[] chosen = args.Length > 3 ? args[3..] : all[..^2]; // "aged" (a minute of seeding) and "queue-drain" (Azurite) only on request
 foreach (string unknown in chosen.Except(all))
 {
@@ -32,6 +32,7 @@ foreach (string scenario in chosen)
     Console.Error.WriteLine($"running {scenario}…");
     results.AddRange(scenario switch
     {
+        "enqueue" => [await EnqueueAsync(producers: 1), await EnqueueAsync(producers: 2)],
         "drain" => [await DrainAsync("drain", tasks: 20_000, workers: 1)],
         "idle-latency" => [await IdleLatencyAsync()],
         "fanout" => [await FanOutAsync(10_000)],
@@ -48,7 +49,10 @@ string file = Path.Combine(resultsFolder, $"bench-{DateTime.UtcNow:yyyyMMdd-HHmm
 await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results.Select(r => new
 {
     r.Scenario, r.Tasks, r.ThroughputPerSecond, r.EnqueuePerSecond, r.PeakRssMb, r.WalBytesPerTask, r.RowsPerTask, r.Notes,
-    StartP50 = r.P(r.ToStartMs, 50), StartP95 = r.P(r.ToStartMs, 95), StartP99 = r.P(r.ToStartMs, 99),
+    // A scenario that starts nothing (enqueue) has no start latency: null, as JSON has no NaN.
+    StartP50 = r.ToStartMs.Count > 0 ? r.P(r.ToStartMs, 50) : (double?)null,
+    StartP95 = r.ToStartMs.Count > 0 ? r.P(r.ToStartMs, 95) : (double?)null,
+    StartP99 = r.ToStartMs.Count > 0 ? r.P(r.ToStartMs, 99) : (double?)null,
     CompleteP50 = r.P(r.ToCompleteMs, 50), CompleteP95 = r.P(r.ToCompleteMs, 95), CompleteP99 = r.P(r.ToCompleteMs, 99),
 }), new JsonSerializerOptions { WriteIndented = true }));
 
@@ -59,7 +63,7 @@ foreach (ScenarioResult r in results)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{r.Scenario,-15} {r.Tasks,7} {r.ThroughputPerSecond,8:F0} {(r.EnqueuePerSecond is { } e ? e.ToString("F0", CultureInfo.InvariantCulture) : "-"),10} " +
-        $"{$"{r.P(r.ToStartMs, 50):F1}/{r.P(r.ToStartMs, 95):F1}/{r.P(r.ToStartMs, 99):F1}",24} " +
+        $"{(r.ToStartMs.Count > 0 ? $"{r.P(r.ToStartMs, 50):F1}/{r.P(r.ToStartMs, 95):F1}/{r.P(r.ToStartMs, 99):F1}" : "-"),24} " +
         $"{$"{r.P(r.ToCompleteMs, 50):F1}/{r.P(r.ToCompleteMs, 95):F1}/{r.P(r.ToCompleteMs, 99):F1}",26} " +
         $"{r.PeakRssMb,7:F0} {r.WalBytesPerTask,11:F0} {r.RowsPerTask,10:F1}"));
 }
@@ -88,7 +92,7 @@ async Task<ScenarioResult> DrainAsync(string name, int tasks, int workers, int f
     }
 
     (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
-    double enqueuePerSecond = await EnqueueAsync(client, tasks, Echo);
+    double enqueuePerSecond = await SubmitInBatchesAsync(client, tasks, Echo);
     await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, workers, WorkerConcurrency, workerSettings ?? []);
     // Drained when no work item is left (a cheap question even with a million finished tasks around).
     await WaitUntilAsync(db, "SELECT NOT EXISTS (SELECT 1 FROM taskflow.work_items)", TimeSpan.FromMinutes(10));
@@ -104,6 +108,40 @@ async Task<ScenarioResult> DrainAsync(string name, int tasks, int workers, int f
     return new ScenarioResult(name, tasks, tasks / seconds, enqueuePerSecond, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / tasks, (double)(await db.RowsWrittenAsync() - before.rows) / tasks,
         $"{workers} worker process(es), concurrency {WorkerConcurrency}; latency includes the time queued behind the backlog");
+}
+
+// 20,000 echo tasks submitted in batches of 1,000 by one producer, or by two at once (as two API requests
+// would be), with no worker running. Latency is that of one batch call: submit to committed and answered.
+async Task<ScenarioResult> EnqueueAsync(int producers)
+{
+    const int Tasks = 20_000, BatchSize = 1_000;
+    string name = $"enqueue-{producers}";
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, name.Replace('-', '_'));
+    TaskFlowClient client = Client(db);
+    (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+    var batchMs = new System.Collections.Concurrent.ConcurrentBag<double>();
+    int nextBatch = -1;
+    var wall = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, producers).Select(_ => Task.Run(async () =>
+    {
+        for (int batch = Interlocked.Increment(ref nextBatch); batch < Tasks / BatchSize; batch = Interlocked.Increment(ref nextBatch))
+        {
+            List<TaskSubmission> submissions = Enumerable.Range(batch * BatchSize, BatchSize).Select(Echo).ToList();
+            long started = Stopwatch.GetTimestamp();
+            await client.ScheduleNewTasksAsync(submissions, "bench");
+            batchMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    })));
+    double perSecond = Tasks / wall.Elapsed.TotalSeconds;
+    long queued = await db.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items");
+    if (queued != Tasks)
+    {
+        throw new InvalidOperationException($"{name}: {queued} of {Tasks} tasks are queued.");
+    }
+
+    return new ScenarioResult(name, Tasks, perSecond, perSecond, [], [.. batchMs], PeakRss.OfProcessMb(Environment.ProcessId),
+        (double)(await db.WalBytesAsync() - before.wal) / Tasks, (double)(await db.RowsWrittenAsync() - before.rows) / Tasks,
+        $"{producers} producer(s) in this process, batches of {BatchSize}; latency = one batch call; rss = this process (its peak so far)");
 }
 
 string[] QueueDispatchSettings() =>
@@ -163,7 +201,7 @@ async Task<ScenarioResult> OrchestrationsAsync(int count)
     await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "orchestrations");
     TaskFlowClient client = Client(db);
     (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
-    double enqueuePerSecond = await EnqueueAsync(client, count, _ => Submission("sequence", "{\"steps\":3}"));
+    double enqueuePerSecond = await SubmitInBatchesAsync(client, count, _ => Submission("sequence", "{\"steps\":3}"));
     await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency);
     await WaitUntilAsync(db, $"SELECT count(*) = {count} FROM taskflow.instances WHERE status = 'succeeded'", TimeSpan.FromMinutes(20));
     double seconds = await db.ScalarAsync<double>("SELECT extract(epoch FROM max(completed_at) - min(started_at))::float8 FROM taskflow.instances");
@@ -266,7 +304,7 @@ TaskFlowClient Client(BenchDatabase db)
 }
 
 // Submits in batches of 1,000, one after another, as one producer would: returns tasks per second.
-static async Task<double> EnqueueAsync(TaskFlowClient client, int count, Func<int, TaskSubmission> submission)
+static async Task<double> SubmitInBatchesAsync(TaskFlowClient client, int count, Func<int, TaskSubmission> submission)
 {
     var enqueue = Stopwatch.StartNew();
     for (int offset = 0; offset < count; offset += 1000)
@@ -284,8 +322,8 @@ async Task WarmUpAsync()
 {
     await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "warmup");
     TaskFlowClient client = Client(db);
-    await EnqueueAsync(client, 5_000, Echo);
-    await EnqueueAsync(client, 1_000, _ => Submission("sequence", "{\"steps\":3}"));
+    await SubmitInBatchesAsync(client, 5_000, Echo);
+    await SubmitInBatchesAsync(client, 1_000, _ => Submission("sequence", "{\"steps\":3}"));
 }
 
 static TaskSubmission Echo(int i) => Submission("echo", i.ToString(CultureInfo.InvariantCulture));

@@ -44,11 +44,7 @@ internal sealed class WorkerFleet : IAsyncDisposable
     }
 
     /// <summary>The largest peak resident set (VmHWM) of any worker so far, in MiB.</summary>
-    public double PeakRssMb() => this.workers.Max(worker =>
-    {
-        string? line = File.ReadLines($"/proc/{worker.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
-    });
+    public double PeakRssMb() => this.workers.Max(worker => PeakRss.OfProcessMb(worker.Id));
 
     public async ValueTask DisposeAsync()
     {
