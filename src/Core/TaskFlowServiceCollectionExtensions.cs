@@ -32,7 +32,7 @@ public static class TaskFlowServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(provider => new SqlClock(provider.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(_ => CreateDataSource(connectionString));
+        services.TryAddSingleton(_ => TaskFlowDataSource.Create(connectionString));
         services.TryAddSingleton<Migrator>();
         services.TryAddSingleton<WorkItemQueue>();
         services.TryAddSingleton<ActivityRegistry>();
@@ -166,16 +166,5 @@ public static class TaskFlowServiceCollectionExtensions
                 : throw new InvalidOperationException(
                     $"{QueueDispatchOptions.Section}:Mode is '{QueueDispatchOptions.AzureQueueMode}' but no queue connection string is set: " +
                     $"set {QueueDispatchOptions.Section}:QueueConnection or AzureWebJobsStorage (\"UseDevelopmentStorage=true\" for Azurite on 127.0.0.1:10001).");
-    }
-
-    private static NpgsqlDataSource CreateDataSource(string connectionString)
-    {
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
-        builder.ConnectionStringBuilder.ApplicationName ??= "taskflow";
-
-        // Every transaction here is short; one left open by a bug must not hold locks and bloat the queue.
-        builder.ConnectionStringBuilder.Options = string.Join(' ',
-            builder.ConnectionStringBuilder.Options, "-c idle_in_transaction_session_timeout=60000").Trim();
-        return builder.Build();
     }
 }

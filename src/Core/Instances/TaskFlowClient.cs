@@ -66,17 +66,19 @@ public sealed class TaskFlowClient
     /// <summary>One page of tasks, newest first.</summary>
     public async Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken = default)
     {
-        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/ListTasks.sql"));
-        command.Parameters.Add(this.clock.Now());
-        command.Parameters.Add(Nullable("status", NpgsqlDbType.Text, query.Status));
-        command.Parameters.Add(Nullable("type", NpgsqlDbType.Text, query.Type));
-        command.Parameters.Add(Nullable("tags", NpgsqlDbType.Jsonb, query.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags) : null));
-        command.Parameters.Add(Nullable("created_from", NpgsqlDbType.TimestampTz, query.CreatedFrom));
-        command.Parameters.Add(Nullable("created_to", NpgsqlDbType.TimestampTz, query.CreatedTo));
-        command.Parameters.Add(Nullable("after_created_at", NpgsqlDbType.TimestampTz, query.After?.CreatedAt));
-        command.Parameters.Add(Nullable("after_id", NpgsqlDbType.Uuid, query.After?.Id));
-        command.Parameters.AddWithValue("limit", query.Limit);
-        return await this.ReadTasksAsync(command, cancellationToken);
+        await using NpgsqlBatch batch = OptionalFilterQuery.Create(this.dataSource, SqlText.Get("Instances/Sql/ListTasks.sql"));
+        NpgsqlParameterCollection parameters = batch.Parameters();
+        parameters.Add(this.clock.Now());
+        parameters.Add(Nullable("status", NpgsqlDbType.Text, query.Status));
+        parameters.Add(Nullable("type", NpgsqlDbType.Text, query.Type));
+        parameters.Add(Nullable("tags", NpgsqlDbType.Jsonb, query.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags) : null));
+        parameters.Add(Nullable("created_from", NpgsqlDbType.TimestampTz, query.CreatedFrom));
+        parameters.Add(Nullable("created_to", NpgsqlDbType.TimestampTz, query.CreatedTo));
+        parameters.Add(Nullable("after_created_at", NpgsqlDbType.TimestampTz, query.After?.CreatedAt));
+        parameters.Add(Nullable("after_id", NpgsqlDbType.Uuid, query.After?.Id));
+        parameters.AddWithValue("limit", query.Limit);
+        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await this.ReadTasksAsync(reader, cancellationToken);
     }
 
     /// <summary>How many tasks there are in each status.</summary>
@@ -192,11 +194,11 @@ public sealed class TaskFlowClient
 
     private async Task<long> PurgeAsync(Guid? id, DateTimeOffset? finishedBefore, int batchSize, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/PurgeTasks.sql"));
-        command.Parameters.Add(Nullable("id", NpgsqlDbType.Uuid, id));
-        command.Parameters.Add(Nullable("finished_before", NpgsqlDbType.TimestampTz, finishedBefore));
-        command.Parameters.AddWithValue("batch_size", batchSize);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        await using NpgsqlBatch batch = OptionalFilterQuery.Create(this.dataSource, SqlText.Get("Instances/Sql/PurgeTasks.sql"));
+        batch.Parameters().Add(Nullable("id", NpgsqlDbType.Uuid, id));
+        batch.Parameters().Add(Nullable("finished_before", NpgsqlDbType.TimestampTz, finishedBefore));
+        batch.Parameters().AddWithValue("batch_size", batchSize);
+        return (long)(await batch.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private async Task<IReadOnlyList<Guid>> UnfinishedChildrenAsync(Guid id, CancellationToken cancellationToken)
@@ -392,13 +394,13 @@ public sealed class TaskFlowClient
             ? this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/GetTasks.sql"))
             : new NpgsqlCommand(SqlText.Get("Instances/Sql/GetTasks.sql"), connection);
         command.Parameters.AddWithValue("ids", ids);
-        return (await this.ReadTasksAsync(command, cancellationToken)).ToDictionary(task => task.Id);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        return (await this.ReadTasksAsync(reader, cancellationToken)).ToDictionary(task => task.Id);
     }
 
-    private async Task<IReadOnlyList<TaskRecord>> ReadTasksAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<TaskRecord>> ReadTasksAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
         var tasks = new List<TaskRecord>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             tasks.Add(this.ReadTask(reader));

@@ -211,10 +211,10 @@ public sealed class ScheduleClient
 
     private async Task<IReadOnlyList<ScheduleRecord>> SelectAsync(string? name, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Schedules/Sql/SelectSchedules.sql"));
-        command.Parameters.Add(Nullable("name", NpgsqlDbType.Text, name));
+        await using NpgsqlBatch batch = OptionalFilterQuery.Create(this.dataSource, SqlText.Get("Schedules/Sql/SelectSchedules.sql"));
+        batch.Parameters().Add(Nullable("name", NpgsqlDbType.Text, name));
         var schedules = new List<ScheduleRecord>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             schedules.Add(ReadSchedule(reader));

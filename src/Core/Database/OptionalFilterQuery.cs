@@ -1,0 +1,24 @@
+using Npgsql;
+
+namespace TaskFlow.Database;
+
+/// <summary>A query whose filters are optional (<c>@x IS NULL OR …</c>), run with a plan made for the values at hand.</summary>
+/// <remarks>TaskFlow's data source prepares repeated statements automatically, and PostgreSQL may then switch a
+/// prepared statement to one generic plan for all values. For fixed-shape statements (leases, completions, episodes)
+/// that saves the planning. For optional filters it would be wrong: a generic plan cannot drop the filters that
+/// are absent, so it cannot use the index that the given filter needs (listing by one tag would walk every task).
+/// <c>SET LOCAL</c> runs in the batch's implicit transaction, before the query is planned, and ends with it.</remarks>
+internal static class OptionalFilterQuery
+{
+    /// <summary>A batch of the query after the setting; add the query's parameters to <see cref="Parameters"/>.</summary>
+    public static NpgsqlBatch Create(NpgsqlDataSource dataSource, string sql)
+    {
+        NpgsqlBatch batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_custom_plan"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
+        return batch;
+    }
+
+    /// <summary>The query's parameters.</summary>
+    public static NpgsqlParameterCollection Parameters(this NpgsqlBatch batch) => batch.BatchCommands[^1].Parameters;
+}

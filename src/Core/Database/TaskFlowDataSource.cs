@@ -1,0 +1,34 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace TaskFlow.Database;
+
+/// <summary>The connection pool every TaskFlow component shares, with the settings TaskFlow relies on.</summary>
+internal static class TaskFlowDataSource
+{
+    public static NpgsqlDataSource Create(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.ApplicationName ??= "taskflow";
+
+        // Prepare repeated statements on each connection, so leases, completions and episodes skip parsing and
+        // planning (before and after in docs/benchmarks.md). Queries with optional filters keep custom plans
+        // (OptionalFilterQuery). A connection string that names the setting wins: Max Auto Prepare=0 behind a
+        // pooler that cannot keep prepared statements.
+        if (!NamesSetting(connectionString, "Max Auto Prepare", "MaxAutoPrepare"))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+        }
+
+        // Every transaction here is short; one left open by a bug must not hold locks and bloat the queue.
+        builder.ConnectionStringBuilder.Options = string.Join(' ',
+            builder.ConnectionStringBuilder.Options, "-c idle_in_transaction_session_timeout=60000").Trim();
+        return builder.Build();
+    }
+
+    private static bool NamesSetting(string connectionString, params string[] names)
+    {
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        return names.Any(given.ContainsKey);
+    }
+}
