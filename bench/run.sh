@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks TaskFlow's real code paths against a private PostgreSQL cluster with durable settings
 # (fsync and synchronous_commit on, as in production). Usage: ./bench/run.sh [scenario ...]
-# Scenarios: drain idle-latency fanout orchestrations steady scale (the default), and aged and queue-drain (on
+# Scenarios: enqueue drain idle-latency fanout orchestrations steady scale (the default), and aged and queue-drain (on
 # request; queue-drain starts Azurite). Method: docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."

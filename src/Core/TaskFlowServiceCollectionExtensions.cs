@@ -34,12 +34,16 @@ public static class TaskFlowServiceCollectionExtensions
         services.TryAddSingleton(provider => new SqlClock(provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(_ => TaskFlowDataSource.Create(connectionString));
         services.TryAddSingleton<Migrator>();
+        services.TryAddSingleton<WorkReadyNotifier>();
         services.TryAddSingleton<WorkItemQueue>();
         services.TryAddSingleton<ActivityRegistry>();
         services.TryAddSingleton<OrchestratorRegistry>();
         services.TryAddSingleton<TaskTypes>();
         services.TryAddSingleton(provider => new TaskFlowClient(
-            provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>(), provider.GetRequiredService<OrchestratorRegistry>()));
+            provider.GetRequiredService<NpgsqlDataSource>(),
+            provider.GetRequiredService<SqlClock>(),
+            provider.GetRequiredService<OrchestratorRegistry>(),
+            provider.GetRequiredService<WorkReadyNotifier>()));
         services.TryAddSingleton<WorkerIdentity>();
         services.TryAddSingleton<WorkerDirectory>();
         services.TryAddSingleton(provider => new ScheduleClient(

@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Xml;
 using Npgsql;
 using NpgsqlTypes;
+using Microsoft.Extensions.Logging.Abstractions;
 using TaskFlow.Database;
+using TaskFlow.Dispatch;
 using TaskFlow.Orchestrations;
 
 namespace TaskFlow.Instances;
@@ -15,12 +17,14 @@ public sealed class TaskFlowClient
     private readonly NpgsqlDataSource dataSource;
     private readonly SqlClock clock;
     private readonly OrchestratorRegistry orchestrators;
+    private readonly WorkReadyNotifier notifier;
 
-    internal TaskFlowClient(NpgsqlDataSource dataSource, SqlClock clock, OrchestratorRegistry? orchestrators = null)
+    internal TaskFlowClient(NpgsqlDataSource dataSource, SqlClock clock, OrchestratorRegistry? orchestrators = null, WorkReadyNotifier? notifier = null)
     {
         this.dataSource = dataSource;
         this.clock = clock;
         this.orchestrators = orchestrators ?? new OrchestratorRegistry([]);
+        this.notifier = notifier ?? new WorkReadyNotifier(dataSource, NullLogger<WorkReadyNotifier>.Instance);
     }
 
     /// <summary>Accepts one task.</summary>
@@ -38,8 +42,13 @@ public sealed class TaskFlowClient
     {
         await using NpgsqlConnection connection = await this.dataSource.OpenConnectionAsync(cancellationToken);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
-        IReadOnlyList<Submitted> submitted = await this.SubmitAsync(transaction, submissions, actor, cancellationToken);
+        IReadOnlyList<Submitted> submitted = await this.SubmitAsync(transaction, submissions, actor, notifyInTransaction: false, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (submitted.Any(s => s.Created))
+        {
+            this.notifier.Ring();
+        }
+
         // New activity tasks came back from their insert; read back the rest (orchestrations, idempotent repeats)
         // on the same connection: a second one from the pool per request starves the pool under load.
         Guid[] unread = submitted.Where(s => s.Task is null).Select(s => s.Id).ToArray();
@@ -55,7 +64,8 @@ public sealed class TaskFlowClient
     /// <exception cref="IdempotencyConflictException">The key was used before for a different request.</exception>
     public async Task<Guid?> ScheduleNewTaskAsync(TaskSubmission submission, string actor, NpgsqlTransaction transaction, CancellationToken cancellationToken = default)
     {
-        Submitted submitted = (await this.SubmitAsync(transaction, [submission], actor, cancellationToken))[0];
+        // The caller commits, so the wake-up must ride in its transaction (delivered only if it commits).
+        Submitted submitted = (await this.SubmitAsync(transaction, [submission], actor, notifyInTransaction: true, cancellationToken))[0];
         return submitted.Created ? submitted.Id : null;
     }
 
@@ -159,8 +169,7 @@ public sealed class TaskFlowClient
         command.Parameters.AddWithValue("name", eventName);
         command.Parameters.Add(Nullable("input", NpgsqlDbType.Jsonb, inputJson ?? "null"));
         command.Parameters.AddWithValue("actor", actor);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken);
+        return await this.ExecuteAndRingAsync(command, cancellationToken);
     }
 
     /// <summary>Deletes a finished task with its history. Returns false when it is unknown or unfinished.</summary>
@@ -188,8 +197,25 @@ public sealed class TaskFlowClient
         command.Parameters.AddWithValue("suspend", suspend);
         command.Parameters.AddWithValue("actor", actor);
         command.Parameters.Add(Nullable("reason", NpgsqlDbType.Text, reason));
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken);
+        return await this.ExecuteAndRingAsync(command, cancellationToken);
+    }
+
+    /// <summary>Runs a statement that returns a row when it changed something (and may have readied work), in
+    /// its own transaction; rings the workers after the commit when it did.</summary>
+    private async Task<bool> ExecuteAndRingAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        bool changed;
+        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            changed = await reader.ReadAsync(cancellationToken);
+        }
+
+        if (changed)
+        {
+            this.notifier.Ring();
+        }
+
+        return changed;
     }
 
     private async Task<long> PurgeAsync(Guid? id, DateTimeOffset? finishedBefore, int batchSize, CancellationToken cancellationToken)
@@ -241,7 +267,7 @@ public sealed class TaskFlowClient
 
         await using (var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @id::text)", connection, transaction))
         {
-            notify.Parameters.AddWithValue("channel", Dispatch.NotificationChannels.TaskCancelled);
+            notify.Parameters.AddWithValue("channel", NotificationChannels.TaskCancelled);
             notify.Parameters.AddWithValue("id", id);
             await notify.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -256,6 +282,7 @@ public sealed class TaskFlowClient
         }
 
         await transaction.CommitAsync(cancellationToken);
+        this.notifier.Ring(); // a waiting parent's next episode
         return true;
     }
 
@@ -267,16 +294,17 @@ public sealed class TaskFlowClient
         command.Parameters.Add(this.clock.Now());
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("actor", actor);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken);
+        return await this.ExecuteAndRingAsync(command, cancellationToken);
     }
 
     /// <summary>Writes the submissions in the caller's transaction: single-activity tasks in one statement,
     /// orchestrations one statement each, all in one round trip.</summary>
+    /// <param name="notifyInTransaction">Whether to send the workers' wake-up inside the transaction (when the caller
+    /// owns the commit) rather than leave it to a <see cref="WorkReadyNotifier"/> ring after the commit.</param>
     /// <returns>Per submission, in order: its task id; whether this call created it (false: its idempotency key
     /// returned an earlier task); and, for a new single-activity task, the task as written.</returns>
     private async Task<IReadOnlyList<Submitted>> SubmitAsync(
-        NpgsqlTransaction transaction, IReadOnlyList<TaskSubmission> submissions, string actor, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, IReadOnlyList<TaskSubmission> submissions, string actor, bool notifyInTransaction, CancellationToken cancellationToken)
     {
         NpgsqlConnection connection = transaction.Connection ?? throw new ArgumentException("The transaction has completed.", nameof(transaction));
         DateTimeOffset now = this.clock.Time.GetUtcNow();
@@ -289,8 +317,6 @@ public sealed class TaskFlowClient
             if (activityTasks.Length > 0)
             {
                 batch.BatchCommands.Add(this.SubmitActivityTasksCommand(activityTasks.Select(i => (ids[i], submissions[i])).ToList(), actor));
-                // One wake-up for the whole batch, delivered on commit. (Each orchestration statement sends its own.)
-                batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify(@channel, '')") { Parameters = { new("channel", Dispatch.NotificationChannels.WorkReady) } });
             }
 
             foreach (int i in Enumerable.Range(0, submissions.Count).Except(activityTasks))
@@ -298,8 +324,13 @@ public sealed class TaskFlowClient
                 batch.BatchCommands.Add(this.StartOrchestrationCommand(ids[i], submissions[i], actor));
             }
 
+            if (notifyInTransaction)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_notify('{NotificationChannels.WorkReady}', '')"));
+            }
+
+            // One result per statement, in order: the activity tasks', then each orchestration's (the wake-up's last is not read).
             await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
-            bool moreResults = true;
             if (activityTasks.Length > 0)
             {
                 while (await reader.ReadAsync(cancellationToken))
@@ -308,16 +339,17 @@ public sealed class TaskFlowClient
                     createdTasks.Add(task.Id, task);
                 }
 
-                // Past the wake-up's result, to the orchestrations' (if any).
-                moreResults = await reader.NextResultAsync(cancellationToken) && await reader.NextResultAsync(cancellationToken);
+                await reader.NextResultAsync(cancellationToken);
             }
 
-            for (; moreResults; moreResults = await reader.NextResultAsync(cancellationToken))
+            for (int orchestration = activityTasks.Length; orchestration < submissions.Count; orchestration++)
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     createdOrchestrations.Add(reader.GetGuid(0));
                 }
+
+                await reader.NextResultAsync(cancellationToken);
             }
         }
 

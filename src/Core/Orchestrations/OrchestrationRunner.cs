@@ -4,6 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Activities;
 using TaskFlow.Database;
+using TaskFlow.Dispatch;
 using TaskFlow.WorkItems;
 
 namespace TaskFlow.Orchestrations;
@@ -11,12 +12,20 @@ namespace TaskFlow.Orchestrations;
 /// <summary>Runs one leased orchestration episode: loads the history and the inbox, replays the orchestrator,
 /// and commits what it decided (history, new work, children, the outcome) in one transaction fenced by the lease.</summary>
 internal sealed partial class OrchestrationRunner(
-    NpgsqlDataSource dataSource, SqlClock clock, OrchestratorRegistry orchestrators, IServiceProvider services, ILogger<OrchestrationRunner> logger)
+    NpgsqlDataSource dataSource,
+    SqlClock clock,
+    OrchestratorRegistry orchestrators,
+    WorkReadyNotifier notifier,
+    IServiceProvider services,
+    ILogger<OrchestrationRunner> logger)
 {
     private const int InboxBatch = 10_000;
     // Timers and episodes run no user code: their attempts only count lost workers.
     private const string TimerRetry = "{\"maxAttempts\":100}";
     private const string EpisodeRetry = "{\"maxAttempts\":10}";
+    // Raised by the commit's checks (migration 0008).
+    private const string LeaseLost = "TF001";
+    private const string HistoryMoved = "TF002";
 
     /// <returns>False when the lease was lost before the commit (another worker will run the episode).</returns>
     public async Task<bool> RunEpisodeAsync(WorkItemLease lease, CancellationToken cancellationToken)
@@ -48,44 +57,40 @@ internal sealed partial class OrchestrationRunner(
     }
 
     /// <param name="state">Null (with <paramref name="result"/>) when there was nothing to run: the work item just goes.</param>
+    /// <remarks>One round trip: the batch runs as one implicit transaction, and its checks raise (migration 0008),
+    /// so a lost lease or a moved history undoes all of it.</remarks>
     private async Task<bool> CommitAsync(
         NpgsqlConnection connection, WorkItemLease lease, EpisodeState? state, EpisodeResult? result, CancellationToken cancellationToken)
     {
-        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var fence = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/LockEpisode.sql"), connection, transaction))
-        {
-            AddFence(fence, lease);
-            await using NpgsqlDataReader reader = await fence.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                return false;
-            }
-        }
+        await using var batch = new NpgsqlBatch(connection);
+        AddFence(Command(batch, "Orchestrations/Sql/LockEpisode.sql"), lease);
+        bool readiesWork = state is not null && result is not null && this.AddEpisodeWrites(batch, lease, state, result);
 
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        NpgsqlBatchCommand? update = state is null || result is null ? null : this.AddEpisodeWrites(batch, lease, state, result);
         NpgsqlBatchCommand finish = Command(batch, "Orchestrations/Sql/FinishEpisode.sql", clock.Now());
         AddFence(finish, lease);
         finish.Parameters.AddWithValue("finished", result is null || result.Outcome != EpisodeOutcome.Waiting);
 
         // A full inbox page means more events wait: never count the item as drained then.
         finish.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
-        bool historyMoved;
         try
         {
             await batch.ExecuteNonQueryAsync(cancellationToken);
-            historyMoved = update is not null && update.RecordsAffected != 1;
-        }
-        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.TableName == "history")
-        {
-            historyMoved = true;
-        }
+            if (readiesWork)
+            {
+                notifier.Ring();
+            }
 
-        if (historyMoved)
+            return true;
+        }
+        catch (PostgresException exception) when (exception.SqlState == LeaseLost)
         {
-            // A caller wrote this instance's history meanwhile (suspend, say): roll back, and hand the work item
-            // back at once so the episode runs again on the new history.
-            await transaction.RollbackAsync(cancellationToken);
+            return false;
+        }
+        catch (PostgresException exception) when (
+            exception.SqlState == HistoryMoved || (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.TableName == "history"))
+        {
+            // A caller wrote this instance's history meanwhile (suspend, say): hand the work item back at once,
+            // so the episode runs again on the new history.
             LogHistoryMoved(logger, lease.InstanceId);
             await using var release = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/FinishEpisode.sql"), connection);
             release.Parameters.Add(clock.Now());
@@ -95,14 +100,11 @@ internal sealed partial class OrchestrationRunner(
             await release.ExecuteNonQueryAsync(cancellationToken);
             return false;
         }
-
-        await transaction.CommitAsync(cancellationToken);
-        return true;
     }
 
-    /// <summary>Adds everything the episode decided to the commit batch; returns the instance update, whose
-    /// row count says whether the history was where this episode left it.</summary>
-    private NpgsqlBatchCommand AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result)
+    /// <summary>Adds everything the episode decided to the commit batch.</summary>
+    /// <returns>Whether the commit readies work for the workers (new work items, a child, a parent's next episode).</returns>
+    private bool AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result)
     {
         string actor = lease.LeaseOwner;
         var events = new HistoryRows(lease.InstanceId, state.LastSequence);
@@ -211,12 +213,8 @@ internal sealed partial class OrchestrationRunner(
             notify.Parameters.AddWithValue("actor", actor);
         }
 
-        if (work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew)
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify('taskflow_work', '')"));
-        }
-
-        return update;
+        bool notifiesParent = result.Outcome is EpisodeOutcome.Completed or EpisodeOutcome.Failed && state.ParentInstanceId is not null;
+        return work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew || result.NewActions.Any(a => a is StartSubOrchestrationAction) || notifiesParent;
     }
 
     private void AddStartChild(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, StartSubOrchestrationAction child, string actor)

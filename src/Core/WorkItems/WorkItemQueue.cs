@@ -4,14 +4,16 @@ using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Activities;
 using TaskFlow.Database;
+using TaskFlow.Dispatch;
 using TaskFlow.Retries;
 
 namespace TaskFlow.WorkItems;
 
 /// <summary>The queue of work items in PostgreSQL: lease, renew, and record each attempt's outcome.</summary>
 /// <remarks>Every write after the lease is fenced by the lease token: a method that returns false found the
-/// lease gone (expired and handed on, or the task cancelled) and changed nothing.</remarks>
-internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
+/// lease gone (expired and handed on, or the task cancelled) and changed nothing.
+/// Outcomes that wake an orchestration ring the <see cref="WorkReadyNotifier"/> after their commit.</remarks>
+internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock, WorkReadyNotifier notifier)
 {
     // The two ways to lease differ only in which rows they choose.
     private static readonly string LeaseNextSql = SqlText.Get("WorkItems/Sql/ChooseNext.sql") + SqlText.Get("WorkItems/Sql/LeaseChosen.sql");
@@ -85,9 +87,16 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
             command.Parameters.AddWithValue("outputs", kind.Select(o => o.OutputJson ?? "null").ToArray());
             command.Parameters.AddWithValue("workers", kind.Select(o => o.Lease.LeaseOwner).ToArray());
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+            int before = completed.Count;
             while (await reader.ReadAsync(cancellationToken))
             {
                 completed.Add(reader.GetInt64(0));
+            }
+
+            await reader.CloseAsync();
+            if (kind.Key && completed.Count > before)
+            {
+                notifier.Ring(); // their orchestrations' next episodes
             }
         }
 
@@ -101,7 +110,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
         command.Parameters.Add(clock.Now());
         AddFence(command, lease);
         command.Parameters.AddWithValue("worker_id", lease.LeaseOwner);
-        return await ExecuteFencedAsync(command, cancellationToken);
+        return await this.ExecuteFencedAndRingAsync(command, cancellationToken);
     }
 
     /// <summary>Records a failed attempt: schedules the next one after the policy's backoff, or fails the
@@ -136,7 +145,9 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
             command.Parameters.AddWithValue("delay_iso", XmlConvert.ToString(delay));
         }
 
-        return await ExecuteFencedAsync(command, cancellationToken);
+        return lease.IsOrchestrationActivity
+            ? await this.ExecuteFencedAndRingAsync(command, cancellationToken)
+            : await ExecuteFencedAsync(command, cancellationToken);
     }
 
     /// <summary>Hands a lease back without counting its attempt (graceful shutdown).</summary>
@@ -171,6 +182,18 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock)
         bool returnedRow = await reader.ReadAsync(cancellationToken);
         await reader.CloseAsync();
         return returnedRow || reader.RecordsAffected > 0;
+    }
+
+    /// <summary>A fenced statement whose success wakes an orchestration (its inbox got an event).</summary>
+    private async Task<bool> ExecuteFencedAndRingAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        bool done = await ExecuteFencedAsync(command, cancellationToken);
+        if (done)
+        {
+            notifier.Ring();
+        }
+
+        return done;
     }
 
     private static async Task<IReadOnlyList<WorkItemLease>> ReadLeasesAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -1,5 +1,7 @@
 using TaskFlow.Activities;
+using Microsoft.Extensions.Logging.Abstractions;
 using TaskFlow.Database;
+using TaskFlow.Dispatch;
 using TaskFlow.Instances;
 using TaskFlow.Retries;
 using TaskFlow.Testing;
@@ -19,7 +21,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     {
         this.database = database;
         var clock = new SqlClock(this.time);
-        this.queue = new WorkItemQueue(database.DataSource, clock);
+        this.queue = new WorkItemQueue(database.DataSource, clock, new WorkReadyNotifier(database.DataSource, NullLogger<WorkReadyNotifier>.Instance));
         this.client = new TaskFlowClient(database.DataSource, clock);
     }
 

@@ -36,4 +36,4 @@ WITH restarted AS (
     ) AS event (offset_in_batch, event_type, task_id, payload)
     WHERE restarted.kind = 'activity' OR event.offset_in_batch < 3
 )
-SELECT id, pg_notify('taskflow_work', '') FROM restarted;
+SELECT id FROM restarted;

@@ -1,6 +1,3 @@
--- First statement of an episode's commit: the fence. Locks the episode's work item (work item before
--- instance, as everywhere) and reads how often it was woken and where the history stands.
-SELECT w.wakeups, (SELECT last_sequence FROM taskflow.instances WHERE id = w.instance_id)
-FROM taskflow.work_items AS w
-WHERE w.id = @work_item_id AND w.lease_token = @lease_token
-FOR UPDATE OF w;
+-- First statement of an episode's commit: the fence. Locks the episode's work item, or raises TF001 when the
+-- lease is lost, which undoes the rest of the batch (migration 0008).
+SELECT taskflow.hold_episode_lease(@work_item_id, @lease_token);

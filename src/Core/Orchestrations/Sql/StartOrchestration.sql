@@ -26,4 +26,4 @@ WITH created AS (
     ) AS event (sequence, event_type, payload)
     WHERE @submitted OR event.event_type <> 'Submitted'
 )
-SELECT id, pg_notify('taskflow_work', '') FROM created;
+SELECT id FROM created;
