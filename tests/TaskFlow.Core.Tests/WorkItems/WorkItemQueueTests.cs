@@ -1,5 +1,6 @@
-using TaskFlow.Activities;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using TaskFlow.Activities;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.Instances;
@@ -46,6 +47,22 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         }
 
         Assert.Equal([firstHigh.Id, secondHigh.Id, low.Id], order);
+    }
+
+    [Fact]
+    public async Task LeaseNextAsync_LeavesThePooledSessionsPlannerSettingsAsTheyWere()
+    {
+        // One connection, not reset when it goes back to the pool: the lease and the check below meet the same
+        // server session, and only the lease's own care keeps its setting out of it.
+        await using NpgsqlDataSource single = TaskFlowDataSource.Create(
+            new NpgsqlConnectionStringBuilder(this.database.ConnectionString) { MaxPoolSize = 1, NoResetOnClose = true }.ToString());
+        var queue = new WorkItemQueue(single, new SqlClock(this.time), new WorkReadyNotifier(single, NullLogger<WorkReadyNotifier>.Instance));
+        TaskRecord task = await this.SubmitAsync(TestTasks.Submission());
+
+        Assert.Equal(task.Id, Assert.Single(await queue.LeaseNextAsync("worker-a", 10, Lease, CancellationToken.None)).InstanceId);
+
+        await using NpgsqlCommand show = single.CreateCommand("SHOW enable_bitmapscan");
+        Assert.Equal("on", await show.ExecuteScalarAsync());
     }
 
     [Fact]
