@@ -18,6 +18,7 @@ public sealed class TaskFlowClient
     private readonly SqlClock clock;
     private readonly OrchestratorRegistry orchestrators;
     private readonly WorkReadyNotifier notifier;
+    private readonly CallBatcher<(TaskSubmission Submission, string Actor), Accepted> singleSubmits;
 
     internal TaskFlowClient(NpgsqlDataSource dataSource, SqlClock clock, OrchestratorRegistry? orchestrators = null, WorkReadyNotifier? notifier = null)
     {
@@ -25,37 +26,32 @@ public sealed class TaskFlowClient
         this.clock = clock;
         this.orchestrators = orchestrators ?? new OrchestratorRegistry([]);
         this.notifier = notifier ?? new WorkReadyNotifier(dataSource, NullLogger<WorkReadyNotifier>.Instance);
+        this.singleSubmits = new(
+            group => this.AcceptAsync(group, allOrNothing: false, CancellationToken.None),
+            maxBatch: 1_000,
+            isolate: exception => exception is PostgresException { IsTransient: false });
     }
 
-    /// <summary>Accepts one task.</summary>
+    /// <summary>Accepts one task. Calls made at the same time share a transaction: those that arrive while one
+    /// group is being written go into the next, so under load many submits share one statement and one commit,
+    /// and a lone call is written at once. Each call still stands alone: it returns only once its task is
+    /// committed, and a conflicting idempotency key fails only its own call.</summary>
     /// <returns>The task, and whether this call created it (false: the idempotency key returned an earlier one).</returns>
     /// <exception cref="IdempotencyConflictException">The key was used before for a different request.</exception>
+    /// <remarks>Cancelling stops the wait, not the write: the task may still be accepted.</remarks>
     public async Task<(TaskRecord Task, bool Created)> ScheduleNewTaskAsync(TaskSubmission submission, string actor, CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<(TaskRecord Task, bool Created)> results = await this.ScheduleNewTasksAsync([submission], actor, cancellationToken);
-        return results[0];
+        Accepted accepted = await this.singleSubmits.CallAsync((submission, actor)).WaitAsync(cancellationToken);
+        return accepted.Conflict is { } conflict ? throw conflict : (accepted.Task!, accepted.Created);
     }
 
     /// <summary>Accepts several tasks in one transaction: all of them, or none.</summary>
     public async Task<IReadOnlyList<(TaskRecord Task, bool Created)>> ScheduleNewTasksAsync(
         IReadOnlyList<TaskSubmission> submissions, string actor, CancellationToken cancellationToken = default)
     {
-        await using NpgsqlConnection connection = await this.dataSource.OpenConnectionAsync(cancellationToken);
-        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
-        IReadOnlyList<Submitted> submitted = await this.SubmitAsync(transaction, submissions, actor, notifyInTransaction: false, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        if (submitted.Any(s => s.Created))
-        {
-            this.notifier.Ring();
-        }
-
-        // New activity tasks came back from their insert; read back the rest (orchestrations, idempotent repeats)
-        // on the same connection: a second one from the pool per request starves the pool under load.
-        Guid[] unread = submitted.Where(s => s.Task is null).Select(s => s.Id).ToArray();
-        IReadOnlyDictionary<Guid, TaskRecord> readBack = unread.Length == 0
-            ? new Dictionary<Guid, TaskRecord>()
-            : await this.GetTasksAsync(unread, cancellationToken, connection);
-        return submitted.Select(s => (s.Task ?? readBack[s.Id], s.Created)).ToList();
+        IReadOnlyList<Accepted> accepted = await this.AcceptAsync(
+            submissions.Select(submission => (submission, actor)).ToList(), allOrNothing: true, cancellationToken);
+        return accepted.Select(a => (a.Task!, a.Created)).ToList();
     }
 
     /// <summary>Accepts one task inside the caller's transaction: it exists, and workers see it, only if that
@@ -66,7 +62,7 @@ public sealed class TaskFlowClient
     {
         // The caller commits, so the wake-up must ride in its transaction (delivered only if it commits).
         Submitted submitted = (await this.SubmitAsync(transaction, [submission], actor, notifyInTransaction: true, cancellationToken))[0];
-        return submitted.Created ? submitted.Id : null;
+        return submitted.Conflict is { } conflict ? throw conflict : submitted.Created ? submitted.Id : null;
     }
 
     /// <summary>The task, or null when there is none with that id.</summary>
@@ -297,12 +293,57 @@ public sealed class TaskFlowClient
         return await this.ExecuteAndRingAsync(command, cancellationToken);
     }
 
+    /// <summary>Writes submissions in one transaction of its own and answers each with its task as committed.</summary>
+    /// <param name="allOrNothing">Whether a reused idempotency key fails the whole call (nothing is written), or
+    /// only its own submission.</param>
+    private async Task<IReadOnlyList<Accepted>> AcceptAsync(
+        IReadOnlyList<(TaskSubmission Submission, string Actor)> submissions, bool allOrNothing, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await this.dataSource.OpenConnectionAsync(cancellationToken);
+        var submitted = new Submitted[submissions.Count];
+        await using (NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            // The history records one actor per statement.
+            foreach (IGrouping<string, int> byActor in Enumerable.Range(0, submissions.Count).GroupBy(i => submissions[i].Actor))
+            {
+                int[] indexes = [.. byActor];
+                IReadOnlyList<Submitted> written = await this.SubmitAsync(
+                    transaction, indexes.Select(i => submissions[i].Submission).ToList(), byActor.Key, notifyInTransaction: false, cancellationToken);
+                for (int i = 0; i < indexes.Length; i++)
+                {
+                    submitted[indexes[i]] = written[i];
+                }
+            }
+
+            if (allOrNothing && submitted.FirstOrDefault(s => s.Conflict is not null)?.Conflict is { } conflict)
+            {
+                throw conflict; // disposing the transaction rolls it back
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (submitted.Any(s => s.Created))
+        {
+            this.notifier.Ring();
+        }
+
+        // New activity tasks came back from their insert; read back the rest (orchestrations, idempotent repeats)
+        // on the same connection: a second one from the pool per request starves the pool under load.
+        Guid[] unread = submitted.Where(s => s.Task is null && s.Conflict is null).Select(s => s.Id).ToArray();
+        IReadOnlyDictionary<Guid, TaskRecord> readBack = unread.Length == 0
+            ? new Dictionary<Guid, TaskRecord>()
+            : await this.GetTasksAsync(unread, cancellationToken, connection);
+        return submitted.Select(s => s.Conflict is null ? new Accepted(s.Task ?? readBack[s.Id], s.Created, null) : new Accepted(null, false, s.Conflict)).ToList();
+    }
+
     /// <summary>Writes the submissions in the caller's transaction: single-activity tasks in one statement,
     /// orchestrations one statement each, all in one round trip.</summary>
     /// <param name="notifyInTransaction">Whether to send the workers' wake-up inside the transaction (when the caller
     /// owns the commit) rather than leave it to a <see cref="WorkReadyNotifier"/> ring after the commit.</param>
     /// <returns>Per submission, in order: its task id; whether this call created it (false: its idempotency key
-    /// returned an earlier task); and, for a new single-activity task, the task as written.</returns>
+    /// returned an earlier task); for a new single-activity task, the task as written; and the conflict when its
+    /// idempotency key was used for a different request (nothing was written for it).</returns>
     private async Task<IReadOnlyList<Submitted>> SubmitAsync(
         NpgsqlTransaction transaction, IReadOnlyList<TaskSubmission> submissions, string actor, bool notifyInTransaction, CancellationToken cancellationToken)
     {
@@ -360,7 +401,7 @@ public sealed class TaskFlowClient
             results.Add(
                 createdTasks.TryGetValue(id, out TaskRecord? task) ? new Submitted(id, true, task)
                 : createdOrchestrations.Contains(id) ? new Submitted(id, true, null)
-                : new Submitted(await FindIdempotentTaskAsync(connection, submissions[i], cancellationToken), false, null));
+                : await FindIdempotentTaskAsync(connection, submissions[i], cancellationToken));
         }
 
         return results;
@@ -407,7 +448,7 @@ public sealed class TaskFlowClient
         return command;
     }
 
-    private static async Task<Guid> FindIdempotentTaskAsync(NpgsqlConnection connection, TaskSubmission submission, CancellationToken cancellationToken)
+    private static async Task<Submitted> FindIdempotentTaskAsync(NpgsqlConnection connection, TaskSubmission submission, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(SqlText.Get("Instances/Sql/FindIdempotentTask.sql"), connection);
         command.Parameters.AddWithValue("idempotency_key", submission.IdempotencyKey!);
@@ -416,8 +457,8 @@ public sealed class TaskFlowClient
         Guid existing = reader.GetGuid(0);
         byte[] hash = reader.GetFieldValue<byte[]>(1);
         return hash.AsSpan().SequenceEqual(submission.RequestHash)
-            ? existing
-            : throw new IdempotencyConflictException(submission.IdempotencyKey!, existing);
+            ? new Submitted(existing, false, null)
+            : new Submitted(existing, false, null, new IdempotencyConflictException(submission.IdempotencyKey!, existing));
     }
 
     private async Task<IReadOnlyDictionary<Guid, TaskRecord>> GetTasksAsync(Guid[] ids, CancellationToken cancellationToken, NpgsqlConnection? connection = null)
@@ -478,5 +519,8 @@ public sealed class TaskFlowClient
         new(name, type) { Value = value ?? DBNull.Value };
 
     /// <summary>What <see cref="SubmitAsync"/> did with one submission.</summary>
-    private sealed record Submitted(Guid Id, bool Created, TaskRecord? Task);
+    private sealed record Submitted(Guid Id, bool Created, TaskRecord? Task, IdempotencyConflictException? Conflict = null);
+
+    /// <summary>One submission's answer: its task as committed, or the conflict that kept it out.</summary>
+    private sealed record Accepted(TaskRecord? Task, bool Created, IdempotencyConflictException? Conflict);
 }

@@ -1,0 +1,83 @@
+namespace TaskFlow.Database;
+
+/// <summary>Joins calls that arrive together into one call of a batch operation: the calls that come while one
+/// batch runs go into the next, so a lone call runs at once (no timer, no added latency) and a burst shares one
+/// statement and one commit.</summary>
+/// <remarks>One batch runs at a time. When a batch of several fails in a way <c>isolate</c> accepts (the
+/// database rejected something in it), each of its calls runs again alone, so a bad call fails only itself;
+/// any other failure (the database is unreachable, say) fails them all at once.</remarks>
+internal sealed class CallBatcher<TIn, TOut>(
+    Func<IReadOnlyList<TIn>, Task<IReadOnlyList<TOut>>> runBatch, int maxBatch, Func<Exception, bool> isolate)
+{
+    private readonly object gate = new();
+    private readonly List<Pending> waiting = [];
+    private bool running;
+
+    public Task<TOut> CallAsync(TIn input)
+    {
+        var pending = new Pending(input, new TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (this.gate)
+        {
+            this.waiting.Add(pending);
+            if (this.running)
+            {
+                return pending.Result.Task;
+            }
+
+            this.running = true;
+        }
+
+        _ = Task.Run(this.RunAsync);
+        return pending.Result.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        while (true)
+        {
+            List<Pending> batch;
+            lock (this.gate)
+            {
+                if (this.waiting.Count == 0)
+                {
+                    this.running = false;
+                    return;
+                }
+
+                int take = Math.Min(maxBatch, this.waiting.Count);
+                batch = this.waiting.GetRange(0, take);
+                this.waiting.RemoveRange(0, take);
+            }
+
+            await this.RunBatchAsync(batch);
+        }
+    }
+
+    private async Task RunBatchAsync(IReadOnlyList<Pending> batch)
+    {
+        try
+        {
+            IReadOnlyList<TOut> results = await runBatch(batch.Select(pending => pending.Input).ToList());
+            for (int i = 0; i < batch.Count; i++)
+            {
+                batch[i].Result.TrySetResult(results[i]);
+            }
+        }
+        catch (Exception exception) when (batch.Count > 1 && isolate(exception))
+        {
+            foreach (Pending pending in batch)
+            {
+                await this.RunBatchAsync([pending]);
+            }
+        }
+        catch (Exception exception)
+        {
+            foreach (Pending pending in batch)
+            {
+                pending.Result.TrySetException(exception);
+            }
+        }
+    }
+
+    private sealed record Pending(TIn Input, TaskCompletionSource<TOut> Result);
+}
