@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Xml;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
-using Microsoft.Extensions.Logging.Abstractions;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.Orchestrations;
