@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Npgsql;
 
 namespace TaskFlow.Testing;
 
@@ -8,10 +9,12 @@ public sealed class WorkerProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly StringBuilder output = new();
+    private readonly NpgsqlConnectionStringBuilder connection;
 
-    private WorkerProcess(Process process)
+    private WorkerProcess(Process process, NpgsqlConnectionStringBuilder connection)
     {
         this.process = process;
+        this.connection = connection;
         process.OutputDataReceived += (_, line) => this.Append(line.Data);
         process.ErrorDataReceived += (_, line) => this.Append(line.Data);
         process.BeginOutputReadLine();
@@ -47,16 +50,44 @@ public sealed class WorkerProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["ConnectionStrings__TaskFlow"] = connectionString;
+        // Its own application name, so a test can tell its database sessions from the others'. (An empty string
+        // stays empty: tests start workers without one on purpose.)
+        var connection = new NpgsqlConnectionStringBuilder(connectionString);
+        if (connectionString.Length > 0)
+        {
+            connection.ApplicationName = $"taskflow-worker-{Guid.NewGuid():N}";
+        }
+
+        start.Environment["ConnectionStrings__TaskFlow"] = connection.ToString();
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        return new WorkerProcess(Process.Start(start)!);
+        return new WorkerProcess(Process.Start(start)!, connection);
     }
 
-    /// <summary>SIGKILL, and wait until the process is gone: no shutdown code runs, as when a machine dies.</summary>
+    /// <summary>SIGKILL, as when a machine dies: no shutdown code runs. Returns once the process is gone and
+    /// PostgreSQL has ended its sessions, so what it had sent has run: a statement on its way when the process
+    /// died still runs to its end and commits (a lease, say), and a test counting its leases must see those too.</summary>
     public async Task KillAsync()
     {
         this.process.Kill(entireProcessTree: true);
         await this.process.WaitForExitAsync();
+        await using var observer = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(this.connection.ConnectionString)
+        {
+            ApplicationName = "taskflow-test-observer",
+            Pooling = false,
+        }.ToString());
+        await observer.OpenAsync();
+        await using var sessions = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = @name", observer);
+        sessions.Parameters.AddWithValue("name", this.connection.ApplicationName!);
+        var deadline = Stopwatch.StartNew();
+        while ((long)(await sessions.ExecuteScalarAsync())! > 0)
+        {
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"PostgreSQL kept the sessions of killed worker {this.Id} for 30 s.");
+            }
+
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>SIGTERM, as a platform stopping the process: it shuts down gracefully.</summary>
