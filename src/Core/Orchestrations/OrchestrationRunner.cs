@@ -114,6 +114,7 @@ internal sealed partial class OrchestrationRunner(
         }
 
         var work = new WorkRows();
+        bool readiesWork = false; // beyond this instance's own work items: a child's first episode, a parent's next
         foreach (OrchestrationAction action in result.NewActions)
         {
             switch (action)
@@ -130,6 +131,7 @@ internal sealed partial class OrchestrationRunner(
                 case StartSubOrchestrationAction child:
                     events.Add(state.Execution, action.EventType, action.TaskId, null, Json(new { name = child.OrchestratorName, instanceId = child.InstanceId, input = Raw(child.InputJson) }), null, actor);
                     this.AddStartChild(batch, lease, state, child, actor);
+                    readiesWork = true;
                     break;
             }
         }
@@ -211,10 +213,10 @@ internal sealed partial class OrchestrationRunner(
                     : Json(new { instanceId = lease.InstanceId, error = result.Failure }),
             });
             notify.Parameters.AddWithValue("actor", actor);
+            readiesWork = true;
         }
 
-        bool notifiesParent = result.Outcome is EpisodeOutcome.Completed or EpisodeOutcome.Failed && state.ParentInstanceId is not null;
-        return work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew || result.NewActions.Any(a => a is StartSubOrchestrationAction) || notifiesParent;
+        return readiesWork || work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew;
     }
 
     private void AddStartChild(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, StartSubOrchestrationAction child, string actor)
