@@ -1,40 +1,29 @@
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
-using TaskFlow.Activities;
-using TaskFlow.Orchestrations;
 
 namespace TaskFlow;
 
-/// <summary>Registers the task types (activities) a TaskFlow process knows.</summary>
+/// <summary>Configures TaskFlow in a host: the task types it knows (orchestrators and activities, registered on
+/// the Durable Task SDK's <see cref="DurableTaskRegistry"/>) and the roles it plays.</summary>
 public sealed class TaskFlowBuilder
 {
-    internal TaskFlowBuilder(IServiceCollection services) => this.Services = services;
+    internal TaskFlowBuilder(IServiceCollection services, DurableTaskRegistry registry)
+    {
+        this.Services = services;
+        this.Registry = registry;
+    }
 
     /// <summary>The service collection being configured.</summary>
     public IServiceCollection Services { get; }
 
-    /// <summary>Registers an activity under <paramref name="name"/>, the <c>type</c> callers submit.</summary>
-    public TaskFlowBuilder AddActivity<TActivity>(string name)
-        where TActivity : class
+    /// <summary>The orchestrators and activities this process runs; each name is a <c>type</c> callers may submit.</summary>
+    public DurableTaskRegistry Registry { get; }
+
+    /// <summary>Registers more orchestrators and activities, e.g.
+    /// <c>tasks =&gt; tasks.AddOrchestrator&lt;ProcessOrder&gt;().AddActivity&lt;ChargeLine&gt;()</c>.</summary>
+    public TaskFlowBuilder AddTasks(Action<DurableTaskRegistry> configure)
     {
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            throw new ArgumentException("An activity needs a name: the task type callers submit, e.g. \"send-email\".", nameof(name));
-        }
-
-        this.Services.AddSingleton(ActivityRegistration.Create<TActivity>(name));
-        return this;
-    }
-
-    /// <summary>Registers an orchestrator under <paramref name="name"/>, the <c>type</c> callers submit.</summary>
-    public TaskFlowBuilder AddOrchestrator<TOrchestrator>(string name)
-        where TOrchestrator : class
-    {
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            throw new ArgumentException("An orchestrator needs a name: the task type callers submit, e.g. \"process-order\".", nameof(name));
-        }
-
-        this.Services.AddSingleton(OrchestratorRegistration.Create<TOrchestrator>(name));
+        configure(this.Registry);
         return this;
     }
 }

@@ -1,7 +1,12 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Converters;
+using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Shims;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TaskFlow.Activities;
@@ -27,17 +32,26 @@ public static class TaskFlowServiceCollectionExtensions
     /// <summary>Adds the TaskFlow client, the schema migration at start-up, and the built-in <c>http</c> task type.</summary>
     /// <param name="services">The host's services.</param>
     /// <param name="connectionString">The PostgreSQL connection string (<c>ConnectionStrings:TaskFlow</c>).</param>
-    /// <param name="configure">Registers task types.</param>
-    public static TaskFlowBuilder AddTaskFlow(this IServiceCollection services, string connectionString, Action<TaskFlowBuilder>? configure = null)
+    /// <param name="tasks">Registers orchestrators and activities on the Durable Task SDK's registry; the names
+    /// they are registered under are the task types callers submit.</param>
+    public static TaskFlowBuilder AddTaskFlow(this IServiceCollection services, string connectionString, Action<DurableTaskRegistry>? tasks = null)
     {
+        var registry = new DurableTaskRegistry();
+        registry.AddActivity<HttpActivity>(HttpActivity.Name);
+        services.TryAddSingleton(registry);
+        services.TryAddSingleton<DataConverter>(new JsonDataConverter(TaskFlowJson.Options));
+        services.TryAddSingleton(provider => new DurableTaskShimFactory(
+            new DurableTaskWorkerOptions { DataConverter = provider.GetRequiredService<DataConverter>() },
+            provider.GetService<ILoggerFactory>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(provider => new SqlClock(provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(_ => TaskFlowDataSource.Create(connectionString));
         services.TryAddSingleton<Migrator>();
         services.TryAddSingleton<WorkReadyNotifier>();
         services.TryAddSingleton<WorkItemQueue>();
-        services.TryAddSingleton<ActivityRegistry>();
-        services.TryAddSingleton<OrchestratorRegistry>();
+        services.TryAddSingleton(provider => new ActivityRegistry(
+            provider.GetRequiredService<DurableTaskRegistry>(), provider.GetRequiredService<DataConverter>(), provider));
+        services.TryAddSingleton(provider => new OrchestratorRegistry(provider.GetRequiredService<DurableTaskRegistry>(), provider));
         services.TryAddSingleton<TaskTypes>();
         services.TryAddSingleton(provider => new TaskFlowClient(
             provider.GetRequiredService<NpgsqlDataSource>(),
@@ -68,9 +82,8 @@ public static class TaskFlowServiceCollectionExtensions
                     context, provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<HttpActivityOptions>>().Value.AllowedHosts, token),
             });
 
-        var builder = new TaskFlowBuilder(services);
-        builder.AddActivity<HttpActivity>(HttpActivity.Name);
-        configure?.Invoke(builder);
+        var builder = new TaskFlowBuilder(services, registry);
+        tasks?.Invoke(registry);
         return builder;
     }
 
@@ -102,6 +115,7 @@ public static class TaskFlowServiceCollectionExtensions
         IServiceCollection services = builder.Services;
         services.TryAddSingleton<WakeSignal>();
         services.TryAddSingleton<RunningActivities>();
+        services.TryAddSingleton<EpisodeReplayer>();
         services.TryAddSingleton<OrchestrationRunner>();
         services.TryAddSingleton<WorkItemRunner>();
         services.AddHostedService<WorkerRegistry>();

@@ -9,16 +9,16 @@ internal sealed class TaskTypes(ActivityRegistry activities, OrchestratorRegistr
 {
     public IReadOnlyCollection<string> Names { get; } = [.. activities.Names.Concat(orchestrators.Names).Order(StringComparer.Ordinal)];
 
-    public bool IsOrchestration(string name) => orchestrators.TryGet(name, out _);
+    public bool IsOrchestration(string name) => orchestrators.Contains(name);
 
-    public bool Exists(string name) => activities.TryGet(name, out _) || orchestrators.TryGet(name, out _);
+    public bool Exists(string name) => activities.Contains(name) || orchestrators.Contains(name);
 
     /// <summary>Checks at submit time that <paramref name="input"/> can be read as the type's input.</summary>
     /// <returns>Null when it fits, else what is wrong.</returns>
     public string? DescribeInputMismatch(string name, JsonElement? input)
     {
-        Type inputType = activities.TryGet(name, out ActivityRegistration activity) ? activity.InputType
-            : orchestrators.TryGet(name, out OrchestratorRegistration orchestrator) ? orchestrator.InputType
+        Type inputType = activities.Contains(name) ? activities.InputType(name)
+            : orchestrators.Contains(name) ? orchestrators.InputType(name)
             : throw new ArgumentException($"No task type '{name}'.", nameof(name));
         try
         {

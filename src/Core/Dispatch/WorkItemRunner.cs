@@ -20,7 +20,6 @@ internal sealed partial class WorkItemRunner(
     RunningActivities running,
     WakeSignal wake,
     WorkerIdentity identity,
-    IServiceProvider services,
     IOptions<WorkerOptions> options,
     TimeProvider time,
     ILogger<WorkItemRunner> logger)
@@ -90,7 +89,7 @@ internal sealed partial class WorkItemRunner(
     private async Task<(string? Output, FailureDetails? Failure)> InvokeAsync(RunningActivity activity)
     {
         WorkItemLease lease = activity.Lease;
-        if (!activities.TryGet(lease.Name, out ActivityRegistration registration))
+        if (!activities.Contains(lease.Name))
         {
             return (null, new FailureDetails(
                 "TaskFlow.UnknownActivity",
@@ -99,8 +98,8 @@ internal sealed partial class WorkItemRunner(
 
         try
         {
-            var context = new ActivityContext(lease.Name, lease.InstanceId, lease.TaskId, lease.Attempt, activity.Token);
-            return (await registration.RunAsync(services, context, lease.InputJson), null);
+            var context = new TaskFlowActivityContext(lease.Name, lease.InstanceId.ToString(), lease.TaskId, lease.Attempt, activity.Token);
+            return (await activities.RunAsync(context, lease.InputJson), null);
         }
         catch (Exception exception) when (activity.StopReason == ActivityStopReason.TimedOut)
         {

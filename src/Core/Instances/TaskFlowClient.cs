@@ -24,7 +24,7 @@ public sealed class TaskFlowClient
     {
         this.dataSource = dataSource;
         this.clock = clock;
-        this.orchestrators = orchestrators ?? new OrchestratorRegistry([]);
+        this.orchestrators = orchestrators ?? OrchestratorRegistry.Empty;
         this.notifier = notifier ?? new WorkReadyNotifier(dataSource, NullLogger<WorkReadyNotifier>.Instance);
         this.singleSubmits = new(
             group => this.AcceptAsync(group, allOrNothing: false, CancellationToken.None),
@@ -352,7 +352,7 @@ public sealed class TaskFlowClient
         Guid[] ids = submissions.Select(_ => Guid.CreateVersion7(now)).ToArray();
         var createdTasks = new Dictionary<Guid, TaskRecord>();
         var createdOrchestrations = new HashSet<Guid>();
-        int[] activityTasks = Enumerable.Range(0, submissions.Count).Where(i => !this.orchestrators.TryGet(submissions[i].Type, out _)).ToArray();
+        int[] activityTasks = Enumerable.Range(0, submissions.Count).Where(i => !this.orchestrators.Contains(submissions[i].Type)).ToArray();
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             if (activityTasks.Length > 0)
@@ -441,6 +441,7 @@ public sealed class TaskFlowClient
         command.Parameters.AddWithValue("request_hash", submission.RequestHash);
         command.Parameters.Add(Nullable("parent_instance_id", NpgsqlDbType.Uuid, null));
         command.Parameters.Add(Nullable("parent_task_id", NpgsqlDbType.Integer, null));
+        command.Parameters.Add(Nullable("parent_name", NpgsqlDbType.Text, null));
         command.Parameters.AddWithValue("submitted", true);
         command.Parameters.AddWithValue("actor", actor);
         command.Parameters.Add(Nullable("run_at", NpgsqlDbType.TimestampTz, submission.RunAt?.ToUniversalTime()));

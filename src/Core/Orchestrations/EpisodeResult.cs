@@ -15,13 +15,16 @@ internal enum EpisodeOutcome
     ContinuedAsNew,
 }
 
-/// <summary>What one episode decided.</summary>
+/// <summary>What one episode decided, read from the SDK's response.</summary>
+/// <param name="CarryoverEvents">With <see cref="EpisodeOutcome.ContinuedAsNew"/>: events the next execution starts with (EventRaised).</param>
 internal sealed record EpisodeResult(
     EpisodeOutcome Outcome,
-    IReadOnlyList<OrchestrationAction> NewActions,
-    IReadOnlyList<int> AbandonedTimers,
+    IReadOnlyList<OrchestrationAction> Actions,
     string? OutputJson,
     FailureDetails? Failure,
     string? ContinueAsNewInputJson,
-    string? CustomStatusJson,
-    bool CustomStatusChanged);
+    IReadOnlyList<OrchestrationEvent> CarryoverEvents,
+    string? CustomStatusJson)
+{
+    public static EpisodeResult Failed(FailureDetails failure) => new(EpisodeOutcome.Failed, [], null, failure, null, [], null);
+}

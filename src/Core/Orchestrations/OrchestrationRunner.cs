@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
-using TaskFlow.Activities;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.WorkItems;
@@ -14,15 +13,19 @@ namespace TaskFlow.Orchestrations;
 internal sealed partial class OrchestrationRunner(
     NpgsqlDataSource dataSource,
     SqlClock clock,
-    OrchestratorRegistry orchestrators,
+    EpisodeReplayer replayer,
     WorkReadyNotifier notifier,
-    IServiceProvider services,
     ILogger<OrchestrationRunner> logger)
 {
     private const int InboxBatch = 10_000;
     // Timers and episodes run no user code: their attempts only count lost workers.
     private const string TimerRetry = "{\"maxAttempts\":100}";
     private const string EpisodeRetry = "{\"maxAttempts\":10}";
+
+    // An orchestration's activity is retried by its work item only when its worker is lost (the rescuer); a
+    // failure it throws goes to the orchestrator at once, whose TaskOptions decide on a retry, as in Durable Task.
+    private const int ActivityMaxAttempts = 10;
+    private const string ActivityRetry = "{\"maxAttempts\":10}";
     // Raised by the commit's checks (migration 0008).
     private const string LeaseLost = "TF001";
     private const string HistoryMoved = "TF002";
@@ -31,28 +34,21 @@ internal sealed partial class OrchestrationRunner(
     public async Task<bool> RunEpisodeAsync(WorkItemLease lease, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        EpisodeState? state = await LoadAsync(connection, lease.InstanceId, cancellationToken);
+        EpisodeState? state = await this.LoadAsync(connection, lease.InstanceId, cancellationToken);
         if (state is null || state.Status is not ("pending" or "running") || state.Execution != lease.Execution)
         {
             // Finished, cancelled or moved on since this work item was queued: nothing to run.
             return await this.CommitAsync(connection, lease, null, null, cancellationToken);
         }
 
-        EpisodeResult result;
-        if (!orchestrators.TryGet(state.Name, out OrchestratorRegistration orchestrator))
+        List<OrchestrationEvent> fresh = state.Inbox.Where(e => e.Execution == state.Execution).Select(e => e.Event).ToList();
+        if (fresh.Count == 0)
         {
-            result = new EpisodeResult(EpisodeOutcome.Failed, [], [], null, new FailureDetails(
-                "TaskFlow.UnknownOrchestrator",
-                $"No orchestrator named '{state.Name}' is registered in this worker. Registered: {string.Join(", ", orchestrators.Names.Order())}.",
-                NonRetryable: true), null, null, false);
-        }
-        else
-        {
-            var episode = new OrchestrationEpisode(lease.InstanceId, state.Execution, state.Name);
-            List<OrchestrationEvent> fresh = state.Inbox.Where(e => e.Execution == state.Execution).Select(e => e.Event).ToList();
-            result = episode.Run(orchestrator, services, state.History, fresh);
+            // Woken with nothing new (the events went to an earlier episode): replaying would decide nothing.
+            return await this.CommitAsync(connection, lease, state, null, cancellationToken);
         }
 
+        EpisodeResult result = replayer.Replay(lease.InstanceId, state.Execution, state.Name, state.History, fresh, state.Now);
         return await this.CommitAsync(connection, lease, state, result, cancellationToken);
     }
 
@@ -65,6 +61,11 @@ internal sealed partial class OrchestrationRunner(
         await using var batch = new NpgsqlBatch(connection);
         AddFence(Command(batch, "Orchestrations/Sql/LockEpisode.sql"), lease);
         bool readiesWork = state is not null && result is not null && this.AddEpisodeWrites(batch, lease, state, result);
+        if (state is not null && result is null && state.Inbox.Count > 0)
+        {
+            AddConsumeInbox(batch, lease, state); // events of ended executions
+        }
+
 
         NpgsqlBatchCommand finish = Command(batch, "Orchestrations/Sql/FinishEpisode.sql", clock.Now());
         AddFence(finish, lease);
@@ -102,64 +103,73 @@ internal sealed partial class OrchestrationRunner(
         }
     }
 
-    /// <summary>Adds everything the episode decided to the commit batch.</summary>
+    /// <summary>Adds everything the episode decided to the commit batch: the history in Durable Task's order
+    /// (OrchestratorStarted, the events it read, one event per action, the end of the execution if it ended,
+    /// OrchestratorCompleted), the new work, children, events to other instances, and the instance's state.</summary>
     /// <returns>Whether the commit readies work for the workers (new work items, a child, a parent's next episode).</returns>
     private bool AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result)
     {
         string actor = lease.LeaseOwner;
+        int execution = state.Execution;
         var events = new HistoryRows(lease.InstanceId, state.LastSequence);
-        foreach (InboxEvent received in state.Inbox.Where(e => e.Execution == state.Execution))
+        events.Add(execution, "OrchestratorStarted", null, null, null, state.Now, actor);
+        foreach (InboxEvent received in state.Inbox.Where(e => e.Execution == execution))
         {
-            events.Add(state.Execution, received.Event.EventType, received.Event.TaskId, received.Event.Attempt, received.Event.PayloadJson, received.Event.Timestamp, received.Event.Actor);
+            events.Add(execution, received.Event.EventType, received.Event.TaskId, received.Event.Attempt, received.Event.PayloadJson, received.Event.Timestamp, received.Event.Actor);
         }
 
         var work = new WorkRows();
-        bool readiesWork = false; // beyond this instance's own work items: a child's first episode, a parent's next
-        foreach (OrchestrationAction action in result.NewActions)
+        bool readiesWork = false; // beyond this instance's own work items: a child's first episode, another instance's
+        foreach (OrchestrationAction action in result.Actions)
         {
             switch (action)
             {
                 case ScheduleActivityAction activity:
-                    string retry = JsonSerializer.Serialize(activity.Retry, TaskFlowJson.Options);
-                    events.Add(state.Execution, action.EventType, action.TaskId, null, Json(new { name = activity.ActivityName, input = Raw(activity.InputJson), retry = Raw(retry) }), null, actor);
-                    work.Add(WorkKinds.Activity, action.TaskId, activity.ActivityName, activity.InputJson, retry, activity.Retry.MaxAttempts, null);
+                    events.Add(execution, "TaskScheduled", action.TaskId, null, DurableHistory.Payload(new { name = activity.Name, input = DurableHistory.Parse(activity.InputJson) }), null, actor);
+                    work.Add(WorkKinds.Activity, action.TaskId, activity.Name, activity.InputJson, ActivityRetry, ActivityMaxAttempts, null);
                     break;
                 case CreateTimerAction timer:
-                    events.Add(state.Execution, action.EventType, action.TaskId, null, Json(new { name = "timer", fireAt = timer.FireAt }), null, actor);
+                    events.Add(execution, "TimerCreated", action.TaskId, null, DurableHistory.Payload(new { fireAt = timer.FireAt }), null, actor);
                     work.Add(WorkKinds.Timer, action.TaskId, "timer", null, TimerRetry, 100, timer.FireAt);
                     break;
                 case StartSubOrchestrationAction child:
-                    events.Add(state.Execution, action.EventType, action.TaskId, null, Json(new { name = child.OrchestratorName, instanceId = child.InstanceId, input = Raw(child.InputJson) }), null, actor);
+                    events.Add(execution, "SubOrchestrationInstanceCreated", action.TaskId, null, DurableHistory.Payload(new { name = child.Name, instanceId = child.InstanceId.ToString(), input = DurableHistory.Parse(child.InputJson) }), null, actor);
                     this.AddStartChild(batch, lease, state, child, actor);
                     readiesWork = true;
+                    break;
+                case SendEventAction sent:
+                    events.Add(execution, "EventSent", action.TaskId, null, DurableHistory.Payload(new { instanceId = sent.InstanceId, name = sent.EventName, input = DurableHistory.Parse(sent.DataJson) }), null, actor);
+                    readiesWork |= this.AddSendEvent(batch, sent, actor);
                     break;
             }
         }
 
-        int execution = state.Execution;
         string status = "running";
         switch (result.Outcome)
         {
             case EpisodeOutcome.Completed:
                 status = "succeeded";
-                events.Add(execution, "ExecutionCompleted", null, null, Json(new { output = Raw(result.OutputJson) }), null, actor);
+                events.Add(execution, "ExecutionCompleted", null, null, DurableHistory.Payload(new { orchestrationStatus = "Completed", output = DurableHistory.Parse(result.OutputJson) }), null, actor);
                 break;
             case EpisodeOutcome.Failed:
                 status = "failed";
-                events.Add(execution, "ExecutionFailed", null, null, Json(new { error = result.Failure }), null, actor);
+                events.Add(execution, "ExecutionCompleted", null, null, DurableHistory.Payload(new { orchestrationStatus = "Failed", error = result.Failure }), null, actor);
                 break;
             case EpisodeOutcome.ContinuedAsNew:
-                events.Add(execution, "ContinuedAsNew", null, null, Json(new { input = Raw(result.ContinueAsNewInputJson) }), null, actor);
-                execution++;
-                events.Add(execution, "ExecutionStarted", null, null, Json(new { name = state.Name, input = Raw(result.ContinueAsNewInputJson), priority = state.Priority }), null, actor);
+                events.Add(execution, "ExecutionCompleted", null, null, DurableHistory.Payload(new { orchestrationStatus = "ContinuedAsNew", input = DurableHistory.Parse(result.ContinueAsNewInputJson) }), null, actor);
                 break;
+        }
+
+        events.Add(execution, "OrchestratorCompleted", null, null, null, null, actor);
+        if (result.Outcome == EpisodeOutcome.ContinuedAsNew)
+        {
+            execution++;
+            this.AddNextExecution(batch, lease.InstanceId, execution, state, result, actor);
         }
 
         if (state.Inbox.Count > 0)
         {
-            NpgsqlBatchCommand consume = Command(batch, "Orchestrations/Sql/ConsumeInbox.sql");
-            consume.Parameters.AddWithValue("instance_id", lease.InstanceId);
-            consume.Parameters.AddWithValue("inbox_ids", state.Inbox.Select(e => e.Id).ToArray());
+            AddConsumeInbox(batch, lease, state);
         }
 
         events.AddTo(Command(batch, "Orchestrations/Sql/AppendHistory.sql", clock.Now()));
@@ -171,21 +181,25 @@ internal sealed partial class OrchestrationRunner(
         update.Parameters.Add(Nullable("input", NpgsqlDbType.Text, result.ContinueAsNewInputJson));
         update.Parameters.Add(Nullable("output", NpgsqlDbType.Text, result.OutputJson));
         update.Parameters.Add(Nullable("error", NpgsqlDbType.Text, result.Failure is null ? null : JsonSerializer.Serialize(result.Failure, TaskFlowJson.Options)));
-        update.Parameters.AddWithValue("custom_status_changed", result.CustomStatusChanged);
-        update.Parameters.Add(Nullable("custom_status", NpgsqlDbType.Text, result.CustomStatusJson ?? (result.CustomStatusChanged ? "null" : null)));
+
+        // The SDK answers the whole custom status every episode; a new execution starts without one.
+        bool customStatusChanged = result.CustomStatusJson is not null || result.Outcome == EpisodeOutcome.ContinuedAsNew;
+        update.Parameters.AddWithValue("custom_status_changed", customStatusChanged);
+        update.Parameters.Add(Nullable("custom_status", NpgsqlDbType.Text, result.Outcome == EpisodeOutcome.ContinuedAsNew ? null : result.CustomStatusJson));
         update.Parameters.AddWithValue("last_sequence", events.LastSequence);
         update.Parameters.AddWithValue("previous_sequence", state.LastSequence);
 
         // Before any new work is inserted: when the execution ends, all its other work goes, and a
-        // ContinueAsNew's first episode must not go with it.
+        // ContinueAsNew's first episode must not go with it. (Timers an episode abandoned, as a wait's time-out
+        // once its event came, stay: they fire into a history that no longer waits for them, as in Durable Task.)
         bool finished = result.Outcome != EpisodeOutcome.Waiting;
-        if (finished || result.AbandonedTimers.Count > 0)
+        if (finished)
         {
             NpgsqlBatchCommand moot = Command(batch, "Orchestrations/Sql/DeleteOrchestrationWork.sql");
             moot.Parameters.AddWithValue("instance_id", lease.InstanceId);
             moot.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
-            moot.Parameters.AddWithValue("all_work", finished);
-            moot.Parameters.AddWithValue("timer_ids", result.AbandonedTimers.ToArray());
+            moot.Parameters.AddWithValue("all_work", true);
+            moot.Parameters.AddWithValue("timer_ids", Array.Empty<int>());
         }
 
         if (result.Outcome == EpisodeOutcome.ContinuedAsNew)
@@ -194,7 +208,7 @@ internal sealed partial class OrchestrationRunner(
             next.Add(WorkKinds.Orchestration, 0, state.Name, null, EpisodeRetry, 10, null);
             next.AddTo(Command(batch, "Orchestrations/Sql/InsertWorkItems.sql", clock.Now()), lease.InstanceId, execution, state.Priority);
         }
-        else if (work.Count > 0)
+        else if (work.Count > 0 && !finished)
         {
             work.AddTo(Command(batch, "Orchestrations/Sql/InsertWorkItems.sql", clock.Now()), lease.InstanceId, execution, state.Priority);
         }
@@ -205,25 +219,65 @@ internal sealed partial class OrchestrationRunner(
             bool succeeded = result.Outcome == EpisodeOutcome.Completed;
             notify.Parameters.AddWithValue("parent_instance_id", parent);
             notify.Parameters.AddWithValue("parent_task_id", state.ParentTaskId ?? 0);
-            notify.Parameters.AddWithValue("event_type", succeeded ? "SubOrchestrationCompleted" : "SubOrchestrationFailed");
+            notify.Parameters.AddWithValue("event_type", succeeded ? "SubOrchestrationInstanceCompleted" : "SubOrchestrationInstanceFailed");
             notify.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Text)
             {
                 Value = succeeded
-                    ? Json(new { instanceId = lease.InstanceId, output = Raw(result.OutputJson) })
-                    : Json(new { instanceId = lease.InstanceId, error = result.Failure }),
+                    ? DurableHistory.Payload(new { instanceId = lease.InstanceId, output = DurableHistory.Parse(result.OutputJson) })
+                    : DurableHistory.Payload(new { instanceId = lease.InstanceId, error = result.Failure }),
             });
             notify.Parameters.AddWithValue("actor", actor);
             readiesWork = true;
         }
 
-        return readiesWork || work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew;
+        return readiesWork || (work.Count > 0 && !finished) || result.Outcome == EpisodeOutcome.ContinuedAsNew;
+    }
+
+    private static void AddConsumeInbox(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state)
+    {
+        NpgsqlBatchCommand consume = Command(batch, "Orchestrations/Sql/ConsumeInbox.sql");
+        consume.Parameters.AddWithValue("instance_id", lease.InstanceId);
+        consume.Parameters.AddWithValue("inbox_ids", state.Inbox.Select(e => e.Id).ToArray());
+    }
+
+    /// <summary>The next execution's ExecutionStarted and carried-over events, for its first episode.</summary>
+    private void AddNextExecution(NpgsqlBatch batch, Guid instanceId, int execution, EpisodeState state, EpisodeResult result, string actor)
+    {
+        List<(string Type, string Payload)> first =
+        [
+            ("ExecutionStarted", DurableHistory.Payload(new { name = state.Name, input = DurableHistory.Parse(result.ContinueAsNewInputJson), priority = state.Priority })),
+            .. result.CarryoverEvents.Select(e => (e.EventType, e.PayloadJson!)),
+        ];
+        NpgsqlBatchCommand queue = Command(batch, "Orchestrations/Sql/QueueNextExecution.sql", clock.Now());
+        queue.Parameters.AddWithValue("instance_id", instanceId);
+        queue.Parameters.AddWithValue("execution", execution);
+        queue.Parameters.AddWithValue("event_types", first.Select(e => e.Type).ToArray());
+        queue.Parameters.AddWithValue("payloads", first.Select(e => e.Payload).ToArray());
+        queue.Parameters.AddWithValue("actor", actor);
+    }
+
+    /// <returns>Whether the event can wake anything: an event to an id that is not a TaskFlow instance is dropped,
+    /// as Durable Task drops events to instances that do not exist.</returns>
+    private bool AddSendEvent(NpgsqlBatch batch, SendEventAction sent, string actor)
+    {
+        if (!Guid.TryParse(sent.InstanceId, out Guid target))
+        {
+            return false;
+        }
+
+        NpgsqlBatchCommand raise = Command(batch, "Instances/Sql/RaiseEvent.sql", clock.Now());
+        raise.Parameters.AddWithValue("id", target);
+        raise.Parameters.AddWithValue("name", sent.EventName);
+        raise.Parameters.Add(Nullable("input", NpgsqlDbType.Text, sent.DataJson));
+        raise.Parameters.AddWithValue("actor", actor);
+        return true;
     }
 
     private void AddStartChild(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, StartSubOrchestrationAction child, string actor)
     {
         NpgsqlBatchCommand start = Command(batch, "Orchestrations/Sql/StartOrchestration.sql", clock.Now());
         start.Parameters.AddWithValue("id", child.InstanceId);
-        start.Parameters.AddWithValue("name", child.OrchestratorName);
+        start.Parameters.AddWithValue("name", child.Name);
         start.Parameters.AddWithValue("priority", (short)state.Priority);
         start.Parameters.Add(Nullable("input", NpgsqlDbType.Text, child.InputJson));
         start.Parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Text) { Value = "{}" });
@@ -231,6 +285,7 @@ internal sealed partial class OrchestrationRunner(
         start.Parameters.Add(new NpgsqlParameter("request_hash", NpgsqlDbType.Bytea) { Value = DBNull.Value });
         start.Parameters.AddWithValue("parent_instance_id", lease.InstanceId);
         start.Parameters.AddWithValue("parent_task_id", child.TaskId);
+        start.Parameters.AddWithValue("parent_name", state.Name);
         start.Parameters.AddWithValue("submitted", false);
         start.Parameters.AddWithValue("actor", actor);
         start.Parameters.Add(Nullable("run_at", NpgsqlDbType.TimestampTz, null));
@@ -238,13 +293,13 @@ internal sealed partial class OrchestrationRunner(
     }
 
     /// <summary>Loads the instance, its current execution's history and its inbox in one round trip.</summary>
-    private static async Task<EpisodeState?> LoadAsync(NpgsqlConnection connection, Guid instanceId, CancellationToken cancellationToken)
+    private async Task<EpisodeState?> LoadAsync(NpgsqlConnection connection, Guid instanceId, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadOrchestration.sql")) { Parameters = { new("instance_id", instanceId) } },
+                new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadOrchestration.sql")) { Parameters = { new("instance_id", instanceId), clock.Now() } },
                 new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql")) { Parameters = { new("instance_id", instanceId) } },
                 new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadInbox.sql")) { Parameters = { new("instance_id", instanceId) } },
             },
@@ -257,7 +312,8 @@ internal sealed partial class OrchestrationRunner(
 
         var state = new EpisodeState(
             reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3),
-            reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt16(6), [], []);
+            reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt16(6),
+            reader.GetFieldValue<DateTimeOffset>(7), [], []);
         var history = new List<OrchestrationEvent>();
         await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -307,10 +363,6 @@ internal sealed partial class OrchestrationRunner(
         command.Parameters.AddWithValue("lease_token", lease.LeaseToken);
     }
 
-    private static string Json(object value) => JsonSerializer.Serialize(value, TaskFlowJson.Options);
-
-    private static JsonElement? Raw(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
-
     private static NpgsqlParameter Nullable(string name, NpgsqlDbType type, object? value) => new(name, type) { Value = value ?? DBNull.Value };
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "History of {InstanceId} moved during an episode; rolled back, it will run again")]
@@ -319,7 +371,7 @@ internal sealed partial class OrchestrationRunner(
     private sealed record InboxEvent(long Id, int Execution, OrchestrationEvent Event);
 
     private sealed record EpisodeState(
-        string Name, int Execution, string Status, int LastSequence, Guid? ParentInstanceId, int? ParentTaskId, int Priority,
+        string Name, int Execution, string Status, int LastSequence, Guid? ParentInstanceId, int? ParentTaskId, int Priority, DateTimeOffset Now,
         IReadOnlyList<OrchestrationEvent> History, IReadOnlyList<InboxEvent> Inbox);
 
     /// <summary>History rows for one AppendHistory.sql statement, numbered on from the instance's last sequence.</summary>

@@ -128,7 +128,9 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
     public async Task<bool> RecordFailedAttemptAsync(
         WorkItemLease lease, FailureDetails failure, string actor, bool onlyIfExpired, double random, CancellationToken cancellationToken)
     {
-        bool retry = lease.HasAttemptsLeft && !failure.NonRetryable;
+        // An orchestration's activity is retried here only when its worker was lost (the rescuer's call); a failure
+        // it threw goes to the orchestrator at once, whose TaskOptions decide on a retry, as in Durable Task.
+        bool retry = lease.HasAttemptsLeft && !failure.NonRetryable && (onlyIfExpired || !lease.IsOrchestrationActivity);
         string sql = (lease.Kind, lease.IsOrchestrationActivity, retry) switch
         {
             (WorkKinds.Activity, false, true) => "WorkItems/Sql/ScheduleActivityRetry.sql",

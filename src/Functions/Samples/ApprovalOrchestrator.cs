@@ -1,12 +1,12 @@
-using TaskFlow.Orchestrations;
+using Microsoft.DurableTask;
 
 namespace TaskFlow.Functions.Samples;
 
 /// <summary>Sample orchestration <c>approval</c>: waits for the external event <c>approved</c> (true or false) up to
 /// <c>timeout</c> (default one day), then records the decision with the <c>echo</c> activity.</summary>
-internal sealed class ApprovalOrchestrator : Orchestrator<ApprovalOrchestrator.Input?, ApprovalOrchestrator.Decision>
+internal sealed class ApprovalOrchestrator : TaskOrchestrator<ApprovalOrchestrator.Input?, ApprovalOrchestrator.Decision>
 {
-    public override async Task<Decision> RunAsync(OrchestrationContext context, Input? input)
+    public override async Task<Decision> RunAsync(TaskOrchestrationContext context, Input? input)
     {
         context.SetCustomStatus("waiting for approval");
         Decision decision;
@@ -15,8 +15,9 @@ internal sealed class ApprovalOrchestrator : Orchestrator<ApprovalOrchestrator.I
             bool approved = await context.WaitForExternalEvent<bool>("approved", input?.Timeout ?? TimeSpan.FromDays(1));
             decision = new Decision(approved, TimedOut: false);
         }
-        catch (TimeoutException)
+        catch (TaskCanceledException)
         {
+            // The SDK cancels the wait when its timer fires first.
             decision = new Decision(Approved: false, TimedOut: true);
         }
 

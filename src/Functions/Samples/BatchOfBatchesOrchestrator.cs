@@ -1,12 +1,12 @@
-using TaskFlow.Orchestrations;
+using Microsoft.DurableTask;
 
 namespace TaskFlow.Functions.Samples;
 
 /// <summary>Sample orchestration <c>batch-of-batches</c>: splits <c>items</c> into chunks of <c>chunk</c> and runs a
 /// <c>fan-out</c> sub-orchestration per chunk, in parallel; sums what they return.</summary>
-internal sealed class BatchOfBatchesOrchestrator : Orchestrator<BatchOfBatchesOrchestrator.Input, FanOutOrchestrator.Summary>
+internal sealed class BatchOfBatchesOrchestrator : TaskOrchestrator<BatchOfBatchesOrchestrator.Input, FanOutOrchestrator.Summary>
 {
-    public override async Task<FanOutOrchestrator.Summary> RunAsync(OrchestrationContext context, Input input)
+    public override async Task<FanOutOrchestrator.Summary> RunAsync(TaskOrchestrationContext context, Input input)
     {
         int items = input?.Items ?? throw new ArgumentException("'batch-of-batches' needs {\"items\": N, \"chunk\": M}.");
         int chunk = Math.Max(1, input.Chunk);

@@ -1,11 +1,11 @@
-using TaskFlow.Orchestrations;
+using Microsoft.DurableTask;
 
 namespace TaskFlow.Functions.Samples;
 
 /// <summary>Sample orchestration <c>countdown</c>: a durable timer of <c>seconds</c>, then the <c>echo</c> activity.</summary>
-internal sealed class CountdownOrchestrator : Orchestrator<CountdownOrchestrator.Input, CountdownOrchestrator.Result>
+internal sealed class CountdownOrchestrator : TaskOrchestrator<CountdownOrchestrator.Input, CountdownOrchestrator.Result>
 {
-    public override async Task<Result> RunAsync(OrchestrationContext context, Input input)
+    public override async Task<Result> RunAsync(TaskOrchestrationContext context, Input input)
     {
         DateTime fireAt = context.CurrentUtcDateTime.AddSeconds(input?.Seconds ?? 10);
         context.SetCustomStatus(new { waitingUntil = fireAt });

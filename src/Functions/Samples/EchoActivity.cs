@@ -1,10 +1,10 @@
 using System.Text.Json;
-using TaskFlow.Activities;
+using Microsoft.DurableTask;
 
 namespace TaskFlow.Functions.Samples;
 
 /// <summary>Sample task type <c>echo</c>: returns its input.</summary>
-internal sealed class EchoActivity : Activity<JsonElement?, JsonElement?>
+internal sealed class EchoActivity : TaskActivity<JsonElement?, JsonElement?>
 {
-    public override Task<JsonElement?> RunAsync(ActivityContext context, JsonElement? input) => Task.FromResult(input);
+    public override Task<JsonElement?> RunAsync(TaskActivityContext context, JsonElement? input) => Task.FromResult(input);
 }

@@ -1,14 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using TaskFlow.Orchestrations;
+using Microsoft.DurableTask;
 
 namespace TaskFlow.Functions.Samples;
 
 /// <summary>Sample orchestration <c>fan-out</c>: runs <c>count</c> activities in parallel, waits for all, and sums
 /// their numeric results. Each activity gets <c>input</c>, or its index when none is given.</summary>
-internal sealed class FanOutOrchestrator : Orchestrator<FanOutOrchestrator.Input, FanOutOrchestrator.Summary>
+internal sealed class FanOutOrchestrator : TaskOrchestrator<FanOutOrchestrator.Input, FanOutOrchestrator.Summary>
 {
-    public override async Task<Summary> RunAsync(OrchestrationContext context, Input input)
+    public override async Task<Summary> RunAsync(TaskOrchestrationContext context, Input input)
     {
         int count = input?.Count ?? throw new ArgumentException("'fan-out' needs {\"count\": N}.");
         string activity = input.Activity ?? "echo";

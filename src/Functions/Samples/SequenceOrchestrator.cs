@@ -1,11 +1,11 @@
-using TaskFlow.Orchestrations;
+using Microsoft.DurableTask;
 
 namespace TaskFlow.Functions.Samples;
 
 /// <summary>Sample orchestration <c>sequence</c> (<c>{"steps": N}</c>, default 3): N <c>echo</c> activities one after another.</summary>
-internal sealed class SequenceOrchestrator : Orchestrator<SequenceOrchestrator.Input?, int>
+internal sealed class SequenceOrchestrator : TaskOrchestrator<SequenceOrchestrator.Input?, int>
 {
-    public override async Task<int> RunAsync(OrchestrationContext context, Input? input)
+    public override async Task<int> RunAsync(TaskOrchestrationContext context, Input? input)
     {
         int value = 0;
         for (int step = 0; step < (input?.Steps ?? 3); step++)

@@ -86,7 +86,9 @@ public sealed class TaskLifecycleTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         Assert.Equal(2, failed.GetProperty("attempt").GetInt32());
         Assert.Contains("attempt 2", failed.GetProperty("error").GetProperty("message").GetString());
-        Assert.Equal("ExecutionFailed", (await this.Client.HistoryTypesAsync(id))[^1]);
+        JsonElement last = (await this.Client.GetJsonAsync($"/api/tasks/{id}/history")).EnumerateArray().Last();
+        Assert.Equal("ExecutionCompleted", last.GetProperty("type").GetString());
+        Assert.Equal("Failed", last.GetProperty("payload").GetProperty("orchestrationStatus").GetString());
 
         JsonElement deadLetter = await this.Client.GetJsonAsync("/api/dead-letter");
         Assert.Contains(deadLetter.GetProperty("items").EnumerateArray(), task => task.GetProperty("id").GetString() == id);

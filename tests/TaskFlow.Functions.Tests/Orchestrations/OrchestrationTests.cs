@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using TaskFlow.Dispatch;
-using TaskFlow.Orchestrations;
+using Microsoft.DurableTask;
 using TaskFlow.Testing;
 
 namespace TaskFlow.Functions.Tests.Orchestrations;
@@ -16,18 +16,18 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
 
     public async Task InitializeAsync() => this.server = await TaskFlowServer.StartAsync(database.ConnectionString, services =>
     {
-        var tasks = new TaskFlowBuilder(services);
-        tasks.AddOrchestrator<SwitchingOrchestrator>("switching");
-        tasks.AddOrchestrator<TwoEventsOrchestrator>("two-events");
-        tasks.AddOrchestrator<ParentOfSleeper>("parent-of-sleeper");
-        tasks.AddOrchestrator<Sleeper>("sleeper");
-        tasks.AddOrchestrator<Counter>("counter");
+        services.AddTestTasks(tasks => tasks
+            .AddOrchestrator<SwitchingOrchestrator>("switching")
+            .AddOrchestrator<TwoEventsOrchestrator>("two-events")
+            .AddOrchestrator<ParentOfSleeper>("parent-of-sleeper")
+            .AddOrchestrator<Sleeper>("sleeper")
+            .AddOrchestrator<Counter>("counter"));
     });
 
     public async Task DisposeAsync() => await this.server.DisposeAsync();
 
     [Fact]
-    public async Task Orchestrator_ChangedBetweenEpisodes_FailsAsNonDeterministicNamingStepExpectedAndActual()
+    public async Task Orchestrator_ChangedBetweenEpisodes_FailsWithTheSdksNonDeterminismErrorInTaskAndHistory()
     {
         SwitchingOrchestrator.ActivityName = "echo";
         string id = await this.SubmitAsync("""{"type":"switching"}""");
@@ -38,10 +38,13 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         await this.Client.PostJsonAsync($"/api/tasks/{id}/events/go", "true");
 
         JsonElement failed = await this.Client.WaitForStatusAsync(id, "failed", "succeeded");
-        Assert.Equal("NonDeterministicOrchestration", failed.GetProperty("error").GetProperty("type").GetString());
-        Assert.StartsWith(
-            "Step 1: history has TaskScheduled 'echo', but the orchestrator code now does TaskScheduled 'flaky'.",
-            failed.GetProperty("error").GetProperty("message").GetString());
+        // The SDK's own check, as Durable Functions reports it: the type and a message naming the step's activity.
+        Assert.Equal("DurableTask.Core.Exceptions.NonDeterministicOrchestrationException", failed.GetProperty("error").GetProperty("type").GetString());
+        string message = failed.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.StartsWith("Non-Deterministic workflow detected", message);
+        Assert.Contains("'echo'", message);
+        JsonElement end = (await this.Client.GetJsonAsync($"/api/tasks/{id}/history")).EnumerateArray().Single(e => e.GetProperty("type").GetString() == "ExecutionCompleted");
+        Assert.Equal(message, end.GetProperty("payload").GetProperty("error").GetProperty("message").GetString());
     }
 
     [Fact]
@@ -109,7 +112,7 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
 
         Assert.Equal(25, done.GetProperty("output").GetProperty("count").GetInt32());
         Assert.Equal((45 * 2) + 10, done.GetProperty("output").GetProperty("sum").GetInt64()); // 0..9 twice, 0..4
-        Assert.Equal(3, (await this.Client.HistoryTypesAsync(id)).Count(type => type == "SubOrchestrationCompleted"));
+        Assert.Equal(3, (await this.Client.HistoryTypesAsync(id)).Count(type => type == "SubOrchestrationInstanceCompleted"));
         (HttpStatusCode purged, _, _) = await this.SendDeleteAsync($"/api/tasks/{id}");
         Assert.Equal(HttpStatusCode.NoContent, purged);
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.history WHERE instance_id = @id", ("id", Guid.Parse(id))));
@@ -149,7 +152,7 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal(3, done.GetProperty("output").GetInt32());
         Assert.Equal(3, done.GetProperty("execution").GetInt32());
         JsonElement[] history = (await this.Client.GetJsonAsync($"/api/tasks/{id}/history")).EnumerateArray().ToArray();
-        Assert.Equal(2, history.Count(e => e.GetProperty("type").GetString() == "ContinuedAsNew"));
+        Assert.Equal(2, history.Count(e => e.GetProperty("type").GetString() == "ExecutionCompleted" && e.GetProperty("payload").GetProperty("orchestrationStatus").GetString() == "ContinuedAsNew"));
         Assert.Equal([1, 2, 3], history.Where(e => e.GetProperty("type").GetString() == "ExecutionStarted").Select(e => e.GetProperty("execution").GetInt32()));
         Assert.Equal(3, history.Count(e => e.GetProperty("type").GetString() == "TaskCompleted"));
     }
@@ -198,11 +201,11 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
     }
 
     /// <summary>Step 1 calls whichever activity the test names: changing it between episodes is a code change.</summary>
-    private sealed class SwitchingOrchestrator : Orchestrator<object?, string>
+    private sealed class SwitchingOrchestrator : TaskOrchestrator<object?, string>
     {
         public static volatile string ActivityName = "echo";
 
-        public override async Task<string> RunAsync(OrchestrationContext context, object? input)
+        public override async Task<string> RunAsync(TaskOrchestrationContext context, object? input)
         {
             await context.CallActivityAsync<JsonElement>(ActivityName, new { failures = 0 });
             await context.WaitForExternalEvent<bool>("go");
@@ -210,9 +213,9 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         }
     }
 
-    private sealed class TwoEventsOrchestrator : Orchestrator<object?, string>
+    private sealed class TwoEventsOrchestrator : TaskOrchestrator<object?, string>
     {
-        public override async Task<string> RunAsync(OrchestrationContext context, object? input)
+        public override async Task<string> RunAsync(TaskOrchestrationContext context, object? input)
         {
             int first = await context.WaitForExternalEvent<int>("first");
             int second = await context.WaitForExternalEvent<int>("second");
@@ -220,16 +223,16 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         }
     }
 
-    private sealed class ParentOfSleeper : Orchestrator<object?, string>
+    private sealed class ParentOfSleeper : TaskOrchestrator<object?, string>
     {
-        public override Task<string> RunAsync(OrchestrationContext context, object? input) =>
+        public override Task<string> RunAsync(TaskOrchestrationContext context, object? input) =>
             context.CallSubOrchestratorAsync<string>("sleeper");
     }
 
     /// <summary>Calls an activity per execution and continues as new until its input reaches 3.</summary>
-    private sealed class Counter : Orchestrator<int, int>
+    private sealed class Counter : TaskOrchestrator<int, int>
     {
-        public override async Task<int> RunAsync(OrchestrationContext context, int input)
+        public override async Task<int> RunAsync(TaskOrchestrationContext context, int input)
         {
             int echoed = await context.CallActivityAsync<int>("echo", input);
             if (echoed < 3)
@@ -241,9 +244,9 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         }
     }
 
-    private sealed class Sleeper : Orchestrator<object?, string>
+    private sealed class Sleeper : TaskOrchestrator<object?, string>
     {
-        public override async Task<string> RunAsync(OrchestrationContext context, object? input)
+        public override async Task<string> RunAsync(TaskOrchestrationContext context, object? input)
         {
             await context.CallActivityAsync("sleep", new { ms = 600_000 });
             return "slept";

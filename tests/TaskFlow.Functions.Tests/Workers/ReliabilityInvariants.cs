@@ -11,7 +11,8 @@ internal static class ReliabilityInvariants
         Assert.Empty(await database.ColumnAsync("""
             SELECT i.id FROM taskflow.instances AS i
             LEFT JOIN taskflow.task_history AS h
-              ON h.instance_id = i.id AND h.event_type IN ('ExecutionCompleted', 'ExecutionFailed', 'ExecutionTerminated')
+              ON h.instance_id = i.id AND h.event_type IN ('ExecutionCompleted', 'ExecutionTerminated')
+             AND h.payload ->> 'orchestrationStatus' IS DISTINCT FROM 'ContinuedAsNew'
             GROUP BY i.id HAVING count(h.sequence) <> 1
             """));
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
 
 namespace TaskFlow.Activities.BuiltIn;
@@ -10,12 +11,12 @@ namespace TaskFlow.Activities.BuiltIn;
 /// other answers (4xx, redirects, which are not followed) fail the task at once. Destinations on private,
 /// loopback and link-local addresses are refused unless allow-listed (<see cref="HttpActivityOptions.AllowedHosts"/>).</remarks>
 internal sealed class HttpActivity(IHttpClientFactory clients, IOptions<HttpActivityOptions> options)
-    : Activity<HttpActivity.Request, HttpActivity.Response>
+    : TaskActivity<HttpActivity.Request, HttpActivity.Response>
 {
     public const string Name = "http";
     public const string ClientName = "taskflow-http";
 
-    public override async Task<Response> RunAsync(ActivityContext context, Request input)
+    public override async Task<Response> RunAsync(TaskActivityContext context, Request input)
     {
         if (input is null || !Uri.TryCreate(input.Url, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "https"))
         {
@@ -36,10 +37,10 @@ internal sealed class HttpActivity(IHttpClientFactory clients, IOptions<HttpActi
             }
         }
 
-        request.Headers.TryAddWithoutValidation("Idempotency-Key", context.IdempotencyKey);
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", context.GetIdempotencyKey());
 
         HttpClient client = clients.CreateClient(ClientName);
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(context.GetCancellationToken());
         attempt.CancelAfter(options.Value.RequestTimeout);
         HttpResponseMessage response;
         try
@@ -50,14 +51,14 @@ internal sealed class HttpActivity(IHttpClientFactory clients, IOptions<HttpActi
         {
             throw new NonRetryableException(refused.Message, exception);
         }
-        catch (OperationCanceledException exception) when (!context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException exception) when (!context.GetCancellationToken().IsCancellationRequested)
         {
             throw new TimeoutException($"{request.Method} {url} did not answer within {options.Value.RequestTimeout}.", exception);
         }
 
         using (response)
         {
-            string text = await response.Content.ReadAsStringAsync(context.CancellationToken);
+            string text = await response.Content.ReadAsStringAsync(context.GetCancellationToken());
             if (text.Length > options.Value.MaxResponseBodyChars)
             {
                 text = text[..options.Value.MaxResponseBodyChars];

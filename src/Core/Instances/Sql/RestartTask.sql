@@ -1,6 +1,7 @@
--- Re-runs a failed or cancelled task as a new execution: Replayed (the caller's action) and ExecutionStarted
--- are appended, then TaskScheduled for a single-activity task; an orchestration starts over from its input
--- with an empty working history. The earlier executions stay in the audit trail.
+-- Re-runs a failed or cancelled task as a new execution: Replayed (the caller's action) is appended, then
+-- ExecutionStarted and TaskScheduled for a single-activity task; an orchestration starts over from its input
+-- with an empty working history, its ExecutionStarted waiting in the inbox for the first episode (see
+-- StartOrchestration.sql). The earlier executions stay in the audit trail.
 WITH restarted AS (
     UPDATE taskflow.instances
     SET status = 'pending',
@@ -12,7 +13,7 @@ WITH restarted AS (
         started_at = NULL,
         completed_at = NULL,
         updated_at = coalesce(@now, now()),
-        last_sequence = last_sequence + CASE kind WHEN 'activity' THEN 3 ELSE 2 END
+        last_sequence = last_sequence + CASE kind WHEN 'activity' THEN 3 ELSE 1 END
     WHERE id = @id AND status IN ('failed', 'cancelled')
     RETURNING id, kind, execution, name, input, priority, retry_policy, timeout, last_sequence, updated_at
 ), queued AS (
@@ -25,7 +26,7 @@ WITH restarted AS (
     FROM restarted
 ), recorded AS (
     INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, task_id, payload, occurred_at, actor)
-    SELECT restarted.id, restarted.last_sequence - CASE restarted.kind WHEN 'activity' THEN 3 ELSE 2 END + event.offset_in_batch,
+    SELECT restarted.id, restarted.last_sequence - CASE restarted.kind WHEN 'activity' THEN 3 ELSE 1 END + event.offset_in_batch,
            restarted.execution, event.event_type, event.task_id, event.payload, restarted.updated_at, @actor
     FROM restarted
     CROSS JOIN LATERAL (VALUES
@@ -34,6 +35,12 @@ WITH restarted AS (
             jsonb_build_object('name', restarted.name, 'input', restarted.input, 'priority', restarted.priority)),
         (3, 'TaskScheduled', 1, jsonb_build_object('name', restarted.name, 'retry', restarted.retry_policy))
     ) AS event (offset_in_batch, event_type, task_id, payload)
-    WHERE restarted.kind = 'activity' OR event.offset_in_batch < 3
+    WHERE restarted.kind = 'activity' OR event.offset_in_batch = 1
+), started AS (
+    INSERT INTO taskflow.inbox (instance_id, execution, event_type, payload, occurred_at, actor)
+    SELECT id, execution, 'ExecutionStarted',
+           jsonb_build_object('name', name, 'input', input, 'priority', priority), updated_at, @actor
+    FROM restarted
+    WHERE kind = 'orchestration'
 )
 SELECT id FROM restarted;

@@ -17,5 +17,5 @@ WITH stuck AS (
     RETURNING i.id, i.execution, i.last_sequence
 )
 INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, payload, occurred_at, actor)
-SELECT id, last_sequence, execution, 'ExecutionFailed', jsonb_build_object('error', @failure::jsonb), coalesce(@now, now()), @actor
+SELECT id, last_sequence, execution, 'ExecutionCompleted', jsonb_build_object('orchestrationStatus', 'Failed', 'error', @failure::jsonb), coalesce(@now, now()), @actor
 FROM failed;

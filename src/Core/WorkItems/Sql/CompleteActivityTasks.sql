@@ -28,7 +28,7 @@ WITH input AS (
     FROM completed
     UNION ALL
     SELECT id, last_sequence, execution, 'ExecutionCompleted', NULL, NULL,
-           jsonb_build_object('output', output), coalesce(@now, now()), worker
+           jsonb_build_object('orchestrationStatus', 'Completed', 'output', output), coalesce(@now, now()), worker
     FROM completed
 )
 SELECT work_item_id FROM completed;

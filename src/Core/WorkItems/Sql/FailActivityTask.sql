@@ -1,5 +1,5 @@
 -- Records a single-activity task's final failure (attempts exhausted, or a non-retryable error):
--- TaskFailed + ExecutionFailed, the instance ends 'failed' and so lists in taskflow.dead_letter.
+-- TaskFailed + ExecutionCompleted (orchestrationStatus Failed), the instance ends 'failed' and so lists in taskflow.dead_letter.
 -- Fenced like ScheduleActivityRetry.sql.
 WITH failed_item AS (
     DELETE FROM taskflow.work_items
@@ -24,7 +24,7 @@ SELECT id, last_sequence - 1, execution, 'TaskFailed', task_id, attempt,
        coalesce(@now, now()), @actor
 FROM failed
 UNION ALL
-SELECT id, last_sequence, execution, 'ExecutionFailed', NULL, NULL,
-       jsonb_build_object('error', @failure::jsonb),
+SELECT id, last_sequence, execution, 'ExecutionCompleted', NULL, NULL,
+       jsonb_build_object('orchestrationStatus', 'Failed', 'error', @failure::jsonb),
        coalesce(@now, now()), @actor
 FROM failed;
