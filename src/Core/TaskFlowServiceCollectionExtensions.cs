@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
@@ -12,6 +13,7 @@ using Npgsql;
 using TaskFlow.Activities;
 using TaskFlow.Activities.BuiltIn;
 using TaskFlow.AzureQueues;
+using TaskFlow.Client;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.Dispatch.Doorbells;
@@ -58,6 +60,8 @@ public static class TaskFlowServiceCollectionExtensions
             provider.GetRequiredService<SqlClock>(),
             provider.GetRequiredService<OrchestratorRegistry>(),
             provider.GetRequiredService<WorkReadyNotifier>()));
+        services.TryAddSingleton<DurableTaskClient>(provider => new TaskFlowDurableTaskClient(
+            provider.GetRequiredService<TaskFlowClient>(), provider.GetRequiredService<DataConverter>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<WorkerIdentity>();
         services.TryAddSingleton<WorkerDirectory>();
         services.TryAddSingleton(provider => new ScheduleClient(

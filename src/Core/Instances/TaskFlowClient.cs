@@ -76,6 +76,7 @@ public sealed class TaskFlowClient
         NpgsqlParameterCollection parameters = batch.Parameters();
         parameters.Add(this.clock.Now());
         parameters.Add(Nullable("status", NpgsqlDbType.Text, query.Status));
+        parameters.Add(new NpgsqlParameter("stored_statuses", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = query.StoredStatuses?.ToArray() ?? (object)DBNull.Value });
         parameters.Add(Nullable("type", NpgsqlDbType.Text, query.Type));
         parameters.Add(Nullable("tags", NpgsqlDbType.Jsonb, query.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags) : null));
         parameters.Add(Nullable("created_from", NpgsqlDbType.TimestampTz, query.CreatedFrom));
@@ -130,10 +131,11 @@ public sealed class TaskFlowClient
     /// <summary>Cancels a pending or running task; a running activity has its cancellation token signalled.
     /// An orchestration's timers and activities go with it, its unfinished children are cancelled too, and a
     /// waiting parent hears of it as a failed sub-orchestration.</summary>
+    /// <param name="outputJson">The output a terminated instance shows (Durable Task's terminate output), or null.</param>
     /// <returns>True when cancelled; false when the task is unknown or already finished.</returns>
-    public async Task<bool> TerminateTaskAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken = default)
+    public async Task<bool> TerminateTaskAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken = default, string? outputJson = null)
     {
-        if (!await this.TerminateOneAsync(id, actor, reason, cancellationToken))
+        if (!await this.TerminateOneAsync(id, actor, reason, outputJson, cancellationToken))
         {
             return false;
         }
@@ -237,7 +239,7 @@ public sealed class TaskFlowClient
         return children;
     }
 
-    private async Task<bool> TerminateOneAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken)
+    private async Task<bool> TerminateOneAsync(Guid id, string actor, string? reason, string? outputJson, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await this.dataSource.OpenConnectionAsync(cancellationToken);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -251,6 +253,7 @@ public sealed class TaskFlowClient
         terminate.Parameters.AddWithValue("id", id);
         terminate.Parameters.AddWithValue("actor", actor);
         terminate.Parameters.Add(Nullable("reason", NpgsqlDbType.Text, reason));
+        terminate.Parameters.Add(Nullable("output", NpgsqlDbType.Text, outputJson));
         batch.BatchCommands.Add(deleteWork);
         batch.BatchCommands.Add(deleteInbox);
         batch.BatchCommands.Add(terminate);
@@ -349,7 +352,7 @@ public sealed class TaskFlowClient
     {
         NpgsqlConnection connection = transaction.Connection ?? throw new ArgumentException("The transaction has completed.", nameof(transaction));
         DateTimeOffset now = this.clock.Time.GetUtcNow();
-        Guid[] ids = submissions.Select(_ => Guid.CreateVersion7(now)).ToArray();
+        Guid[] ids = submissions.Select(s => s.Id ?? Guid.CreateVersion7(now)).ToArray();
         var createdTasks = new Dictionary<Guid, TaskRecord>();
         var createdOrchestrations = new HashSet<Guid>();
         int[] activityTasks = Enumerable.Range(0, submissions.Count).Where(i => !this.orchestrators.Contains(submissions[i].Type)).ToArray();

@@ -1,6 +1,7 @@
 namespace TaskFlow.Instances;
 
 /// <summary>Filters and the keyset cursor for listing tasks, newest first.</summary>
+/// <param name="StoredStatuses">Any of these stored statuses (<c>pending</c> covers scheduled and pending).</param>
 public sealed record TaskQuery(
     string? Status = null,
     string? Type = null,
@@ -8,7 +9,8 @@ public sealed record TaskQuery(
     DateTimeOffset? CreatedFrom = null,
     DateTimeOffset? CreatedTo = null,
     TaskCursor? After = null,
-    int Limit = 50);
+    int Limit = 50,
+    IReadOnlyList<string>? StoredStatuses = null);
 
 /// <summary>Where a page ended: the last task's creation time and id.</summary>
 public sealed record TaskCursor(DateTimeOffset CreatedAt, Guid Id);

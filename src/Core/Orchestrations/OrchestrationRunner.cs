@@ -119,6 +119,7 @@ internal sealed partial class OrchestrationRunner(
         }
 
         var work = new WorkRows();
+        var sends = new List<SendEventAction>();
         bool readiesWork = false; // beyond this instance's own work items: a child's first episode, another instance's
         foreach (OrchestrationAction action in result.Actions)
         {
@@ -139,7 +140,7 @@ internal sealed partial class OrchestrationRunner(
                     break;
                 case SendEventAction sent:
                     events.Add(execution, "EventSent", action.TaskId, null, DurableHistory.Payload(new { instanceId = sent.InstanceId, name = sent.EventName, input = DurableHistory.Parse(sent.DataJson) }), null, actor);
-                    readiesWork |= this.AddSendEvent(batch, sent, actor);
+                    sends.Add(sent);
                     break;
             }
         }
@@ -156,7 +157,7 @@ internal sealed partial class OrchestrationRunner(
                 events.Add(execution, "ExecutionCompleted", null, null, DurableHistory.Payload(new { orchestrationStatus = "Failed", error = result.Failure }), null, actor);
                 break;
             case EpisodeOutcome.ContinuedAsNew:
-                events.Add(execution, "ExecutionCompleted", null, null, DurableHistory.Payload(new { orchestrationStatus = "ContinuedAsNew", input = DurableHistory.Parse(result.ContinueAsNewInputJson) }), null, actor);
+                events.Add(execution, "ContinueAsNew", null, null, DurableHistory.Payload(new { input = DurableHistory.Parse(result.ContinueAsNewInputJson) }), null, actor);
                 break;
         }
 
@@ -211,6 +212,13 @@ internal sealed partial class OrchestrationRunner(
         else if (work.Count > 0 && !finished)
         {
             work.AddTo(Command(batch, "Orchestrations/Sql/InsertWorkItems.sql", clock.Now()), lease.InstanceId, execution, state.Priority);
+        }
+
+        // After the instance's update: an event an orchestration sends itself as it continues as new (the SDK's way of
+        // keeping unprocessed events) belongs to the next execution, as in Durable Task, where a message finds the latest.
+        foreach (SendEventAction sent in sends)
+        {
+            readiesWork |= this.AddSendEvent(batch, sent, actor);
         }
 
         if (result.Outcome is EpisodeOutcome.Completed or EpisodeOutcome.Failed && state.ParentInstanceId is { } parent)

@@ -108,7 +108,7 @@ public sealed class TaskLifecycleTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
         await Eventually.WaitForAsync(() => Task.FromResult(running.Count), count => count == 0, TimeSpan.FromSeconds(2), "the sleep activity to stop");
         string[] history = await this.Client.HistoryTypesAsync(id);
-        Assert.Equal(["Submitted", "ExecutionStarted", "TaskScheduled", "Cancelled", "ExecutionTerminated"], history);
+        Assert.Equal(["Submitted", "ExecutionStarted", "TaskScheduled", "Cancelled", "ExecutionTerminated", "ExecutionCompleted"], history);
 
         (HttpStatusCode again, JsonElement problem, _) = await this.Client.PostJsonAsync($"/api/tasks/{id}/cancel", "{}");
         Assert.Equal(HttpStatusCode.Conflict, again);
@@ -128,7 +128,7 @@ public sealed class TaskLifecycleTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal(2, restarted.GetProperty("execution").GetInt32());
         await this.Client.WaitForStatusAsync(id, "succeeded");
         Assert.Equal(
-            ["Submitted", "ExecutionStarted", "TaskScheduled", "Cancelled", "ExecutionTerminated",
+            ["Submitted", "ExecutionStarted", "TaskScheduled", "Cancelled", "ExecutionTerminated", "ExecutionCompleted",
              "Replayed", "ExecutionStarted", "TaskScheduled", "TaskCompleted", "ExecutionCompleted"],
             await this.Client.HistoryTypesAsync(id));
         (HttpStatusCode succeededRetry, _, _) = await this.Client.PostJsonAsync($"/api/tasks/{id}/retry", "{}");

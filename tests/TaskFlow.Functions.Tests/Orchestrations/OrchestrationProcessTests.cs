@@ -86,7 +86,7 @@ public sealed class OrchestrationProcessTests(PostgresDatabase database) : IClas
         Assert.Equal(await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id", instance),
             await database.ScalarAsync<int>("SELECT max(sequence) FROM taskflow.task_history WHERE instance_id = @id", instance));
         Assert.Equal(1L, await database.ScalarAsync<long>(
-            "SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id AND event_type IN ('ExecutionCompleted', 'ExecutionTerminated')", instance));
+            "SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id AND event_type = 'ExecutionCompleted'", instance));
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id", instance));
     }
 }

@@ -137,8 +137,9 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         JsonElement done = await this.Client.WaitForStatusAsync(id, "succeeded", "failed");
         Assert.True(done.GetProperty("output").GetProperty("approved").GetBoolean());
         string[] history = await this.Client.HistoryTypesAsync(id);
-        Assert.True(Array.IndexOf(history, "ExecutionSuspended") < Array.IndexOf(history, "ExecutionResumed"));
-        Assert.True(Array.IndexOf(history, "ExecutionResumed") < Array.IndexOf(history, "EventRaised"));
+        // Durable Task's order: the event that arrived while suspended sits between the two.
+        Assert.True(Array.IndexOf(history, "ExecutionSuspended") < Array.IndexOf(history, "EventRaised"));
+        Assert.True(Array.IndexOf(history, "EventRaised") < Array.IndexOf(history, "ExecutionResumed"));
         await this.PostAsync($"/api/tasks/{id}/suspend", HttpStatusCode.Conflict);
     }
 
@@ -152,7 +153,7 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal(3, done.GetProperty("output").GetInt32());
         Assert.Equal(3, done.GetProperty("execution").GetInt32());
         JsonElement[] history = (await this.Client.GetJsonAsync($"/api/tasks/{id}/history")).EnumerateArray().ToArray();
-        Assert.Equal(2, history.Count(e => e.GetProperty("type").GetString() == "ExecutionCompleted" && e.GetProperty("payload").GetProperty("orchestrationStatus").GetString() == "ContinuedAsNew"));
+        Assert.Equal(2, history.Count(e => e.GetProperty("type").GetString() == "ContinueAsNew"));
         Assert.Equal([1, 2, 3], history.Where(e => e.GetProperty("type").GetString() == "ExecutionStarted").Select(e => e.GetProperty("execution").GetInt32()));
         Assert.Equal(3, history.Count(e => e.GetProperty("type").GetString() == "TaskCompleted"));
     }

@@ -1,23 +1,30 @@
 -- 0010: the history speaks the Durable Task event model (orchestrations are now replayed by the Durable Task
 -- SDK's own runner). What happens to existing rows:
 -- * Event kinds are renamed to the SDK's: SubOrchestrationCreated/Completed/Failed become
---   SubOrchestrationInstanceCreated/Completed/Failed; ExecutionFailed and ContinuedAsNew become ExecutionCompleted
---   with orchestrationStatus 'Failed' / 'ContinuedAsNew'; ExecutionCompleted gains orchestrationStatus 'Completed'.
+--   SubOrchestrationInstanceCreated/Completed/Failed; ContinuedAsNew becomes ContinueAsNew; ExecutionFailed becomes
+--   ExecutionCompleted with orchestrationStatus 'Failed'; ExecutionCompleted gains orchestrationStatus 'Completed'.
 --   Payload fields are kept; the inbox is renamed the same way.
 -- * Orchestrations still unfinished were recorded by the version 1 engine, whose action ids and episodes the SDK
 --   cannot replay. They end 'failed' with TaskFlow.EngineUpgraded (history: ExecutionCompleted, actor 'migration'),
 --   their work items and inbox go; POST /api/tasks/{id}/retry runs one again from its input. Single-activity
 --   tasks, finished tasks and schedules are untouched.
+-- * Every execution now ends with one ExecutionCompleted (a cancel writes ExecutionTerminated, then ExecutionCompleted
+--   with orchestrationStatus 'Terminated'), so the one-terminal-event index counts ExecutionCompleted alone. Executions
+--   cancelled before this migration keep ExecutionTerminated as their last event.
 -- Forward only: never edit this file once merged; add the next number instead.
 
 UPDATE taskflow.history SET event_type = 'SubOrchestrationInstanceCreated' WHERE event_type = 'SubOrchestrationCreated';
 UPDATE taskflow.history SET event_type = 'SubOrchestrationInstanceCompleted' WHERE event_type = 'SubOrchestrationCompleted';
 UPDATE taskflow.history SET event_type = 'SubOrchestrationInstanceFailed' WHERE event_type = 'SubOrchestrationFailed';
+UPDATE taskflow.history SET event_type = 'ContinueAsNew' WHERE event_type = 'ContinuedAsNew';
 UPDATE taskflow.history
 SET event_type = 'ExecutionCompleted',
-    payload = coalesce(payload, '{}') || jsonb_build_object('orchestrationStatus', CASE event_type
-        WHEN 'ExecutionFailed' THEN 'Failed' WHEN 'ContinuedAsNew' THEN 'ContinuedAsNew' ELSE 'Completed' END)
-WHERE event_type IN ('ExecutionCompleted', 'ExecutionFailed', 'ContinuedAsNew');
+    payload = coalesce(payload, '{}') || jsonb_build_object('orchestrationStatus', CASE event_type WHEN 'ExecutionFailed' THEN 'Failed' ELSE 'Completed' END)
+WHERE event_type IN ('ExecutionCompleted', 'ExecutionFailed');
+
+DROP INDEX taskflow.history_one_terminal_event_per_execution;
+CREATE UNIQUE INDEX history_one_terminal_event_per_execution ON taskflow.history (instance_id, execution)
+    WHERE event_type = 'ExecutionCompleted';
 
 UPDATE taskflow.inbox SET event_type = 'SubOrchestrationInstanceCompleted' WHERE event_type = 'SubOrchestrationCompleted';
 UPDATE taskflow.inbox SET event_type = 'SubOrchestrationInstanceFailed' WHERE event_type = 'SubOrchestrationFailed';

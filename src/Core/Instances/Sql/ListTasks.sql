@@ -9,6 +9,7 @@ WHERE (@status::text IS NULL
        OR (@status = 'scheduled' AND status = 'pending' AND next_visible_at > coalesce(@now, now()))
        OR (@status = 'pending' AND status = 'pending' AND coalesce(next_visible_at, '-infinity') <= coalesce(@now, now()))
        OR (@status NOT IN ('scheduled', 'pending') AND status = @status))
+  AND (@stored_statuses::text[] IS NULL OR status = ANY(@stored_statuses))
   AND (@type::text IS NULL OR name = @type)
   AND (@tags::jsonb IS NULL OR (tags <> '{}' AND tags @> @tags))
   AND (@created_from::timestamptz IS NULL OR created_at >= @created_from)

@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Npgsql;
+using TaskFlow.Activities;
+using TaskFlow.Instances;
+
+namespace TaskFlow.Client;
+
+/// <summary>The Durable Task SDK's <see cref="DurableTaskClient"/> over TaskFlow's store, so code written against
+/// Durable Functions' <c>[DurableClient]</c> runs against TaskFlow unchanged. Registered by <c>AddTaskFlow</c>.</summary>
+/// <remarks>Instance ids are UUIDs (a caller-chosen id must be one). Starting an id that exists fails with
+/// <see cref="InvalidOperationException"/>. Statuses map as: scheduled and pending → Pending, running → Running,
+/// suspended → Suspended, succeeded → Completed, failed → Failed, cancelled → Terminated.</remarks>
+public sealed class TaskFlowDurableTaskClient : DurableTaskClient
+{
+    private const string Actor = "durable-client";
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan LongestPoll = TimeSpan.FromMilliseconds(500);
+    private readonly TaskFlowClient tasks;
+    private readonly DataConverter converter;
+    private readonly TimeProvider time;
+
+    internal TaskFlowDurableTaskClient(TaskFlowClient tasks, DataConverter converter, TimeProvider time)
+        : base("TaskFlow")
+    {
+        this.tasks = tasks;
+        this.converter = converter;
+        this.time = time;
+    }
+
+    /// <inheritdoc/>
+    public override async Task<string> ScheduleNewOrchestrationInstanceAsync(
+        TaskName orchestratorName, object? input = null, StartOrchestrationOptions? options = null, CancellationToken cancellation = default)
+    {
+        Guid? id = options?.InstanceId is { } chosen ? ParseId(chosen) : null;
+        string? inputJson = this.converter.Serialize(input);
+        var submission = new TaskSubmission(
+            orchestratorName.Name, inputJson, Priority: 5, options?.StartAt, Delay: null, new Retries.RetryPolicy(), Timeout: null, IdempotencyKey: null,
+            options?.Tags ?? new Dictionary<string, string>(), SHA256.HashData(Encoding.UTF8.GetBytes($"{orchestratorName.Name}|{inputJson}")), id);
+        try
+        {
+            (TaskRecord task, _) = await this.tasks.ScheduleNewTaskAsync(submission, Actor, cancellation);
+            return task.Id.ToString();
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.TableName == "instances")
+        {
+            throw new InvalidOperationException($"An orchestration with the instance id '{id}' already exists. Choose another id, or purge the old instance first.", exception);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default) =>
+        this.tasks.RaiseEventAsync(ParseId(instanceId), eventName, this.converter.Serialize(eventPayload), Actor, cancellation);
+
+    /// <inheritdoc/>
+    public override Task<OrchestrationMetadata> WaitForInstanceStartAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
+        this.WaitForAsync(instanceId, getInputsAndOutputs, m => m.RuntimeStatus != OrchestrationRuntimeStatus.Pending, cancellation);
+
+    /// <inheritdoc/>
+    public override Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
+        this.WaitForAsync(instanceId, getInputsAndOutputs, m => m.IsCompleted, cancellation);
+
+    /// <inheritdoc/>
+    /// <remarks>As a cancel over the API: running activities have their cancellation token signalled, and unfinished
+    /// children are terminated too.</remarks>
+    public override Task TerminateInstanceAsync(string instanceId, TerminateInstanceOptions? options = null, CancellationToken cancellation = default) =>
+        this.tasks.TerminateTaskAsync(ParseId(instanceId), Actor, "Terminated through DurableTaskClient.", cancellation, this.converter.Serialize(options?.Output));
+
+    /// <inheritdoc/>
+    public override Task SuspendInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default) =>
+        this.tasks.SuspendTaskAsync(ParseId(instanceId), Actor, reason, cancellation);
+
+    /// <inheritdoc/>
+    public override Task ResumeInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default) =>
+        this.tasks.ResumeTaskAsync(ParseId(instanceId), Actor, reason, cancellation);
+
+    /// <inheritdoc/>
+    public override async Task<OrchestrationMetadata?> GetInstancesAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
+        Guid.TryParse(instanceId, out Guid id) && await this.tasks.GetTaskAsync(id, cancellation) is { } task ? this.Metadata(task, getInputsAndOutputs) : null;
+
+    /// <inheritdoc/>
+    public override AsyncPageable<OrchestrationMetadata> GetAllInstancesAsync(OrchestrationQuery? filter = null) =>
+        Pageable.Create(async (continuation, pageSize, cancellation) =>
+        {
+            int limit = Math.Clamp(pageSize ?? filter?.PageSize ?? OrchestrationQuery.DefaultPageSize, 1, 1_000);
+            var query = new TaskQuery(
+                CreatedFrom: filter?.CreatedFrom, CreatedTo: filter?.CreatedTo, After: DecodeContinuation(continuation ?? filter?.ContinuationToken),
+                Limit: limit, StoredStatuses: filter?.Statuses?.SelectMany(StoredStatuses).Distinct().ToList());
+            IReadOnlyList<TaskRecord> page = await this.tasks.ListTasksAsync(query, cancellation);
+            return new Page<OrchestrationMetadata>(
+                page.Select(task => this.Metadata(task, filter?.FetchInputsAndOutputs ?? false)).ToList(),
+                page.Count == limit ? EncodeContinuation(page[^1]) : null);
+        });
+
+    /// <inheritdoc/>
+    public override async Task<PurgeResult> PurgeInstanceAsync(string instanceId, PurgeInstanceOptions? options = null, CancellationToken cancellation = default) =>
+        new(Guid.TryParse(instanceId, out Guid id) && await this.tasks.PurgeTaskAsync(id, cancellation) ? 1 : 0);
+
+    /// <inheritdoc/>
+    /// <remarks>Purges finished instances only (Durable Task's rule), a page at a time.</remarks>
+    public override async Task<PurgeResult> PurgeAllInstancesAsync(PurgeInstancesFilter filter, PurgeInstanceOptions? options = null, CancellationToken cancellation = default)
+    {
+        OrchestrationRuntimeStatus[] finished = [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
+        IEnumerable<OrchestrationRuntimeStatus> statuses = filter.Statuses?.Intersect(finished) ?? finished;
+        var query = new OrchestrationQuery(filter.CreatedFrom, filter.CreatedTo, statuses.ToList(), PageSize: 500);
+        int purged = 0;
+        await foreach (OrchestrationMetadata instance in this.GetAllInstancesAsync(query).WithCancellation(cancellation))
+        {
+            purged += (await this.PurgeInstanceAsync(instance.InstanceId, options, cancellation)).PurgedInstanceCount;
+        }
+
+        return new PurgeResult(purged);
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    internal static OrchestrationRuntimeStatus RuntimeStatus(string status) => status switch
+    {
+        TaskStatuses.Scheduled or TaskStatuses.Pending => OrchestrationRuntimeStatus.Pending,
+        TaskStatuses.Running => OrchestrationRuntimeStatus.Running,
+        TaskStatuses.Suspended => OrchestrationRuntimeStatus.Suspended,
+        TaskStatuses.Succeeded => OrchestrationRuntimeStatus.Completed,
+        TaskStatuses.Failed => OrchestrationRuntimeStatus.Failed,
+        _ => OrchestrationRuntimeStatus.Terminated,
+    };
+
+    private static IEnumerable<string> StoredStatuses(OrchestrationRuntimeStatus status) => status switch
+    {
+        OrchestrationRuntimeStatus.Pending => ["pending"],
+        OrchestrationRuntimeStatus.Running => ["running"],
+        OrchestrationRuntimeStatus.Suspended => ["suspended"],
+        OrchestrationRuntimeStatus.Completed => ["succeeded"],
+        OrchestrationRuntimeStatus.Failed => ["failed"],
+        OrchestrationRuntimeStatus.Terminated => ["cancelled"],
+        _ => [],
+    };
+
+    private async Task<OrchestrationMetadata> WaitForAsync(
+        string instanceId, bool getInputsAndOutputs, Func<OrchestrationMetadata, bool> done, CancellationToken cancellation)
+    {
+        TimeSpan pause = FirstPoll;
+        while (true)
+        {
+            OrchestrationMetadata? instance = await this.GetInstancesAsync(instanceId, getInputsAndOutputs, cancellation)
+                ?? throw new ArgumentException($"No orchestration instance '{instanceId}'.", nameof(instanceId));
+            if (done(instance))
+            {
+                return instance;
+            }
+
+            await Task.Delay(pause, this.time, cancellation);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPoll.Ticks));
+        }
+    }
+
+    private OrchestrationMetadata Metadata(TaskRecord task, bool getInputsAndOutputs)
+    {
+        FailureDetails? failure = task.ErrorJson is { } error ? JsonSerializer.Deserialize<FailureDetails>(error, TaskFlowJson.Options) : null;
+        return new(task.Type, task.Id.ToString())
+        {
+            DataConverter = this.converter,
+            RuntimeStatus = RuntimeStatus(task.Status),
+            CreatedAt = task.CreatedAt,
+            LastUpdatedAt = task.UpdatedAt,
+            SerializedInput = getInputsAndOutputs ? task.InputJson : null,
+
+            // Durable Task's own backends answer a failed instance's output with the failure's message.
+            SerializedOutput = getInputsAndOutputs ? task.OutputJson ?? failure?.Message : null,
+            SerializedCustomStatus = getInputsAndOutputs ? task.CustomStatusJson : null,
+            Tags = task.Tags,
+            FailureDetails = failure is null ? null : ToSdk(failure),
+        };
+    }
+
+    private static TaskFailureDetails ToSdk(FailureDetails failure) =>
+        new(failure.Type, failure.Message, failure.StackTrace, failure.InnerFailure is { } inner ? ToSdk(inner) : null, Properties: null);
+
+    private static Guid ParseId(string instanceId) => Guid.TryParse(instanceId, out Guid id)
+        ? id
+        : throw new ArgumentException($"'{instanceId}' is not a TaskFlow instance id: instance ids are UUIDs, e.g. '{Guid.Empty}'.", nameof(instanceId));
+
+    private static string EncodeContinuation(TaskRecord last) =>
+        string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks}:{last.Id}");
+
+    private static TaskCursor? DecodeContinuation(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        string[] parts = token.Split(':');
+        return parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out long ticks) && Guid.TryParse(parts[1], out Guid id)
+            ? new TaskCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id)
+            : throw new ArgumentException($"'{token}' is not a continuation token this client issued.", nameof(token));
+    }
+}

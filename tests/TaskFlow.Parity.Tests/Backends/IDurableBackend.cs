@@ -1,0 +1,16 @@
+using Microsoft.DurableTask.Client;
+
+namespace TaskFlow.Parity.Tests.Backends;
+
+/// <summary>A place orchestrations run: TaskFlow, or Microsoft's in-memory backend behind the real gRPC worker.</summary>
+public interface IDurableBackend : IAsyncDisposable
+{
+    string Name { get; }
+
+    DurableTaskClient Client { get; }
+
+    /// <summary>The Durable Task event kinds of the instance's last execution, in order, without OrchestratorStarted and
+    /// OrchestratorCompleted (they mark episodes, whose batching of events differs by backend and by timing) and without
+    /// TaskFlow's own API events (Submitted, Cancelled, Replayed, TaskRetryScheduled).</summary>
+    Task<IReadOnlyList<string>> HistoryKindsAsync(string instanceId);
+}

@@ -1,0 +1,186 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.DurableTask.Client;
+using TaskFlow.Parity.Tests.Backends;
+
+namespace TaskFlow.Parity.Tests;
+
+/// <summary>Each sample orchestrator and each edge case runs on TaskFlow and on Microsoft's in-memory backend (the real
+/// gRPC worker and client over the Durable Task Framework's dispatcher), driven through each one's
+/// <see cref="DurableTaskClient"/>: status, output, failure type and message, and the history's event kinds must match.</summary>
+/// <remarks>Event kinds are compared in order where the orchestration does one thing at a time, and as a multiset
+/// where it waits on several at once (the order in which parallel activities finish is a race on either backend).</remarks>
+public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixture<ParityFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public Task Sequence_Sample() => this.AssertSameAsync("sequence", _ => new { steps = 3 });
+
+    [Fact]
+    public Task FanOut_Sample() => this.AssertSameAsync("fan-out", _ => new { count = 20 }, ordered: false);
+
+    [Fact]
+    public Task FanOut_OfFlakyActivitiesThatFail_FailsWithTheFirstActivitysError() =>
+        this.AssertSameAsync("fan-out", _ => new { count = 3, activity = "flaky", input = new { failures = 1 } }, ordered: false);
+
+    [Fact]
+    public Task BatchOfBatches_Sample_SubOrchestrationPerChunk() =>
+        this.AssertSameAsync("batch-of-batches", _ => new { items = 25, chunk = 10 }, ordered: false);
+
+    [Fact]
+    public Task Countdown_Sample_DurableTimer() =>
+        this.AssertSameAsync("countdown", _ => new { seconds = 1 }, output: json => string.Join(",", JsonNode.Parse(json!)!.AsObject().Select(p => p.Key).Order()));
+
+    [Fact]
+    public Task Approval_Sample_WhenTheWaitTimesOut() => this.AssertSameAsync("approval", _ => new { timeout = "PT1S" });
+
+    [Fact]
+    public Task Approval_Sample_WhenTheEventArrives() => this.AssertSameAsync(
+        "approval",
+        _ => new { timeout = "PT1H" },
+        drive: async (backend, id) =>
+        {
+            await backend.Client.WaitForInstanceStartAsync(id, this.Timeout());
+            await backend.Client.RaiseEventAsync(id, "approved", true);
+        });
+
+    [Fact]
+    public Task WhenAny_OfATimerAndAnEvent_EventFirst() => this.AssertSameAsync(
+        nameof(ParityTasks.TimerOrEvent),
+        _ => 3600.0,
+        drive: async (backend, id) =>
+        {
+            await backend.Client.WaitForInstanceStartAsync(id, this.Timeout());
+            await backend.Client.RaiseEventAsync(id, "signal", "hello");
+        });
+
+    [Fact]
+    public Task WhenAny_OfATimerAndAnEvent_TimerFirst() => this.AssertSameAsync(nameof(ParityTasks.TimerOrEvent), _ => 0.5);
+
+    [Fact]
+    public Task Retry_WithDurableBackoff_SucceedsOnTheThirdAttempt() => this.AssertSameAsync(
+        nameof(ParityTasks.RetriesWithBackoff), backend => new ParityTasks.FailsUntil.Input($"{backend.Name}:{Guid.NewGuid()}", Attempts: 3));
+
+    [Fact]
+    public Task Retry_WhenAttemptsRunOut_FailsWithTheLastError() => this.AssertSameAsync(
+        nameof(ParityTasks.RetriesWithBackoff), backend => new ParityTasks.FailsUntil.Input($"{backend.Name}:{Guid.NewGuid()}", Attempts: 10));
+
+    [Fact]
+    public Task SubOrchestration_ThatFails_FailsItsParent() => this.AssertSameAsync(nameof(ParityTasks.ParentOfFailingChild), _ => "x");
+
+    [Fact]
+    public Task ContinueAsNew_WithEventsCarriedOver_AddsThemAll() => this.AssertSameAsync(
+        nameof(ParityTasks.Accumulator),
+        _ => new ParityTasks.Accumulator.State(0, 0, 3),
+        drive: async (backend, id) =>
+        {
+            // All three arrive before the first execution ends: two must be carried into the next executions.
+            foreach (int value in new[] { 1, 2, 3 })
+            {
+                await backend.Client.RaiseEventAsync(id, "add", value);
+            }
+        });
+
+    [Fact]
+    public Task Terminate_WhileAnActivityRuns_EndsTerminated() => this.AssertSameAsync(
+        nameof(ParityTasks.SleepsLong),
+        _ => null,
+        drive: async (backend, id) =>
+        {
+            await backend.Client.WaitForInstanceStartAsync(id, this.Timeout());
+            await backend.Client.TerminateInstanceAsync(id, "enough");
+        });
+
+    [Fact]
+    public Task SuspendAndResume_HoldsTheEventUntilResumed() => this.AssertSameAsync(
+        nameof(ParityTasks.WaitsForGo),
+        _ => null,
+        drive: async (backend, id) =>
+        {
+            await backend.Client.WaitForInstanceStartAsync(id, this.Timeout());
+            await backend.Client.SuspendInstanceAsync(id, "hold on");
+            await backend.Client.RaiseEventAsync(id, "go", "now");
+            OrchestrationMetadata held = (await backend.Client.GetInstanceAsync(id))!;
+            Assert.Equal(OrchestrationRuntimeStatus.Suspended, held.RuntimeStatus);
+            await backend.Client.ResumeInstanceAsync(id, "carry on");
+        });
+
+    [Fact]
+    public Task CodeChange_ThatBreaksDeterminism_FailsWithTheSdksError() => this.AssertSameAsync(
+        nameof(ParityTasks.Switching),
+        _ => null,
+        drive: async (backend, id) =>
+        {
+            await WaitForEventAsync(backend, id, "TaskCompleted"); // the first step's result is in the history
+            ParityTasks.Switching.ActivityFor[id] = "sleep"; // "a new deployment" changes step 0
+            await backend.Client.RaiseEventAsync(id, "go", true);
+        });
+
+    private static async Task WaitForEventAsync(IDurableBackend backend, string id, string kind)
+    {
+        using var patience = new CancellationTokenSource(Patience);
+        while (!(await backend.HistoryKindsAsync(id)).Contains(kind))
+        {
+            await Task.Delay(20, patience.Token);
+        }
+    }
+
+    private CancellationToken Timeout() => new CancellationTokenSource(Patience).Token;
+
+    /// <param name="input">The input for each backend (a per-backend key where a test activity keeps count).</param>
+    /// <param name="drive">What the test does to the instance while it runs (events, suspend, terminate).</param>
+    /// <param name="output">Reduces an output to what must match (a countdown's times differ by when it ran).</param>
+    private async Task AssertSameAsync(
+        string orchestrator, Func<IDurableBackend, object?> input, Func<IDurableBackend, string, Task>? drive = null, bool ordered = true, Func<string?, string?>? output = null)
+    {
+        Outcome[] outcomes = await Task.WhenAll(fixture.Backends.Select(async backend =>
+        {
+            string id = await backend.Client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input(backend));
+            if (drive is not null)
+            {
+                await drive(backend, id);
+            }
+
+            OrchestrationMetadata done = await backend.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, this.Timeout());
+            IReadOnlyList<string> kinds = await backend.HistoryKindsAsync(id);
+            return new Outcome(
+                backend.Name,
+                done.RuntimeStatus,
+                output is null ? Canonical(done.SerializedOutput) : output(done.SerializedOutput),
+                done.FailureDetails?.ErrorType,
+                done.FailureDetails?.ErrorMessage,
+                ordered ? kinds : [.. kinds.Order(StringComparer.Ordinal)]);
+        }));
+
+        Outcome taskFlow = outcomes[0], reference = outcomes[1];
+        Assert.Equal(reference.Status, taskFlow.Status);
+        Assert.Equal(reference.Output, taskFlow.Output);
+        Assert.Equal(reference.FailureType, taskFlow.FailureType);
+        Assert.Equal(reference.FailureMessage, taskFlow.FailureMessage);
+        Assert.Equal(reference.Kinds, taskFlow.Kinds);
+    }
+
+    /// <summary>JSON with object keys in order: PostgreSQL's jsonb keeps its own key order.</summary>
+    private static string? Canonical(string? json)
+    {
+        try
+        {
+            return json is null ? null : Sort(JsonNode.Parse(json))?.ToJsonString() ?? "null";
+        }
+        catch (JsonException)
+        {
+            return json; // not JSON: compared as text
+        }
+    }
+
+    private static JsonNode? Sort(JsonNode? node) => node switch
+    {
+        JsonObject obj => new JsonObject(obj.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sort(p.Value?.DeepClone())))),
+        JsonArray array => new JsonArray([.. array.Select(item => Sort(item?.DeepClone()))]),
+        _ => node?.DeepClone(),
+    };
+
+    private sealed record Outcome(
+        string Backend, OrchestrationRuntimeStatus Status, string? Output, string? FailureType, string? FailureMessage, IReadOnlyList<string> Kinds);
+}

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using Microsoft.DurableTask;
+using TaskFlow.Functions.Samples;
+
+namespace TaskFlow.Parity.Tests;
+
+/// <summary>What both backends register: the samples, and orchestrators for the edge cases.</summary>
+internal static class ParityTasks
+{
+    public static void Register(DurableTaskRegistry registry) => registry
+        .AddSampleTaskTypes()
+        .AddOrchestrator<TimerOrEvent>()
+        .AddOrchestrator<RetriesWithBackoff>()
+        .AddActivity<FailsUntil>()
+        .AddOrchestrator<ParentOfFailingChild>()
+        .AddOrchestrator<FailingChild>()
+        .AddOrchestrator<Accumulator>()
+        .AddOrchestrator<SleepsLong>()
+        .AddOrchestrator<WaitsForGo>()
+        .AddOrchestrator<Switching>();
+
+    /// <summary><c>WhenAny</c> of a timer and an external event: which came first.</summary>
+    public sealed class TimerOrEvent : TaskOrchestrator<double, string>
+    {
+        public override async Task<string> RunAsync(TaskOrchestrationContext context, double seconds)
+        {
+            using var cancelTimer = new CancellationTokenSource();
+            Task timer = context.CreateTimer(TimeSpan.FromSeconds(seconds), cancelTimer.Token);
+            Task<string> signal = context.WaitForExternalEvent<string>("signal");
+            if (await Task.WhenAny(timer, signal) == signal)
+            {
+                cancelTimer.Cancel();
+                return $"event:{signal.Result}";
+            }
+
+            return "timer";
+        }
+    }
+
+    /// <summary>An activity that fails until its <see cref="FailsUntil.Input.Attempts"/>-th call, retried by TaskOptions
+    /// with a durable backoff between attempts.</summary>
+    public sealed class RetriesWithBackoff : TaskOrchestrator<FailsUntil.Input, int>
+    {
+        public override Task<int> RunAsync(TaskOrchestrationContext context, FailsUntil.Input input) =>
+            context.CallActivityAsync<int>(nameof(FailsUntil), input, TaskOptions.FromRetryPolicy(new RetryPolicy(
+                maxNumberOfAttempts: 3, firstRetryInterval: TimeSpan.FromMilliseconds(200), backoffCoefficient: 2)));
+    }
+
+    /// <summary>Fails its first <c>Attempts - 1</c> calls for a key, then returns the number of calls.</summary>
+    public sealed class FailsUntil : TaskActivity<FailsUntil.Input, int>
+    {
+        private static readonly ConcurrentDictionary<string, int> Calls = new();
+
+        public override Task<int> RunAsync(TaskActivityContext context, Input input)
+        {
+            int call = Calls.AddOrUpdate(input.Key, 1, (_, n) => n + 1);
+            return call < input.Attempts
+                ? throw new InvalidOperationException($"call {call} fails on purpose")
+                : Task.FromResult(call);
+        }
+
+        /// <summary>A key per run (so each backend counts its own calls), and the call that succeeds.</summary>
+        public sealed record Input(string Key, int Attempts);
+    }
+
+    public sealed class ParentOfFailingChild : TaskOrchestrator<string, string>
+    {
+        public override Task<string> RunAsync(TaskOrchestrationContext context, string input) =>
+            context.CallSubOrchestratorAsync<string>(nameof(FailingChild), input);
+    }
+
+    public sealed class FailingChild : TaskOrchestrator<string, string>
+    {
+        public override Task<string> RunAsync(TaskOrchestrationContext context, string input) =>
+            throw new InvalidOperationException($"the child fails on purpose ({input})");
+    }
+
+    /// <summary>Adds up <c>add</c> events, one per execution, continuing as new with unprocessed events carried over.</summary>
+    public sealed class Accumulator : TaskOrchestrator<Accumulator.State, int>
+    {
+        public override async Task<int> RunAsync(TaskOrchestrationContext context, State state)
+        {
+            int total = state.Total + await context.WaitForExternalEvent<int>("add");
+            if (state.Seen + 1 < state.Expected)
+            {
+                context.ContinueAsNew(new State(total, state.Seen + 1, state.Expected), preserveUnprocessedEvents: true);
+            }
+
+            return total;
+        }
+
+        public sealed record State(int Total, int Seen, int Expected);
+    }
+
+    public sealed class SleepsLong : TaskOrchestrator<object?, string>
+    {
+        public override async Task<string> RunAsync(TaskOrchestrationContext context, object? input)
+        {
+            await context.CallActivityAsync("sleep", new { ms = 600_000 });
+            return "slept";
+        }
+    }
+
+    public sealed class WaitsForGo : TaskOrchestrator<object?, string>
+    {
+        public override async Task<string> RunAsync(TaskOrchestrationContext context, object? input) =>
+            "went:" + await context.WaitForExternalEvent<string>("go");
+    }
+
+    /// <summary>Calls the activity a test names for its instance (echo until then), then waits for <c>go</c>: changing
+    /// the name between episodes is a code change that breaks determinism.</summary>
+    public sealed class Switching : TaskOrchestrator<object?, string>
+    {
+        public static ConcurrentDictionary<string, string> ActivityFor { get; } = new();
+
+        public override async Task<string> RunAsync(TaskOrchestrationContext context, object? input)
+        {
+            await context.CallActivityAsync<object>(ActivityFor.GetValueOrDefault(context.InstanceId, "echo"), 1);
+            await context.WaitForExternalEvent<bool>("go");
+            return "done";
+        }
+    }
+}
