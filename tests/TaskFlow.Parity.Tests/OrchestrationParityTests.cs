@@ -114,6 +114,7 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
         {
             await WaitForEventAsync(backend, id, "TaskCompleted"); // the first step's result is in the history
             ParityTasks.Switching.ActivityFor[id] = "sleep"; // "a new deployment" changes step 0
+            backend.Redeploy(id);
             await backend.Client.RaiseEventAsync(id, "go", true);
         });
 

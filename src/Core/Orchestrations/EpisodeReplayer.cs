@@ -2,7 +2,9 @@ using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Grpc;
+using Microsoft.Extensions.Caching.Memory;
 using TaskFlow.Activities;
 using P = Microsoft.DurableTask.Protobuf;
 
@@ -11,14 +13,48 @@ namespace TaskFlow.Orchestrations;
 /// <summary>Replays one episode through the Durable Task SDK's own orchestration runner (the entry point Durable
 /// Functions' isolated worker calls): the stored history as past events, <c>OrchestratorStarted</c> and the inbox
 /// as new ones. Replay rules, non-determinism checks and retry semantics are therefore the SDK's.</summary>
-/// <remarks>Pure but for the orchestrator code itself: no I/O, so the same history always gives the same result.</remarks>
-internal sealed class EpisodeReplayer(OrchestratorRegistry orchestrators, IServiceProvider services)
+/// <remarks>
+/// <para>Pure but for the orchestrator code itself: no I/O, so the same history always gives the same result.</para>
+/// <para>Sessions: the SDK can keep an orchestration's replayed state in memory between episodes (the extended
+/// sessions Durable Functions offers), so the next episode on this worker feeds it only the new events instead of
+/// replaying the whole history. TaskFlow uses a session only when it knows the state matches the database: it
+/// remembers the history sequence each committed episode left, and an instance whose history moved elsewhere (another
+/// worker's episode, a suspend) or whose commit failed is replayed from its full history again.</para>
+/// </remarks>
+internal sealed class EpisodeReplayer(OrchestratorRegistry orchestrators, IServiceProvider services) : IDisposable
 {
-    /// <param name="past">This execution's history (rows the SDK does not replay are skipped).</param>
+    private static readonly TimeSpan SessionIdleTimeout = TimeSpan.FromSeconds(30);
+    private readonly ExtendedSessionsCache sdkSessions = new();
+    private readonly MemoryCache committed = new(new MemoryCacheOptions());
+
+    /// <summary>Whether this worker holds a session for the instance (it may still turn out stale).</summary>
+    public bool HasSession(Guid instanceId) => this.committed.TryGetValue(instanceId, out _);
+
+    /// <summary>Whether this worker holds the SDK's state of the instance exactly as its history now stands.</summary>
+    public bool HoldsSessionAt(Guid instanceId, int execution, int lastSequence) =>
+        this.committed.TryGetValue(instanceId, out (int Execution, int LastSequence) at) && at == (execution, lastSequence);
+
+    /// <summary>After a commit: the session now matches the history at <paramref name="lastSequence"/>.</summary>
+    public void Committed(Guid instanceId, int execution, int lastSequence) =>
+        this.committed.Set(instanceId, (execution, lastSequence), new MemoryCacheEntryOptions { SlidingExpiration = SessionIdleTimeout });
+
+    /// <summary>The session may no longer match the history (a failed commit, an ended execution): replay in full next time.</summary>
+    public void Forget(Guid instanceId) => this.committed.Remove(instanceId);
+
+    public void Dispose()
+    {
+        this.sdkSessions.Dispose();
+        this.committed.Dispose();
+    }
+
+    /// <param name="past">This execution's history (rows the SDK does not replay are skipped); null to continue the
+    /// session this worker holds (see <see cref="HoldsSessionAt"/>).</param>
     /// <param name="fresh">Events that arrived since the last episode, in arrival order.</param>
     /// <param name="now">The episode's time (the database clock): the new <c>OrchestratorStarted</c>, hence <c>CurrentUtcDateTime</c>.</param>
-    public EpisodeResult Replay(
-        Guid instanceId, int execution, string name, IReadOnlyList<OrchestrationEvent> past, IReadOnlyList<OrchestrationEvent> fresh, DateTimeOffset now)
+    /// <returns>The result, or null when <paramref name="past"/> was null and the SDK no longer holds the session: call
+    /// again with the history.</returns>
+    public EpisodeResult? Replay(
+        Guid instanceId, int execution, string name, IReadOnlyList<OrchestrationEvent>? past, IReadOnlyList<OrchestrationEvent> fresh, DateTimeOffset now)
     {
         ITaskOrchestrator? orchestrator = orchestrators.Create(name);
         if (orchestrator is null)
@@ -30,13 +66,24 @@ internal sealed class EpisodeReplayer(OrchestratorRegistry orchestrators, IServi
         }
 
         string id = instanceId.ToString();
-        var request = new P.OrchestratorRequest { InstanceId = id, ExecutionId = DurableHistory.Execution(execution) };
-        request.PastEvents.AddRange(past.Select(e => DurableHistory.ToProto(e, id, execution)).OfType<P.HistoryEvent>());
+        var request = new P.OrchestratorRequest
+        {
+            InstanceId = id,
+            ExecutionId = DurableHistory.Execution(execution),
+            Properties =
+            {
+                ["ExtendedSessionIdleTimeoutInSeconds"] = Value.ForNumber(SessionIdleTimeout.TotalSeconds),
+                ["IsExtendedSession"] = Value.ForBool(true),
+                ["IncludeState"] = Value.ForBool(past is not null),
+            },
+        };
+        request.PastEvents.AddRange((past ?? []).Select(e => DurableHistory.ToProto(e, id, execution)).OfType<P.HistoryEvent>());
         request.NewEvents.Add(new P.HistoryEvent { EventId = -1, Timestamp = Timestamp.FromDateTimeOffset(now), OrchestratorStarted = new() });
         request.NewEvents.AddRange(fresh.Select(e => DurableHistory.ToProto(e, id, execution)).OfType<P.HistoryEvent>());
 
-        string encoded = GrpcOrchestrationRunner.LoadAndRun(request.ToByteString().ToBase64(), orchestrator, services);
-        return Read(P.OrchestratorResponse.Parser.ParseFrom(ByteString.FromBase64(encoded)), now);
+        string encoded = GrpcOrchestrationRunner.LoadAndRun(request.ToByteString().ToBase64(), orchestrator, this.sdkSessions, services);
+        P.OrchestratorResponse response = P.OrchestratorResponse.Parser.ParseFrom(ByteString.FromBase64(encoded));
+        return response.RequiresHistory ? null : Read(response, now);
     }
 
     private static EpisodeResult Read(P.OrchestratorResponse response, DateTimeOffset now)

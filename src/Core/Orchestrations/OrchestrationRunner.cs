@@ -34,21 +34,30 @@ internal sealed partial class OrchestrationRunner(
     public async Task<bool> RunEpisodeAsync(WorkItemLease lease, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        EpisodeState? state = await this.LoadAsync(connection, lease.InstanceId, cancellationToken);
+        EpisodeState? state = await this.LoadAsync(connection, lease.InstanceId, !replayer.HasSession(lease.InstanceId), cancellationToken);
         if (state is null || state.Status is not ("pending" or "running") || state.Execution != lease.Execution)
         {
             // Finished, cancelled or moved on since this work item was queued: nothing to run.
             return await this.CommitAsync(connection, lease, null, null, cancellationToken);
         }
 
-        List<OrchestrationEvent> fresh = state.Inbox.Where(e => e.Execution == state.Execution).Select(e => e.Event).ToList();
+        List<OrchestrationEvent> fresh = state.Fresh.Select(e => e.Event).ToList();
         if (fresh.Count == 0)
         {
             // Woken with nothing new (the events went to an earlier episode): replaying would decide nothing.
             return await this.CommitAsync(connection, lease, state, null, cancellationToken);
         }
 
-        EpisodeResult result = replayer.Replay(lease.InstanceId, state.Execution, state.Name, state.History, fresh, state.Now);
+        // With this worker's session for the instance, the SDK needs only the new events; else the whole history.
+        // (A session that no longer matches the history, or that the SDK dropped, costs one more round trip.)
+        bool warm = state.History is null && replayer.HoldsSessionAt(lease.InstanceId, state.Execution, state.LastSequence);
+        EpisodeResult? result = warm ? replayer.Replay(lease.InstanceId, state.Execution, state.Name, null, fresh, state.Now) : null;
+        if (result is null)
+        {
+            IReadOnlyList<OrchestrationEvent> history = state.History ?? await LoadHistoryAsync(connection, lease.InstanceId, cancellationToken);
+            result = replayer.Replay(lease.InstanceId, state.Execution, state.Name, history, fresh, state.Now)!;
+        }
+
         return await this.CommitAsync(connection, lease, state, result, cancellationToken);
     }
 
@@ -60,7 +69,7 @@ internal sealed partial class OrchestrationRunner(
     {
         await using var batch = new NpgsqlBatch(connection);
         AddFence(Command(batch, "Orchestrations/Sql/LockEpisode.sql"), lease);
-        bool readiesWork = state is not null && result is not null && this.AddEpisodeWrites(batch, lease, state, result);
+        (bool readiesWork, int lastSequence) = state is not null && result is not null ? this.AddEpisodeWrites(batch, lease, state, result) : (false, 0);
         if (state is not null && result is null && state.Inbox.Count > 0)
         {
             AddConsumeInbox(batch, lease, state); // events of ended executions
@@ -76,6 +85,18 @@ internal sealed partial class OrchestrationRunner(
         try
         {
             await batch.ExecuteNonQueryAsync(cancellationToken);
+            if (state is not null && result is not null)
+            {
+                if (result.Outcome == EpisodeOutcome.Waiting)
+                {
+                    replayer.Committed(lease.InstanceId, state.Execution, lastSequence);
+                }
+                else
+                {
+                    replayer.Forget(lease.InstanceId);
+                }
+            }
+
             if (readiesWork)
             {
                 notifier.Ring();
@@ -85,6 +106,7 @@ internal sealed partial class OrchestrationRunner(
         }
         catch (PostgresException exception) when (exception.SqlState == LeaseLost)
         {
+            replayer.Forget(lease.InstanceId); // the session ran an episode that did not commit
             return false;
         }
         catch (PostgresException exception) when (
@@ -93,6 +115,7 @@ internal sealed partial class OrchestrationRunner(
             // A caller wrote this instance's history meanwhile (suspend, say): hand the work item back at once,
             // so the episode runs again on the new history.
             LogHistoryMoved(logger, lease.InstanceId);
+            replayer.Forget(lease.InstanceId);
             await using var release = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/FinishEpisode.sql"), connection);
             release.Parameters.Add(clock.Now());
             AddFence(release, lease);
@@ -106,14 +129,15 @@ internal sealed partial class OrchestrationRunner(
     /// <summary>Adds everything the episode decided to the commit batch: the history in Durable Task's order
     /// (OrchestratorStarted, the events it read, one event per action, the end of the execution if it ended,
     /// OrchestratorCompleted), the new work, children, events to other instances, and the instance's state.</summary>
-    /// <returns>Whether the commit readies work for the workers (new work items, a child, a parent's next episode).</returns>
-    private bool AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result)
+    /// <returns>Whether the commit readies work for the workers (new work items, a child, a parent's next episode),
+    /// and the history sequence the commit leaves.</returns>
+    private (bool ReadiesWork, int LastSequence) AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result)
     {
         string actor = lease.LeaseOwner;
         int execution = state.Execution;
         var events = new HistoryRows(lease.InstanceId, state.LastSequence);
         events.Add(execution, "OrchestratorStarted", null, null, null, state.Now, actor);
-        foreach (InboxEvent received in state.Inbox.Where(e => e.Execution == execution))
+        foreach (InboxEvent received in state.Fresh)
         {
             events.Add(execution, received.Event.EventType, received.Event.TaskId, received.Event.Attempt, received.Event.PayloadJson, received.Event.Timestamp, received.Event.Actor);
         }
@@ -238,7 +262,7 @@ internal sealed partial class OrchestrationRunner(
             readiesWork = true;
         }
 
-        return readiesWork || (work.Count > 0 && !finished) || result.Outcome == EpisodeOutcome.ContinuedAsNew;
+        return (readiesWork || (work.Count > 0 && !finished) || result.Outcome == EpisodeOutcome.ContinuedAsNew, events.LastSequence);
     }
 
     private static void AddConsumeInbox(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state)
@@ -301,17 +325,18 @@ internal sealed partial class OrchestrationRunner(
     }
 
     /// <summary>Loads the instance, its current execution's history and its inbox in one round trip.</summary>
-    private async Task<EpisodeState?> LoadAsync(NpgsqlConnection connection, Guid instanceId, CancellationToken cancellationToken)
+    /// <param name="withHistory">Whether to load the current execution's history too (not when this worker's session
+    /// for the instance will do).</param>
+    private async Task<EpisodeState?> LoadAsync(NpgsqlConnection connection, Guid instanceId, bool withHistory, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection)
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadOrchestration.sql")) { Parameters = { new("instance_id", instanceId), clock.Now() } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadInbox.sql")) { Parameters = { new("instance_id", instanceId) } });
+        if (withHistory)
         {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadOrchestration.sql")) { Parameters = { new("instance_id", instanceId), clock.Now() } },
-                new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql")) { Parameters = { new("instance_id", instanceId) } },
-                new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadInbox.sql")) { Parameters = { new("instance_id", instanceId) } },
-            },
-        };
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql")) { Parameters = { new("instance_id", instanceId) } });
+        }
+
         await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -321,14 +346,7 @@ internal sealed partial class OrchestrationRunner(
         var state = new EpisodeState(
             reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3),
             reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt16(6),
-            reader.GetFieldValue<DateTimeOffset>(7), [], []);
-        var history = new List<OrchestrationEvent>();
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            history.Add(ReadEvent(reader, 0));
-        }
-
+            reader.GetFieldValue<DateTimeOffset>(7), null, []);
         var inbox = new List<InboxEvent>();
         await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -336,7 +354,31 @@ internal sealed partial class OrchestrationRunner(
             inbox.Add(new InboxEvent(reader.GetInt64(0), reader.GetInt32(1), ReadEvent(reader, 2)));
         }
 
-        return state with { History = history, Inbox = inbox };
+        return state with { History = withHistory ? await ReadHistoryAsync(reader, cancellationToken) : null, Inbox = inbox };
+    }
+
+    /// <summary>The current execution's history, when the batch that loaded the instance did not bring it.</summary>
+    private static async Task<IReadOnlyList<OrchestrationEvent>> LoadHistoryAsync(NpgsqlConnection connection, Guid instanceId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql"), connection) { Parameters = { new("instance_id", instanceId) } };
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadHistoryAsync(reader, cancellationToken, nextResult: false);
+    }
+
+    private static async Task<IReadOnlyList<OrchestrationEvent>> ReadHistoryAsync(NpgsqlDataReader reader, CancellationToken cancellationToken, bool nextResult = true)
+    {
+        if (nextResult)
+        {
+            await reader.NextResultAsync(cancellationToken);
+        }
+
+        var history = new List<OrchestrationEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            history.Add(ReadEvent(reader, 0));
+        }
+
+        return history;
     }
 
     private static OrchestrationEvent ReadEvent(NpgsqlDataReader reader, int first) => new(
@@ -376,11 +418,24 @@ internal sealed partial class OrchestrationRunner(
     [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "History of {InstanceId} moved during an episode; rolled back, it will run again")]
     private static partial void LogHistoryMoved(ILogger logger, Guid instanceId);
 
-    private sealed record InboxEvent(long Id, int Execution, OrchestrationEvent Event);
+    private sealed record InboxEvent(long Id, int Execution, OrchestrationEvent Event)
+    {
+        /// <summary>An event raised for an earlier execution (it ended by ContinueAsNew while the event was on its way)
+        /// reaches the current one, as a Durable Task message reaches whichever execution is current; the earlier
+        /// executions' other rows (activity results, timers) are moot.</summary>
+        public bool BelongsTo(int execution) =>
+            this.Execution == execution || (this.Execution < execution && this.Event.EventType == "EventRaised");
+    }
 
     private sealed record EpisodeState(
         string Name, int Execution, string Status, int LastSequence, Guid? ParentInstanceId, int? ParentTaskId, int Priority, DateTimeOffset Now,
-        IReadOnlyList<OrchestrationEvent> History, IReadOnlyList<InboxEvent> Inbox);
+        IReadOnlyList<OrchestrationEvent>? History, IReadOnlyList<InboxEvent> Inbox)
+    {
+        /// <summary>The inbox events this episode reads, in the order it appends them: the execution's
+        /// ExecutionStarted first (an event raised for the previous execution can have queued before it), then arrival order.</summary>
+        public IEnumerable<InboxEvent> Fresh =>
+            this.Inbox.Where(e => e.BelongsTo(this.Execution)).OrderBy(e => e.Event.EventType == "ExecutionStarted" ? 0 : 1);
+    }
 
     /// <summary>History rows for one AppendHistory.sql statement, numbered on from the instance's last sequence.</summary>
     private sealed class HistoryRows(Guid instanceId, int lastSequence)

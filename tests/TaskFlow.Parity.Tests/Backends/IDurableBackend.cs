@@ -13,4 +13,8 @@ public interface IDurableBackend : IAsyncDisposable
     /// OrchestratorCompleted (they mark episodes, whose batching of events differs by backend and by timing) and without
     /// TaskFlow's own API events (Submitted, Cancelled, Replayed, TaskRetryScheduled).</summary>
     Task<IReadOnlyList<string>> HistoryKindsAsync(string instanceId);
+
+    /// <summary>Drops what the backend keeps of the instance in memory between episodes, as a new deployment (a new
+    /// process) starts without it: the next episode replays the whole history through the code as it now is.</summary>
+    void Redeploy(string instanceId);
 }

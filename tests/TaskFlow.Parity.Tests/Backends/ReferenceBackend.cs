@@ -86,6 +86,11 @@ public sealed class ReferenceBackend : IDurableBackend
             .Select(e => e.EventType.ToString())
             .ToList());
 
+    /// <summary>Nothing to drop: this worker runs without extended sessions and replays every episode in full.</summary>
+    public void Redeploy(string instanceId)
+    {
+    }
+
     public async ValueTask DisposeAsync()
     {
         await this.worker.StopAsync();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TaskFlow.Instances;
+using TaskFlow.Orchestrations;
 using TaskFlow.Testing;
 
 namespace TaskFlow.Parity.Tests.Backends;
@@ -40,6 +41,8 @@ public sealed class TaskFlowBackend : IDurableBackend
         int last = history.Max(e => e.Execution);
         return history.Where(e => e.Execution == last && !TaskFlowOwnEvents.Contains(e.EventType)).Select(e => e.EventType).ToList();
     }
+
+    public void Redeploy(string instanceId) => this.host.Services.GetRequiredService<EpisodeReplayer>().Forget(Guid.Parse(instanceId));
 
     public async ValueTask DisposeAsync()
     {
