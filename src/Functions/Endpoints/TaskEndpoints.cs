@@ -144,15 +144,33 @@ internal static class TaskEndpoints
     private static async Task<IResult> CountAsync(TaskFlowClient client, CancellationToken cancellationToken) =>
         Results.Ok(await client.CountTasksAsync(cancellationToken));
 
-    private static async Task<IResult> HistoryAsync(string id, TaskFlowClient client, CancellationToken cancellationToken)
+    /// <remarks>A page of at most <c>limit</c> events after sequence <c>after</c>; a full page carries a
+    /// <c>Link: &lt;…?after=N&amp;limit=M&gt;; rel="next"</c> header for the next one, so no history is cut short.</remarks>
+    private static async Task<IResult> HistoryAsync(string id, HttpContext http, TaskFlowClient client, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out Guid taskId))
         {
             return InvalidId(id);
         }
 
-        IReadOnlyList<HistoryEventRecord> events = await client.GetHistoryAsync(taskId, cancellationToken: cancellationToken);
-        return events.Count == 0 ? UnknownTask(taskId) : Results.Ok(events.Select(HistoryEventJson.From).ToList());
+        (int after, int limit, IDictionary<string, string[]> errors) = HistoryPageParser.Parse(http.Request.Query);
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Invalid(errors);
+        }
+
+        IReadOnlyList<HistoryEventRecord> events = await client.GetHistoryAsync(taskId, after, limit, cancellationToken);
+        if (events.Count == 0 && (after == 0 || await client.GetTaskAsync(taskId, cancellationToken) is null))
+        {
+            return UnknownTask(taskId);
+        }
+
+        if (events.Count == limit)
+        {
+            http.Response.Headers.Link = $"</api/tasks/{taskId}/history?after={events[^1].Sequence}&limit={limit}>; rel=\"next\"";
+        }
+
+        return Results.Ok(events.Select(HistoryEventJson.From).ToList());
     }
 
     private static async Task<IResult> CancelAsync(string id, HttpContext http, TaskFlowClient client)
