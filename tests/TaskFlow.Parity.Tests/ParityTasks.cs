@@ -17,7 +17,8 @@ internal static class ParityTasks
         .AddOrchestrator<Accumulator>()
         .AddOrchestrator<SleepsLong>()
         .AddOrchestrator<WaitsForGo>()
-        .AddOrchestrator<Switching>();
+        .AddOrchestrator<Switching>()
+        .AddOrchestrator<CallsAnEntity>();
 
     /// <summary><c>WhenAny</c> of a timer and an external event: which came first.</summary>
     public sealed class TimerOrEvent : TaskOrchestrator<double, string>
@@ -119,5 +120,12 @@ internal static class ParityTasks
             await context.WaitForExternalEvent<bool>("go");
             return "done";
         }
+    }
+
+    /// <summary>Calls a Durable entity, which TaskFlow does not support.</summary>
+    public sealed class CallsAnEntity : TaskOrchestrator<object?, int>
+    {
+        public override Task<int> RunAsync(TaskOrchestrationContext context, object? input) =>
+            context.Entities.CallEntityAsync<int>(new Microsoft.DurableTask.Entities.EntityInstanceId("counter", "one"), "get");
     }
 }
