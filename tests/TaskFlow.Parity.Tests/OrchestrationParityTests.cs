@@ -155,7 +155,16 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
                 await drive(backend, id);
             }
 
-            OrchestrationMetadata done = await backend.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, this.Timeout());
+            OrchestrationMetadata done;
+            try
+            {
+                done = await backend.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, this.Timeout());
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"{backend.Name}: instance {id} did not finish within {Patience}: {await backend.DescribeAsync(id)}");
+            }
+
             IReadOnlyList<string> kinds = await backend.HistoryKindsAsync(id);
             return new Outcome(
                 backend.Name,

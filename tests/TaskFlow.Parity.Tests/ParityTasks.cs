@@ -18,7 +18,8 @@ internal static class ParityTasks
         .AddOrchestrator<SleepsLong>()
         .AddOrchestrator<WaitsForGo>()
         .AddOrchestrator<Switching>()
-        .AddOrchestrator<CallsAnEntity>();
+        .AddOrchestrator<CallsAnEntity>()
+        .AddOrchestrator<ParentWithNamedChild>();
 
     /// <summary><c>WhenAny</c> of a timer and an external event: which came first.</summary>
     public sealed class TimerOrEvent : TaskOrchestrator<double, string>
@@ -127,5 +128,12 @@ internal static class ParityTasks
     {
         public override Task<int> RunAsync(TaskOrchestrationContext context, object? input) =>
             context.Entities.CallEntityAsync<int>(new Microsoft.DurableTask.Entities.EntityInstanceId("counter", "one"), "get");
+    }
+
+    /// <summary>Starts its child under an id of its own choosing: its own id + ":child".</summary>
+    public sealed class ParentWithNamedChild : TaskOrchestrator<string, int>
+    {
+        public override Task<int> RunAsync(TaskOrchestrationContext context, string input) =>
+            context.CallSubOrchestratorAsync<int>("sequence", new { steps = 1 }, new SubOrchestrationOptions { InstanceId = $"{context.InstanceId}:child" });
     }
 }

@@ -12,8 +12,8 @@ namespace TaskFlow.Client;
 
 /// <summary>The Durable Task SDK's <see cref="DurableTaskClient"/> over TaskFlow's store, so code written against
 /// Durable Functions' <c>[DurableClient]</c> runs against TaskFlow unchanged. Registered by <c>AddTaskFlow</c>.</summary>
-/// <remarks>Instance ids are UUIDs (a caller-chosen id must be one). Starting an id that exists fails with
-/// <see cref="InvalidOperationException"/>. Statuses map as: scheduled and pending → Pending, running → Running,
+/// <remarks>Instance ids follow <see cref="InstanceIds"/>. Starting an id whose instance has not finished fails with
+/// <see cref="InstanceAlreadyRunningException"/>; a finished one is replaced, as in Durable Functions. Statuses map as: scheduled and pending → Pending, running → Running,
 /// suspended → Suspended, succeeded → Completed, failed → Failed, cancelled → Terminated.</remarks>
 public sealed class TaskFlowDurableTaskClient : DurableTaskClient
 {
@@ -36,7 +36,7 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
     public override async Task<string> ScheduleNewOrchestrationInstanceAsync(
         TaskName orchestratorName, object? input = null, StartOrchestrationOptions? options = null, CancellationToken cancellation = default)
     {
-        Guid? id = options?.InstanceId is { } chosen ? ParseId(chosen) : null;
+        string? id = options?.InstanceId is { } chosen ? InstanceIds.Check(chosen, nameof(options)) : null;
         string? inputJson = this.converter.Serialize(input);
         var submission = new TaskSubmission(
             orchestratorName.Name, inputJson, Priority: 5, options?.StartAt, Delay: null, new Retries.RetryPolicy(), Timeout: null, IdempotencyKey: null,
@@ -44,15 +44,15 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
         try
         {
             (TaskRecord task, _) = await this.tasks.ScheduleNewTaskAsync(submission, Actor, cancellation);
-            return task.Id.ToString();
+            return task.Id;
         }
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.TableName == "instances")
         {
-            throw new InvalidOperationException($"An orchestration with the instance id '{id}' already exists. Choose another id, or purge the old instance first.", exception);
+            // Another caller started the same id at the same moment.
+            throw new InstanceAlreadyRunningException(id!, "pending");
         }
     }
-
-    /// <inheritdoc/>
+   /// <inheritdoc/>
     public override Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default) =>
         this.tasks.RaiseEventAsync(ParseId(instanceId), eventName, this.converter.Serialize(eventPayload), Actor, cancellation);
 
@@ -80,7 +80,7 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
 
     /// <inheritdoc/>
     public override async Task<OrchestrationMetadata?> GetInstancesAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
-        Guid.TryParse(instanceId, out Guid id) && await this.tasks.GetTaskAsync(id, cancellation) is { } task ? this.Metadata(task, getInputsAndOutputs) : null;
+        InstanceIds.IsValid(instanceId) && await this.tasks.GetTaskAsync(instanceId, cancellation) is { } task ? this.Metadata(task, getInputsAndOutputs) : null;
 
     /// <inheritdoc/>
     public override AsyncPageable<OrchestrationMetadata> GetAllInstancesAsync(OrchestrationQuery? filter = null) =>
@@ -98,7 +98,7 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
 
     /// <inheritdoc/>
     public override async Task<PurgeResult> PurgeInstanceAsync(string instanceId, PurgeInstanceOptions? options = null, CancellationToken cancellation = default) =>
-        new(Guid.TryParse(instanceId, out Guid id) && await this.tasks.PurgeTaskAsync(id, cancellation) ? 1 : 0);
+        new(InstanceIds.IsValid(instanceId) && await this.tasks.PurgeTaskAsync(instanceId, cancellation) ? 1 : 0);
 
     /// <inheritdoc/>
     /// <remarks>Purges finished instances only (Durable Task's rule), a page at a time.</remarks>
@@ -161,7 +161,7 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
     private OrchestrationMetadata Metadata(TaskRecord task, bool getInputsAndOutputs)
     {
         FailureDetails? failure = task.ErrorJson is { } error ? JsonSerializer.Deserialize<FailureDetails>(error, TaskFlowJson.Options) : null;
-        return new(task.Type, task.Id.ToString())
+        return new(task.Type, task.Id)
         {
             DataConverter = this.converter,
             RuntimeStatus = RuntimeStatus(task.Status),
@@ -180,12 +180,10 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
     private static TaskFailureDetails ToSdk(FailureDetails failure) =>
         new(failure.Type, failure.Message, failure.StackTrace, failure.InnerFailure is { } inner ? ToSdk(inner) : null, Properties: null);
 
-    private static Guid ParseId(string instanceId) => Guid.TryParse(instanceId, out Guid id)
-        ? id
-        : throw new ArgumentException($"'{instanceId}' is not a TaskFlow instance id: instance ids are UUIDs, e.g. '{Guid.Empty}'.", nameof(instanceId));
+    private static string ParseId(string instanceId) => InstanceIds.Check(instanceId, nameof(instanceId));
 
     private static string EncodeContinuation(TaskRecord last) =>
-        string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks}:{last.Id}");
+        string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks}|{last.Id}");
 
     private static TaskCursor? DecodeContinuation(string? token)
     {
@@ -194,9 +192,9 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
             return null;
         }
 
-        string[] parts = token.Split(':');
-        return parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out long ticks) && Guid.TryParse(parts[1], out Guid id)
-            ? new TaskCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id)
+        string[] parts = token.Split('|', 2);
+        return parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out long ticks) && InstanceIds.IsValid(parts[1])
+            ? new TaskCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1])
             : throw new ArgumentException($"'{token}' is not a continuation token this client issued.", nameof(token));
     }
 }

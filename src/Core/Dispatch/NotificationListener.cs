@@ -45,7 +45,7 @@ internal sealed partial class NotificationListener(
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs notification)
     {
-        if (notification.Channel == NotificationChannels.TaskCancelled && Guid.TryParse(notification.Payload, out Guid instanceId))
+        if (notification.Channel == NotificationChannels.TaskCancelled && notification.Payload is { Length: > 0 } instanceId)
         {
             running.StopInstance(instanceId, ActivityStopReason.Cancelled);
         }

@@ -10,7 +10,7 @@ internal sealed class RunningActivities
     public int Count => this.byToken.Count;
 
     /// <summary>How many leases of <paramref name="instanceId"/> this process is working on.</summary>
-    public int CountFor(Guid instanceId) => this.byToken.Values.Count(activity => activity.Lease.InstanceId == instanceId);
+    public int CountFor(string instanceId) => this.byToken.Values.Count(activity => activity.Lease.InstanceId == instanceId);
 
     public IReadOnlyCollection<long> LeaseTokens => this.byToken.Keys.ToArray();
 
@@ -26,7 +26,7 @@ internal sealed class RunningActivities
         }
     }
 
-    public void StopInstance(Guid instanceId, ActivityStopReason reason)
+    public void StopInstance(string instanceId, ActivityStopReason reason)
     {
         foreach (RunningActivity activity in this.byToken.Values.Where(a => a.Lease.InstanceId == instanceId))
         {

@@ -98,7 +98,7 @@ internal sealed partial class WorkItemRunner(
 
         try
         {
-            var context = new TaskFlowActivityContext(lease.Name, lease.InstanceId.ToString(), lease.TaskId, lease.Attempt, activity.Token);
+            var context = new TaskFlowActivityContext(lease.Name, lease.InstanceId, lease.TaskId, lease.Attempt, activity.Token);
             return (await activities.RunAsync(context, lease.InputJson), null);
         }
         catch (Exception exception) when (activity.StopReason == ActivityStopReason.TimedOut)
@@ -158,8 +158,8 @@ internal sealed partial class WorkItemRunner(
     }
 
     [LoggerMessage(EventId = 1402, Level = LogLevel.Error, Message = "Could not record the outcome of task {InstanceId} attempt {Attempt}; the lease will expire and the rescuer will retry it")]
-    private static partial void LogCommitFailed(ILogger logger, Guid instanceId, int attempt, Exception exception);
+    private static partial void LogCommitFailed(ILogger logger, string instanceId, int attempt, Exception exception);
 
     [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "Discarded the outcome of task {InstanceId} attempt {Attempt}: {Reason}")]
-    private static partial void LogDiscarded(ILogger logger, Guid instanceId, int attempt, ActivityStopReason reason);
+    private static partial void LogDiscarded(ILogger logger, string instanceId, int attempt, ActivityStopReason reason);
 }

@@ -38,6 +38,7 @@ public sealed class TaskFlowClient
     /// committed, and a conflicting idempotency key fails only its own call.</summary>
     /// <returns>The task, and whether this call created it (false: the idempotency key returned an earlier one).</returns>
     /// <exception cref="IdempotencyConflictException">The key was used before for a different request.</exception>
+    /// <exception cref="InstanceAlreadyRunningException">The submission's chosen id belongs to an unfinished instance.</exception>
     /// <remarks>Cancelling stops the wait, not the write: the task may still be accepted.</remarks>
     public async Task<(TaskRecord Task, bool Created)> ScheduleNewTaskAsync(TaskSubmission submission, string actor, CancellationToken cancellationToken = default)
     {
@@ -58,7 +59,7 @@ public sealed class TaskFlowClient
     /// transaction commits (transactional enqueue).</summary>
     /// <returns>The new task's id, or null when its idempotency key was used before (by the same request).</returns>
     /// <exception cref="IdempotencyConflictException">The key was used before for a different request.</exception>
-    public async Task<Guid?> ScheduleNewTaskAsync(TaskSubmission submission, string actor, NpgsqlTransaction transaction, CancellationToken cancellationToken = default)
+    public async Task<string?> ScheduleNewTaskAsync(TaskSubmission submission, string actor, NpgsqlTransaction transaction, CancellationToken cancellationToken = default)
     {
         // The caller commits, so the wake-up must ride in its transaction (delivered only if it commits).
         Submitted submitted = (await this.SubmitAsync(transaction, [submission], actor, notifyInTransaction: true, cancellationToken))[0];
@@ -66,7 +67,7 @@ public sealed class TaskFlowClient
     }
 
     /// <summary>The task, or null when there is none with that id.</summary>
-    public async Task<TaskRecord?> GetTaskAsync(Guid id, CancellationToken cancellationToken = default) =>
+    public async Task<TaskRecord?> GetTaskAsync(string id, CancellationToken cancellationToken = default) =>
         (await this.GetTasksAsync([id], cancellationToken)).GetValueOrDefault(id);
 
     /// <summary>One page of tasks, newest first.</summary>
@@ -82,7 +83,7 @@ public sealed class TaskFlowClient
         parameters.Add(Nullable("created_from", NpgsqlDbType.TimestampTz, query.CreatedFrom));
         parameters.Add(Nullable("created_to", NpgsqlDbType.TimestampTz, query.CreatedTo));
         parameters.Add(Nullable("after_created_at", NpgsqlDbType.TimestampTz, query.After?.CreatedAt));
-        parameters.Add(Nullable("after_id", NpgsqlDbType.Uuid, query.After?.Id));
+        parameters.Add(Nullable("after_id", NpgsqlDbType.Text, query.After?.Id));
         parameters.AddWithValue("limit", query.Limit);
         await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
         return await this.ReadTasksAsync(reader, cancellationToken);
@@ -104,7 +105,7 @@ public sealed class TaskFlowClient
     }
 
     /// <summary>The task's audit trail in order, every execution included.</summary>
-    public async Task<IReadOnlyList<HistoryEventRecord>> GetHistoryAsync(Guid id, int afterSequence = 0, int limit = 1000, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<HistoryEventRecord>> GetHistoryAsync(string id, int afterSequence = 0, int limit = 1000, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/GetHistory.sql"));
         command.Parameters.AddWithValue("id", id);
@@ -133,14 +134,14 @@ public sealed class TaskFlowClient
     /// waiting parent hears of it as a failed sub-orchestration.</summary>
     /// <param name="outputJson">The output a terminated instance shows (Durable Task's terminate output), or null.</param>
     /// <returns>True when cancelled; false when the task is unknown or already finished.</returns>
-    public async Task<bool> TerminateTaskAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken = default, string? outputJson = null)
+    public async Task<bool> TerminateTaskAsync(string id, string actor, string? reason, CancellationToken cancellationToken = default, string? outputJson = null)
     {
         if (!await this.TerminateOneAsync(id, actor, reason, outputJson, cancellationToken))
         {
             return false;
         }
 
-        foreach (Guid child in await this.UnfinishedChildrenAsync(id, cancellationToken))
+        foreach (string child in await this.UnfinishedChildrenAsync(id, cancellationToken))
         {
             await this.TerminateTaskAsync(child, actor, $"Parent {id} was cancelled.", cancellationToken);
         }
@@ -150,16 +151,16 @@ public sealed class TaskFlowClient
 
     /// <summary>Suspends a running orchestration: no episode runs until it is resumed; events queue meanwhile.
     /// Activities already running finish. Returns false when there is no running orchestration with that id.</summary>
-    public Task<bool> SuspendTaskAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken = default) =>
+    public Task<bool> SuspendTaskAsync(string id, string actor, string? reason, CancellationToken cancellationToken = default) =>
         this.SuspendOrResumeAsync(id, suspend: true, actor, reason, cancellationToken);
 
     /// <summary>Resumes a suspended orchestration. Returns false when there is no suspended orchestration with that id.</summary>
-    public Task<bool> ResumeTaskAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken = default) =>
+    public Task<bool> ResumeTaskAsync(string id, string actor, string? reason, CancellationToken cancellationToken = default) =>
         this.SuspendOrResumeAsync(id, suspend: false, actor, reason, cancellationToken);
 
     /// <summary>Raises an external event for a running orchestration (<c>WaitForExternalEvent</c>).</summary>
     /// <returns>False when there is no unfinished orchestration with that id.</returns>
-    public async Task<bool> RaiseEventAsync(Guid id, string eventName, string? inputJson, string actor, CancellationToken cancellationToken = default)
+    public async Task<bool> RaiseEventAsync(string id, string eventName, string? inputJson, string actor, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/RaiseEvent.sql"));
         command.Parameters.Add(this.clock.Now());
@@ -171,7 +172,7 @@ public sealed class TaskFlowClient
     }
 
     /// <summary>Deletes a finished task with its history. Returns false when it is unknown or unfinished.</summary>
-    public async Task<bool> PurgeTaskAsync(Guid id, CancellationToken cancellationToken = default) =>
+    public async Task<bool> PurgeTaskAsync(string id, CancellationToken cancellationToken = default) =>
         await this.PurgeAsync(id, finishedBefore: null, batchSize: 1, cancellationToken) == 1;
 
     /// <summary>Deletes up to <paramref name="batchSize"/> tasks finished before <paramref name="finishedBefore"/>.</summary>
@@ -179,7 +180,7 @@ public sealed class TaskFlowClient
         this.PurgeAsync(null, finishedBefore, batchSize, cancellationToken);
 
     /// <summary>For an orchestration: how many activities it scheduled, and how many completed and failed.</summary>
-    public async Task<(long Scheduled, long Completed, long Failed)?> CountActivitiesAsync(Guid id, CancellationToken cancellationToken = default)
+    public async Task<(long Scheduled, long Completed, long Failed)?> CountActivitiesAsync(string id, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/CountOrchestrationActivities.sql"));
         command.Parameters.AddWithValue("id", id);
@@ -187,7 +188,7 @@ public sealed class TaskFlowClient
         return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)) : null;
     }
 
-    private async Task<bool> SuspendOrResumeAsync(Guid id, bool suspend, string actor, string? reason, CancellationToken cancellationToken)
+    private async Task<bool> SuspendOrResumeAsync(string id, bool suspend, string actor, string? reason, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/SuspendOrResume.sql"));
         command.Parameters.Add(this.clock.Now());
@@ -216,30 +217,30 @@ public sealed class TaskFlowClient
         return changed;
     }
 
-    private async Task<long> PurgeAsync(Guid? id, DateTimeOffset? finishedBefore, int batchSize, CancellationToken cancellationToken)
+    private async Task<long> PurgeAsync(string? id, DateTimeOffset? finishedBefore, int batchSize, CancellationToken cancellationToken)
     {
         await using NpgsqlBatch batch = OptionalFilterQuery.Create(this.dataSource, SqlText.Get("Instances/Sql/PurgeTasks.sql"));
-        batch.Parameters().Add(Nullable("id", NpgsqlDbType.Uuid, id));
+        batch.Parameters().Add(Nullable("id", NpgsqlDbType.Text, id));
         batch.Parameters().Add(Nullable("finished_before", NpgsqlDbType.TimestampTz, finishedBefore));
         batch.Parameters().AddWithValue("batch_size", batchSize);
         return (long)(await batch.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private async Task<IReadOnlyList<Guid>> UnfinishedChildrenAsync(Guid id, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> UnfinishedChildrenAsync(string id, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/FindUnfinishedChildren.sql"));
         command.Parameters.AddWithValue("id", id);
-        var children = new List<Guid>();
+        var children = new List<string>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            children.Add(reader.GetGuid(0));
+            children.Add(reader.GetString(0));
         }
 
         return children;
     }
 
-    private async Task<bool> TerminateOneAsync(Guid id, string actor, string? reason, string? outputJson, CancellationToken cancellationToken)
+    private async Task<bool> TerminateOneAsync(string id, string actor, string? reason, string? outputJson, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await this.dataSource.OpenConnectionAsync(cancellationToken);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -287,7 +288,7 @@ public sealed class TaskFlowClient
 
     /// <summary>Re-runs a failed or cancelled task (an activity, or an orchestration from its input) as a new execution; its history keeps the earlier ones.</summary>
     /// <returns>True when restarted; false when the task is unknown or not failed or cancelled.</returns>
-    public async Task<bool> RestartTaskAsync(Guid id, string actor, CancellationToken cancellationToken = default)
+    public async Task<bool> RestartTaskAsync(string id, string actor, CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/RestartTask.sql"));
         command.Parameters.Add(this.clock.Now());
@@ -333,9 +334,9 @@ public sealed class TaskFlowClient
 
         // New activity tasks came back from their insert; read back the rest (orchestrations, idempotent repeats)
         // on the same connection: a second one from the pool per request starves the pool under load.
-        Guid[] unread = submitted.Where(s => s.Task is null && s.Conflict is null).Select(s => s.Id).ToArray();
-        IReadOnlyDictionary<Guid, TaskRecord> readBack = unread.Length == 0
-            ? new Dictionary<Guid, TaskRecord>()
+        string[] unread = submitted.Where(s => s.Task is null && s.Conflict is null).Select(s => s.Id).ToArray();
+        IReadOnlyDictionary<string, TaskRecord> readBack = unread.Length == 0
+            ? new Dictionary<string, TaskRecord>()
             : await this.GetTasksAsync(unread, cancellationToken, connection);
         return submitted.Select(s => s.Conflict is null ? new Accepted(s.Task ?? readBack[s.Id], s.Created, null) : new Accepted(null, false, s.Conflict)).ToList();
     }
@@ -352,10 +353,12 @@ public sealed class TaskFlowClient
     {
         NpgsqlConnection connection = transaction.Connection ?? throw new ArgumentException("The transaction has completed.", nameof(transaction));
         DateTimeOffset now = this.clock.Time.GetUtcNow();
-        Guid[] ids = submissions.Select(s => s.Id ?? Guid.CreateVersion7(now)).ToArray();
-        var createdTasks = new Dictionary<Guid, TaskRecord>();
-        var createdOrchestrations = new HashSet<Guid>();
-        int[] activityTasks = Enumerable.Range(0, submissions.Count).Where(i => !this.orchestrators.Contains(submissions[i].Type)).ToArray();
+        string[] ids = submissions.Select(s => s.Id ?? InstanceIds.New(now)).ToArray();
+        IReadOnlyDictionary<string, string> running = await ReplaceFinishedAsync(transaction, submissions.Where(s => s.Id is not null).Select(s => s.Id!).ToArray(), cancellationToken);
+        var createdTasks = new Dictionary<string, TaskRecord>();
+        var createdOrchestrations = new HashSet<string>();
+        int[] toWrite = Enumerable.Range(0, submissions.Count).Where(i => !running.ContainsKey(ids[i])).ToArray();
+        int[] activityTasks = toWrite.Where(i => !this.orchestrators.Contains(submissions[i].Type)).ToArray();
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             if (activityTasks.Length > 0)
@@ -363,7 +366,7 @@ public sealed class TaskFlowClient
                 batch.BatchCommands.Add(this.SubmitActivityTasksCommand(activityTasks.Select(i => (ids[i], submissions[i])).ToList(), actor));
             }
 
-            foreach (int i in Enumerable.Range(0, submissions.Count).Except(activityTasks))
+            foreach (int i in toWrite.Except(activityTasks))
             {
                 batch.BatchCommands.Add(this.StartOrchestrationCommand(ids[i], submissions[i], actor));
             }
@@ -386,11 +389,11 @@ public sealed class TaskFlowClient
                 await reader.NextResultAsync(cancellationToken);
             }
 
-            for (int orchestration = activityTasks.Length; orchestration < submissions.Count; orchestration++)
+            for (int orchestration = activityTasks.Length; orchestration < toWrite.Length; orchestration++)
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    createdOrchestrations.Add(reader.GetGuid(0));
+                    createdOrchestrations.Add(reader.GetString(0));
                 }
 
                 await reader.NextResultAsync(cancellationToken);
@@ -400,9 +403,10 @@ public sealed class TaskFlowClient
         var results = new List<Submitted>(submissions.Count);
         for (int i = 0; i < submissions.Count; i++)
         {
-            Guid id = ids[i];
+            string id = ids[i];
             results.Add(
-                createdTasks.TryGetValue(id, out TaskRecord? task) ? new Submitted(id, true, task)
+                running.TryGetValue(id, out string? status) ? new Submitted(id, false, null, new InstanceAlreadyRunningException(id, status))
+                : createdTasks.TryGetValue(id, out TaskRecord? task) ? new Submitted(id, true, task)
                 : createdOrchestrations.Contains(id) ? new Submitted(id, true, null)
                 : await FindIdempotentTaskAsync(connection, submissions[i], cancellationToken));
         }
@@ -410,7 +414,29 @@ public sealed class TaskFlowClient
         return results;
     }
 
-    private NpgsqlBatchCommand SubmitActivityTasksCommand(IReadOnlyList<(Guid Id, TaskSubmission Task)> tasks, string actor)
+    /// <summary>Replaces the finished instances that have ids chosen for new tasks (Durable Functions' rule).</summary>
+    /// <returns>The chosen ids whose instance has not finished, with its status.</returns>
+    private static async Task<IReadOnlyDictionary<string, string>> ReplaceFinishedAsync(
+        NpgsqlTransaction transaction, string[] chosenIds, CancellationToken cancellationToken)
+    {
+        var running = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (chosenIds.Length == 0)
+        {
+            return running;
+        }
+
+        await using var command = new NpgsqlCommand(SqlText.Get("Instances/Sql/ReplaceFinishedInstances.sql"), transaction.Connection, transaction);
+        command.Parameters.AddWithValue("ids", chosenIds);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            running[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return running;
+    }
+
+    private NpgsqlBatchCommand SubmitActivityTasksCommand(IReadOnlyList<(string Id, TaskSubmission Task)> tasks, string actor)
     {
         var command = new NpgsqlBatchCommand(SqlText.Get("Instances/Sql/SubmitTasks.sql"));
         command.Parameters.Add(this.clock.Now());
@@ -431,7 +457,7 @@ public sealed class TaskFlowClient
         return command;
     }
 
-    private NpgsqlBatchCommand StartOrchestrationCommand(Guid id, TaskSubmission submission, string actor)
+    private NpgsqlBatchCommand StartOrchestrationCommand(string id, TaskSubmission submission, string actor)
     {
         var command = new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/StartOrchestration.sql"));
         command.Parameters.Add(this.clock.Now());
@@ -442,7 +468,7 @@ public sealed class TaskFlowClient
         command.Parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Text) { Value = JsonSerializer.Serialize(submission.Tags) });
         command.Parameters.Add(Nullable("idempotency_key", NpgsqlDbType.Text, submission.IdempotencyKey));
         command.Parameters.AddWithValue("request_hash", submission.RequestHash);
-        command.Parameters.Add(Nullable("parent_instance_id", NpgsqlDbType.Uuid, null));
+        command.Parameters.Add(Nullable("parent_instance_id", NpgsqlDbType.Text, null));
         command.Parameters.Add(Nullable("parent_task_id", NpgsqlDbType.Integer, null));
         command.Parameters.Add(Nullable("parent_name", NpgsqlDbType.Text, null));
         command.Parameters.AddWithValue("submitted", true);
@@ -458,14 +484,14 @@ public sealed class TaskFlowClient
         command.Parameters.AddWithValue("idempotency_key", submission.IdempotencyKey!);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        Guid existing = reader.GetGuid(0);
+        string existing = reader.GetString(0);
         byte[] hash = reader.GetFieldValue<byte[]>(1);
         return hash.AsSpan().SequenceEqual(submission.RequestHash)
             ? new Submitted(existing, false, null)
             : new Submitted(existing, false, null, new IdempotencyConflictException(submission.IdempotencyKey!, existing));
     }
 
-    private async Task<IReadOnlyDictionary<Guid, TaskRecord>> GetTasksAsync(Guid[] ids, CancellationToken cancellationToken, NpgsqlConnection? connection = null)
+    private async Task<IReadOnlyDictionary<string, TaskRecord>> GetTasksAsync(string[] ids, CancellationToken cancellationToken, NpgsqlConnection? connection = null)
     {
         await using NpgsqlCommand command = connection is null
             ? this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/GetTasks.sql"))
@@ -492,7 +518,7 @@ public sealed class TaskFlowClient
         string status = reader.GetString(3);
         DateTimeOffset? nextVisibleAt = OptionalTime(reader, 20);
         return new TaskRecord(
-            Id: reader.GetGuid(0),
+            Id: reader.GetString(0),
             Type: reader.GetString(1),
             Kind: reader.GetString(2),
             Status: status == TaskStatuses.Pending && nextVisibleAt > this.clock.Time.GetUtcNow() ? TaskStatuses.Scheduled : status,
@@ -523,8 +549,9 @@ public sealed class TaskFlowClient
         new(name, type) { Value = value ?? DBNull.Value };
 
     /// <summary>What <see cref="SubmitAsync"/> did with one submission.</summary>
-    private sealed record Submitted(Guid Id, bool Created, TaskRecord? Task, IdempotencyConflictException? Conflict = null);
+    /// <param name="Conflict">Why nothing was written for it: its idempotency key or its chosen id is taken.</param>
+    private sealed record Submitted(string Id, bool Created, TaskRecord? Task, Exception? Conflict = null);
 
     /// <summary>One submission's answer: its task as committed, or the conflict that kept it out.</summary>
-    private sealed record Accepted(TaskRecord? Task, bool Created, IdempotencyConflictException? Conflict);
+    private sealed record Accepted(TaskRecord? Task, bool Created, Exception? Conflict);
 }

@@ -13,4 +13,4 @@ public sealed record TaskQuery(
     IReadOnlyList<string>? StoredStatuses = null);
 
 /// <summary>Where a page ended: the last task's creation time and id.</summary>
-public sealed record TaskCursor(DateTimeOffset CreatedAt, Guid Id);
+public sealed record TaskCursor(DateTimeOffset CreatedAt, string Id);

@@ -2,7 +2,7 @@ namespace TaskFlow.Instances;
 
 /// <summary>A task as callers see it.</summary>
 public sealed record TaskRecord(
-    Guid Id,
+    string Id,
     string Type,
     string Kind,
     string Status,

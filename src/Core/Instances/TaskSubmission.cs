@@ -13,7 +13,7 @@ namespace TaskFlow.Instances;
 /// <param name="IdempotencyKey">Same key and same request: the same task; a different request: a conflict.</param>
 /// <param name="Tags">Free-form labels to filter by.</param>
 /// <param name="RequestHash">A hash of the request's content, compared when an idempotency key repeats.</param>
-/// <param name="Id">The instance id the caller chose, or null to have one generated.</param>
+/// <param name="Id">The instance id the caller chose (see <see cref="InstanceIds"/>), or null to have one generated.</param>
 public sealed record TaskSubmission(
     string Type,
     string? InputJson,
@@ -25,4 +25,4 @@ public sealed record TaskSubmission(
     string? IdempotencyKey,
     IReadOnlyDictionary<string, string> Tags,
     byte[] RequestHash,
-    Guid? Id = null);
+    string? Id = null);

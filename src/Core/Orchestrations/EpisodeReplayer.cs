@@ -6,6 +6,7 @@ using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Grpc;
 using Microsoft.Extensions.Caching.Memory;
 using TaskFlow.Activities;
+using TaskFlow.Instances;
 using P = Microsoft.DurableTask.Protobuf;
 
 namespace TaskFlow.Orchestrations;
@@ -28,18 +29,28 @@ internal sealed class EpisodeReplayer(OrchestratorRegistry orchestrators, IServi
     private readonly MemoryCache committed = new(new MemoryCacheOptions());
 
     /// <summary>Whether this worker holds a session for the instance (it may still turn out stale).</summary>
-    public bool HasSession(Guid instanceId) => this.committed.TryGetValue(instanceId, out _);
+    public bool HasSession(string instanceId) => this.committed.TryGetValue(instanceId, out _);
 
-    /// <summary>Whether this worker holds the SDK's state of the instance exactly as its history now stands.</summary>
-    public bool HoldsSessionAt(Guid instanceId, int execution, int lastSequence) =>
-        this.committed.TryGetValue(instanceId, out (int Execution, int LastSequence) at) && at == (execution, lastSequence);
+    /// <summary>Takes this worker's session for the instance if it holds the SDK's state exactly as the history now
+    /// stands. Taken, it is out of use until the episode commits (<see cref="Committed"/>): an episode that outlived
+    /// its lease may still be running on it, and a second episode must not share that state.</summary>
+    public bool TryTakeSession(string instanceId, int execution, int lastSequence)
+    {
+        if (!this.committed.TryGetValue(instanceId, out (int Execution, int LastSequence) at) || at != (execution, lastSequence))
+        {
+            return false;
+        }
+
+        this.committed.Remove(instanceId);
+        return true;
+    }
 
     /// <summary>After a commit: the session now matches the history at <paramref name="lastSequence"/>.</summary>
-    public void Committed(Guid instanceId, int execution, int lastSequence) =>
+    public void Committed(string instanceId, int execution, int lastSequence) =>
         this.committed.Set(instanceId, (execution, lastSequence), new MemoryCacheEntryOptions { SlidingExpiration = SessionIdleTimeout });
 
     /// <summary>The session may no longer match the history (a failed commit, an ended execution): replay in full next time.</summary>
-    public void Forget(Guid instanceId) => this.committed.Remove(instanceId);
+    public void Forget(string instanceId) => this.committed.Remove(instanceId);
 
     public void Dispose()
     {
@@ -48,13 +59,13 @@ internal sealed class EpisodeReplayer(OrchestratorRegistry orchestrators, IServi
     }
 
     /// <param name="past">This execution's history (rows the SDK does not replay are skipped); null to continue the
-    /// session this worker holds (see <see cref="HoldsSessionAt"/>).</param>
+    /// session this worker holds (see <see cref="TryTakeSession"/>).</param>
     /// <param name="fresh">Events that arrived since the last episode, in arrival order.</param>
     /// <param name="now">The episode's time (the database clock): the new <c>OrchestratorStarted</c>, hence <c>CurrentUtcDateTime</c>.</param>
     /// <returns>The result, or null when <paramref name="past"/> was null and the SDK no longer holds the session: call
     /// again with the history.</returns>
     public EpisodeResult? Replay(
-        Guid instanceId, int execution, string name, IReadOnlyList<OrchestrationEvent>? past, IReadOnlyList<OrchestrationEvent> fresh, DateTimeOffset now)
+        string instanceId, int execution, string name, IReadOnlyList<OrchestrationEvent>? past, IReadOnlyList<OrchestrationEvent> fresh, DateTimeOffset now)
     {
         ITaskOrchestrator? orchestrator = orchestrators.Create(name);
         if (orchestrator is null)
@@ -65,7 +76,7 @@ internal sealed class EpisodeReplayer(OrchestratorRegistry orchestrators, IServi
                 NonRetryable: true));
         }
 
-        string id = instanceId.ToString();
+        string id = instanceId;
         var request = new P.OrchestratorRequest
         {
             InstanceId = id,
@@ -101,16 +112,15 @@ internal sealed class EpisodeReplayer(OrchestratorRegistry orchestrators, IServi
                     break;
                 case P.OrchestratorAction.OrchestratorActionTypeOneofCase.CreateSubOrchestration:
                     P.CreateSubOrchestrationAction child = action.CreateSubOrchestration;
-                    if (!Guid.TryParse(child.InstanceId, out Guid childId))
+                    if (!InstanceIds.IsValid(child.InstanceId))
                     {
                         return EpisodeResult.Failed(new FailureDetails(
                             "TaskFlow.InvalidInstanceId",
-                            $"Sub-orchestration '{child.Name}' was given the instance id '{child.InstanceId}'; TaskFlow instance ids are UUIDs. " +
-                            "Leave SubOrchestrationOptions.InstanceId unset to get one, or pass a UUID.",
+                            $"Sub-orchestration '{child.Name}' was given the instance id '{child.InstanceId}'; use {InstanceIds.Rule}, or leave it unset to get one.",
                             NonRetryable: true));
                     }
 
-                    actions.Add(new StartSubOrchestrationAction(action.Id, child.Name, childId, child.Input));
+                    actions.Add(new StartSubOrchestrationAction(action.Id, child.Name, child.InstanceId, child.Input));
                     break;
                 case P.OrchestratorAction.OrchestratorActionTypeOneofCase.SendEvent:
                     actions.Add(new SendEventAction(action.Id, action.SendEvent.Instance.InstanceId, action.SendEvent.Name, action.SendEvent.Data));

@@ -11,7 +11,7 @@ internal sealed record ScheduleActivityAction(int TaskId, string Name, string? I
 internal sealed record CreateTimerAction(int TaskId, DateTimeOffset FireAt) : OrchestrationAction(TaskId);
 
 /// <summary><c>CallSubOrchestratorAsync</c>: a child instance; its end comes back as SubOrchestrationInstanceCompleted or Failed.</summary>
-internal sealed record StartSubOrchestrationAction(int TaskId, string Name, Guid InstanceId, string? InputJson) : OrchestrationAction(TaskId);
+internal sealed record StartSubOrchestrationAction(int TaskId, string Name, string InstanceId, string? InputJson) : OrchestrationAction(TaskId);
 
 /// <summary><c>SendEvent</c>: an EventRaised in another instance's inbox.</summary>
 internal sealed record SendEventAction(int TaskId, string InstanceId, string EventName, string? DataJson) : OrchestrationAction(TaskId);

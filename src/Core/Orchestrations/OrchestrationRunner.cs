@@ -4,6 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
+using TaskFlow.Instances;
 using TaskFlow.WorkItems;
 
 namespace TaskFlow.Orchestrations;
@@ -50,7 +51,7 @@ internal sealed partial class OrchestrationRunner(
 
         // With this worker's session for the instance, the SDK needs only the new events; else the whole history.
         // (A session that no longer matches the history, or that the SDK dropped, costs one more round trip.)
-        bool warm = state.History is null && replayer.HoldsSessionAt(lease.InstanceId, state.Execution, state.LastSequence);
+        bool warm = state.History is null && replayer.TryTakeSession(lease.InstanceId, state.Execution, state.LastSequence);
         EpisodeResult? result = warm ? replayer.Replay(lease.InstanceId, state.Execution, state.Name, null, fresh, state.Now) : null;
         if (result is null)
         {
@@ -158,7 +159,7 @@ internal sealed partial class OrchestrationRunner(
                     work.Add(WorkKinds.Timer, action.TaskId, "timer", null, TimerRetry, 100, timer.FireAt);
                     break;
                 case StartSubOrchestrationAction child:
-                    events.Add(execution, "SubOrchestrationInstanceCreated", action.TaskId, null, DurableHistory.Payload(new { name = child.Name, instanceId = child.InstanceId.ToString(), input = DurableHistory.Parse(child.InputJson) }), null, actor);
+                    events.Add(execution, "SubOrchestrationInstanceCreated", action.TaskId, null, DurableHistory.Payload(new { name = child.Name, instanceId = child.InstanceId, input = DurableHistory.Parse(child.InputJson) }), null, actor);
                     this.AddStartChild(batch, lease, state, child, actor);
                     readiesWork = true;
                     break;
@@ -273,7 +274,7 @@ internal sealed partial class OrchestrationRunner(
     }
 
     /// <summary>The next execution's ExecutionStarted and carried-over events, for its first episode.</summary>
-    private void AddNextExecution(NpgsqlBatch batch, Guid instanceId, int execution, EpisodeState state, EpisodeResult result, string actor)
+    private void AddNextExecution(NpgsqlBatch batch, string instanceId, int execution, EpisodeState state, EpisodeResult result, string actor)
     {
         List<(string Type, string Payload)> first =
         [
@@ -292,13 +293,13 @@ internal sealed partial class OrchestrationRunner(
     /// as Durable Task drops events to instances that do not exist.</returns>
     private bool AddSendEvent(NpgsqlBatch batch, SendEventAction sent, string actor)
     {
-        if (!Guid.TryParse(sent.InstanceId, out Guid target))
+        if (!InstanceIds.IsValid(sent.InstanceId))
         {
             return false;
         }
 
         NpgsqlBatchCommand raise = Command(batch, "Instances/Sql/RaiseEvent.sql", clock.Now());
-        raise.Parameters.AddWithValue("id", target);
+        raise.Parameters.AddWithValue("id", sent.InstanceId);
         raise.Parameters.AddWithValue("name", sent.EventName);
         raise.Parameters.Add(Nullable("input", NpgsqlDbType.Text, sent.DataJson));
         raise.Parameters.AddWithValue("actor", actor);
@@ -327,7 +328,7 @@ internal sealed partial class OrchestrationRunner(
     /// <summary>Loads the instance, its current execution's history and its inbox in one round trip.</summary>
     /// <param name="withHistory">Whether to load the current execution's history too (not when this worker's session
     /// for the instance will do).</param>
-    private async Task<EpisodeState?> LoadAsync(NpgsqlConnection connection, Guid instanceId, bool withHistory, CancellationToken cancellationToken)
+    private async Task<EpisodeState?> LoadAsync(NpgsqlConnection connection, string instanceId, bool withHistory, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadOrchestration.sql")) { Parameters = { new("instance_id", instanceId), clock.Now() } });
@@ -345,7 +346,7 @@ internal sealed partial class OrchestrationRunner(
 
         var state = new EpisodeState(
             reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3),
-            reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt16(6),
+            reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt16(6),
             reader.GetFieldValue<DateTimeOffset>(7), null, []);
         var inbox = new List<InboxEvent>();
         await reader.NextResultAsync(cancellationToken);
@@ -358,7 +359,7 @@ internal sealed partial class OrchestrationRunner(
     }
 
     /// <summary>The current execution's history, when the batch that loaded the instance did not bring it.</summary>
-    private static async Task<IReadOnlyList<OrchestrationEvent>> LoadHistoryAsync(NpgsqlConnection connection, Guid instanceId, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<OrchestrationEvent>> LoadHistoryAsync(NpgsqlConnection connection, string instanceId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql"), connection) { Parameters = { new("instance_id", instanceId) } };
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -416,7 +417,7 @@ internal sealed partial class OrchestrationRunner(
     private static NpgsqlParameter Nullable(string name, NpgsqlDbType type, object? value) => new(name, type) { Value = value ?? DBNull.Value };
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "History of {InstanceId} moved during an episode; rolled back, it will run again")]
-    private static partial void LogHistoryMoved(ILogger logger, Guid instanceId);
+    private static partial void LogHistoryMoved(ILogger logger, string instanceId);
 
     private sealed record InboxEvent(long Id, int Execution, OrchestrationEvent Event)
     {
@@ -428,7 +429,7 @@ internal sealed partial class OrchestrationRunner(
     }
 
     private sealed record EpisodeState(
-        string Name, int Execution, string Status, int LastSequence, Guid? ParentInstanceId, int? ParentTaskId, int Priority, DateTimeOffset Now,
+        string Name, int Execution, string Status, int LastSequence, string? ParentInstanceId, int? ParentTaskId, int Priority, DateTimeOffset Now,
         IReadOnlyList<OrchestrationEvent>? History, IReadOnlyList<InboxEvent> Inbox)
     {
         /// <summary>The inbox events this episode reads, in the order it appends them: the execution's
@@ -438,7 +439,7 @@ internal sealed partial class OrchestrationRunner(
     }
 
     /// <summary>History rows for one AppendHistory.sql statement, numbered on from the instance's last sequence.</summary>
-    private sealed class HistoryRows(Guid instanceId, int lastSequence)
+    private sealed class HistoryRows(string instanceId, int lastSequence)
     {
         private readonly List<(int Sequence, int Execution, string Type, int? TaskId, int? Attempt, string? Payload, DateTimeOffset? At, string? Actor)> rows = [];
 
@@ -471,7 +472,7 @@ internal sealed partial class OrchestrationRunner(
         public void Add(string kind, int taskId, string name, string? input, string retry, int maxAttempts, DateTimeOffset? visibleAt) =>
             this.rows.Add((kind, taskId, name, input, retry, maxAttempts, visibleAt));
 
-        public void AddTo(NpgsqlBatchCommand command, Guid instanceId, int execution, int priority)
+        public void AddTo(NpgsqlBatchCommand command, string instanceId, int execution, int priority)
         {
             command.Parameters.AddWithValue("instance_id", instanceId);
             command.Parameters.AddWithValue("execution", execution);

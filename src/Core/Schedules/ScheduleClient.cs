@@ -97,7 +97,7 @@ public sealed class ScheduleClient
 
     /// <summary>Submits the schedule's task now, outside its slots (overlap policies do not apply).</summary>
     /// <returns>The task's id, or null when there is no such schedule.</returns>
-    public async Task<Guid?> TriggerScheduleAsync(string name, string actor, CancellationToken cancellationToken = default)
+    public async Task<string?> TriggerScheduleAsync(string name, string actor, CancellationToken cancellationToken = default)
     {
         ScheduleRecord? schedule = await this.GetScheduleAsync(name, cancellationToken);
         if (schedule is null)
@@ -107,8 +107,8 @@ public sealed class ScheduleClient
 
         await using NpgsqlConnection connection = await this.dataSource.OpenConnectionAsync(cancellationToken);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
-        Guid id = (await this.tasks.ScheduleNewTaskAsync(
-            ScheduleSubmissions.For(schedule.Definition, slot: null), actor, transaction, cancellationToken))!.Value;
+        string id = (await this.tasks.ScheduleNewTaskAsync(
+            ScheduleSubmissions.For(schedule.Definition, slot: null), actor, transaction, cancellationToken))!;
         await this.RecordAsync(transaction, name, "ScheduleTriggered", JsonSerializer.Serialize(new { taskId = id }), actor, cancellationToken);
         await using (NpgsqlCommand advance = new("UPDATE taskflow.schedules SET last_instance_id = @id WHERE name = @name", connection, transaction))
         {
@@ -241,7 +241,7 @@ public sealed class ScheduleClient
             definition,
             OptionalTime(reader, 10),
             OptionalTime(reader, 11),
-            reader.IsDBNull(12) ? null : reader.GetGuid(12),
+            reader.IsDBNull(12) ? null : reader.GetString(12),
             reader.GetString(13),
             reader.GetString(14),
             reader.GetFieldValue<DateTimeOffset>(15),

@@ -110,7 +110,7 @@ internal sealed partial class ScheduleFirer(
         advance.Parameters.AddWithValue("name", schedule.Name);
         advance.Parameters.Add(Nullable("next_fire_at", NpgsqlDbType.TimestampTz, next));
         advance.Parameters.Add(Nullable("buffered_slot", NpgsqlDbType.TimestampTz, state.BufferedSlot));
-        advance.Parameters.Add(Nullable("last_instance_id", NpgsqlDbType.Uuid, state.LastInstanceId));
+        advance.Parameters.Add(Nullable("last_instance_id", NpgsqlDbType.Text, state.LastInstanceId));
         await advance.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -151,20 +151,20 @@ internal sealed partial class ScheduleFirer(
     private async Task<SlotState> StartAsync(
         NpgsqlTransaction transaction, DueSchedule schedule, DateTimeOffset slot, SlotState state, CancellationToken cancellationToken)
     {
-        Guid id = (await tasks.ScheduleNewTaskAsync(ScheduleSubmissions.For(schedule.Definition, slot), this.Actor, transaction, cancellationToken))!.Value;
+        string id = (await tasks.ScheduleNewTaskAsync(ScheduleSubmissions.For(schedule.Definition, slot), this.Actor, transaction, cancellationToken))!;
         await this.ClaimAsync(transaction, schedule.Name, slot, "started", id, cancellationToken);
         await schedules.RecordAsync(transaction, schedule.Name, "SlotFired", JsonSerializer.Serialize(new { slot, taskId = id }), this.Actor, cancellationToken);
         return state with { LastInstanceId = id };
     }
 
-    private async Task ClaimAsync(NpgsqlTransaction transaction, string name, DateTimeOffset slot, string outcome, Guid? instanceId, CancellationToken cancellationToken)
+    private async Task ClaimAsync(NpgsqlTransaction transaction, string name, DateTimeOffset slot, string outcome, string? instanceId, CancellationToken cancellationToken)
     {
         await using var claim = new NpgsqlCommand(SqlText.Get("Schedules/Sql/ClaimSlot.sql"), transaction.Connection, transaction);
         claim.Parameters.Add(clock.Now());
         claim.Parameters.AddWithValue("name", name);
         claim.Parameters.AddWithValue("slot", slot);
         claim.Parameters.AddWithValue("outcome", outcome);
-        claim.Parameters.Add(Nullable("instance_id", NpgsqlDbType.Uuid, instanceId));
+        claim.Parameters.Add(Nullable("instance_id", NpgsqlDbType.Text, instanceId));
         if (await claim.ExecuteNonQueryAsync(cancellationToken) != 1)
         {
             // Never expected while the schedule row is locked; refusing keeps "one task per slot" whatever happens.
@@ -172,7 +172,7 @@ internal sealed partial class ScheduleFirer(
         }
     }
 
-    private async Task<bool> IsUnfinishedAsync(NpgsqlTransaction transaction, Guid? instanceId, CancellationToken cancellationToken)
+    private async Task<bool> IsUnfinishedAsync(NpgsqlTransaction transaction, string? instanceId, CancellationToken cancellationToken)
     {
         if (instanceId is null)
         {
@@ -180,7 +180,7 @@ internal sealed partial class ScheduleFirer(
         }
 
         await using var command = new NpgsqlCommand(SqlText.Get("Schedules/Sql/InstanceIsUnfinished.sql"), transaction.Connection, transaction);
-        command.Parameters.AddWithValue("id", instanceId.Value);
+        command.Parameters.AddWithValue("id", instanceId);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -207,10 +207,10 @@ internal sealed partial class ScheduleFirer(
     [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Scheduler pass failed; trying again next interval")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);
 
-    private sealed record DueSchedule(ScheduleDefinition Definition, DateTimeOffset? NextFireAt, DateTimeOffset? BufferedSlot, Guid? LastInstanceId, DateTimeOffset Now)
+    private sealed record DueSchedule(ScheduleDefinition Definition, DateTimeOffset? NextFireAt, DateTimeOffset? BufferedSlot, string? LastInstanceId, DateTimeOffset Now)
     {
         public string Name => this.Definition.Name;
     }
 
-    private sealed record SlotState(DateTimeOffset? BufferedSlot, Guid? LastInstanceId);
+    private sealed record SlotState(DateTimeOffset? BufferedSlot, string? LastInstanceId);
 }

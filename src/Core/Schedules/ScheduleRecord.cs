@@ -5,7 +5,7 @@ public sealed record ScheduleRecord(
     ScheduleDefinition Definition,
     DateTimeOffset? NextFireAt,
     DateTimeOffset? BufferedSlot,
-    Guid? LastInstanceId,
+    string? LastInstanceId,
     string Source,
     string CreatedBy,
     DateTimeOffset CreatedAt,

@@ -43,5 +43,5 @@ internal sealed partial class LeaseRescuer(
     }
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Rescued task {InstanceId} attempt {Attempt}: lease of {Owner} expired")]
-    private static partial void LogRescued(ILogger logger, Guid instanceId, int attempt, string owner);
+    private static partial void LogRescued(ILogger logger, string instanceId, int attempt, string owner);
 }

@@ -5,7 +5,7 @@ namespace TaskFlow.WorkItems;
 /// <summary>A work item this worker holds, and the token that fences every write it makes about it.</summary>
 internal sealed record WorkItemLease(
     long WorkItemId,
-    Guid InstanceId,
+    string InstanceId,
     int Execution,
     string Kind,
     int TaskId,

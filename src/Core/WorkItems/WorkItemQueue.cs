@@ -215,7 +215,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         {
             leases.Add(new WorkItemLease(
                 WorkItemId: reader.GetInt64(0),
-                InstanceId: reader.GetGuid(1),
+                InstanceId: reader.GetString(1),
                 Execution: reader.GetInt32(2),
                 Kind: reader.GetString(3),
                 TaskId: reader.GetInt32(4),

@@ -33,7 +33,7 @@ internal sealed record ScheduleJson(
 }
 
 /// <summary>A run a schedule started: a fired slot, or a manual trigger (no slot).</summary>
-internal sealed record ScheduleRunJson(DateTimeOffset? Slot, Guid TaskId, DateTimeOffset StartedAt, string Actor)
+internal sealed record ScheduleRunJson(DateTimeOffset? Slot, string TaskId, DateTimeOffset StartedAt, string Actor)
 {
     public static ScheduleRunJson? From(ScheduleEventRecord e)
     {
@@ -44,7 +44,7 @@ internal sealed record ScheduleRunJson(DateTimeOffset? Slot, Guid TaskId, DateTi
 
         JsonElement payload = JsonDocument.Parse(e.PayloadJson).RootElement;
         DateTimeOffset? slot = payload.TryGetProperty("slot", out JsonElement at) ? at.GetDateTimeOffset() : null;
-        return new ScheduleRunJson(slot, payload.GetProperty("taskId").GetGuid(), e.Timestamp, e.Actor);
+        return new ScheduleRunJson(slot, payload.GetProperty("taskId").GetString()!, e.Timestamp, e.Actor);
     }
 }
 

@@ -61,6 +61,14 @@ internal static class TaskEndpoints
             {
                 return ApiProblems.Unprocessable("Idempotency key reused with a different request", conflict.Message);
             }
+            catch (InstanceAlreadyRunningException running)
+            {
+                return ApiProblems.Conflict("Instance id in use", running.Message);
+            }
+            catch (Npgsql.PostgresException taken) when (IsTakenId(taken))
+            {
+                return ApiProblems.Conflict("Instance id in use", $"Instance '{submission.Id}' was started by another caller at the same moment; it has not finished.");
+            }
         }
     }
 
@@ -91,6 +99,12 @@ internal static class TaskEndpoints
             var submissions = items.EnumerateArray()
                 .Select((item, index) => parser.Parse(item, $"tasks[{index}].", headerIdempotencyKey: null, errors))
                 .ToList();
+            foreach (IGrouping<string, int> repeated in submissions.Select((submission, index) => (submission?.Id, index))
+                .Where(s => s.Id is not null).GroupBy(s => s.Id!, s => s.index).Where(g => g.Count() > 1))
+            {
+                errors[$"tasks[{repeated.ElementAt(1)}].id"] = [$"'{repeated.Key}' is also the id of tasks[{repeated.First()}]; ids in a batch must differ."];
+            }
+
             if (errors.Count > 0)
             {
                 return ApiProblems.Invalid(errors, "The batch is not valid; no task was accepted");
@@ -106,15 +120,25 @@ internal static class TaskEndpoints
             {
                 return ApiProblems.Unprocessable("Idempotency key reused with a different request; no task was accepted", conflict.Message);
             }
+            catch (InstanceAlreadyRunningException running)
+            {
+                return ApiProblems.Conflict("Instance id in use; no task was accepted", running.Message);
+            }
+            catch (Npgsql.PostgresException taken) when (IsTakenId(taken))
+            {
+                return ApiProblems.Conflict("Instance id in use; no task was accepted", "Another caller started one of these instance ids at the same moment.");
+            }
         }
     }
 
     private static async Task<IResult> GetAsync(string id, TaskFlowClient client, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out Guid taskId))
+        if (!InstanceIds.IsValid(id))
         {
             return InvalidId(id);
         }
+
+        string taskId = id;
 
         if (await client.GetTaskAsync(taskId, cancellationToken) is not { } task)
         {
@@ -148,10 +172,12 @@ internal static class TaskEndpoints
     /// <c>Link: &lt;…?after=N&amp;limit=M&gt;; rel="next"</c> header for the next one, so no history is cut short.</remarks>
     private static async Task<IResult> HistoryAsync(string id, HttpContext http, TaskFlowClient client, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out Guid taskId))
+        if (!InstanceIds.IsValid(id))
         {
             return InvalidId(id);
         }
+
+        string taskId = id;
 
         (int after, int limit, IDictionary<string, string[]> errors) = HistoryPageParser.Parse(http.Request.Query);
         if (errors.Count > 0)
@@ -175,10 +201,12 @@ internal static class TaskEndpoints
 
     private static async Task<IResult> CancelAsync(string id, HttpContext http, TaskFlowClient client)
     {
-        if (!Guid.TryParse(id, out Guid taskId))
+        if (!InstanceIds.IsValid(id))
         {
             return InvalidId(id);
         }
+
+        string taskId = id;
 
         if (await client.TerminateTaskAsync(taskId, Actors.Of(http), reason: "Cancelled through the API", http.RequestAborted))
         {
@@ -192,10 +220,12 @@ internal static class TaskEndpoints
 
     private static async Task<IResult> RetryAsync(string id, HttpContext http, TaskFlowClient client)
     {
-        if (!Guid.TryParse(id, out Guid taskId))
+        if (!InstanceIds.IsValid(id))
         {
             return InvalidId(id);
         }
+
+        string taskId = id;
 
         if (await client.RestartTaskAsync(taskId, Actors.Of(http), http.RequestAborted))
         {
@@ -209,10 +239,12 @@ internal static class TaskEndpoints
 
     private static async Task<IResult> RaiseEventAsync(string id, string name, HttpContext http, TaskFlowClient client, IOptions<ApiOptions> options)
     {
-        if (!Guid.TryParse(id, out Guid taskId))
+        if (!InstanceIds.IsValid(id))
         {
             return InvalidId(id);
         }
+
+        string taskId = id;
 
         string? payload = null;
         if (http.Request.ContentLength is not 0)
@@ -243,10 +275,12 @@ internal static class TaskEndpoints
 
     private static async Task<IResult> SuspendOrResumeAsync(string id, bool suspend, HttpContext http, TaskFlowClient client)
     {
-        if (!Guid.TryParse(id, out Guid taskId))
+        if (!InstanceIds.IsValid(id))
         {
             return InvalidId(id);
         }
+
+        string taskId = id;
 
         bool changed = suspend
             ? await client.SuspendTaskAsync(taskId, Actors.Of(http), "Suspended through the API", http.RequestAborted)
@@ -268,10 +302,12 @@ internal static class TaskEndpoints
 
     private static async Task<IResult> PurgeAsync(string id, TaskFlowClient client, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out Guid taskId))
+        if (!InstanceIds.IsValid(id))
         {
             return InvalidId(id);
         }
+
+        string taskId = id;
 
         if (await client.PurgeTaskAsync(taskId, cancellationToken))
         {
@@ -286,8 +322,12 @@ internal static class TaskEndpoints
     private static string? HeaderIdempotencyKey(HttpContext http) =>
         http.Request.Headers.TryGetValue("Idempotency-Key", out var values) ? values.ToString() : null;
 
-    private static IResult InvalidId(string id) =>
-        ApiProblems.Invalid("id", $"'{id}' is not a task id; task ids are UUIDs such as 0193f1c2-7a4b-7c8d-9e0f-123456789abc.");
+    /// <summary>Two callers started the same new id at once: the second insert meets the first's row.</summary>
+    private static bool IsTakenId(Npgsql.PostgresException exception) =>
+        exception.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation && exception.TableName == "instances" && exception.ConstraintName == "instances_pkey";
 
-    private static IResult UnknownTask(Guid id) => ApiProblems.NotFound($"There is no task {id}. List tasks with GET /api/tasks.");
+    private static IResult InvalidId(string id) =>
+        ApiProblems.Invalid("id", $"'{id}' is not a task id: task ids are {InstanceIds.Rule}.");
+
+    private static IResult UnknownTask(string id) => ApiProblems.NotFound($"There is no task {id}. List tasks with GET /api/tasks.");
 }

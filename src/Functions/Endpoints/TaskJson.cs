@@ -5,7 +5,7 @@ namespace TaskFlow.Functions.Endpoints;
 
 /// <summary>A task as the HTTP API shows it.</summary>
 internal sealed record TaskJson(
-    Guid Id,
+    string Id,
     string Type,
     string Status,
     int Priority,

@@ -57,15 +57,15 @@ internal static class TaskQueryParser
     }
 
     public static string EncodeCursor(TaskCursor cursor) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{cursor.CreatedAt.UtcTicks}.{cursor.Id:N}"));
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{cursor.CreatedAt.UtcTicks}|{cursor.Id}"));
 
     private static TaskCursor? DecodeCursor(string text)
     {
         try
         {
-            string[] parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(text)).Split('.');
-            return parts.Length == 2 && long.TryParse(parts[0], out long ticks) && Guid.TryParseExact(parts[1], "N", out Guid id)
-                ? new TaskCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id)
+            string[] parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(text)).Split('|', 2);
+            return parts.Length == 2 && long.TryParse(parts[0], out long ticks) && InstanceIds.IsValid(parts[1])
+                ? new TaskCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1])
                 : null;
         }
         catch (FormatException)

@@ -10,7 +10,7 @@ namespace TaskFlow.Functions.Endpoints;
 /// each wrong field and say how to fix it. Nothing is written until every field is valid.</summary>
 internal sealed class TaskRequestParser(TaskTypes taskTypes, ApiOptions options)
 {
-    private static readonly string[] Fields = ["type", "input", "priority", "runAt", "delay", "retry", "timeout", "idempotencyKey", "tags"];
+    private static readonly string[] Fields = ["id", "type", "input", "priority", "runAt", "delay", "retry", "timeout", "idempotencyKey", "tags"];
     private static readonly string[] TemplateFields = ["type", "input", "priority", "retry", "timeout", "tags"];
     private static readonly string[] RetryFields = ["maxAttempts", "initialInterval", "backoffCoefficient", "maxInterval", "jitter"];
 
@@ -49,13 +49,31 @@ internal sealed class TaskRequestParser(TaskTypes taskTypes, ApiOptions options)
         TimeSpan? timeout = JsonFields.ReadDuration(body, "timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(7), Error) ?? options.DefaultTimeout;
         string? idempotencyKey = ReadIdempotencyKey(body, headerIdempotencyKey, Error);
         Dictionary<string, string> tags = ReadTags(body, Error);
+        string? id = ReadId(body, Error);
 
         if (errors.Count > errorsBefore || type is null)
         {
             return null;
         }
 
-        return new TaskSubmission(type, input?.GetRawText(), priority, runAt, delay, retry, timeout, idempotencyKey, tags, RequestHash(body));
+        return new TaskSubmission(type, input?.GetRawText(), priority, runAt, delay, retry, timeout, idempotencyKey, tags, RequestHash(body), id);
+    }
+
+    /// <summary>The instance id the caller chose, if any (a business key such as <c>order-42</c>).</summary>
+    private static string? ReadId(JsonElement body, Action<string, string> error)
+    {
+        if (!body.TryGetProperty("id", out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String || !InstanceIds.IsValid(value.GetString()))
+        {
+            error("id", $"Must be {InstanceIds.Rule}; got {JsonFields.Describe(value)}. Leave it out to have one generated.");
+            return null;
+        }
+
+        return value.GetString();
     }
 
     private string? ReadType(JsonElement body, Action<string, string> error, out JsonElement? input)

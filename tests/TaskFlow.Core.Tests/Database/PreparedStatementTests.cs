@@ -22,7 +22,7 @@ public sealed class PreparedStatementTests(PostgresDatabase database) : IClassFi
         var client = new TaskFlowClient(dataSource, new SqlClock(TimeProvider.System));
         var tagged = TestTasks.Submission() with { Tags = new Dictionary<string, string> { ["customer"] = "7" } };
         await client.ScheduleNewTasksAsync([.. Enumerable.Range(0, 500).Select(_ => TestTasks.Submission()), tagged, tagged with { }], "test");
-        Guid someTask = (await client.ListTasksAsync(new TaskQuery(Limit: 1)))[0].Id;
+        string someTask = (await client.ListTasksAsync(new TaskQuery(Limit: 1)))[0].Id;
 
         for (int i = 0; i < 20; i++)
         {

@@ -11,22 +11,22 @@ public sealed class PurgeTests(PostgresDatabase database) : IClassFixture<Postgr
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2031-01-01T00:00:00Z"));
         var client = new TaskFlowClient(database.DataSource, new SqlClock(time));
-        var old = new List<Guid>();
+        var old = new List<string>();
         for (int i = 0; i < 5; i++)
         {
             old.Add(await this.SubmitAndCancelAsync(client));
         }
 
         time.Advance(TimeSpan.FromDays(10));
-        Guid recent = await this.SubmitAndCancelAsync(client);
-        Guid unfinished = (await client.ScheduleNewTaskAsync(TestTasks.Submission(delay: TimeSpan.FromDays(1)), "test")).Task.Id;
+        string recent = await this.SubmitAndCancelAsync(client);
+        string unfinished = (await client.ScheduleNewTaskAsync(TestTasks.Submission(delay: TimeSpan.FromDays(1)), "test")).Task.Id;
         DateTimeOffset cutoff = time.GetUtcNow() - TimeSpan.FromDays(5);
 
         Assert.Equal(3L, await client.PurgeFinishedAsync(cutoff, batchSize: 3, CancellationToken.None));
         Assert.Equal(2L, await client.PurgeFinishedAsync(cutoff, batchSize: 3, CancellationToken.None));
         Assert.Equal(0L, await client.PurgeFinishedAsync(cutoff, batchSize: 3, CancellationToken.None));
 
-        foreach (Guid id in old)
+        foreach (string id in old)
         {
             Assert.Null(await client.GetTaskAsync(id));
             Assert.Empty(await client.GetHistoryAsync(id));
@@ -38,9 +38,9 @@ public sealed class PurgeTests(PostgresDatabase database) : IClassFixture<Postgr
         Assert.True(await client.PurgeTaskAsync(recent));
     }
 
-    private async Task<Guid> SubmitAndCancelAsync(TaskFlowClient client)
+    private async Task<string> SubmitAndCancelAsync(TaskFlowClient client)
     {
-        Guid id = (await client.ScheduleNewTaskAsync(TestTasks.Submission(), "test")).Task.Id;
+        string id = (await client.ScheduleNewTaskAsync(TestTasks.Submission(), "test")).Task.Id;
         Assert.True(await client.TerminateTaskAsync(id, "test", "done"));
         return id;
     }

@@ -47,7 +47,7 @@ public sealed class ContinueAsNewRaceTests(PostgresDatabase database) : IClassFi
         return services.BuildServiceProvider();
     }
 
-    private async Task<bool> RunEpisodeAsync(IServiceProvider services, Guid instanceId)
+    private async Task<bool> RunEpisodeAsync(IServiceProvider services, string instanceId)
     {
         long workItemId = await database.ScalarAsync<long>(
             "SELECT id FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration'", ("id", instanceId));

@@ -76,11 +76,11 @@ public sealed class EpisodeCommitTests(PostgresDatabase database) : IClassFixtur
     {
         public const string Name = "suspends-itself";
 
-        public static Action<Guid>? Suspend { get; set; }
+        public static Action<string>? Suspend { get; set; }
 
         public override Task<string> RunAsync(TaskOrchestrationContext context, object? input)
         {
-            Suspend?.Invoke(Guid.Parse(context.InstanceId));
+            Suspend?.Invoke(context.InstanceId);
             return Task.FromResult("done");
         }
     }

@@ -66,14 +66,14 @@ public sealed class EpisodeSessionTests(PostgresDatabase database) : IClassFixtu
         return services.BuildServiceProvider();
     }
 
-    private async Task<WorkItemLease> LeaseAsync(IServiceProvider worker, Guid instanceId)
+    private async Task<WorkItemLease> LeaseAsync(IServiceProvider worker, string instanceId)
     {
         long workItemId = await database.ScalarAsync<long>(
             "SELECT id FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration'", ("id", instanceId));
         return Assert.Single(await worker.GetRequiredService<WorkItemQueue>().LeaseByIdsAsync("test-worker", [workItemId], TimeSpan.FromMinutes(1), CancellationToken.None));
     }
 
-    private async Task<bool> RunEpisodeAsync(IServiceProvider worker, Guid instanceId) =>
+    private async Task<bool> RunEpisodeAsync(IServiceProvider worker, string instanceId) =>
         await worker.GetRequiredService<OrchestrationRunner>().RunEpisodeAsync(await this.LeaseAsync(worker, instanceId), CancellationToken.None);
 
     private sealed class JoinsThreeEvents : TaskOrchestrator<object?, string>

@@ -94,7 +94,7 @@ public sealed class ScheduleFirerTests(PostgresDatabase database) : IClassFixtur
             await firer.FireDueAsync(CancellationToken.None);
         }
 
-        Guid firstRun = (await this.Client().GetScheduleAsync(name))!.LastInstanceId!.Value;
+        string firstRun = (await this.Client().GetScheduleAsync(name))!.LastInstanceId!;
         await new TaskFlowClient(database.DataSource, new SqlClock(this.time)).TerminateTaskAsync(firstRun, "test", "done");
         await firer.FireDueAsync(CancellationToken.None);
 

@@ -40,7 +40,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         this.time.Advance(TimeSpan.FromSeconds(1));
         TaskRecord secondHigh = await this.SubmitAsync(TestTasks.Submission(priority: 9));
 
-        var order = new List<Guid>();
+        var order = new List<string>();
         for (int i = 0; i < 3; i++)
         {
             order.Add(Assert.Single(await this.queue.LeaseNextAsync("worker-a", 1, Lease, CancellationToken.None)).InstanceId);

@@ -83,7 +83,8 @@ public sealed class BadInputTests(PostgresDatabase database) : IClassFixture<Pos
     }
 
     [Theory]
-    [InlineData("/api/tasks/not-a-uuid", HttpStatusCode.BadRequest)]
+    [InlineData("/api/tasks/not%20an%20id", HttpStatusCode.BadRequest)]
+    [InlineData("/api/tasks/not-a-known-id", HttpStatusCode.NotFound)]
     [InlineData("/api/tasks/0193f1c2-7a4b-7c8d-9e0f-123456789abc", HttpStatusCode.NotFound)]
     [InlineData("/api/tasks?status=done", HttpStatusCode.BadRequest)]
     [InlineData("/api/tasks?limit=0", HttpStatusCode.BadRequest)]

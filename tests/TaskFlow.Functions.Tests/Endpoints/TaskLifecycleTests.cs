@@ -40,7 +40,7 @@ public sealed class TaskLifecycleTests(PostgresDatabase database) : IClassFixtur
 
         // The same audit trail, straight from SQL through the public view.
         IReadOnlyList<string> fromSql = await database.ColumnAsync(
-            "SELECT event_type FROM taskflow.task_history WHERE instance_id = @id ORDER BY sequence", ("id", Guid.Parse(id)));
+            "SELECT event_type FROM taskflow.task_history WHERE instance_id = @id ORDER BY sequence", ("id", id));
         Assert.Equal(history.Select(e => e.GetProperty("type").GetString()!), fromSql);
     }
 

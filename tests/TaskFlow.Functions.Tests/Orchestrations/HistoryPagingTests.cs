@@ -40,7 +40,7 @@ public sealed class HistoryPagingTests(PostgresDatabase database) : IClassFixtur
             pages++;
         }
 
-        long stored = await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id", ("id", Guid.Parse(id)));
+        long stored = await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id", ("id", id));
         Assert.True(stored > 2_000, $"expected a history of over 2,000 events, got {stored}");
         Assert.Equal(Enumerable.Range(1, (int)stored), sequences);
         Assert.Equal(1_000, types.Count(type => type == "TaskCompleted"));

@@ -32,7 +32,7 @@ public sealed class OrchestrationProcessTests(PostgresDatabase database) : IClas
         Assert.Equal(1000L, await this.CountEventsAsync(id, "TaskCompleted"));
         Assert.Equal(2L, await database.ScalarAsync<long>(
             "SELECT count(DISTINCT payload ->> 'worker') FROM taskflow.task_history WHERE instance_id = @id AND event_type = 'TaskCompleted'",
-            ("id", Guid.Parse(id))));
+            ("id", id)));
         await AssertHistoryIsSoundAsync(id);
     }
 
@@ -48,7 +48,7 @@ public sealed class OrchestrationProcessTests(PostgresDatabase database) : IClas
             () => database.ScalarAsync<long>(
                 "SELECT (SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskCompleted') + " +
                 "(SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id AND event_type = 'TaskCompleted')",
-                ("id", Guid.Parse(id))),
+                ("id", id)),
             completed => completed >= 50,
             TimeSpan.FromSeconds(60),
             "fifty activities to finish");
@@ -75,12 +75,12 @@ public sealed class OrchestrationProcessTests(PostgresDatabase database) : IClas
     }
 
     private Task<long> CountEventsAsync(string id, string type) => database.ScalarAsync<long>(
-        "SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id AND event_type = @type", ("id", Guid.Parse(id)), ("type", type));
+        "SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id AND event_type = @type", ("id", id), ("type", type));
 
     /// <summary>No activity outcome twice, no gaps in the sequence, one terminal event, no work left behind.</summary>
     private async Task AssertHistoryIsSoundAsync(string id)
     {
-        (string, object) instance = ("id", Guid.Parse(id));
+        (string, object) instance = ("id", id);
         Assert.Empty(await database.ColumnAsync(
             "SELECT task_id FROM taskflow.task_history WHERE instance_id = @id AND event_type = 'TaskCompleted' GROUP BY task_id HAVING count(*) > 1", instance));
         Assert.Equal(await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id", instance),

@@ -36,7 +36,7 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         await this.WaitForQuietAsync(id);
 
         SwitchingOrchestrator.ActivityName = "flaky"; // "a new deployment" changes step 1,
-        this.server.Service<EpisodeReplayer>().Forget(Guid.Parse(id)); // and a new process holds no session
+        this.server.Service<EpisodeReplayer>().Forget(id); // and a new process holds no session
         await this.Client.PostJsonAsync($"/api/tasks/{id}/events/go", "true");
 
         JsonElement failed = await this.Client.WaitForStatusAsync(id, "failed", "succeeded");
@@ -87,11 +87,11 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
             () => database.ColumnAsync(
                 "SELECT i.id FROM taskflow.instances AS i JOIN taskflow.work_items AS w ON w.instance_id = i.id " +
                 "WHERE i.parent_instance_id = @id AND w.kind = 'activity' AND w.lease_token IS NOT NULL",
-                ("id", Guid.Parse(id))),
+                ("id", id)),
             found => found.Count == 1,
             TimeSpan.FromSeconds(20),
             "the child's sleep activity to start");
-        Guid childId = Guid.Parse(children[0]);
+        string childId = children[0];
         RunningActivities running = this.server.Service<RunningActivities>();
         Assert.Equal(1, running.CountFor(childId));
 
@@ -100,9 +100,9 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, status);
         await Eventually.WaitForAsync(() => Task.FromResult(running.CountFor(childId)), count => count == 0, TimeSpan.FromSeconds(1), "the sleep to stop");
         Assert.Equal("cancelled", (await this.Client.GetJsonAsync($"/api/tasks/{childId}")).GetProperty("status").GetString());
-        Assert.Contains("ExecutionTerminated", await this.Client.HistoryTypesAsync(childId.ToString()));
+        Assert.Contains("ExecutionTerminated", await this.Client.HistoryTypesAsync(childId));
         Assert.Equal(0L, await database.ScalarAsync<long>(
-            "SELECT count(*) FROM taskflow.work_items WHERE instance_id IN (@parent, @child)", ("parent", Guid.Parse(id)), ("child", childId)));
+            "SELECT count(*) FROM taskflow.work_items WHERE instance_id IN (@parent, @child)", ("parent", id), ("child", childId)));
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal(3, (await this.Client.HistoryTypesAsync(id)).Count(type => type == "SubOrchestrationInstanceCompleted"));
         (HttpStatusCode purged, _, _) = await this.SendDeleteAsync($"/api/tasks/{id}");
         Assert.Equal(HttpStatusCode.NoContent, purged);
-        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.history WHERE instance_id = @id", ("id", Guid.Parse(id))));
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.history WHERE instance_id = @id", ("id", id)));
     }
 
     [Fact]
@@ -131,9 +131,9 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         await this.PostAsync($"/api/tasks/{id}/events/approved", HttpStatusCode.Accepted, "true");
 
         // The event waits in the inbox; no episode is queued while suspended.
-        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id", ("id", Guid.Parse(id))));
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id", ("id", id)));
         Assert.Equal(0L, await database.ScalarAsync<long>(
-            "SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration'", ("id", Guid.Parse(id))));
+            "SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration'", ("id", id)));
         await this.PostAsync($"/api/tasks/{id}/resume", HttpStatusCode.OK);
 
         JsonElement done = await this.Client.WaitForStatusAsync(id, "succeeded", "failed");
@@ -192,7 +192,7 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
     private Task WaitForQuietAsync(string id) => Eventually.WaitForAsync(
         () => database.ScalarAsync<long>(
             "SELECT (SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration') + (SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id)",
-            ("id", Guid.Parse(id))),
+            ("id", id)),
         pending => pending == 0,
         TimeSpan.FromSeconds(20),
         $"orchestration {id} to go quiet");

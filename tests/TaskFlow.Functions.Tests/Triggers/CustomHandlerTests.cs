@@ -58,7 +58,7 @@ public sealed class CustomHandlerTests(PostgresDatabase database, AzuriteQueues 
         Assert.Equal(HttpStatusCode.OK, again);
         Assert.Contains("Gone", secondReply.GetProperty("Logs")[0].GetString());
         Assert.Equal(1, await database.ScalarAsync<long>(
-            "SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id AND event_type = 'TaskCompleted'", ("id", Guid.Parse(id))));
+            "SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id AND event_type = 'TaskCompleted'", ("id", id)));
     }
 
     [Fact]

@@ -91,6 +91,9 @@ public sealed class ReferenceBackend : IDurableBackend
     {
     }
 
+    public async Task<string> DescribeAsync(string instanceId) =>
+        $"status {(await this.Client.GetInstanceAsync(instanceId))?.RuntimeStatus}; history {string.Join(", ", await this.HistoryKindsAsync(instanceId))}";
+
     public async ValueTask DisposeAsync()
     {
         await this.worker.StopAsync();

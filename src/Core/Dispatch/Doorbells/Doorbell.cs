@@ -7,7 +7,7 @@ namespace TaskFlow.Dispatch.Doorbells;
 /// PostgreSQL decides what happens, so a duplicated, late, early or lost doorbell changes nothing.</summary>
 internal sealed record Doorbell(
     [property: JsonPropertyName("workItemId")] long WorkItemId,
-    [property: JsonPropertyName("instanceId")] Guid InstanceId)
+    [property: JsonPropertyName("instanceId")] string InstanceId)
 {
     public string ToJson() => JsonSerializer.Serialize(this);
 

@@ -71,7 +71,7 @@ internal sealed class DoorbellStore(NpgsqlDataSource dataSource, SqlClock clock)
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            claimed.Add((new Doorbell(reader.GetInt64(0), reader.GetGuid(1)), reader.GetString(2), reader.GetTimeSpan(3)));
+            claimed.Add((new Doorbell(reader.GetInt64(0), reader.GetString(1)), reader.GetString(2), reader.GetTimeSpan(3)));
         }
 
         return claimed;

@@ -14,6 +14,6 @@ WHERE (@status::text IS NULL
   AND (@tags::jsonb IS NULL OR (tags <> '{}' AND tags @> @tags))
   AND (@created_from::timestamptz IS NULL OR created_at >= @created_from)
   AND (@created_to::timestamptz IS NULL OR created_at < @created_to)
-  AND (@after_created_at::timestamptz IS NULL OR (created_at, id) < (@after_created_at, @after_id::uuid))
+  AND (@after_created_at::timestamptz IS NULL OR (created_at, id) < (@after_created_at, @after_id::text))
 ORDER BY created_at DESC, id DESC
 LIMIT @limit;

@@ -3,7 +3,7 @@
 WITH doomed AS (
     SELECT id FROM taskflow.instances
     WHERE status IN ('succeeded', 'failed', 'cancelled')
-      AND (@id::uuid IS NULL OR id = @id)
+      AND (@id::text IS NULL OR id = @id)
       AND (@finished_before::timestamptz IS NULL OR completed_at < @finished_before)
     ORDER BY completed_at
     LIMIT @batch_size

@@ -5,7 +5,7 @@
 -- columns of GetTasks.sql, so the caller needs no second query to answer with them.
 WITH input AS (
     SELECT *
-    FROM unnest(@ids::uuid[], @names::text[], @priorities::smallint[], @inputs::text[], @retry_policies::text[],
+    FROM unnest(@ids::text[], @names::text[], @priorities::smallint[], @inputs::text[], @retry_policies::text[],
                 @max_attempts::int[], @timeouts::interval[], @timeout_isos::text[], @tags::text[],
                 @idempotency_keys::text[], @request_hashes::bytea[], @run_ats::timestamptz[], @delays::interval[])
          AS t (id, name, priority, input, retry_policy, max_attempts, timeout, timeout_iso, tags, idempotency_key,
