@@ -7,7 +7,8 @@ namespace TaskFlow.Parity.Tests;
 
 /// <summary>Each sample orchestrator and each edge case runs on TaskFlow and on Microsoft's in-memory backend (the real
 /// gRPC worker and client over the Durable Task Framework's dispatcher), driven through each one's
-/// <see cref="DurableTaskClient"/>: status, output, failure type and message, and the history's event kinds must match.</summary>
+/// <see cref="DurableTaskClient"/>: status, output, failure type and message, custom status, and the history's event
+/// kinds must match.</summary>
 /// <remarks>Event kinds are compared in order where the orchestration does one thing at a time, and as a multiset
 /// where it waits on several at once (the order in which parallel activities finish is a race on either backend).</remarks>
 public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixture<ParityFixture>
@@ -65,6 +66,21 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
     [Fact]
     public Task Retry_WhenAttemptsRunOut_FailsWithTheLastError() => this.AssertSameAsync(
         nameof(ParityTasks.RetriesWithBackoff), backend => new ParityTasks.FailsUntil.Input($"{backend.Name}:{Guid.NewGuid()}", Attempts: 10));
+
+    [Fact]
+    public Task Retry_WithARetryHandler_DecidesEachAttempt() => this.AssertSameAsync(
+        nameof(ParityTasks.RetriesWithAHandler), backend => new ParityTasks.FailsUntil.Input($"{backend.Name}:{Guid.NewGuid()}", Attempts: 3));
+
+    [Fact]
+    public Task SendEvent_ToAnotherInstance_WakesItsWait() => this.AssertSameAsync(
+        nameof(ParityTasks.WaitsForGo),
+        _ => null,
+        drive: async (backend, id) =>
+        {
+            await backend.Client.WaitForInstanceStartAsync(id, this.Timeout());
+            string sender = await backend.Client.ScheduleNewOrchestrationInstanceAsync(nameof(ParityTasks.SendsAnEvent), id);
+            await backend.Client.WaitForInstanceCompletionAsync(sender, this.Timeout());
+        });
 
     [Fact]
     public Task SubOrchestration_ThatFails_FailsItsParent() => this.AssertSameAsync(nameof(ParityTasks.ParentOfFailingChild), _ => "x");
@@ -143,7 +159,7 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
 
     /// <param name="input">The input for each backend (a per-backend key where a test activity keeps count).</param>
     /// <param name="drive">What the test does to the instance while it runs (events, suspend, terminate).</param>
-    /// <param name="output">Reduces an output to what must match (a countdown's times differ by when it ran).</param>
+    /// <param name="output">Reduces an output and a custom status to what must match (a countdown's times differ by when it ran).</param>
     private async Task AssertSameAsync(
         string orchestrator, Func<IDurableBackend, object?> input, Func<IDurableBackend, string, Task>? drive = null, bool ordered = true, Func<string?, string?>? output = null)
     {
@@ -172,6 +188,7 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
                 output is null ? Canonical(done.SerializedOutput) : output(done.SerializedOutput),
                 done.FailureDetails?.ErrorType,
                 done.FailureDetails?.ErrorMessage,
+                output is null ? Canonical(done.SerializedCustomStatus) : output(done.SerializedCustomStatus),
                 ordered ? kinds : [.. kinds.Order(StringComparer.Ordinal)]);
         }));
 
@@ -180,6 +197,7 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
         Assert.Equal(reference.Output, taskFlow.Output);
         Assert.Equal(reference.FailureType, taskFlow.FailureType);
         Assert.Equal(reference.FailureMessage, taskFlow.FailureMessage);
+        Assert.Equal(reference.CustomStatus, taskFlow.CustomStatus);
         Assert.Equal(reference.Kinds, taskFlow.Kinds);
     }
 
@@ -204,5 +222,6 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
     };
 
     private sealed record Outcome(
-        string Backend, OrchestrationRuntimeStatus Status, string? Output, string? FailureType, string? FailureMessage, IReadOnlyList<string> Kinds);
+        string Backend, OrchestrationRuntimeStatus Status, string? Output, string? FailureType, string? FailureMessage, string? CustomStatus,
+        IReadOnlyList<string> Kinds);
 }

@@ -19,7 +19,9 @@ internal static class ParityTasks
         .AddOrchestrator<WaitsForGo>()
         .AddOrchestrator<Switching>()
         .AddOrchestrator<CallsAnEntity>()
-        .AddOrchestrator<ParentWithNamedChild>();
+        .AddOrchestrator<ParentWithNamedChild>()
+        .AddOrchestrator<RetriesWithAHandler>()
+        .AddOrchestrator<SendsAnEvent>();
 
     /// <summary><c>WhenAny</c> of a timer and an external event: which came first.</summary>
     public sealed class TimerOrEvent : TaskOrchestrator<double, string>
@@ -135,5 +137,27 @@ internal static class ParityTasks
     {
         public override Task<int> RunAsync(TaskOrchestrationContext context, string input) =>
             context.CallSubOrchestratorAsync<int>("sequence", new { steps = 1 }, new SubOrchestrationOptions { InstanceId = $"{context.InstanceId}:child" });
+    }
+
+    /// <summary>A retry handler instead of a policy: retries an <see cref="InvalidOperationException"/> up to three
+    /// attempts, recording each attempt in the custom status.</summary>
+    public sealed class RetriesWithAHandler : TaskOrchestrator<FailsUntil.Input, int>
+    {
+        public override Task<int> RunAsync(TaskOrchestrationContext context, FailsUntil.Input input) =>
+            context.CallActivityAsync<int>(nameof(FailsUntil), input, TaskOptions.FromRetryHandler(retry =>
+            {
+                context.SetCustomStatus(new { attempts = retry.LastAttemptNumber });
+                return retry.LastAttemptNumber < 3 && retry.LastFailure.IsCausedBy<InvalidOperationException>();
+            }));
+    }
+
+    /// <summary>Sends <c>go</c> to the instance named in its input, which waits for it.</summary>
+    public sealed class SendsAnEvent : TaskOrchestrator<string, string>
+    {
+        public override Task<string> RunAsync(TaskOrchestrationContext context, string target)
+        {
+            context.SendEvent(target, "go", "from a sibling");
+            return Task.FromResult("sent");
+        }
     }
 }
