@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 namespace TaskFlow.Instances;
 
 /// <summary>What an instance id may be: 1 to 100 characters, letters, digits and <c>- _ . : @</c>, starting with a
-/// letter or digit (<c>order-42</c>, <c>invoice:2026-11:7</c>). Generated ids are a UUID's text. The database
-/// checks the same rule (migration 0011).</summary>
+/// letter or digit (<c>order-42</c>, <c>invoice:2026-11:7</c>). Generated ids are a UUID's text. Every writer
+/// checks the rule before it writes; the database checks only the length (migration 0011 says why).</summary>
 public static partial class InstanceIds
 {
     /// <summary>The rule, for error messages.</summary>

@@ -76,10 +76,11 @@ internal sealed partial class OrchestrationRunner(
             AddConsumeInbox(batch, lease, state); // events of ended executions
         }
 
-
+        // The work item goes at once when the instance is gone or ended; an instance that waits on keeps it if
+        // anything woke it since the lease (an event that came after the load must still find an episode).
         NpgsqlBatchCommand finish = Command(batch, "Orchestrations/Sql/FinishEpisode.sql", clock.Now());
         AddFence(finish, lease);
-        finish.Parameters.AddWithValue("finished", result is null || result.Outcome != EpisodeOutcome.Waiting);
+        finish.Parameters.AddWithValue("finished", result is null ? state is null : result.Outcome != EpisodeOutcome.Waiting);
 
         // A full inbox page means more events wait: never count the item as drained then.
         finish.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);

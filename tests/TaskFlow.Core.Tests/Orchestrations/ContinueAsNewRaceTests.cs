@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using TaskFlow.Instances;
 using TaskFlow.Orchestrations;
 using TaskFlow.Testing;
-using TaskFlow.WorkItems;
 
 namespace TaskFlow.Core.Tests.Orchestrations;
 
@@ -19,7 +18,7 @@ public sealed class ContinueAsNewRaceTests(PostgresDatabase database) : IClassFi
         TaskFlowClient client = services.GetRequiredService<TaskFlowClient>();
         (TaskRecord task, _) = await client.ScheduleNewTaskAsync(TestTasks.Submission(type: nameof(AddsTwo), inputJson: "0"), "test");
         Assert.True(await client.RaiseEventAsync(task.Id, "add", "1", "test"));
-        Assert.True(await RunEpisodeAsync(services, task.Id)); // adds 1 and continues as new
+        Assert.True(await Episodes.RunAsync(database, services, task.Id)); // adds 1 and continues as new
 
         // The second event was written for execution 1, ahead of execution 2's ExecutionStarted in the inbox.
         await database.ScalarAsync<long>(
@@ -29,7 +28,7 @@ public sealed class ContinueAsNewRaceTests(PostgresDatabase database) : IClassFi
             RETURNING id
             """,
             ("id", task.Id));
-        Assert.True(await RunEpisodeAsync(services, task.Id));
+        Assert.True(await Episodes.RunAsync(database, services, task.Id));
 
         TaskRecord done = (await client.GetTaskAsync(task.Id))!;
         Assert.Equal("succeeded", done.Status);
@@ -45,14 +44,6 @@ public sealed class ContinueAsNewRaceTests(PostgresDatabase database) : IClassFi
         services.AddLogging();
         services.AddTaskFlow(database.ConnectionString, tasks => tasks.AddOrchestrator<AddsTwo>()).AddWorker();
         return services.BuildServiceProvider();
-    }
-
-    private async Task<bool> RunEpisodeAsync(IServiceProvider services, string instanceId)
-    {
-        long workItemId = await database.ScalarAsync<long>(
-            "SELECT id FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration'", ("id", instanceId));
-        WorkItemLease lease = Assert.Single(await services.GetRequiredService<WorkItemQueue>().LeaseByIdsAsync("test-worker", [workItemId], TimeSpan.FromMinutes(1), CancellationToken.None));
-        return await services.GetRequiredService<OrchestrationRunner>().RunEpisodeAsync(lease, CancellationToken.None);
     }
 
     /// <summary>Adds one <c>add</c> event per execution; the second execution returns the sum.</summary>

@@ -18,13 +18,13 @@ public sealed class EpisodeSessionTests(PostgresDatabase database) : IClassFixtu
         TaskFlowClient client = first.GetRequiredService<TaskFlowClient>();
         (TaskRecord task, _) = await client.ScheduleNewTaskAsync(TestTasks.Submission(type: nameof(JoinsThreeEvents), inputJson: null), "test");
 
-        Assert.True(await this.RunEpisodeAsync(first, task.Id)); // first holds a session at "waiting for a"
+        Assert.True(await Episodes.RunAsync(database, first, task.Id)); // first holds a session at "waiting for a"
         await client.RaiseEventAsync(task.Id, "next", "\"a\"", "test");
-        Assert.True(await this.RunEpisodeAsync(second, task.Id)); // the history moves on elsewhere
+        Assert.True(await Episodes.RunAsync(database, second, task.Id)); // the history moves on elsewhere
         await client.RaiseEventAsync(task.Id, "next", "\"b\"", "test");
-        Assert.True(await this.RunEpisodeAsync(first, task.Id)); // first's session is stale: it must not miss "a"
+        Assert.True(await Episodes.RunAsync(database, first, task.Id)); // first's session is stale: it must not miss "a"
         await client.RaiseEventAsync(task.Id, "next", "\"c\"", "test");
-        Assert.True(await this.RunEpisodeAsync(first, task.Id)); // and now its session is current again
+        Assert.True(await Episodes.RunAsync(database, first, task.Id)); // and now its session is current again
 
         TaskRecord done = (await client.GetTaskAsync(task.Id))!;
         Assert.Equal("succeeded", done.Status);
@@ -37,11 +37,11 @@ public sealed class EpisodeSessionTests(PostgresDatabase database) : IClassFixtu
         await using ServiceProvider worker = Worker();
         TaskFlowClient client = worker.GetRequiredService<TaskFlowClient>();
         (TaskRecord task, _) = await client.ScheduleNewTaskAsync(TestTasks.Submission(type: nameof(JoinsThreeEvents), inputJson: null), "test");
-        Assert.True(await this.RunEpisodeAsync(worker, task.Id));
+        Assert.True(await Episodes.RunAsync(database, worker, task.Id));
         await client.RaiseEventAsync(task.Id, "next", "\"a\"", "test");
 
         // The episode runs (its session takes "a") but its lease was taken over: nothing commits.
-        WorkItemLease lease = await this.LeaseAsync(worker, task.Id);
+        WorkItemLease lease = await Episodes.LeaseAsync(database, worker, task.Id);
         await database.ScalarAsync<long>(
             "UPDATE taskflow.work_items SET lease_token = nextval('taskflow.lease_tokens') WHERE id = @id RETURNING id", ("id", lease.WorkItemId));
         Assert.False(await worker.GetRequiredService<OrchestrationRunner>().RunEpisodeAsync(lease, CancellationToken.None));
@@ -49,11 +49,11 @@ public sealed class EpisodeSessionTests(PostgresDatabase database) : IClassFixtu
             "UPDATE taskflow.work_items SET lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = @id RETURNING id", ("id", lease.WorkItemId));
 
         // Run again: "a" must be read once, from the history's point of view, not twice.
-        Assert.True(await this.RunEpisodeAsync(worker, task.Id));
+        Assert.True(await Episodes.RunAsync(database, worker, task.Id));
         await client.RaiseEventAsync(task.Id, "next", "\"b\"", "test");
-        Assert.True(await this.RunEpisodeAsync(worker, task.Id));
+        Assert.True(await Episodes.RunAsync(database, worker, task.Id));
         await client.RaiseEventAsync(task.Id, "next", "\"c\"", "test");
-        Assert.True(await this.RunEpisodeAsync(worker, task.Id));
+        Assert.True(await Episodes.RunAsync(database, worker, task.Id));
 
         Assert.Equal("\"a,b,c\"", (await client.GetTaskAsync(task.Id))!.OutputJson);
     }
@@ -65,16 +65,6 @@ public sealed class EpisodeSessionTests(PostgresDatabase database) : IClassFixtu
         services.AddTaskFlow(database.ConnectionString, tasks => tasks.AddOrchestrator<JoinsThreeEvents>()).AddWorker();
         return services.BuildServiceProvider();
     }
-
-    private async Task<WorkItemLease> LeaseAsync(IServiceProvider worker, string instanceId)
-    {
-        long workItemId = await database.ScalarAsync<long>(
-            "SELECT id FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration'", ("id", instanceId));
-        return Assert.Single(await worker.GetRequiredService<WorkItemQueue>().LeaseByIdsAsync("test-worker", [workItemId], TimeSpan.FromMinutes(1), CancellationToken.None));
-    }
-
-    private async Task<bool> RunEpisodeAsync(IServiceProvider worker, string instanceId) =>
-        await worker.GetRequiredService<OrchestrationRunner>().RunEpisodeAsync(await this.LeaseAsync(worker, instanceId), CancellationToken.None);
 
     private sealed class JoinsThreeEvents : TaskOrchestrator<object?, string>
     {

@@ -47,19 +47,3 @@ WITH stranded AS (
     DELETE FROM taskflow.work_items AS w USING stranded WHERE w.instance_id = stranded.id
 )
 DELETE FROM taskflow.inbox AS b USING stranded WHERE b.instance_id = stranded.id;
-
--- An event raised while an execution ends by ContinueAsNew was queued for the execution the caller saw; as in
--- Durable Task, where a message finds whichever execution is current, it now wakes and reaches the current one
--- (the episode reads older executions' EventRaised rows as its own; their other rows are moot and dropped).
-CREATE OR REPLACE FUNCTION taskflow.wake_orchestration(p_instance_id uuid, p_execution int, p_now timestamptz) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, priority, retry_policy, max_attempts, visible_at, created_at)
-    SELECT id, execution, 'orchestration', 0, name, priority, '{"maxAttempts":10}', 10, p_now, p_now
-    FROM taskflow.instances
-    WHERE id = p_instance_id AND execution >= p_execution AND status IN ('pending', 'running')
-    ON CONFLICT (instance_id, execution, kind, task_id) DO UPDATE
-    SET wakeups = taskflow.work_items.wakeups + 1,
-        visible_at = least(taskflow.work_items.visible_at, excluded.visible_at);
-END;
-$$;

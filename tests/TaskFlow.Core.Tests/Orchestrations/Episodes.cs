@@ -1,0 +1,20 @@
+using Microsoft.Extensions.DependencyInjection;
+using TaskFlow.Orchestrations;
+using TaskFlow.Testing;
+using TaskFlow.WorkItems;
+
+namespace TaskFlow.Core.Tests.Orchestrations;
+
+/// <summary>Runs an orchestration's next episode by hand, as a worker's dispatcher would, with no background services.</summary>
+internal static class Episodes
+{
+    public static async Task<WorkItemLease> LeaseAsync(PostgresDatabase database, IServiceProvider worker, string instanceId)
+    {
+        long workItemId = await database.ScalarAsync<long>(
+            "SELECT id FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration'", ("id", instanceId));
+        return Assert.Single(await worker.GetRequiredService<WorkItemQueue>().LeaseByIdsAsync("test-worker", [workItemId], TimeSpan.FromMinutes(1), CancellationToken.None));
+    }
+
+    public static async Task<bool> RunAsync(PostgresDatabase database, IServiceProvider worker, string instanceId) =>
+        await worker.GetRequiredService<OrchestrationRunner>().RunEpisodeAsync(await LeaseAsync(database, worker, instanceId), CancellationToken.None);
+}
