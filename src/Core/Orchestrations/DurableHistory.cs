@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using TaskFlow.Activities;
@@ -109,6 +111,27 @@ internal static class DurableHistory
 
     /// <summary>A JSON object for a history payload; a JSON string value given as text is embedded as JSON.</summary>
     public static string Payload(object value) => JsonSerializer.Serialize(value, TaskFlowJson.Options);
+
+    /// <summary><c>{"name": …, "input": …}</c> with the input's JSON text written as it is: the payload of the
+    /// hottest history row, <c>TaskScheduled</c>, without parsing its input.</summary>
+    public static string NameAndInput(string name, string? inputJson)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", name);
+            if (inputJson is not null)
+            {
+                writer.WritePropertyName("input");
+                writer.WriteRawValue(inputJson);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     /// <summary>JSON text as a value to embed in a payload (null stays null).</summary>
     public static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();

@@ -152,7 +152,7 @@ internal sealed partial class OrchestrationRunner(
             switch (action)
             {
                 case ScheduleActivityAction activity:
-                    events.Add(execution, "TaskScheduled", action.TaskId, null, DurableHistory.Payload(new { name = activity.Name, input = DurableHistory.Parse(activity.InputJson) }), null, actor);
+                    events.Add(execution, "TaskScheduled", action.TaskId, null, DurableHistory.NameAndInput(activity.Name, activity.InputJson), null, actor);
                     work.Add(WorkKinds.Activity, action.TaskId, activity.Name, activity.InputJson, ActivityRetry, ActivityMaxAttempts, null);
                     break;
                 case CreateTimerAction timer:
