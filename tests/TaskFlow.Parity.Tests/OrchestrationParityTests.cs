@@ -116,9 +116,9 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
         {
             await backend.Client.WaitForInstanceStartAsync(id, this.Timeout());
             await backend.Client.SuspendInstanceAsync(id, "hold on");
+            await WaitForStatusAsync(backend, id, OrchestrationRuntimeStatus.Suspended); // Durable Task suspends asynchronously
             await backend.Client.RaiseEventAsync(id, "go", "now");
-            OrchestrationMetadata held = (await backend.Client.GetInstanceAsync(id))!;
-            Assert.Equal(OrchestrationRuntimeStatus.Suspended, held.RuntimeStatus);
+            Assert.Equal(OrchestrationRuntimeStatus.Suspended, (await backend.Client.GetInstanceAsync(id))!.RuntimeStatus);
             await backend.Client.ResumeInstanceAsync(id, "carry on");
         });
 
@@ -144,6 +144,15 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
 
         Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
         Assert.StartsWith("TaskFlow does not support Durable entities", done.FailureDetails!.ErrorMessage);
+    }
+
+    private static async Task WaitForStatusAsync(IDurableBackend backend, string id, OrchestrationRuntimeStatus status)
+    {
+        using var patience = new CancellationTokenSource(Patience);
+        while ((await backend.Client.GetInstanceAsync(id))?.RuntimeStatus != status)
+        {
+            await Task.Delay(20, patience.Token);
+        }
     }
 
     private static async Task WaitForEventAsync(IDurableBackend backend, string id, string kind)
