@@ -19,6 +19,9 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
     public Task Sequence_Sample() => this.AssertSameAsync("sequence", _ => new { steps = 3 });
 
     [Fact]
+    public Task FunctionStyle_OrchestratorAndActivities() => this.AssertSameAsync("double-then-add-one", _ => 20);
+
+    [Fact]
     public Task FanOut_Sample() => this.AssertSameAsync("fan-out", _ => new { count = 20 }, ordered: false);
 
     [Fact]

@@ -9,6 +9,10 @@ internal static class ParityTasks
 {
     public static void Register(DurableTaskRegistry registry) => registry
         .AddSampleTaskTypes()
+        .AddOrchestratorFunc<int, int>("double-then-add-one", async (context, value) =>
+            await context.CallActivityAsync<int>("add-one", await context.CallActivityAsync<int>("double", value)))
+        .AddActivityFunc<int, int>("double", (context, value) => value * 2)
+        .AddActivityFunc<int, int>("add-one", (context, value) => Task.FromResult(value + 1))
         .AddOrchestrator<TimerOrEvent>()
         .AddOrchestrator<RetriesWithBackoff>()
         .AddActivity<FailsUntil>()
