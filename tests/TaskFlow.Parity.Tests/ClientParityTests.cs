@@ -170,6 +170,30 @@ public sealed class ClientParityTests(ParityFixture fixture) : IClassFixture<Par
         await taskFlow.Client.TerminateInstanceAsync(key);
     }
 
+    /// <remarks>TaskFlow only: the in-memory emulator does not implement it.</remarks>
+    [Fact]
+    public async Task GetOrchestrationHistory_AnswersTheDurableTaskEventsOfTheExecution()
+    {
+        IDurableBackend taskFlow = fixture.Backends.OfType<TaskFlowBackend>().Single();
+        string id = await taskFlow.Client.ScheduleNewOrchestrationInstanceAsync("sequence", new { steps = 2 });
+        await taskFlow.Client.WaitForInstanceCompletionAsync(id, Timeout());
+
+        IList<DurableTask.Core.History.HistoryEvent> history = await taskFlow.Client.GetOrchestrationHistoryAsync(id);
+
+        Assert.Equal(
+            ["OrchestratorStarted", "ExecutionStarted", "TaskScheduled", "OrchestratorCompleted",
+             "OrchestratorStarted", "TaskCompleted", "TaskScheduled", "OrchestratorCompleted",
+             "OrchestratorStarted", "TaskCompleted", "ExecutionCompleted", "OrchestratorCompleted"],
+            history.Select(e => e.EventType.ToString()));
+        var firstResult = (DurableTask.Core.History.TaskCompletedEvent)history[5];
+        Assert.Equal(0, firstResult.TaskScheduledId);
+        Assert.Equal("1", firstResult.Result);
+        var end = (DurableTask.Core.History.ExecutionCompletedEvent)history[10];
+        Assert.Equal(DurableTask.Core.OrchestrationStatus.Completed, end.OrchestrationStatus);
+        Assert.Equal("2", end.Result);
+        Assert.All(history, e => Assert.NotEqual(default, e.Timestamp));
+    }
+
     private static CancellationToken Timeout() => new CancellationTokenSource(Patience).Token;
 
     private sealed record SequenceInput(int Steps);

@@ -2,11 +2,13 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using DurableTask.Core.History;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Npgsql;
 using TaskFlow.Activities;
 using TaskFlow.Instances;
+using TaskFlow.Orchestrations;
 
 namespace TaskFlow.Client;
 
@@ -18,6 +20,7 @@ namespace TaskFlow.Client;
 public sealed class TaskFlowDurableTaskClient : DurableTaskClient
 {
     private const string Actor = "durable-client";
+    private const int HistoryPage = 1_000;
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan LongestPoll = TimeSpan.FromMilliseconds(500);
     private readonly TaskFlowClient tasks;
@@ -114,6 +117,35 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
         }
 
         return new PurgeResult(purged);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The Durable Task events of the instance's current execution, in order (TaskFlow's own API events,
+    /// such as Submitted, are in <c>GET /api/tasks/{id}/history</c> and <c>taskflow.task_history</c>).</remarks>
+    public override async Task<IList<HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default)
+    {
+        var rows = new List<HistoryEventRecord>();
+        for (int after = 0; ;)
+        {
+            IReadOnlyList<HistoryEventRecord> page = await this.tasks.GetHistoryAsync(ParseId(instanceId), after, HistoryPage, cancellation);
+            rows.AddRange(page);
+            if (page.Count < HistoryPage)
+            {
+                break;
+            }
+
+            after = page[^1].Sequence;
+        }
+
+        int execution = rows.Count == 0 ? 0 : rows.Max(row => row.Execution);
+        return rows
+            .Where(row => row.Execution == execution)
+            .Select(row => DurableHistory.ToProto(
+                new OrchestrationEvent(row.EventType, row.TaskId, row.Attempt, row.PayloadJson, row.Timestamp, row.Actor), instanceId, execution, forReplay: false))
+            .OfType<Microsoft.DurableTask.Protobuf.HistoryEvent>()
+            .Select(CoreHistory.From)
+            .OfType<HistoryEvent>()
+            .ToList();
     }
 
     /// <inheritdoc/>

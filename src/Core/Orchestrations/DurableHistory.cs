@@ -13,10 +13,10 @@ namespace TaskFlow.Orchestrations;
 /// the id of the action it answers, its payload the event's fields as JSON (names in src/Core/History/README.md).</summary>
 internal static class DurableHistory
 {
-    /// <summary>The SDK's event for a stored row, or null for rows the SDK does not replay: TaskFlow's own
-    /// (Submitted, Cancelled, Replayed, TaskRetryScheduled, a TaskFailed that a work-item retry follows) and
-    /// suspend/resume, which TaskFlow enforces by running no episode meanwhile.</summary>
-    public static P.HistoryEvent? ToProto(OrchestrationEvent row, string instanceId, int execution)
+    /// <summary>The SDK's event for a stored row, or null for TaskFlow's own rows (Submitted, Cancelled, Replayed,
+    /// TaskRetryScheduled, a TaskFailed that a work-item retry follows).</summary>
+    /// <param name="forReplay">Also null for suspend/resume, which TaskFlow enforces by running no episode meanwhile.</param>
+    public static P.HistoryEvent? ToProto(OrchestrationEvent row, string instanceId, int execution, bool forReplay = true)
     {
         using JsonDocument? document = row.PayloadJson is null ? null : JsonDocument.Parse(row.PayloadJson);
         JsonElement payload = document?.RootElement ?? default;
@@ -88,6 +88,32 @@ internal static class DurableHistory
                     InstanceId = Text(payload, "instanceId") ?? string.Empty,
                     Name = Text(payload, "name") ?? string.Empty,
                     Input = Raw(payload, "input"),
+                };
+                break;
+            case "ExecutionSuspended" when !forReplay:
+                history.ExecutionSuspended = new P.ExecutionSuspendedEvent { Input = Text(payload, "reason") };
+                break;
+            case "ExecutionResumed" when !forReplay:
+                history.ExecutionResumed = new P.ExecutionResumedEvent { Input = Text(payload, "reason") };
+                break;
+            case "ExecutionTerminated":
+                history.ExecutionTerminated = new P.ExecutionTerminatedEvent { Input = Text(payload, "reason") };
+                break;
+            case "ContinueAsNew":
+                history.ContinueAsNew = new P.ContinueAsNewEvent { Input = Raw(payload, "input") };
+                break;
+            case "ExecutionCompleted":
+                string status = Text(payload, "orchestrationStatus") ?? "Completed";
+                history.ExecutionCompleted = new P.ExecutionCompletedEvent
+                {
+                    OrchestrationStatus = status switch
+                    {
+                        "Failed" => P.OrchestrationStatus.Failed,
+                        "Terminated" => P.OrchestrationStatus.Terminated,
+                        _ => P.OrchestrationStatus.Completed,
+                    },
+                    Result = Raw(payload, "output"),
+                    FailureDetails = status == "Failed" ? Failure(payload, "error") : null,
                 };
                 break;
             default:
