@@ -5,6 +5,10 @@ namespace TaskFlow.Activities;
 /// <summary>The <see cref="TaskActivityContext"/> TaskFlow's workers hand an activity: the SDK's name and
 /// instance id, plus what TaskFlow knows about the attempt. Read it through
 /// <see cref="TaskActivityContextExtensions"/>, so the same activity class also runs in Durable Functions.</summary>
+/// <remarks>Activities run at least once: if a worker dies after an activity finishes but before its result is saved,
+/// or a lease is lost, another worker runs it again, possibly while the first is still running. Exactly one outcome per
+/// attempt is recorded, and only from the worker holding the current lease. Make activities idempotent; pass
+/// <see cref="IdempotencyKey"/> downstream.</remarks>
 public sealed class TaskFlowActivityContext : TaskActivityContext
 {
     internal TaskFlowActivityContext(string name, string instanceId, int taskId, int attempt, CancellationToken cancellationToken)

@@ -225,8 +225,6 @@ internal sealed partial class OrchestrationRunner(
             NpgsqlBatchCommand moot = Command(batch, "Orchestrations/Sql/DeleteOrchestrationWork.sql");
             moot.Parameters.AddWithValue("instance_id", lease.InstanceId);
             moot.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
-            moot.Parameters.AddWithValue("all_work", true);
-            moot.Parameters.AddWithValue("timer_ids", Array.Empty<int>());
         }
 
         if (result.Outcome == EpisodeOutcome.ContinuedAsNew)
