@@ -86,6 +86,25 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
         });
 
     [Fact]
+    public async Task Activity_ScheduledWithoutWaiting_StillRunsAfterTheOrchestrationCompleted()
+    {
+        var keys = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        await this.AssertSameAsync(
+            nameof(ParityTasks.FireAndForget), backend => new ParityTasks.FailsUntil.Input(keys[backend.Name] = $"{backend.Name}:{Guid.NewGuid()}", Attempts: 1));
+
+        foreach (string key in keys.Values)
+        {
+            using var patience = new CancellationTokenSource(Patience);
+            while (ParityTasks.FailsUntil.CallsFor(key) == 0)
+            {
+                await Task.Delay(20, patience.Token);
+            }
+
+            Assert.Equal(1, ParityTasks.FailsUntil.CallsFor(key));
+        }
+    }
+
+    [Fact]
     public Task SubOrchestration_ThatFails_FailsItsParent() => this.AssertSameAsync(nameof(ParityTasks.ParentOfFailingChild), _ => "x");
 
     [Fact]

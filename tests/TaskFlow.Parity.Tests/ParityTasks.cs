@@ -25,7 +25,8 @@ internal static class ParityTasks
         .AddOrchestrator<CallsAnEntity>()
         .AddOrchestrator<ParentWithNamedChild>()
         .AddOrchestrator<RetriesWithAHandler>()
-        .AddOrchestrator<SendsAnEvent>();
+        .AddOrchestrator<SendsAnEvent>()
+        .AddOrchestrator<FireAndForget>();
 
     /// <summary><c>WhenAny</c> of a timer and an external event: which came first.</summary>
     public sealed class TimerOrEvent : TaskOrchestrator<double, string>
@@ -58,6 +59,9 @@ internal static class ParityTasks
     public sealed class FailsUntil : TaskActivity<FailsUntil.Input, int>
     {
         private static readonly ConcurrentDictionary<string, int> Calls = new();
+
+        /// <summary>How often the activity ran for <paramref name="key"/>.</summary>
+        public static int CallsFor(string key) => Calls.GetValueOrDefault(key);
 
         public override Task<int> RunAsync(TaskActivityContext context, Input input)
         {
@@ -162,6 +166,16 @@ internal static class ParityTasks
         {
             context.SendEvent(target, "go", "from a sibling");
             return Task.FromResult("sent");
+        }
+    }
+
+    /// <summary>Schedules an activity without waiting for it, and completes.</summary>
+    public sealed class FireAndForget : TaskOrchestrator<FailsUntil.Input, string>
+    {
+        public override Task<string> RunAsync(TaskOrchestrationContext context, FailsUntil.Input input)
+        {
+            _ = context.CallActivityAsync<int>(nameof(FailsUntil), input);
+            return Task.FromResult("done");
         }
     }
 }

@@ -233,8 +233,10 @@ internal sealed partial class OrchestrationRunner(
             next.Add(WorkKinds.Orchestration, 0, state.Name, null, EpisodeRetry, 10, null);
             next.AddTo(Command(batch, "Orchestrations/Sql/InsertWorkItems.sql", clock.Now()), lease.InstanceId, execution, state.Priority);
         }
-        else if (work.Count > 0 && !finished)
+        else if (work.Count > 0)
         {
+            // Also when the orchestration just ended: an activity it scheduled without waiting for it still runs, as
+            // Durable Task dispatches it; its result finds a finished instance and wakes nothing.
             work.AddTo(Command(batch, "Orchestrations/Sql/InsertWorkItems.sql", clock.Now()), lease.InstanceId, execution, state.Priority);
         }
 
@@ -262,7 +264,7 @@ internal sealed partial class OrchestrationRunner(
             readiesWork = true;
         }
 
-        return (readiesWork || (work.Count > 0 && !finished) || result.Outcome == EpisodeOutcome.ContinuedAsNew, events.LastSequence);
+        return (readiesWork || work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew, events.LastSequence);
     }
 
     private static void AddConsumeInbox(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state)
