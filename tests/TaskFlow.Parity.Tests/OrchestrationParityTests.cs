@@ -152,7 +152,7 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
         {
             await WaitForEventAsync(backend, id, "TaskCompleted"); // the first step's result is in the history
             ParityTasks.Switching.ActivityFor[id] = "sleep"; // "a new deployment" changes step 0
-            backend.Redeploy(id);
+            await backend.RedeployAsync(id);
             await backend.Client.RaiseEventAsync(id, "go", true);
         });
 

@@ -36,7 +36,7 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
         await this.WaitForQuietAsync(id);
 
         SwitchingOrchestrator.ActivityName = "flaky"; // "a new deployment" changes step 1,
-        this.server.Service<EpisodeReplayer>().Forget(id); // and a new process holds no session
+        await this.server.Service<EpisodeReplayer>().ForgetOnceHeldAsync(id); // and a new process holds no session
         await this.Client.PostJsonAsync($"/api/tasks/{id}/events/go", "true");
 
         JsonElement failed = await this.Client.WaitForStatusAsync(id, "failed", "succeeded");

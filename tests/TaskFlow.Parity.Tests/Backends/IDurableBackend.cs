@@ -16,7 +16,7 @@ public interface IDurableBackend : IAsyncDisposable
 
     /// <summary>Drops what the backend keeps of the instance in memory between episodes, as a new deployment (a new
     /// process) starts without it: the next episode replays the whole history through the code as it now is.</summary>
-    void Redeploy(string instanceId);
+    Task RedeployAsync(string instanceId);
 
     /// <summary>What the backend holds of the instance, for a test that timed out waiting for it.</summary>
     Task<string> DescribeAsync(string instanceId);

@@ -87,9 +87,7 @@ public sealed class ReferenceBackend : IDurableBackend
             .ToList());
 
     /// <summary>Nothing to drop: this worker runs without extended sessions and replays every episode in full.</summary>
-    public void Redeploy(string instanceId)
-    {
-    }
+    public Task RedeployAsync(string instanceId) => Task.CompletedTask;
 
     public async Task<string> DescribeAsync(string instanceId) =>
         $"status {(await this.Client.GetInstanceAsync(instanceId))?.RuntimeStatus}; history {string.Join(", ", await this.HistoryKindsAsync(instanceId))}";
