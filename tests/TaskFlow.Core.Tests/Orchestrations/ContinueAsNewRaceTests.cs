@@ -38,13 +38,7 @@ public sealed class ContinueAsNewRaceTests(PostgresDatabase database) : IClassFi
             (await client.GetHistoryAsync(task.Id)).Where(e => e.Execution == 2).Select(e => e.EventType));
     }
 
-    private ServiceProvider Services()
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddTaskFlow(database.ConnectionString, tasks => tasks.AddOrchestrator<AddsTwo>()).AddWorker();
-        return services.BuildServiceProvider();
-    }
+    private ServiceProvider Services() => Episodes.Worker(database, tasks => tasks.AddOrchestrator<AddsTwo>());
 
     /// <summary>Adds one <c>add</c> event per execution; the second execution returns the sum.</summary>
     private sealed class AddsTwo : TaskOrchestrator<int, int>

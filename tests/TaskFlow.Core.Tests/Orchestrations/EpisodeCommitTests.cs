@@ -52,13 +52,7 @@ public sealed class EpisodeCommitTests(PostgresDatabase database) : IClassFixtur
         Assert.True(await database.ScalarAsync<bool>("SELECT lease_token IS NULL FROM taskflow.work_items WHERE id = @id", ("id", lease.WorkItemId)));
     }
 
-    private ServiceProvider Services()
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddTaskFlow(database.ConnectionString, tasks => tasks.AddOrchestrator<SuspendsItself>(SuspendsItself.Name)).AddWorker();
-        return services.BuildServiceProvider();
-    }
+    private ServiceProvider Services() => Episodes.Worker(database, tasks => tasks.AddOrchestrator<SuspendsItself>(SuspendsItself.Name));
 
     private static TaskFlowClient Client(IServiceProvider services) => services.GetRequiredService<TaskFlowClient>();
 

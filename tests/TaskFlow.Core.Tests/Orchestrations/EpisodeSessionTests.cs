@@ -58,13 +58,7 @@ public sealed class EpisodeSessionTests(PostgresDatabase database) : IClassFixtu
         Assert.Equal("\"a,b,c\"", (await client.GetTaskAsync(task.Id))!.OutputJson);
     }
 
-    private ServiceProvider Worker()
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddTaskFlow(database.ConnectionString, tasks => tasks.AddOrchestrator<JoinsThreeEvents>()).AddWorker();
-        return services.BuildServiceProvider();
-    }
+    private ServiceProvider Worker() => Episodes.Worker(database, tasks => tasks.AddOrchestrator<JoinsThreeEvents>());
 
     private sealed class JoinsThreeEvents : TaskOrchestrator<object?, string>
     {

@@ -14,10 +14,7 @@ public sealed class EpisodeWakeUpTests(PostgresDatabase database) : IClassFixtur
     [Fact]
     public async Task Episode_WithNothingNew_WokenAgainSinceItsLease_KeepsItsWorkItemForTheNextEpisode()
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddTaskFlow(database.ConnectionString, tasks => tasks.AddOrchestrator<WaitsForGo>()).AddWorker();
-        await using ServiceProvider worker = services.BuildServiceProvider();
+        await using ServiceProvider worker = Episodes.Worker(database, tasks => tasks.AddOrchestrator<WaitsForGo>());
         (TaskRecord task, _) = await worker.GetRequiredService<TaskFlowClient>().ScheduleNewTaskAsync(TestTasks.Submission(type: nameof(WaitsForGo), inputJson: null), "test");
         Assert.True(await Episodes.RunAsync(database, worker, task.Id)); // now waiting, with no work item
         await database.ScalarAsync<int>("SELECT 1 FROM (SELECT taskflow.wake_orchestration(@id, 1, now())) AS woken", ("id", task.Id));

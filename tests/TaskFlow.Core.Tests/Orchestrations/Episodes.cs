@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using TaskFlow.Orchestrations;
 using TaskFlow.Testing;
@@ -8,6 +9,15 @@ namespace TaskFlow.Core.Tests.Orchestrations;
 /// <summary>Runs an orchestration's next episode by hand, as a worker's dispatcher would, with no background services.</summary>
 internal static class Episodes
 {
+    /// <summary>A worker's services over the test database, with the given task types; nothing runs in the background.</summary>
+    public static ServiceProvider Worker(PostgresDatabase database, Action<DurableTaskRegistry> tasks)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddTaskFlow(database.ConnectionString, tasks).AddWorker();
+        return services.BuildServiceProvider();
+    }
+
     public static async Task<WorkItemLease> LeaseAsync(PostgresDatabase database, IServiceProvider worker, string instanceId)
     {
         long workItemId = await database.ScalarAsync<long>(
