@@ -68,8 +68,9 @@ public sealed class QueueDispatchTests(PostgresDatabase database, AzuriteQueues 
                 victimPrefix),
             fresh => fresh > 0, TimeSpan.FromSeconds(30), "the victim to take new leases");
         await victim.KillAsync();
-        long heldByVictim = await this.CountAsync("SELECT count(*) FROM taskflow.work_items WHERE lease_owner LIKE @owner", victimPrefix);
-        Assert.True(heldByVictim > 0, $"The killed worker held no lease; the test proves nothing. Leases: {string.Join(", ", await database.ColumnAsync("SELECT DISTINCT lease_owner FROM taskflow.work_items WHERE lease_owner IS NOT NULL"))}; victim {victim.Id}: {victim.Output}");
+        IReadOnlyList<string> heldByVictim = await database.ColumnAsync(
+            "SELECT instance_id FROM taskflow.work_items WHERE lease_owner LIKE @owner", ("owner", victimPrefix));
+        Assert.True(heldByVictim.Count > 0, $"The killed worker held no lease; the test proves nothing. Leases: {string.Join(", ", await database.ColumnAsync("SELECT DISTINCT lease_owner FROM taskflow.work_items WHERE lease_owner IS NOT NULL"))}; victim {victim.Id}: {victim.Output}");
 
         await Eventually.WaitForAsync(
             () => this.CountAsync("SELECT count(*) FROM taskflow.instances WHERE status IN ('succeeded', 'failed', 'cancelled')"),
@@ -88,12 +89,13 @@ public sealed class QueueDispatchTests(PostgresDatabase database, AzuriteQueues 
             Assert.Equal("succeeded", task.GetProperty("status").GetString());
         }
 
-        // The victim's leases were rescued and rerun, each attempt recorded once.
-        long rescued = await this.CountAsync("""
-            SELECT count(*) FROM taskflow.task_history
+        // Every lease the victim held when it died was rescued and its task rerun. (A loaded machine can also let a
+        // live worker's lease lapse and be rescued; fencing makes that safe, so the count is not asserted exactly.)
+        IReadOnlyList<string> rescued = await database.ColumnAsync("""
+            SELECT DISTINCT instance_id FROM taskflow.task_history
             WHERE event_type = 'TaskFailed' AND payload -> 'failure' ->> 'type' = 'TaskFlow.LeaseExpired' AND payload ->> 'worker' LIKE @owner
-            """, victimPrefix);
-        Assert.Equal(heldByVictim, rescued);
+            """, ("owner", victimPrefix));
+        Assert.Empty(heldByVictim.Except(rescued));
     }
 
     [Fact]
