@@ -120,6 +120,7 @@ public static class TaskFlowServiceCollectionExtensions
         services.TryAddSingleton<WakeSignal>();
         services.TryAddSingleton<RunningActivities>();
         services.TryAddSingleton<EpisodeReplayer>();
+        services.TryAddSingleton<EpisodeStore>();
         services.TryAddSingleton<OrchestrationRunner>();
         services.TryAddSingleton<WorkItemRunner>();
         services.AddHostedService<WorkerRegistry>();

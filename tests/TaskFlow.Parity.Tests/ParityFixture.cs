@@ -3,19 +3,23 @@ using TaskFlow.Testing;
 
 namespace TaskFlow.Parity.Tests;
 
-/// <summary>Both backends, started once for the suite, with the same registrations and the same JSON.</summary>
+/// <summary>The backends, started once for the suite, with the same registrations and the same JSON.</summary>
 public sealed class ParityFixture : IAsyncLifetime
 {
     private readonly PostgresDatabase database = new();
+    private readonly PostgresDatabase providerDatabase = new();
 
     public IReadOnlyList<IDurableBackend> Backends { get; private set; } = [];
 
     public async Task InitializeAsync()
     {
-        await this.database.InitializeAsync();
+        await Task.WhenAll(this.database.InitializeAsync(), this.providerDatabase.InitializeAsync());
         Task<TaskFlowBackend> taskFlow = TaskFlowBackend.StartAsync(ParityTasks.Register, this.database.ConnectionString);
+        Task<ProviderBackend> provider = ProviderBackend.StartAsync(ParityTasks.Register, TaskFlowJson.Options, this.providerDatabase.ConnectionString);
         Task<ReferenceBackend> reference = ReferenceBackend.StartAsync(ParityTasks.Register, TaskFlowJson.Options);
-        this.Backends = [await taskFlow, await reference];
+
+        // The reference last: every other backend is compared with it.
+        this.Backends = [await taskFlow, await provider, await reference];
     }
 
     public async Task DisposeAsync()
@@ -26,5 +30,6 @@ public sealed class ParityFixture : IAsyncLifetime
         }
 
         await this.database.DisposeAsync();
+        await this.providerDatabase.DisposeAsync();
     }
 }

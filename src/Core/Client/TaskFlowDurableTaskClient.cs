@@ -161,7 +161,7 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
         _ => OrchestrationRuntimeStatus.Terminated,
     };
 
-    private static IEnumerable<string> StoredStatuses(OrchestrationRuntimeStatus status) => status switch
+    internal static IEnumerable<string> StoredStatuses(OrchestrationRuntimeStatus status) => status switch
     {
         OrchestrationRuntimeStatus.Pending => ["pending"],
         OrchestrationRuntimeStatus.Running => ["running"],
@@ -214,10 +214,10 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
 
     private static string ParseId(string instanceId) => InstanceIds.Check(instanceId, nameof(instanceId));
 
-    private static string EncodeContinuation(TaskRecord last) =>
+    internal static string EncodeContinuation(TaskRecord last) =>
         string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks}|{last.Id}");
 
-    private static TaskCursor? DecodeContinuation(string? token)
+    internal static TaskCursor? DecodeContinuation(string? token)
     {
         if (string.IsNullOrEmpty(token))
         {

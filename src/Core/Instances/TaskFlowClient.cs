@@ -79,6 +79,7 @@ public sealed class TaskFlowClient
         parameters.Add(Nullable("status", NpgsqlDbType.Text, query.Status));
         parameters.Add(new NpgsqlParameter("stored_statuses", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = query.StoredStatuses?.ToArray() ?? (object)DBNull.Value });
         parameters.Add(Nullable("type", NpgsqlDbType.Text, query.Type));
+        parameters.Add(Nullable("id_prefix", NpgsqlDbType.Text, query.IdPrefix));
         parameters.Add(Nullable("tags", NpgsqlDbType.Jsonb, query.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags) : null));
         parameters.Add(Nullable("created_from", NpgsqlDbType.TimestampTz, query.CreatedFrom));
         parameters.Add(Nullable("created_to", NpgsqlDbType.TimestampTz, query.CreatedTo));
@@ -358,7 +359,7 @@ public sealed class TaskFlowClient
         var createdTasks = new Dictionary<string, TaskRecord>();
         var createdOrchestrations = new HashSet<string>();
         int[] toWrite = Enumerable.Range(0, submissions.Count).Where(i => !running.ContainsKey(ids[i])).ToArray();
-        int[] activityTasks = toWrite.Where(i => !this.orchestrators.Contains(submissions[i].Type)).ToArray();
+        int[] activityTasks = toWrite.Where(i => !(submissions[i].IsOrchestration ?? this.orchestrators.Contains(submissions[i].Type))).ToArray();
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             if (activityTasks.Length > 0)

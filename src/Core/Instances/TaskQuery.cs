@@ -2,6 +2,7 @@ namespace TaskFlow.Instances;
 
 /// <summary>Filters and the keyset cursor for listing tasks, newest first.</summary>
 /// <param name="StoredStatuses">Any of these stored statuses (<c>pending</c> covers scheduled and pending).</param>
+/// <param name="IdPrefix">Only instances whose id starts with this.</param>
 public sealed record TaskQuery(
     string? Status = null,
     string? Type = null,
@@ -10,7 +11,8 @@ public sealed record TaskQuery(
     DateTimeOffset? CreatedTo = null,
     TaskCursor? After = null,
     int Limit = 50,
-    IReadOnlyList<string>? StoredStatuses = null);
+    IReadOnlyList<string>? StoredStatuses = null,
+    string? IdPrefix = null);
 
 /// <summary>Where a page ended: the last task's creation time and id.</summary>
 public sealed record TaskCursor(DateTimeOffset CreatedAt, string Id);

@@ -14,6 +14,8 @@ namespace TaskFlow.Instances;
 /// <param name="Tags">Free-form labels to filter by.</param>
 /// <param name="RequestHash">A hash of the request's content, compared when an idempotency key repeats.</param>
 /// <param name="Id">The instance id the caller chose (see <see cref="InstanceIds"/>), or null to have one generated.</param>
+/// <param name="IsOrchestration">Whether <paramref name="Type"/> names an orchestrator; null: it does when this process
+/// registered one under that name (a Durable host's orchestrators are registered with the host, not with TaskFlow).</param>
 public sealed record TaskSubmission(
     string Type,
     string? InputJson,
@@ -25,4 +27,5 @@ public sealed record TaskSubmission(
     string? IdempotencyKey,
     IReadOnlyDictionary<string, string> Tags,
     byte[] RequestHash,
-    string? Id = null);
+    string? Id = null,
+    bool? IsOrchestration = null);

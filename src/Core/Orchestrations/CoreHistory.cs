@@ -21,6 +21,14 @@ internal static class CoreHistory
                     InstanceId = e.ExecutionStarted.OrchestrationInstance.InstanceId,
                     ExecutionId = e.ExecutionStarted.OrchestrationInstance.ExecutionId,
                 },
+                ParentInstance = e.ExecutionStarted.ParentInstance is { } parent
+                    ? new ParentInstance
+                    {
+                        Name = parent.Name,
+                        TaskScheduleId = parent.TaskScheduledId,
+                        OrchestrationInstance = new OrchestrationInstance { InstanceId = parent.OrchestrationInstance.InstanceId },
+                    }
+                    : null,
             },
             P.HistoryEvent.EventTypeOneofCase.OrchestratorStarted => new OrchestratorStartedEvent(e.EventId),
             P.HistoryEvent.EventTypeOneofCase.OrchestratorCompleted => new OrchestratorCompletedEvent(e.EventId),

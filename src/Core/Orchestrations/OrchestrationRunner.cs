@@ -1,52 +1,29 @@
-using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Npgsql;
-using NpgsqlTypes;
-using TaskFlow.Database;
-using TaskFlow.Dispatch;
-using TaskFlow.Instances;
 using TaskFlow.WorkItems;
 
 namespace TaskFlow.Orchestrations;
 
-/// <summary>Runs one leased orchestration episode: loads the history and the inbox, replays the orchestrator,
-/// and commits what it decided (history, new work, children, the outcome) in one transaction fenced by the lease.</summary>
-internal sealed partial class OrchestrationRunner(
-    NpgsqlDataSource dataSource,
-    SqlClock clock,
-    EpisodeReplayer replayer,
-    WorkReadyNotifier notifier,
-    ILogger<OrchestrationRunner> logger)
+/// <summary>Runs one leased orchestration episode on the server: loads it (<see cref="EpisodeStore"/>), replays the
+/// orchestrator through the SDK's runner (<see cref="EpisodeReplayer"/>), and commits what it decided.</summary>
+internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer replayer)
 {
-    private const int InboxBatch = 10_000;
-    // Timers and episodes run no user code: their attempts only count lost workers.
-    private const string TimerRetry = "{\"maxAttempts\":100}";
-    private const string EpisodeRetry = "{\"maxAttempts\":10}";
-
-    // An orchestration's activity is retried by its work item only when its worker is lost (the rescuer); a
-    // failure it throws goes to the orchestrator at once, whose TaskOptions decide on a retry, as in Durable Task.
-    private const int ActivityMaxAttempts = 10;
-    private const string ActivityRetry = "{\"maxAttempts\":10}";
-    // Raised by the commit's checks (migration 0008).
-    private const string LeaseLost = "TF001";
-    private const string HistoryMoved = "TF002";
-
-    /// <returns>False when the lease was lost before the commit (another worker will run the episode).</returns>
+    /// <returns>False when the episode did not commit: its lease was lost (another worker runs it), or its history moved
+    /// (it runs again on the new history).</returns>
     public async Task<bool> RunEpisodeAsync(WorkItemLease lease, CancellationToken cancellationToken)
     {
-        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        EpisodeState? state = await this.LoadAsync(connection, lease.InstanceId, !replayer.HasSession(lease.InstanceId), cancellationToken);
-        if (state is null || state.Status is not ("pending" or "running") || state.Execution != lease.Execution)
+        await using NpgsqlConnection connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        EpisodeState? state = await store.LoadAsync(connection, lease.InstanceId, !replayer.HasSession(lease.InstanceId), cancellationToken);
+        if (state is null || !state.IsRunnable(lease))
         {
             // Finished, cancelled or moved on since this work item was queued: nothing to run.
-            return await this.CommitAsync(connection, lease, null, null, cancellationToken);
+            return (await store.CommitAsync(connection, lease, null, null, cancellationToken)).Outcome == EpisodeCommitOutcome.Committed;
         }
 
         List<OrchestrationEvent> fresh = state.Fresh.Select(e => e.Event).ToList();
         if (fresh.Count == 0)
         {
             // Woken with nothing new (the events went to an earlier episode): replaying would decide nothing.
-            return await this.CommitAsync(connection, lease, state, null, cancellationToken);
+            return (await store.CommitAsync(connection, lease, state, null, cancellationToken)).Outcome == EpisodeCommitOutcome.Committed;
         }
 
         // With this worker's session for the instance, the SDK needs only the new events; else the whole history.
@@ -55,436 +32,20 @@ internal sealed partial class OrchestrationRunner(
         EpisodeResult? result = warm ? replayer.Replay(lease.InstanceId, state.Execution, state.Name, null, fresh, state.Now) : null;
         if (result is null)
         {
-            IReadOnlyList<OrchestrationEvent> history = state.History ?? await LoadHistoryAsync(connection, lease.InstanceId, cancellationToken);
+            IReadOnlyList<OrchestrationEvent> history = state.History ?? await EpisodeStore.LoadHistoryAsync(connection, lease.InstanceId, cancellationToken);
             result = replayer.Replay(lease.InstanceId, state.Execution, state.Name, history, fresh, state.Now)!;
         }
 
-        return await this.CommitAsync(connection, lease, state, result, cancellationToken);
-    }
-
-    /// <param name="state">Null (with <paramref name="result"/>) when there was nothing to run: the work item just goes.</param>
-    /// <remarks>One round trip: the batch runs as one implicit transaction, and its checks raise (migration 0008),
-    /// so a lost lease or a moved history undoes all of it.</remarks>
-    private async Task<bool> CommitAsync(
-        NpgsqlConnection connection, WorkItemLease lease, EpisodeState? state, EpisodeResult? result, CancellationToken cancellationToken)
-    {
-        await using var batch = new NpgsqlBatch(connection);
-        AddFence(Command(batch, "Orchestrations/Sql/LockEpisode.sql"), lease);
-        (bool readiesWork, int lastSequence) = state is not null && result is not null ? this.AddEpisodeWrites(batch, lease, state, result) : (false, 0);
-        if (state is not null && result is null && state.Inbox.Count > 0)
+        EpisodeCommit commit = await store.CommitAsync(connection, lease, state, result, cancellationToken);
+        if (commit.Outcome == EpisodeCommitOutcome.Committed && result.Outcome == EpisodeOutcome.Waiting)
         {
-            AddConsumeInbox(batch, lease, state); // events of ended executions
+            replayer.Committed(lease.InstanceId, state.Execution, commit.LastSequence);
+        }
+        else
+        {
+            replayer.Forget(lease.InstanceId); // ended, or the session ran an episode that did not commit
         }
 
-        // The work item goes at once when the instance is gone or ended; an instance that waits on keeps it if
-        // anything woke it since the lease (an event that came after the load must still find an episode).
-        NpgsqlBatchCommand finish = Command(batch, "Orchestrations/Sql/FinishEpisode.sql", clock.Now());
-        AddFence(finish, lease);
-        finish.Parameters.AddWithValue("finished", result is null ? state is null : result.Outcome != EpisodeOutcome.Waiting);
-
-        // A full inbox page means more events wait: never count the item as drained then.
-        finish.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
-        try
-        {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-            if (state is not null && result is not null)
-            {
-                if (result.Outcome == EpisodeOutcome.Waiting)
-                {
-                    replayer.Committed(lease.InstanceId, state.Execution, lastSequence);
-                }
-                else
-                {
-                    replayer.Forget(lease.InstanceId);
-                }
-            }
-
-            if (readiesWork)
-            {
-                notifier.Ring();
-            }
-
-            return true;
-        }
-        catch (PostgresException exception) when (exception.SqlState == LeaseLost)
-        {
-            replayer.Forget(lease.InstanceId); // the session ran an episode that did not commit
-            return false;
-        }
-        catch (PostgresException exception) when (
-            exception.SqlState == HistoryMoved || (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.TableName == "history"))
-        {
-            // A caller wrote this instance's history meanwhile (suspend, say): hand the work item back at once,
-            // so the episode runs again on the new history.
-            LogHistoryMoved(logger, lease.InstanceId);
-            replayer.Forget(lease.InstanceId);
-            await using var release = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/FinishEpisode.sql"), connection);
-            release.Parameters.Add(clock.Now());
-            AddFence(release, lease);
-            release.Parameters.AddWithValue("finished", false);
-            release.Parameters.AddWithValue("wakeups_seen", -1);
-            await release.ExecuteNonQueryAsync(cancellationToken);
-            return false;
-        }
-    }
-
-    /// <summary>Adds everything the episode decided to the commit batch: the history in Durable Task's order
-    /// (OrchestratorStarted, the events it read, one event per action, the end of the execution if it ended,
-    /// OrchestratorCompleted), the new work, children, events to other instances, and the instance's state.</summary>
-    /// <returns>Whether the commit readies work for the workers (new work items, a child, a parent's next episode),
-    /// and the history sequence the commit leaves.</returns>
-    private (bool ReadiesWork, int LastSequence) AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result)
-    {
-        string actor = lease.LeaseOwner;
-        int execution = state.Execution;
-        var events = new HistoryRows(lease.InstanceId, state.LastSequence);
-        events.Add(execution, "OrchestratorStarted", null, null, null, state.Now, actor);
-        foreach (InboxEvent received in state.Fresh)
-        {
-            events.Add(execution, received.Event.EventType, received.Event.TaskId, received.Event.Attempt, received.Event.PayloadJson, received.Event.Timestamp, received.Event.Actor);
-        }
-
-        var work = new WorkRows();
-        var sends = new List<SendEventAction>();
-        bool readiesWork = false; // beyond this instance's own work items: a child's first episode, another instance's
-        foreach (OrchestrationAction action in result.Actions)
-        {
-            switch (action)
-            {
-                case ScheduleActivityAction activity:
-                    events.Add(execution, "TaskScheduled", action.TaskId, null, DurableHistory.NameAndInput(activity.Name, activity.InputJson), null, actor);
-                    work.Add(WorkKinds.Activity, action.TaskId, activity.Name, activity.InputJson, ActivityRetry, ActivityMaxAttempts, null);
-                    break;
-                case CreateTimerAction timer:
-                    events.Add(execution, "TimerCreated", action.TaskId, null, DurableHistory.Payload(new { fireAt = timer.FireAt }), null, actor);
-                    work.Add(WorkKinds.Timer, action.TaskId, "timer", null, TimerRetry, 100, timer.FireAt);
-                    break;
-                case StartSubOrchestrationAction child:
-                    events.Add(execution, "SubOrchestrationInstanceCreated", action.TaskId, null, DurableHistory.Payload(new { name = child.Name, instanceId = child.InstanceId, input = DurableHistory.Parse(child.InputJson) }), null, actor);
-                    this.AddStartChild(batch, lease, state, child, actor);
-                    readiesWork = true;
-                    break;
-                case SendEventAction sent:
-                    events.Add(execution, "EventSent", action.TaskId, null, DurableHistory.Payload(new { instanceId = sent.InstanceId, name = sent.EventName, input = DurableHistory.Parse(sent.DataJson) }), null, actor);
-                    sends.Add(sent);
-                    break;
-            }
-        }
-
-        string status = "running";
-        switch (result.Outcome)
-        {
-            case EpisodeOutcome.Completed:
-                status = "succeeded";
-                events.Add(execution, "ExecutionCompleted", null, null, DurableHistory.Payload(new { orchestrationStatus = "Completed", output = DurableHistory.Parse(result.OutputJson) }), null, actor);
-                break;
-            case EpisodeOutcome.Failed:
-                status = "failed";
-                events.Add(execution, "ExecutionCompleted", null, null, DurableHistory.Payload(new { orchestrationStatus = "Failed", error = result.Failure }), null, actor);
-                break;
-            case EpisodeOutcome.ContinuedAsNew:
-                events.Add(execution, "ContinueAsNew", null, null, DurableHistory.Payload(new { input = DurableHistory.Parse(result.ContinueAsNewInputJson) }), null, actor);
-                break;
-        }
-
-        events.Add(execution, "OrchestratorCompleted", null, null, null, null, actor);
-        if (result.Outcome == EpisodeOutcome.ContinuedAsNew)
-        {
-            execution++;
-            this.AddNextExecution(batch, lease.InstanceId, execution, state, result, actor);
-        }
-
-        if (state.Inbox.Count > 0)
-        {
-            AddConsumeInbox(batch, lease, state);
-        }
-
-        events.AddTo(Command(batch, "Orchestrations/Sql/AppendHistory.sql", clock.Now()));
-        NpgsqlBatchCommand update = Command(batch, "Orchestrations/Sql/UpdateOrchestration.sql", clock.Now());
-        update.Parameters.AddWithValue("instance_id", lease.InstanceId);
-        update.Parameters.AddWithValue("status", status);
-        update.Parameters.AddWithValue("execution", execution);
-        update.Parameters.AddWithValue("replace_input", result.Outcome == EpisodeOutcome.ContinuedAsNew);
-        update.Parameters.Add(Nullable("input", NpgsqlDbType.Text, result.ContinueAsNewInputJson));
-        update.Parameters.Add(Nullable("output", NpgsqlDbType.Text, result.OutputJson));
-        update.Parameters.Add(Nullable("error", NpgsqlDbType.Text, result.Failure is null ? null : JsonSerializer.Serialize(result.Failure, TaskFlowJson.Options)));
-
-        // The SDK answers the whole custom status every episode; a new execution starts without one.
-        bool customStatusChanged = result.CustomStatusJson is not null || result.Outcome == EpisodeOutcome.ContinuedAsNew;
-        update.Parameters.AddWithValue("custom_status_changed", customStatusChanged);
-        update.Parameters.Add(Nullable("custom_status", NpgsqlDbType.Text, result.Outcome == EpisodeOutcome.ContinuedAsNew ? null : result.CustomStatusJson));
-        update.Parameters.AddWithValue("last_sequence", events.LastSequence);
-        update.Parameters.AddWithValue("previous_sequence", state.LastSequence);
-
-        // Before any new work is inserted: when the execution ends, all its other work goes, and a
-        // ContinueAsNew's first episode must not go with it. (Timers an episode abandoned, as a wait's time-out
-        // once its event came, stay: they fire into a history that no longer waits for them, as in Durable Task.)
-        bool finished = result.Outcome != EpisodeOutcome.Waiting;
-        if (finished)
-        {
-            NpgsqlBatchCommand moot = Command(batch, "Orchestrations/Sql/DeleteOrchestrationWork.sql");
-            moot.Parameters.AddWithValue("instance_id", lease.InstanceId);
-            moot.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
-        }
-
-        if (result.Outcome == EpisodeOutcome.ContinuedAsNew)
-        {
-            var next = new WorkRows();
-            next.Add(WorkKinds.Orchestration, 0, state.Name, null, EpisodeRetry, 10, null);
-            next.AddTo(Command(batch, "Orchestrations/Sql/InsertWorkItems.sql", clock.Now()), lease.InstanceId, execution, state.Priority);
-        }
-        else if (work.Count > 0)
-        {
-            // Also when the orchestration just ended: an activity it scheduled without waiting for it still runs, as
-            // Durable Task dispatches it; its result finds a finished instance and wakes nothing.
-            work.AddTo(Command(batch, "Orchestrations/Sql/InsertWorkItems.sql", clock.Now()), lease.InstanceId, execution, state.Priority);
-        }
-
-        // After the instance's update: an event an orchestration sends itself as it continues as new (the SDK's way of
-        // keeping unprocessed events) belongs to the next execution, as in Durable Task, where a message finds the latest.
-        foreach (SendEventAction sent in sends)
-        {
-            readiesWork |= this.AddSendEvent(batch, sent, actor);
-        }
-
-        if (result.Outcome is EpisodeOutcome.Completed or EpisodeOutcome.Failed && state.ParentInstanceId is { } parent)
-        {
-            NpgsqlBatchCommand notify = Command(batch, "Orchestrations/Sql/NotifyParent.sql", clock.Now());
-            bool succeeded = result.Outcome == EpisodeOutcome.Completed;
-            notify.Parameters.AddWithValue("parent_instance_id", parent);
-            notify.Parameters.AddWithValue("parent_task_id", state.ParentTaskId ?? 0);
-            notify.Parameters.AddWithValue("event_type", succeeded ? "SubOrchestrationInstanceCompleted" : "SubOrchestrationInstanceFailed");
-            notify.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Text)
-            {
-                Value = succeeded
-                    ? DurableHistory.Payload(new { instanceId = lease.InstanceId, output = DurableHistory.Parse(result.OutputJson) })
-                    : DurableHistory.Payload(new { instanceId = lease.InstanceId, error = result.Failure }),
-            });
-            notify.Parameters.AddWithValue("actor", actor);
-            readiesWork = true;
-        }
-
-        return (readiesWork || work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew, events.LastSequence);
-    }
-
-    private static void AddConsumeInbox(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state)
-    {
-        NpgsqlBatchCommand consume = Command(batch, "Orchestrations/Sql/ConsumeInbox.sql");
-        consume.Parameters.AddWithValue("instance_id", lease.InstanceId);
-        consume.Parameters.AddWithValue("inbox_ids", state.Inbox.Select(e => e.Id).ToArray());
-    }
-
-    /// <summary>The next execution's ExecutionStarted and carried-over events, for its first episode.</summary>
-    private void AddNextExecution(NpgsqlBatch batch, string instanceId, int execution, EpisodeState state, EpisodeResult result, string actor)
-    {
-        List<(string Type, string Payload)> first =
-        [
-            ("ExecutionStarted", DurableHistory.Payload(new { name = state.Name, input = DurableHistory.Parse(result.ContinueAsNewInputJson), priority = state.Priority })),
-            .. result.CarryoverEvents.Select(e => (e.EventType, e.PayloadJson!)),
-        ];
-        NpgsqlBatchCommand queue = Command(batch, "Orchestrations/Sql/QueueNextExecution.sql", clock.Now());
-        queue.Parameters.AddWithValue("instance_id", instanceId);
-        queue.Parameters.AddWithValue("execution", execution);
-        queue.Parameters.AddWithValue("event_types", first.Select(e => e.Type).ToArray());
-        queue.Parameters.AddWithValue("payloads", first.Select(e => e.Payload).ToArray());
-        queue.Parameters.AddWithValue("actor", actor);
-    }
-
-    /// <returns>Whether the event can wake anything: an event to an id that is not a TaskFlow instance is dropped,
-    /// as Durable Task drops events to instances that do not exist.</returns>
-    private bool AddSendEvent(NpgsqlBatch batch, SendEventAction sent, string actor)
-    {
-        if (!InstanceIds.IsValid(sent.InstanceId))
-        {
-            return false;
-        }
-
-        NpgsqlBatchCommand raise = Command(batch, "Instances/Sql/RaiseEvent.sql", clock.Now());
-        raise.Parameters.AddWithValue("id", sent.InstanceId);
-        raise.Parameters.AddWithValue("name", sent.EventName);
-        raise.Parameters.Add(Nullable("input", NpgsqlDbType.Text, sent.DataJson));
-        raise.Parameters.AddWithValue("actor", actor);
-        return true;
-    }
-
-    private void AddStartChild(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, StartSubOrchestrationAction child, string actor)
-    {
-        NpgsqlBatchCommand start = Command(batch, "Orchestrations/Sql/StartOrchestration.sql", clock.Now());
-        start.Parameters.AddWithValue("id", child.InstanceId);
-        start.Parameters.AddWithValue("name", child.Name);
-        start.Parameters.AddWithValue("priority", (short)state.Priority);
-        start.Parameters.Add(Nullable("input", NpgsqlDbType.Text, child.InputJson));
-        start.Parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Text) { Value = "{}" });
-        start.Parameters.Add(Nullable("idempotency_key", NpgsqlDbType.Text, null));
-        start.Parameters.Add(new NpgsqlParameter("request_hash", NpgsqlDbType.Bytea) { Value = DBNull.Value });
-        start.Parameters.AddWithValue("parent_instance_id", lease.InstanceId);
-        start.Parameters.AddWithValue("parent_task_id", child.TaskId);
-        start.Parameters.AddWithValue("parent_name", state.Name);
-        start.Parameters.AddWithValue("submitted", false);
-        start.Parameters.AddWithValue("actor", actor);
-        start.Parameters.Add(Nullable("run_at", NpgsqlDbType.TimestampTz, null));
-        start.Parameters.AddWithValue("delay", TimeSpan.Zero);
-    }
-
-    /// <summary>Loads the instance, its current execution's history and its inbox in one round trip.</summary>
-    /// <param name="withHistory">Whether to load the current execution's history too (not when this worker's session
-    /// for the instance will do).</param>
-    private async Task<EpisodeState?> LoadAsync(NpgsqlConnection connection, string instanceId, bool withHistory, CancellationToken cancellationToken)
-    {
-        await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadOrchestration.sql")) { Parameters = { new("instance_id", instanceId), clock.Now() } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadInbox.sql")) { Parameters = { new("instance_id", instanceId) } });
-        if (withHistory)
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql")) { Parameters = { new("instance_id", instanceId) } });
-        }
-
-        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        var state = new EpisodeState(
-            reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3),
-            reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt16(6),
-            reader.GetFieldValue<DateTimeOffset>(7), null, []);
-        var inbox = new List<InboxEvent>();
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            inbox.Add(new InboxEvent(reader.GetInt64(0), reader.GetInt32(1), ReadEvent(reader, 2)));
-        }
-
-        return state with { History = withHistory ? await ReadHistoryAsync(reader, cancellationToken) : null, Inbox = inbox };
-    }
-
-    /// <summary>The current execution's history, when the batch that loaded the instance did not bring it.</summary>
-    private static async Task<IReadOnlyList<OrchestrationEvent>> LoadHistoryAsync(NpgsqlConnection connection, string instanceId, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql"), connection) { Parameters = { new("instance_id", instanceId) } };
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await ReadHistoryAsync(reader, cancellationToken, nextResult: false);
-    }
-
-    private static async Task<IReadOnlyList<OrchestrationEvent>> ReadHistoryAsync(NpgsqlDataReader reader, CancellationToken cancellationToken, bool nextResult = true)
-    {
-        if (nextResult)
-        {
-            await reader.NextResultAsync(cancellationToken);
-        }
-
-        var history = new List<OrchestrationEvent>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            history.Add(ReadEvent(reader, 0));
-        }
-
-        return history;
-    }
-
-    private static OrchestrationEvent ReadEvent(NpgsqlDataReader reader, int first) => new(
-        reader.GetString(first),
-        reader.IsDBNull(first + 1) ? null : reader.GetInt32(first + 1),
-        reader.IsDBNull(first + 2) ? null : reader.GetInt32(first + 2),
-        reader.IsDBNull(first + 3) ? null : reader.GetString(first + 3),
-        reader.GetFieldValue<DateTimeOffset>(first + 4),
-        reader.IsDBNull(first + 5) ? null : reader.GetString(first + 5));
-
-    private static NpgsqlBatchCommand Command(NpgsqlBatch batch, string sqlPath, NpgsqlParameter? now = null)
-    {
-        var command = new NpgsqlBatchCommand(SqlText.Get(sqlPath));
-        if (now is not null)
-        {
-            command.Parameters.Add(now);
-        }
-
-        batch.BatchCommands.Add(command);
-        return command;
-    }
-
-    private static void AddFence(NpgsqlCommand command, WorkItemLease lease)
-    {
-        command.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
-        command.Parameters.AddWithValue("lease_token", lease.LeaseToken);
-    }
-
-    private static void AddFence(NpgsqlBatchCommand command, WorkItemLease lease)
-    {
-        command.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
-        command.Parameters.AddWithValue("lease_token", lease.LeaseToken);
-    }
-
-    private static NpgsqlParameter Nullable(string name, NpgsqlDbType type, object? value) => new(name, type) { Value = value ?? DBNull.Value };
-
-    [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "History of {InstanceId} moved during an episode; rolled back, it will run again")]
-    private static partial void LogHistoryMoved(ILogger logger, string instanceId);
-
-    private sealed record InboxEvent(long Id, int Execution, OrchestrationEvent Event)
-    {
-        /// <summary>An event raised for an earlier execution (it ended by ContinueAsNew while the event was on its way)
-        /// reaches the current one, as a Durable Task message reaches whichever execution is current; the earlier
-        /// executions' other rows (activity results, timers) are moot.</summary>
-        public bool BelongsTo(int execution) =>
-            this.Execution == execution || (this.Execution < execution && this.Event.EventType == "EventRaised");
-    }
-
-    private sealed record EpisodeState(
-        string Name, int Execution, string Status, int LastSequence, string? ParentInstanceId, int? ParentTaskId, int Priority, DateTimeOffset Now,
-        IReadOnlyList<OrchestrationEvent>? History, IReadOnlyList<InboxEvent> Inbox)
-    {
-        /// <summary>The inbox events this episode reads, in the order it appends them: the execution's
-        /// ExecutionStarted first (an event raised for the previous execution can have queued before it), then arrival order.</summary>
-        public IEnumerable<InboxEvent> Fresh =>
-            this.Inbox.Where(e => e.BelongsTo(this.Execution)).OrderBy(e => e.Event.EventType == "ExecutionStarted" ? 0 : 1);
-    }
-
-    /// <summary>History rows for one AppendHistory.sql statement, numbered on from the instance's last sequence.</summary>
-    private sealed class HistoryRows(string instanceId, int lastSequence)
-    {
-        private readonly List<(int Sequence, int Execution, string Type, int? TaskId, int? Attempt, string? Payload, DateTimeOffset? At, string? Actor)> rows = [];
-
-        public int LastSequence { get; private set; } = lastSequence;
-
-        public void Add(int execution, string type, int? taskId, int? attempt, string? payload, DateTimeOffset? at, string? actor) =>
-            this.rows.Add((++this.LastSequence, execution, type, taskId, attempt, payload, at, actor));
-
-        public void AddTo(NpgsqlBatchCommand command)
-        {
-            command.Parameters.AddWithValue("instance_id", instanceId);
-            command.Parameters.AddWithValue("sequences", this.rows.Select(r => r.Sequence).ToArray());
-            command.Parameters.AddWithValue("executions", this.rows.Select(r => r.Execution).ToArray());
-            command.Parameters.AddWithValue("event_types", this.rows.Select(r => r.Type).ToArray());
-            command.Parameters.AddWithValue("task_ids", this.rows.Select(r => r.TaskId).ToArray());
-            command.Parameters.AddWithValue("attempts", this.rows.Select(r => r.Attempt).ToArray());
-            command.Parameters.AddWithValue("payloads", this.rows.Select(r => r.Payload).ToArray());
-            command.Parameters.AddWithValue("occurred_ats", this.rows.Select(r => r.At).ToArray());
-            command.Parameters.AddWithValue("actors", this.rows.Select(r => r.Actor).ToArray());
-        }
-    }
-
-    /// <summary>Work item rows for one InsertWorkItems.sql statement.</summary>
-    private sealed class WorkRows
-    {
-        private readonly List<(string Kind, int TaskId, string Name, string? Input, string Retry, int MaxAttempts, DateTimeOffset? VisibleAt)> rows = [];
-
-        public int Count => this.rows.Count;
-
-        public void Add(string kind, int taskId, string name, string? input, string retry, int maxAttempts, DateTimeOffset? visibleAt) =>
-            this.rows.Add((kind, taskId, name, input, retry, maxAttempts, visibleAt));
-
-        public void AddTo(NpgsqlBatchCommand command, string instanceId, int execution, int priority)
-        {
-            command.Parameters.AddWithValue("instance_id", instanceId);
-            command.Parameters.AddWithValue("execution", execution);
-            command.Parameters.AddWithValue("priority", (short)priority);
-            command.Parameters.AddWithValue("kinds", this.rows.Select(r => r.Kind).ToArray());
-            command.Parameters.AddWithValue("task_ids", this.rows.Select(r => r.TaskId).ToArray());
-            command.Parameters.AddWithValue("names", this.rows.Select(r => r.Name).ToArray());
-            command.Parameters.AddWithValue("inputs", this.rows.Select(r => r.Input).ToArray());
-            command.Parameters.AddWithValue("retry_policies", this.rows.Select(r => r.Retry).ToArray());
-            command.Parameters.AddWithValue("max_attempts", this.rows.Select(r => r.MaxAttempts).ToArray());
-            command.Parameters.AddWithValue("visible_ats", this.rows.Select(r => r.VisibleAt).ToArray());
-        }
+        return commit.Outcome == EpisodeCommitOutcome.Committed;
     }
 }

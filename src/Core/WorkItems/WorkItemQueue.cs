@@ -19,7 +19,10 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
     private static readonly string LeaseNextSql = SqlText.Get("WorkItems/Sql/ChooseNext.sql") + SqlText.Get("WorkItems/Sql/LeaseChosen.sql");
     private static readonly string LeaseByIdsSql = SqlText.Get("WorkItems/Sql/ChooseByIds.sql") + SqlText.Get("WorkItems/Sql/LeaseChosen.sql");
 
-    public async Task<IReadOnlyList<WorkItemLease>> LeaseNextAsync(string workerId, int batchSize, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    /// <param name="kinds">Only work items of these kinds (<see cref="WorkKinds"/>); null for any.</param>
+    /// <param name="orchestrationWorkOnly">Only orchestrations' work (not single-activity tasks).</param>
+    public async Task<IReadOnlyList<WorkItemLease>> LeaseNextAsync(
+        string workerId, int batchSize, TimeSpan leaseDuration, CancellationToken cancellationToken, string[]? kinds = null, bool orchestrationWorkOnly = false)
     {
         // The lease must walk the ready index in its order and stop after the batch. A queue that grew since it
         // was last analysed (every burst) looks a few rows long to the planner, which then prefers a bitmap scan
@@ -33,6 +36,8 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         lease.Parameters.AddWithValue("worker_id", workerId);
         lease.Parameters.AddWithValue("batch_size", batchSize);
         lease.Parameters.AddWithValue("lease_duration", leaseDuration);
+        lease.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds ?? (object)DBNull.Value });
+        lease.Parameters.AddWithValue("orchestration_work_only", orchestrationWorkOnly);
         await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
         return await ReadLeasesAsync(reader, cancellationToken);
     }

@@ -1,0 +1,112 @@
+using DurableTask.Core;
+using DurableTask.Core.History;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using TaskFlow.Orchestrations;
+using TaskFlow.WorkItems;
+
+namespace TaskFlow.Provider;
+
+/// <summary>The orchestration dispatcher's side: episodes are leased, loaded and committed by <see cref="EpisodeStore"/>,
+/// as the server's own episodes are; timers due are fired on the way (they run no user code).</summary>
+public sealed partial class TaskFlowOrchestrationService
+{
+    /// <inheritdoc/>
+    public async Task<TaskOrchestrationWorkItem?> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    {
+        DateTimeOffset giveUpAt = this.Deadline(receiveTimeout);
+        while (true)
+        {
+            TimeSpan left = giveUpAt - this.time.GetUtcNow();
+            if (await this.NextLeaseAsync(this.episodeLeases, 1, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken) is not { } lease)
+            {
+                return null;
+            }
+
+            if (lease.Kind == WorkKinds.Timer)
+            {
+                await this.queue.FireTimerAsync(lease, cancellationToken);
+                continue;
+            }
+
+            if (await this.OpenEpisodeAsync(lease, cancellationToken) is { } workItem)
+            {
+                return workItem;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem) =>
+        workItem.LockedUntilUtc = await this.RenewLockAsync(Episode(workItem).Lease);
+
+    /// <inheritdoc/>
+    /// <exception cref="LockLostException">The lock was lost before the commit: nothing was written, and whoever holds
+    /// the work item now runs the episode (or the instance's history moved, and the episode runs again on it).</exception>
+    public async Task CompleteTaskOrchestrationWorkItemAsync(
+        TaskOrchestrationWorkItem workItem,
+        OrchestrationRuntimeState newOrchestrationRuntimeState,
+        IList<TaskMessage> outboundMessages,
+        IList<TaskMessage> orchestratorMessages,
+        IList<TaskMessage> timerMessages,
+        TaskMessage continuedAsNewMessage,
+        OrchestrationState orchestrationState)
+    {
+        // The messages are not read: the history events the dispatcher appended say the same (and say which execution
+        // they belong to), and the commit turns them into work items, children, inbox events and the parent's notice.
+        EpisodeWorkItem episode = Episode(workItem);
+        EpisodeResult result = CoreEpisode.Result(episode.Original, newOrchestrationRuntimeState, orchestrationState);
+
+        // The episode's time is the dispatcher's OrchestratorStarted (what CurrentUtcDateTime read), so replays agree.
+        DateTimeOffset startedAt = episode.Original.NewEvents.OfType<OrchestratorStartedEvent>().FirstOrDefault()?.Timestamp is { } started
+            ? new DateTimeOffset(DateTime.SpecifyKind(started, DateTimeKind.Utc))
+            : episode.State.Now;
+        await using NpgsqlConnection connection = await this.episodes.DataSource.OpenConnectionAsync();
+        EpisodeCommit commit = await this.episodes.CommitAsync(connection, episode.Lease, episode.State with { Now = startedAt }, result, CancellationToken.None);
+        if (commit.Outcome != EpisodeCommitOutcome.Committed)
+        {
+            throw new LockLostException(episode.Lease);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The episode goes back to the queue at once, without counting an attempt.</remarks>
+    public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) =>
+        this.queue.ReleaseAsync(Episode(workItem).Lease, CancellationToken.None);
+
+    /// <inheritdoc/>
+    /// <remarks>Nothing to do: the commit ended the lease (or handed the work item back when new events came meanwhile).</remarks>
+    public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => Task.CompletedTask;
+
+    private static EpisodeWorkItem Episode(TaskOrchestrationWorkItem workItem) =>
+        workItem as EpisodeWorkItem ?? throw new ArgumentException("The work item did not come from this orchestration service.", nameof(workItem));
+
+    /// <summary>Loads a leased episode; null (its work item finished) when there is nothing for the dispatcher to run.</summary>
+    private async Task<EpisodeWorkItem?> OpenEpisodeAsync(WorkItemLease lease, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await this.episodes.DataSource.OpenConnectionAsync(cancellationToken);
+        EpisodeState? state = await this.episodes.LoadAsync(connection, lease.InstanceId, withHistory: true, cancellationToken);
+        if (state is null || !state.IsRunnable(lease) || !state.Fresh.Any())
+        {
+            // Ended, cancelled or moved on since the work item was queued, or woken with nothing new.
+            await this.episodes.CommitAsync(connection, lease, state is not null && state.IsRunnable(lease) ? state : null, null, cancellationToken);
+            return null;
+        }
+
+        List<TaskMessage> messages = CoreEpisode.Messages(lease.InstanceId, state.Execution, state.Fresh.Select(e => e.Event));
+        if (messages.Count == 0)
+        {
+            // Only events the dispatcher does not replay (a resume): recorded, and nothing else to decide.
+            var nothing = new EpisodeResult(EpisodeOutcome.Waiting, [], null, null, null, [], null);
+            await this.episodes.CommitAsync(connection, lease, state, nothing, cancellationToken);
+            return null;
+        }
+
+        OrchestrationRuntimeState runtimeState = CoreEpisode.RuntimeState(lease.InstanceId, state.Execution, state.History!);
+        LogEpisodeLeased(this.logger, lease.InstanceId, state.Execution, messages.Count);
+        return new EpisodeWorkItem(lease, state, runtimeState, messages);
+    }
+
+    [LoggerMessage(EventId = 1701, Level = LogLevel.Debug, Message = "Episode of {InstanceId} (execution {Execution}) leased with {Messages} new events")]
+    private static partial void LogEpisodeLeased(ILogger logger, string instanceId, int execution, int messages);
+}

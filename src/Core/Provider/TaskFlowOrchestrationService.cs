@@ -1,0 +1,248 @@
+using DurableTask.Core;
+using DurableTask.Core.Query;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TaskFlow.Database;
+using TaskFlow.Dispatch;
+using TaskFlow.Instances;
+using TaskFlow.Orchestrations;
+using TaskFlow.WorkItems;
+using TaskFlow.Workers;
+
+namespace TaskFlow.Provider;
+
+/// <summary>TaskFlow's store as a Durable Task Framework backend: the <see cref="IOrchestrationService"/> the Durable
+/// extension (or any Durable Task Framework host) runs orchestrations through, and the client interfaces it manages
+/// them with. Every read and write is the TaskFlow server's own (leases fenced by token, one-transaction episode
+/// commits, the inbox), so a server and Durable hosts can share one database and each other's work.</summary>
+/// <remarks>
+/// <para>One database is one task hub: every host on it must register the same orchestrators and activities (an
+/// episode leased by a host that lacks the orchestrator fails it, as in Durable Task).</para>
+/// <para>Locks are leases: a host that dies holding one delays that work by up to <see cref="TaskFlowOrchestrationServiceSettings.LockDuration"/>,
+/// after which another host runs it; a host whose lock was handed on cannot commit.</para>
+/// <para>Inputs, outputs and event data are stored as JSON (PostgreSQL <c>jsonb</c>), which Durable's data converters
+/// produce; the text of an object may come back with its keys in another order.</para>
+/// </remarks>
+public sealed partial class TaskFlowOrchestrationService
+    : IOrchestrationService, IOrchestrationServiceClient, IOrchestrationServiceQueryClient, IOrchestrationServicePurgeClient, IDisposable
+{
+    private static readonly string[] EpisodeKinds = [WorkKinds.Orchestration, WorkKinds.Timer];
+    private static readonly string[] ActivityKinds = [WorkKinds.Activity];
+    private readonly TaskFlowOrchestrationServiceSettings settings;
+    private readonly ServiceProvider services;
+    private readonly WorkItemQueue queue;
+    private readonly EpisodeStore episodes;
+    private readonly TaskFlowClient client;
+    private readonly CompletionBatcher completions;
+    private readonly WakeSignal wake;
+    private readonly WorkerIdentity identity;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly LeaseBuffer episodeLeases;
+    private readonly LeaseBuffer activityLeases;
+    private readonly CancellationTokenSource stopping = new();
+    private int started;
+
+    /// <param name="settings">Where the store is and how much work to take on.</param>
+    /// <param name="loggerFactory">Where the service logs (the host's).</param>
+    public TaskFlowOrchestrationService(TaskFlowOrchestrationServiceSettings settings, ILoggerFactory? loggerFactory = null)
+        : this(settings, loggerFactory, null)
+    {
+    }
+
+    /// <param name="time">The clock (a test's fake one); the database's clock when null.</param>
+    internal TaskFlowOrchestrationService(TaskFlowOrchestrationServiceSettings settings, ILoggerFactory? loggerFactory, TimeProvider? time)
+    {
+        settings.Validate();
+        this.settings = settings;
+
+        // The store's parts, with the background loops a host of its work needs: the schema migration, the listener
+        // that wakes the dispatchers on new work, the rescuer of expired leases, the activity completion batcher and
+        // the worker's row in taskflow.workers.
+        var services = new ServiceCollection();
+        services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["TaskFlow:Worker:RescueInterval"] = settings.RescueInterval.ToString("c"),
+            ["TaskFlow:Worker:LeaseDuration"] = settings.LockDuration.ToString("c"),
+            ["TaskFlow:Worker:HeartbeatInterval"] = TimeSpan.FromTicks(settings.LockDuration.Ticks / 3).ToString("c"),
+        }).Build());
+        services.AddTaskFlow(settings.ConnectionString);
+        services.AddSingleton(new WorkerIdentity { Role = "durable" });
+        services.AddSingleton<WakeSignal>();
+        services.AddSingleton<RunningActivities>();
+        services.AddSingleton<EpisodeStore>();
+        services.AddSingleton<LeaseRescuer>();
+        services.AddSingleton<CompletionBatcher>();
+        services.AddHostedService<WorkerRegistry>();
+        services.AddHostedService<NotificationListener>();
+        services.AddHostedService(provider => provider.GetRequiredService<LeaseRescuer>());
+        services.AddHostedService(provider => provider.GetRequiredService<CompletionBatcher>());
+        this.services = services.BuildServiceProvider();
+
+        this.queue = this.services.GetRequiredService<WorkItemQueue>();
+        this.episodes = this.services.GetRequiredService<EpisodeStore>();
+        this.client = this.services.GetRequiredService<TaskFlowClient>();
+        this.completions = this.services.GetRequiredService<CompletionBatcher>();
+        this.wake = this.services.GetRequiredService<WakeSignal>();
+        this.identity = this.services.GetRequiredService<WorkerIdentity>();
+        this.time = this.services.GetRequiredService<TimeProvider>();
+        this.logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TaskFlowOrchestrationService>();
+        this.episodeLeases = new LeaseBuffer(
+            (batch, token) => this.queue.LeaseNextAsync(this.identity.Id, batch, settings.LockDuration, token, EpisodeKinds),
+            this.RenewAsync, settings.LockDuration, this.time);
+        this.activityLeases = new LeaseBuffer(
+            (batch, token) => this.queue.LeaseNextAsync(this.identity.Id, batch, settings.LockDuration, token, ActivityKinds, orchestrationWorkOnly: true),
+            this.RenewAsync, settings.LockDuration, this.time);
+    }
+
+    /// <inheritdoc/>
+    public int TaskOrchestrationDispatcherCount => 1;
+
+    /// <inheritdoc/>
+    public int MaxConcurrentTaskOrchestrationWorkItems => this.settings.MaxConcurrentOrchestrations;
+
+    /// <inheritdoc/>
+    public int TaskActivityDispatcherCount => 1;
+
+    /// <inheritdoc/>
+    public int MaxConcurrentTaskActivityWorkItems => this.settings.MaxConcurrentActivities;
+
+    /// <inheritdoc/>
+    /// <remarks>Events the orchestration had not read when it continued as new are carried into the next execution.</remarks>
+    public BehaviorOnContinueAsNew EventBehaviourForContinueAsNew => BehaviorOnContinueAsNew.Carryover;
+
+    /// <summary>The id this process leases work under and records as the actor of what it writes.</summary>
+    public string WorkerId => this.identity.Id;
+
+    /// <inheritdoc/>
+    public Task CreateAsync() => this.CreateIfNotExistsAsync();
+
+    /// <inheritdoc/>
+    /// <remarks>TaskFlow's schema is migrated, never recreated: dropping it would drop the server's work too.</remarks>
+    public Task CreateAsync(bool recreateInstanceStore) => this.CreateIfNotExistsAsync();
+
+    /// <inheritdoc/>
+    public Task CreateIfNotExistsAsync() => this.services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
+
+    /// <inheritdoc/>
+    /// <remarks>Not supported: the schema holds the TaskFlow server's work too. Drop the <c>taskflow</c> schema by hand.</remarks>
+    public Task DeleteAsync() => throw new NotSupportedException("TaskFlow does not delete its schema: it may hold a TaskFlow server's work. Drop the taskflow schema by hand.");
+
+    /// <inheritdoc/>
+    public Task DeleteAsync(bool deleteInstanceStore) => this.DeleteAsync();
+
+    /// <inheritdoc/>
+    public async Task StartAsync()
+    {
+        if (Interlocked.Exchange(ref this.started, 1) == 0)
+        {
+            // In order (the migration first), as a host starts them.
+            foreach (IHostedService service in this.services.GetServices<IHostedService>())
+            {
+                await service.StartAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task StopAsync() => this.StopAsync(isForced: false);
+
+    /// <inheritdoc/>
+    /// <remarks>Leases fetched but not yet handed to a dispatcher are released at once for other hosts.</remarks>
+    public async Task StopAsync(bool isForced)
+    {
+        if (Interlocked.Exchange(ref this.started, 0) == 1)
+        {
+            await this.stopping.CancelAsync();
+            foreach (WorkItemLease lease in this.episodeLeases.Drain().Concat(this.activityLeases.Drain()))
+            {
+                await this.queue.ReleaseAsync(lease, CancellationToken.None);
+            }
+
+            foreach (IHostedService service in this.services.GetServices<IHostedService>().Reverse())
+            {
+                await service.StopAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool IsMaxMessageCountExceeded(int currentMessageCount, OrchestrationRuntimeState runtimeState) => false;
+
+    /// <inheritdoc/>
+    public int GetDelayInSecondsAfterOnProcessException(Exception exception) => 1;
+
+    /// <inheritdoc/>
+    public int GetDelayInSecondsAfterOnFetchException(Exception exception) => exception is OperationCanceledException ? 0 : 2;
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        this.services.Dispose();
+        this.stopping.Dispose();
+    }
+
+    /// <summary>Waits for a lease from <paramref name="buffer"/> until <paramref name="receiveTimeout"/> passes.</summary>
+    private async Task<WorkItemLease?> NextLeaseAsync(LeaseBuffer buffer, int batch, TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, this.stopping.Token);
+        DateTimeOffset giveUpAt = this.Deadline(receiveTimeout);
+        try
+        {
+            while (true)
+            {
+                if (await buffer.TakeAsync(batch, linked.Token) is { } lease)
+                {
+                    return lease;
+                }
+
+                TimeSpan left = giveUpAt - this.time.GetUtcNow();
+                if (left <= TimeSpan.Zero)
+                {
+                    return null;
+                }
+
+                await this.wake.WaitAsync(left < this.settings.PollInterval ? left : this.settings.PollInterval, this.time, linked.Token);
+            }
+        }
+        catch (OperationCanceledException) when (this.stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>When a wait of <paramref name="timeout"/> from now ends; callers pass <see cref="Timeout.InfiniteTimeSpan"/>
+    /// (or <see cref="TimeSpan.MaxValue"/>) for no limit.</summary>
+    private DateTimeOffset Deadline(TimeSpan timeout)
+    {
+        DateTimeOffset now = this.time.GetUtcNow();
+        return timeout < TimeSpan.Zero || timeout >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + timeout;
+    }
+
+    private async Task<WorkItemLease?> RenewAsync(WorkItemLease lease, CancellationToken cancellationToken)
+    {
+        IReadOnlySet<long> held = await this.queue.RenewLeasesAsync([lease.LeaseToken], this.settings.LockDuration, cancellationToken);
+        return held.Contains(lease.LeaseToken) ? lease with { LeaseExpiresAt = this.time.GetUtcNow() + this.settings.LockDuration } : null;
+    }
+
+    /// <summary>Renews a lock, or says it was lost (expired and handed on, or its instance terminated).</summary>
+    private async Task<DateTime> RenewLockAsync(WorkItemLease lease)
+    {
+        if (await this.RenewAsync(lease, CancellationToken.None) is not { } renewed)
+        {
+            throw new LockLostException(lease);
+        }
+
+        return renewed.LeaseExpiresAt.UtcDateTime;
+    }
+}
