@@ -42,8 +42,27 @@ internal static class CoreEpisode
     /// (the dispatcher runs the next execution at once; TaskFlow records the hand-over and runs that execution's
     /// first episode again from the store, so it is recorded like any other).</param>
     /// <param name="state">The dispatcher's view of the instance after the episode (custom status, failure details).</param>
-    public static EpisodeResult Result(OrchestrationRuntimeState original, OrchestrationRuntimeState final, OrchestrationState? state)
+    /// <param name="messages">The messages the dispatcher sends: they carry the inputs of activities and children,
+    /// which the history events it appended leave out (the Durable Task Framework's dispatcher records them only with
+    /// <c>IncludeParameters</c>).</param>
+    public static EpisodeResult Result(
+        OrchestrationRuntimeState original, OrchestrationRuntimeState final, OrchestrationState? state, IEnumerable<TaskMessage> messages)
     {
+        string? execution = original.OrchestrationInstance?.ExecutionId;
+        var inputs = new Dictionary<int, string?>();
+        foreach (TaskMessage message in messages)
+        {
+            switch (message.Event)
+            {
+                case TaskScheduledEvent task when message.OrchestrationInstance?.ExecutionId == execution:
+                    inputs[task.EventId] = task.Input;
+                    break;
+                case ExecutionStartedEvent child when child.ParentInstance?.OrchestrationInstance?.ExecutionId == execution:
+                    inputs[child.ParentInstance!.TaskScheduleId] = child.Input;
+                    break;
+            }
+        }
+
         var actions = new List<OrchestrationAction>();
         ExecutionCompletedEvent? completed = null;
         foreach (HistoryEvent e in original.NewEvents)
@@ -51,13 +70,13 @@ internal static class CoreEpisode
             switch (e)
             {
                 case TaskScheduledEvent task:
-                    actions.Add(new ScheduleActivityAction(task.EventId, task.Name ?? string.Empty, task.Input));
+                    actions.Add(new ScheduleActivityAction(task.EventId, task.Name ?? string.Empty, task.Input ?? inputs.GetValueOrDefault(task.EventId)));
                     break;
                 case TimerCreatedEvent timer:
                     actions.Add(new CreateTimerAction(timer.EventId, Utc(timer.FireAt)));
                     break;
                 case SubOrchestrationInstanceCreatedEvent child:
-                    actions.Add(new StartSubOrchestrationAction(child.EventId, child.Name ?? string.Empty, child.InstanceId ?? string.Empty, child.Input));
+                    actions.Add(new StartSubOrchestrationAction(child.EventId, child.Name ?? string.Empty, child.InstanceId ?? string.Empty, child.Input ?? inputs.GetValueOrDefault(child.EventId)));
                     break;
                 case EventSentEvent sent:
                     actions.Add(new SendEventAction(sent.EventId, sent.InstanceId ?? string.Empty, sent.Name ?? string.Empty, sent.Input));

@@ -52,10 +52,11 @@ public sealed partial class TaskFlowOrchestrationService
         TaskMessage continuedAsNewMessage,
         OrchestrationState orchestrationState)
     {
-        // The messages are not read: the history events the dispatcher appended say the same (and say which execution
-        // they belong to), and the commit turns them into work items, children, inbox events and the parent's notice.
+        // The history events the dispatcher appended say what to do (and for which execution); the messages only lend
+        // their inputs. The commit makes the work items, children, inbox events and the parent's notice itself.
         EpisodeWorkItem episode = Episode(workItem);
-        EpisodeResult result = CoreEpisode.Result(episode.Original, newOrchestrationRuntimeState, orchestrationState);
+        EpisodeResult result = CoreEpisode.Result(
+            episode.Original, newOrchestrationRuntimeState, orchestrationState, outboundMessages.Concat(orchestratorMessages));
 
         // The episode's time is the dispatcher's OrchestratorStarted (what CurrentUtcDateTime read), so replays agree.
         DateTimeOffset startedAt = episode.Original.NewEvents.OfType<OrchestratorStartedEvent>().FirstOrDefault()?.Timestamp is { } started

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.Instances;
@@ -219,6 +220,18 @@ public sealed partial class TaskFlowOrchestrationService
         {
             return null;
         }
+    }
+
+    /// <summary>The orchestrations' work in the store now, for a scaler.</summary>
+    public async Task<WorkBacklog> GetBacklogAsync(CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = this.episodes.DataSource.CreateCommand(SqlText.Get("Provider/Sql/CountBacklog.sql"));
+        command.Parameters.Add(this.services.GetRequiredService<SqlClock>().Now());
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new WorkBacklog(
+            reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
+            this.settings.MaxConcurrentOrchestrations, this.settings.MaxConcurrentActivities);
     }
 
     /// <summary>When a wait of <paramref name="timeout"/> from now ends; callers pass <see cref="Timeout.InfiniteTimeSpan"/>

@@ -1,0 +1,49 @@
+using Microsoft.Azure.WebJobs.Extensions.DurableTask;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Newtonsoft.Json;
+using TaskFlow.Provider;
+
+namespace TaskFlow.WebJobs;
+
+/// <summary>Creates TaskFlow's durability provider when host.json names it: <c>"extensions": {"durableTask":
+/// {"storageProvider": {"type": "TaskFlow", "connectionStringName": "TaskFlow"}}}</c>. One provider (one orchestration
+/// service, one connection pool) serves the host's triggers and its clients.</summary>
+internal sealed class TaskFlowDurabilityProviderFactory(IOptions<DurableTaskOptions> extensionOptions, IConfiguration configuration, ILoggerFactory loggerFactory)
+    : IDurabilityProviderFactory
+{
+    public const string ProviderName = "TaskFlow";
+    private readonly Lazy<TaskFlowDurabilityProvider> provider = new(() => Create(extensionOptions.Value, configuration, loggerFactory));
+
+    public string Name => ProviderName;
+
+    public DurabilityProvider GetDurabilityProvider() => this.provider.Value;
+
+    /// <remarks>A client attribute's own task hub or connection is not supported: one database is one task hub.</remarks>
+    public DurabilityProvider GetDurabilityProvider(DurableClientAttribute attribute) => this.provider.Value;
+
+    private static TaskFlowDurabilityProvider Create(DurableTaskOptions extension, IConfiguration configuration, ILoggerFactory loggerFactory)
+    {
+        var options = new TaskFlowDurabilityOptions();
+        JsonConvert.PopulateObject(JsonConvert.SerializeObject(extension.StorageProvider), options);
+        string connectionString = configuration.GetConnectionString(options.ConnectionStringName) is { Length: > 0 } named
+            ? named
+            : configuration[options.ConnectionStringName] is { Length: > 0 } setting
+                ? setting
+                : throw new InvalidOperationException(
+                    $"TaskFlow's Durable storage provider found no PostgreSQL connection string: set the app setting '{options.ConnectionStringName}' " +
+                    $"(or ConnectionStrings:{options.ConnectionStringName}), or name another one in host.json's storageProvider.connectionStringName.");
+        var service = new TaskFlowOrchestrationService(
+            new TaskFlowOrchestrationServiceSettings
+            {
+                ConnectionString = connectionString,
+                MaxConcurrentOrchestrations = extension.MaxConcurrentOrchestratorFunctions ?? 10 * Environment.ProcessorCount,
+                MaxConcurrentActivities = extension.MaxConcurrentActivityFunctions ?? 10 * Environment.ProcessorCount,
+                LockDuration = options.LockDuration,
+                PollInterval = options.PollInterval,
+            },
+            loggerFactory);
+        return new TaskFlowDurabilityProvider(service, options);
+    }
+}

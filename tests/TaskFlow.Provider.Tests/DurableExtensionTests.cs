@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Microsoft.Azure.WebJobs;
+using Microsoft.Azure.WebJobs.Extensions.DurableTask;
+using Microsoft.Azure.WebJobs.Extensions.DurableTask.ContextImplementations;
+using Microsoft.Azure.WebJobs.Extensions.DurableTask.Options;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TaskFlow.Testing;
+using TaskFlow.WebJobs;
+
+namespace TaskFlow.Provider.Tests;
+
+/// <summary>The Durable extension itself (Microsoft.Azure.WebJobs.Extensions.DurableTask) in a plain WebJobs host,
+/// with TaskFlow selected as its storage provider the way host.json selects it.</summary>
+public sealed class DurableExtensionTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    [Fact]
+    public async Task Orchestration_WithATimerAFanOutAndARetry_RunsOnPostgreSqlAndItsHistoryIsInTaskFlowsViews()
+    {
+        using IHost host = await StartHostAsync(database.ConnectionString);
+        string id = $"webjobs-{Guid.NewGuid():N}";
+
+        await host.Services.GetRequiredService<IJobHost>().CallAsync(nameof(DurableFunctions.Start), new Dictionary<string, object?> { ["instanceId"] = id, ["count"] = 10 });
+
+        string status = await Eventually.WaitForAsync(
+            () => database.ScalarAsync<string>("SELECT status FROM taskflow.tasks WHERE id = @id", ("id", id)),
+            s => s is "succeeded" or "failed", TimeSpan.FromSeconds(60), "the orchestration to finish");
+        Assert.True(status == "succeeded", string.Join(
+            "\n", await database.ColumnAsync("SELECT concat_ws(' ', event_type, task_id, payload::text) FROM taskflow.task_history WHERE instance_id = @id ORDER BY sequence", ("id", id))));
+        Assert.Equal("1385", await database.ScalarAsync<string>("SELECT output::text FROM taskflow.tasks WHERE id = @id", ("id", id)));
+        Assert.Equal(2, DurableFunctions.CallsFor(id));
+
+        // The audit trail, in TaskFlow's view: the timer, ten activities, the failed attempt and its retry, in Durable's event kinds.
+        IReadOnlyList<string> kinds = await database.ColumnAsync(
+            "SELECT event_type FROM taskflow.task_history WHERE instance_id = @id ORDER BY sequence", ("id", id));
+        // Ten squares and two attempts of FailsOnce; the timer, and the retry's wait (a durable timer too).
+        Assert.Equal(12, kinds.Count(k => k == "TaskScheduled"));
+        Assert.Equal(11, kinds.Count(k => k == "TaskCompleted"));
+        Assert.Equal(1, kinds.Count(k => k == "TaskFailed"));
+        Assert.Equal(2, kinds.Count(k => k == "TimerCreated"));
+        Assert.Equal(2, kinds.Count(k => k == "TimerFired"));
+        Assert.Equal("ExecutionCompleted", kinds.Last(k => k is not "OrchestratorCompleted"));
+        Assert.Equal(["Submitted", "OrchestratorStarted", "ExecutionStarted"], kinds.Take(3)); // Submitted: TaskFlow's own, with its caller
+
+        // The Durable client reads it back through the provider.
+        IDurableClient client = host.Services.GetRequiredService<IDurableClientFactory>().CreateClient(new DurableClientOptions { TaskHub = "TaskFlowTests" });
+        DurableOrchestrationStatus done = await client.GetStatusAsync(id, showHistory: false, showHistoryOutput: false, showInput: true);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(1385, done.Output.ToObject<int>());
+        Assert.Equal(10, done.Input.ToObject<int>());
+        Assert.Equal(10, done.CustomStatus["squared"]!.ToObject<int>());
+    }
+
+    /// <summary>A WebJobs host configured as a Function App's host.json configures it: the Durable extension with
+    /// <c>storageProvider.type = "TaskFlow"</c>, the connection string in an app setting.</summary>
+    private static async Task<IHost> StartHostAsync(string connectionString)
+    {
+        IHost host = new HostBuilder()
+            .ConfigureAppConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["AzureWebJobs:extensions:durableTask:hubName"] = "TaskFlowTests",
+                ["AzureWebJobs:extensions:durableTask:storageProvider:type"] = "TaskFlow",
+                ["AzureWebJobs:extensions:durableTask:storageProvider:connectionStringName"] = "TaskFlowDatabase",
+                ["AzureWebJobs:extensions:durableTask:storageProvider:pollInterval"] = "00:00:00.2",
+                ["TaskFlowDatabase"] = connectionString,
+
+                // Without it the extension opens a gRPC listener on 127.0.0.1:17071 for out-of-process workers.
+                ["FUNCTIONS_WORKER_RUNTIME"] = "dotnet",
+            }))
+            .ConfigureWebJobs(webJobs =>
+            {
+                webJobs.AddDurableTask();
+                webJobs.AddTaskFlowDurableStorage();
+            })
+            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .ConfigureServices(services =>
+            {
+                // Under the test runner the entry assembly is the runner's: name the functions' class.
+                services.AddSingleton<Microsoft.Azure.WebJobs.ITypeLocator>(new FunctionTypes(typeof(DurableFunctions)));
+                services.AddDurableClientFactory();
+            })
+            .Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    private sealed class FunctionTypes(params Type[] types) : ITypeLocator
+    {
+        public IReadOnlyList<Type> GetTypes() => types;
+    }
+}

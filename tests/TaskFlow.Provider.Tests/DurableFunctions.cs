@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using Microsoft.Azure.WebJobs;
+using Microsoft.Azure.WebJobs.Extensions.DurableTask;
+
+namespace TaskFlow.Provider.Tests;
+
+/// <summary>Durable Functions written for the in-process model, as a Function App has them: the extension's own
+/// dispatchers run them, and TaskFlow's provider stores their state.</summary>
+public static class DurableFunctions
+{
+    private static readonly ConcurrentDictionary<string, int> Calls = new();
+
+    public static int CallsFor(string key) => Calls.GetValueOrDefault(key);
+
+    [NoAutomaticTrigger]
+    [FunctionName(nameof(Start))]
+    public static Task Start([DurableClient] IDurableOrchestrationClient client, string instanceId, int count) =>
+        client.StartNewAsync(nameof(FanOutRetryAndTimer), instanceId, count);
+
+    /// <summary>A durable timer, a fan-out, then an activity that fails once and is retried.</summary>
+    [FunctionName(nameof(FanOutRetryAndTimer))]
+    public static async Task<int> FanOutRetryAndTimer([OrchestrationTrigger] IDurableOrchestrationContext context)
+    {
+        int count = context.GetInput<int>();
+        await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(1), CancellationToken.None);
+        int[] squares = await Task.WhenAll(Enumerable.Range(1, count).Select(i => context.CallActivityAsync<int>(nameof(Square), i)));
+        context.SetCustomStatus(new { squared = squares.Length });
+        int bonus = await context.CallActivityWithRetryAsync<int>(nameof(FailsOnce), new RetryOptions(TimeSpan.FromMilliseconds(200), 3), context.InstanceId);
+        return squares.Sum() + bonus;
+    }
+
+    [FunctionName(nameof(Square))]
+    public static int Square([ActivityTrigger] int value) => value * value;
+
+    [FunctionName(nameof(FailsOnce))]
+    public static int FailsOnce([ActivityTrigger] string key) =>
+        Calls.AddOrUpdate(key, 1, (_, calls) => calls + 1) == 1 ? throw new InvalidOperationException("The first call fails.") : 1000;
+}
