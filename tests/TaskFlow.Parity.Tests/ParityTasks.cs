@@ -26,7 +26,8 @@ internal static class ParityTasks
         .AddOrchestrator<ParentWithNamedChild>()
         .AddOrchestrator<RetriesWithAHandler>()
         .AddOrchestrator<SendsAnEvent>()
-        .AddOrchestrator<FireAndForget>();
+        .AddOrchestrator<FireAndForget>()
+        .AddOrchestrator<HandsOver>();
 
     /// <summary><c>WhenAny</c> of a timer and an external event: which came first.</summary>
     public sealed class TimerOrEvent : TaskOrchestrator<double, string>
@@ -166,6 +167,19 @@ internal static class ParityTasks
         {
             context.SendEvent(target, "go", "from a sibling");
             return Task.FromResult("sent");
+        }
+    }
+
+    /// <summary>Doubles its input, waits for <c>go</c>, doubles the event's number: a test hands the instance from one
+    /// host to another during the wait, so each host runs an activity the other scheduled or replays what the other recorded.</summary>
+    public sealed class HandsOver : TaskOrchestrator<int, string>
+    {
+        public override async Task<string> RunAsync(TaskOrchestrationContext context, int input)
+        {
+            int before = await context.CallActivityAsync<int>("double", input);
+            int go = await context.WaitForExternalEvent<int>("go");
+            int after = await context.CallActivityAsync<int>("double", go);
+            return $"{before}|{after}";
         }
     }
 
