@@ -1,0 +1,152 @@
+using DurableTask.Core;
+using DurableTask.Core.History;
+using Microsoft.Azure.WebJobs.Host.Scale;
+using TaskFlow.Testing;
+using TaskFlow.WebJobs;
+
+namespace TaskFlow.Provider.Tests;
+
+/// <summary>The orchestration service's locks, driven as a dispatcher drives them, by two hosts on one database.</summary>
+public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>, IAsyncLifetime
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Each test starts with no work in the store: the class's database is shared, and a test leaves work behind.</summary>
+    public Task InitializeAsync() => database.ScalarAsync<long>("WITH gone AS (DELETE FROM taskflow.work_items RETURNING 1) SELECT count(*) FROM gone");
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Episode_WhoseLockExpiredAndWasHandedOn_CannotCommit_AndTheNewHolderDoes()
+    {
+        await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString);
+        string id = await hosts.StartAsync("double-it", "21");
+
+        TaskOrchestrationWorkItem stale = (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!;
+        Assert.Equal(id, stale.InstanceId);
+
+        // A stops renewing (a long GC pause, a cut network); its lease expires and B's rescuer hands the episode on.
+        TaskOrchestrationWorkItem current = (await hosts.B.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!;
+        Assert.Equal(id, current.InstanceId);
+
+        await Assert.ThrowsAsync<LockLostException>(() => CompleteWithAnActivityAsync(hosts.A, stale));
+        await CompleteWithAnActivityAsync(hosts.B, current);
+
+        // One episode recorded, by B; one activity scheduled.
+        Assert.Equal([hosts.B.WorkerId], await database.ColumnAsync(
+            "SELECT actor FROM taskflow.task_history WHERE instance_id = @id AND event_type = 'OrchestratorStarted'", ("id", id)));
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id AND kind = 'activity'", ("id", id)));
+    }
+
+    [Fact]
+    public async Task Activity_WhoseLockWasHandedOn_HasItsResultDiscarded_AndTheNewHoldersRecordedOnce()
+    {
+        await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString);
+        string id = await hosts.StartAsync("double-it", "21");
+        await CompleteWithAnActivityAsync(hosts.A, (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!);
+
+        TaskActivityWorkItem stale = (await hosts.A.LockNextTaskActivityWorkItem(Wait, CancellationToken.None))!;
+        TaskActivityWorkItem current = (await hosts.B.LockNextTaskActivityWorkItem(Wait, CancellationToken.None))!;
+        Assert.Equal(stale.TaskMessage.OrchestrationInstance.InstanceId, current.TaskMessage.OrchestrationInstance.InstanceId);
+        await Assert.ThrowsAsync<LockLostException>(() => hosts.A.RenewTaskActivityWorkItemLockAsync(stale));
+
+        await hosts.A.CompleteTaskActivityWorkItemAsync(stale, Answer(stale, "\"from A\""));
+        await hosts.B.CompleteTaskActivityWorkItemAsync(current, Answer(current, "42"));
+
+        // The rescue recorded A's attempt as lost; the one result waiting for the orchestration's next episode is B's.
+        Assert.Equal(["42"], await database.ColumnAsync(
+            "SELECT payload ->> 'result' FROM taskflow.inbox WHERE instance_id = @id AND event_type = 'TaskCompleted'", ("id", id)));
+        Assert.Equal(1L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id AND event_type = 'TaskFailed' AND payload -> 'failure' ->> 'type' = 'TaskFlow.LeaseExpired'", ("id", id)));
+    }
+
+    [Fact]
+    public async Task TargetScaler_AsksForEnoughHostsToRunTheReadyEpisodesAtOnce()
+    {
+        await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString, lockDuration: TimeSpan.FromMinutes(1));
+        var scaler = new TaskFlowTargetScaler("function-id", hosts.A);
+        int before = (await hosts.A.GetBacklogAsync(CancellationToken.None)).RecommendedWorkers;
+
+        for (int i = 0; i < 9; i++)
+        {
+            await hosts.StartAsync("double-it", "1");
+        }
+
+        // Nine episodes, four per host: three hosts; one leased and running still counts.
+        await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None);
+        WorkBacklog backlog = await hosts.A.GetBacklogAsync(CancellationToken.None);
+        Assert.Equal((8L, 1L), (backlog.EpisodesReady, backlog.EpisodesRunning));
+        Assert.Equal(0, before);
+        Assert.Equal(3, (await scaler.GetScaleResultAsync(new TargetScalerContext())).TargetWorkerCount);
+    }
+
+    /// <summary>What a dispatcher does with the episode: appends its events (the new messages, one scheduled activity)
+    /// and completes with the activity's message.</summary>
+    private static Task CompleteWithAnActivityAsync(TaskFlowOrchestrationService service, TaskOrchestrationWorkItem workItem)
+    {
+        OrchestrationRuntimeState state = workItem.OrchestrationRuntimeState;
+        state.AddEvent(new OrchestratorStartedEvent(-1));
+        foreach (TaskMessage message in workItem.NewMessages)
+        {
+            state.AddEvent(message.Event);
+        }
+
+        var scheduled = new TaskScheduledEvent(0, "double", version: null, "21");
+        state.AddEvent(scheduled);
+        state.AddEvent(new OrchestratorCompletedEvent(-1));
+        TaskMessage activity = new() { Event = scheduled, OrchestrationInstance = state.OrchestrationInstance };
+        return service.CompleteTaskOrchestrationWorkItemAsync(workItem, state, [activity], [], [], null!, null!);
+    }
+
+    private static TaskMessage Answer(TaskActivityWorkItem workItem, string result) => new()
+    {
+        Event = new TaskCompletedEvent(-1, ((TaskScheduledEvent)workItem.TaskMessage.Event).EventId, result),
+        OrchestrationInstance = workItem.TaskMessage.OrchestrationInstance,
+    };
+
+    /// <summary>Two hosts' orchestration services on one database, with short locks.</summary>
+    private sealed class Hosts(TaskFlowOrchestrationService a, TaskFlowOrchestrationService b) : IAsyncDisposable
+    {
+        public TaskFlowOrchestrationService A => a;
+
+        public TaskFlowOrchestrationService B => b;
+
+        public static async Task<Hosts> StartAsync(string connectionString, TimeSpan? lockDuration = null)
+        {
+            TaskFlowOrchestrationService Create() => new(new TaskFlowOrchestrationServiceSettings
+            {
+                ConnectionString = connectionString,
+                LockDuration = lockDuration ?? TimeSpan.FromSeconds(1),
+                RescueInterval = TimeSpan.FromMilliseconds(200),
+                PollInterval = TimeSpan.FromMilliseconds(100),
+                MaxConcurrentOrchestrations = 4,
+                MaxConcurrentActivities = 4,
+            });
+            var hosts = new Hosts(Create(), Create());
+            await hosts.A.CreateIfNotExistsAsync();
+            await hosts.A.StartAsync();
+            await hosts.B.StartAsync();
+            return hosts;
+        }
+
+        public async Task<string> StartAsync(string name, string input)
+        {
+            string id = $"lock-{Guid.NewGuid():N}";
+            await a.CreateTaskOrchestrationAsync(new TaskMessage
+            {
+                Event = new ExecutionStartedEvent(-1, input) { Name = name, OrchestrationInstance = new OrchestrationInstance { InstanceId = id } },
+                OrchestrationInstance = new OrchestrationInstance { InstanceId = id },
+            });
+            return id;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (TaskFlowOrchestrationService service in new[] { a, b })
+            {
+                await service.StopAsync();
+                service.Dispose();
+            }
+        }
+    }
+}
