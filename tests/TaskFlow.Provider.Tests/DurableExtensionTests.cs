@@ -46,11 +46,13 @@ public sealed class DurableExtensionTests(PostgresDatabase database) : IClassFix
 
         // The Durable client reads it back through the provider.
         IDurableClient client = host.Services.GetRequiredService<IDurableClientFactory>().CreateClient(new DurableClientOptions { TaskHub = "TaskFlowTests" });
-        DurableOrchestrationStatus done = await client.GetStatusAsync(id, showHistory: false, showHistoryOutput: false, showInput: true);
+        DurableOrchestrationStatus done = await client.GetStatusAsync(id, showHistory: true, showHistoryOutput: true, showInput: true);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
         Assert.Equal(1385, done.Output.ToObject<int>());
         Assert.Equal(10, done.Input.ToObject<int>());
         Assert.Equal(10, done.CustomStatus["squared"]!.ToObject<int>());
+        Assert.Equal("ExecutionStarted", (string?)done.History.First()["EventType"]);
+        Assert.Equal(11, done.History.Count(e => (string?)e["EventType"] == "TaskCompleted"));
     }
 
     /// <summary>A WebJobs host configured as a Function App's host.json configures it: the Durable extension with

@@ -122,12 +122,16 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
     /// <inheritdoc/>
     /// <remarks>The Durable Task events of the instance's current execution, in order (TaskFlow's own API events,
     /// such as Submitted, are in <c>GET /api/tasks/{id}/history</c> and <c>taskflow.task_history</c>).</remarks>
-    public override async Task<IList<HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default)
+    public override async Task<IList<HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default) =>
+        await ExecutionHistoryAsync(this.tasks, ParseId(instanceId), execution: null, cancellation);
+
+    /// <summary>The Durable Task events of one execution of the instance (the current one when null), in order.</summary>
+    internal static async Task<List<HistoryEvent>> ExecutionHistoryAsync(TaskFlowClient tasks, string instanceId, int? execution, CancellationToken cancellation)
     {
         var rows = new List<HistoryEventRecord>();
         for (int after = 0; ;)
         {
-            IReadOnlyList<HistoryEventRecord> page = await this.tasks.GetHistoryAsync(ParseId(instanceId), after, HistoryPage, cancellation);
+            IReadOnlyList<HistoryEventRecord> page = await tasks.GetHistoryAsync(instanceId, after, HistoryPage, cancellation);
             rows.AddRange(page);
             if (page.Count < HistoryPage)
             {
@@ -137,11 +141,11 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
             after = page[^1].Sequence;
         }
 
-        int execution = rows.Count == 0 ? 0 : rows.Max(row => row.Execution);
+        int chosen = execution ?? (rows.Count == 0 ? 0 : rows.Max(row => row.Execution));
         return rows
-            .Where(row => row.Execution == execution)
+            .Where(row => row.Execution == chosen)
             .Select(row => DurableHistory.ToProto(
-                new OrchestrationEvent(row.EventType, row.TaskId, row.Attempt, row.PayloadJson, row.Timestamp, row.Actor), instanceId, execution, forReplay: false))
+                new OrchestrationEvent(row.EventType, row.TaskId, row.Attempt, row.PayloadJson, row.Timestamp, row.Actor), instanceId, chosen, forReplay: false))
             .OfType<Microsoft.DurableTask.Protobuf.HistoryEvent>()
             .Select(CoreHistory.From)
             .OfType<HistoryEvent>()

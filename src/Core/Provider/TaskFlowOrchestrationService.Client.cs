@@ -140,27 +140,8 @@ public sealed partial class TaskFlowOrchestrationService
     /// <remarks>The Durable Task events of the execution, as JSON (the form the Durable extension's status API reads).</remarks>
     public async Task<string> GetOrchestrationHistoryAsync(string instanceId, string executionId)
     {
-        var rows = new List<HistoryEventRecord>();
-        for (int after = 0; ;)
-        {
-            IReadOnlyList<HistoryEventRecord> page = await this.client.GetHistoryAsync(InstanceIds.Check(instanceId, nameof(instanceId)), after, 1_000);
-            rows.AddRange(page);
-            if (page.Count < 1_000)
-            {
-                break;
-            }
-
-            after = page[^1].Sequence;
-        }
-
-        int execution = executionId is not null && int.TryParse(executionId, out int chosen) ? chosen : rows.Count == 0 ? 0 : rows.Max(row => row.Execution);
-        List<HistoryEvent> events = rows
-            .Where(row => row.Execution == execution)
-            .Select(row => DurableHistory.ToProto(new OrchestrationEvent(row.EventType, row.TaskId, row.Attempt, row.PayloadJson, row.Timestamp, row.Actor), instanceId, execution, forReplay: false))
-            .OfType<Microsoft.DurableTask.Protobuf.HistoryEvent>()
-            .Select(CoreHistory.From)
-            .OfType<HistoryEvent>()
-            .ToList();
+        List<HistoryEvent> events = await TaskFlowDurableTaskClient.ExecutionHistoryAsync(
+            this.client, InstanceIds.Check(instanceId, nameof(instanceId)), int.TryParse(executionId, out int chosen) ? chosen : null, CancellationToken.None);
         return JsonConvert.SerializeObject(events, new JsonSerializerSettings { TypeNameHandling = TypeNameHandling.Objects });
     }
 

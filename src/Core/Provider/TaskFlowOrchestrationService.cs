@@ -45,7 +45,9 @@ public sealed partial class TaskFlowOrchestrationService
     private readonly LeaseBuffer episodeLeases;
     private readonly LeaseBuffer activityLeases;
     private readonly CancellationTokenSource stopping = new();
-    private int started;
+    private readonly Lock lifecycle = new();
+    private Task? started;
+    private Task? stopped;
 
     /// <param name="settings">Where the store is and how much work to take on.</param>
     /// <param name="loggerFactory">Where the service logs (the host's).</param>
@@ -143,15 +145,14 @@ public sealed partial class TaskFlowOrchestrationService
     public Task DeleteAsync(bool deleteInstanceStore) => this.DeleteAsync();
 
     /// <inheritdoc/>
-    public async Task StartAsync()
+    /// <remarks>Once stopped, a service does not start again: create another.</remarks>
+    public Task StartAsync()
     {
-        if (Interlocked.Exchange(ref this.started, 1) == 0)
+        lock (this.lifecycle)
         {
-            // In order (the migration first), as a host starts them.
-            foreach (IHostedService service in this.services.GetServices<IHostedService>())
-            {
-                await service.StartAsync(CancellationToken.None);
-            }
+            return this.stopped is not null
+                ? throw new InvalidOperationException("This TaskFlow orchestration service was stopped; create a new one.")
+                : this.started ??= this.StartBackgroundServicesAsync();
         }
     }
 
@@ -159,21 +160,13 @@ public sealed partial class TaskFlowOrchestrationService
     public Task StopAsync() => this.StopAsync(isForced: false);
 
     /// <inheritdoc/>
-    /// <remarks>Leases fetched but not yet handed to a dispatcher are released at once for other hosts.</remarks>
-    public async Task StopAsync(bool isForced)
+    /// <remarks>Leases fetched but not yet handed to a dispatcher are released at once for other hosts. Callers may
+    /// stop it more than once and at once (a host's shutdown and its owner's dispose): they share one stop.</remarks>
+    public Task StopAsync(bool isForced)
     {
-        if (Interlocked.Exchange(ref this.started, 0) == 1)
+        lock (this.lifecycle)
         {
-            await this.stopping.CancelAsync();
-            foreach (WorkItemLease lease in this.episodeLeases.Drain().Concat(this.activityLeases.Drain()))
-            {
-                await this.queue.ReleaseAsync(lease, CancellationToken.None);
-            }
-
-            foreach (IHostedService service in this.services.GetServices<IHostedService>().Reverse())
-            {
-                await service.StopAsync(CancellationToken.None);
-            }
+            return this.stopped ??= this.StopBackgroundServicesAsync(this.started);
         }
     }
 
@@ -187,10 +180,55 @@ public sealed partial class TaskFlowOrchestrationService
     public int GetDelayInSecondsAfterOnFetchException(Exception exception) => exception is OperationCanceledException ? 0 : 2;
 
     /// <inheritdoc/>
+    /// <remarks>Stops the service first if nobody did.</remarks>
     public void Dispose()
     {
+        this.StopAsync().GetAwaiter().GetResult();
         this.services.Dispose();
         this.stopping.Dispose();
+    }
+
+    private async Task StartBackgroundServicesAsync()
+    {
+        // In order (the migration first), as a host starts them.
+        foreach (IHostedService service in this.services.GetServices<IHostedService>())
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Stops what <see cref="StartBackgroundServicesAsync"/> started. Best effort: a step that fails (the
+    /// database gone at shutdown) is logged, and the rest still stop; the leases left behind expire and are rescued.</summary>
+    private async Task StopBackgroundServicesAsync(Task? starting)
+    {
+        await this.stopping.CancelAsync();
+        if (starting is null)
+        {
+            return;
+        }
+
+        await starting.ContinueWith(_ => { }, TaskScheduler.Default); // a start in flight finishes (or fails) first
+        foreach (WorkItemLease lease in this.episodeLeases.Drain().Concat(this.activityLeases.Drain()))
+        {
+            await this.BestEffortAsync("release a buffered lease", () => this.queue.ReleaseAsync(lease, CancellationToken.None));
+        }
+
+        foreach (IHostedService service in this.services.GetServices<IHostedService>().Reverse())
+        {
+            await this.BestEffortAsync($"stop {service.GetType().Name}", () => service.StopAsync(CancellationToken.None));
+        }
+    }
+
+    private async Task BestEffortAsync(string step, Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception exception)
+        {
+            LogStopStepFailed(this.logger, step, exception);
+        }
     }
 
     /// <summary>Waits for a lease from <paramref name="buffer"/> until <paramref name="receiveTimeout"/> passes.</summary>
@@ -258,4 +296,7 @@ public sealed partial class TaskFlowOrchestrationService
 
         return renewed.LeaseExpiresAt.UtcDateTime;
     }
+
+    [LoggerMessage(EventId = 1702, Level = LogLevel.Warning, Message = "TaskFlow orchestration service: could not {Step} while stopping")]
+    private static partial void LogStopStepFailed(ILogger logger, string step, Exception exception);
 }
