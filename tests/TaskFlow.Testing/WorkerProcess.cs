@@ -4,7 +4,8 @@ using Npgsql;
 
 namespace TaskFlow.Testing;
 
-/// <summary>A real TaskFlow worker process (<c>--role worker</c>), the same binary ./run.sh starts, which a test can SIGKILL.</summary>
+/// <summary>A real worker process a test can SIGKILL: a TaskFlow worker (<c>--role worker</c>, the binary ./run.sh starts) or a
+/// Durable Task Framework host over TaskFlow's provider.</summary>
 public sealed class WorkerProcess : IAsyncDisposable
 {
     private readonly Process process;
@@ -36,7 +37,15 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    public static WorkerProcess Start(string connectionString, params string[] settings)
+    public static WorkerProcess Start(string connectionString, params string[] settings) =>
+        Launch(BuiltAssembly("src", "Functions", "TaskFlow.Functions.dll"), ["--role", "worker", .. TaskFlowServer.FastWorkerSettings, .. settings], connectionString, new Dictionary<string, string>());
+
+    /// <summary>A Durable Task Framework host over TaskFlow's orchestration service (tests/TaskFlow.DurableHost), with
+    /// its tuning (<c>TASKFLOW_HOST_*</c>) in <paramref name="environment"/>. Its first line of output names its worker id.</summary>
+    public static WorkerProcess StartDurableHost(string connectionString, IReadOnlyDictionary<string, string> environment) =>
+        Launch(BuiltAssembly("tests", "TaskFlow.DurableHost", "TaskFlow.DurableHost.dll"), [], connectionString, environment);
+
+    private static WorkerProcess Launch(string assembly, IEnumerable<string> arguments, string connectionString, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -44,8 +53,8 @@ public sealed class WorkerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(FunctionsAssemblyPath());
-        foreach (string argument in (string[])["--role", "worker", .. TaskFlowServer.FastWorkerSettings, .. settings])
+        start.ArgumentList.Add(assembly);
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -60,6 +69,11 @@ public sealed class WorkerProcess : IAsyncDisposable
 
         start.Environment["ConnectionStrings__TaskFlow"] = connection.ToString();
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         return new WorkerProcess(Process.Start(start)!, connection);
     }
 
@@ -120,14 +134,14 @@ public sealed class WorkerProcess : IAsyncDisposable
         this.process.Dispose();
     }
 
-    /// <summary>The built TaskFlow.Functions.dll of the same configuration as the running tests.</summary>
-    private static string FunctionsAssemblyPath()
+    /// <summary>A built assembly of the same configuration and framework as the running tests.</summary>
+    private static string BuiltAssembly(string folder, string project, string assembly)
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string framework = testOutput.Name;
         string configuration = testOutput.Parent!.Name;
-        string path = Repository.PathTo("src", "Functions", "bin", configuration, framework, "TaskFlow.Functions.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"Build TaskFlow.Functions ({configuration}) first: {path} is missing.");
+        string path = Repository.PathTo(folder, project, "bin", configuration, framework, assembly);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} ({configuration}) first: {path} is missing.");
     }
 
     private void Append(string? line)

@@ -1,9 +1,9 @@
-using TaskFlow.Testing;
+using Xunit;
 
-namespace TaskFlow.Functions.Tests.Workers;
+namespace TaskFlow.Testing;
 
 /// <summary>The invariants of RELIABILITY.md, as SQL that must return no rows once every task has ended.</summary>
-internal static class ReliabilityInvariants
+public static class ReliabilityInvariants
 {
     public static async Task AssertHoldAsync(PostgresDatabase database)
     {
