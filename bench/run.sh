@@ -2,7 +2,8 @@
 # Benchmarks TaskFlow's real code paths against a private PostgreSQL cluster with durable settings
 # (fsync and synchronous_commit on, as in production). Usage: ./bench/run.sh [scenario ...]
 # Scenarios: enqueue drain idle-latency fanout orchestrations steady scale (the default), and aged and queue-drain (on
-# request; queue-drain starts Azurite). Method: docs/benchmarks.md.
+# request; queue-drain starts Azurite), and provider (on request: the Durable Task Framework's dispatchers over TaskFlow's
+# provider beside the server's own). Method: docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
@@ -28,6 +29,7 @@ if [[ " $* " == *" queue-drain "* ]]; then
 fi
 
 dotnet build bench/TaskFlow.Bench -c Release -nologo -v quiet >/dev/null
+export TASKFLOW_BENCH_DURABLE_HOST=$PWD/tests/TaskFlow.DurableHost/bin/Release/net10.0/TaskFlow.DurableHost.dll
 dotnet bench/TaskFlow.Bench/bin/Release/net10.0/TaskFlow.Bench.dll \
   "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=50" \
   "$PWD/src/Functions/bin/Release/net10.0/TaskFlow.Functions.dll" \

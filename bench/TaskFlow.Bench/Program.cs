@@ -13,8 +13,8 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain"];
-string[] chosen = args.Length > 3 ? args[3..] : all[..^2]; // "aged" (a minute of seeding) and "queue-drain" (Azurite) only on request
+string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider"];
+string[] chosen = args.Length > 3 ? args[3..] : all[..^3]; // "aged" (a minute of seeding), "queue-drain" (Azurite) and "provider" only on request
 foreach (string unknown in chosen.Except(all))
 {
     Console.Error.WriteLine($"Unknown scenario '{unknown}'. Scenarios: {string.Join(", ", all)}.");
@@ -40,6 +40,7 @@ foreach (string scenario in chosen)
         "steady" => [await SteadyAsync(200), await SteadyAsync(1_000)],
         "aged" => [await DrainAsync("aged", tasks: 20_000, workers: 1, finishedAlready: 1_000_000)],
         "queue-drain" => [await DrainAsync("queue-drain", tasks: 2_000, workers: 2, workerSettings: QueueDispatchSettings())],
+        "provider" => [await ProviderAsync(orchestrations: 500, fanOut: 20), await ServerFanOutsAsync(orchestrations: 500, fanOut: 20)],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -209,6 +210,51 @@ async Task<ScenarioResult> OrchestrationsAsync(int count)
     return new ScenarioResult("orchestrations", count, count / seconds, enqueuePerSecond, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / count, (double)(await db.RowsWrittenAsync() - before.rows) / count,
         "3 sequential echo activities each, 1 worker process; per s = orchestrations per second");
+}
+
+// N orchestrations of a fan-out of M activities each, run by the Durable Task Framework's own dispatchers (TaskHubWorker,
+// as the Durable extension runs them) over TaskFlow's provider in one host process: activities per second.
+async Task<ScenarioResult> ProviderAsync(int orchestrations, int fanOut)
+{
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "provider");
+    using var store = new TaskFlow.Provider.TaskFlowOrchestrationService(new TaskFlow.Provider.TaskFlowOrchestrationServiceSettings { ConnectionString = db.ConnectionString });
+    var hub = new DurableTask.Core.TaskHubClient(store);
+    (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+    var enqueue = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, orchestrations).Select(i =>
+        hub.CreateOrchestrationInstanceAsync("TaskFlow.DurableHost.FanOutOrchestration", string.Empty, $"provider-{i}", fanOut)));
+    double enqueuePerSecond = orchestrations / enqueue.Elapsed.TotalSeconds;
+    string host = Environment.GetEnvironmentVariable("TASKFLOW_BENCH_DURABLE_HOST") ?? throw new InvalidOperationException("bench/run.sh sets TASKFLOW_BENCH_DURABLE_HOST.");
+    await using WorkerFleet fleet = WorkerFleet.StartDurableHost(host, db.ConnectionString, concurrency: 256);
+    return await FanOutsDoneAsync(db, "provider-dtfx", orchestrations, fanOut, enqueuePerSecond, fleet, before,
+        "Durable Task Framework dispatchers (TaskHubWorker) over TaskFlowOrchestrationService, 1 host process, concurrency 256");
+}
+
+// The same work on the server's own dispatcher (the fan-out sample with echo activities, one worker process).
+async Task<ScenarioResult> ServerFanOutsAsync(int orchestrations, int fanOut)
+{
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "provider_server");
+    TaskFlowClient client = Client(db);
+    (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+    double enqueuePerSecond = await SubmitInBatchesAsync(client, orchestrations, _ => Submission("fan-out", $"{{\"count\":{fanOut},\"activity\":\"echo\"}}"));
+    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency);
+    return await FanOutsDoneAsync(db, "provider-server", orchestrations, fanOut, enqueuePerSecond, fleet, before,
+        $"the server's dispatcher (SDK replay), 1 worker process, concurrency {WorkerConcurrency}");
+}
+
+// Waits for N fan-out orchestrations to finish; throughput is activities per second over the database's clock.
+async Task<ScenarioResult> FanOutsDoneAsync(
+    BenchDatabase db, string name, int orchestrations, int fanOut, double enqueuePerSecond, WorkerFleet fleet, (decimal Wal, long Rows) before, string how)
+{
+    await WaitUntilAsync(db, $"SELECT count(*) = {orchestrations} FROM taskflow.instances WHERE status IN ('succeeded', 'failed')", TimeSpan.FromMinutes(20));
+    long failed = await db.ScalarAsync<long>("SELECT count(*) FROM taskflow.instances WHERE status = 'failed'");
+    double seconds = await db.ScalarAsync<double>("SELECT extract(epoch FROM max(completed_at) - min(started_at))::float8 FROM taskflow.instances");
+    (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync("true");
+    int activities = orchestrations * fanOut;
+    return new ScenarioResult(name, activities, activities / seconds, enqueuePerSecond * fanOut, toStart, toComplete, fleet.PeakRssMb(),
+        (double)(await db.WalBytesAsync() - before.Wal) / activities, (double)(await db.RowsWrittenAsync() - before.Rows) / activities,
+        $"{orchestrations} orchestrations x {fanOut} echo activities ({orchestrations / seconds:F0} orchestrations/s, {failed} failed); {how}; " +
+        "per s = activities per second; latency per orchestration");
 }
 
 // Tasks submitted over HTTP at a fixed rate for 20 s (open loop: a slow answer does not slow the sender),

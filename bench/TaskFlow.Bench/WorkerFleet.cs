@@ -2,7 +2,8 @@ using System.Diagnostics;
 
 namespace TaskFlow.Bench;
 
-/// <summary>Real TaskFlow processes (the same binary ./run.sh starts): workers, or an API, and their peak memory.</summary>
+/// <summary>Real TaskFlow processes (the same binary ./run.sh starts): workers, or an API, or a Durable Task Framework
+/// host over TaskFlow's provider; and their peak memory.</summary>
 internal sealed class WorkerFleet : IAsyncDisposable
 {
     private readonly List<Process> workers = [];
@@ -25,7 +26,18 @@ internal sealed class WorkerFleet : IAsyncDisposable
     /// <summary>Adds an API-only process listening on <paramref name="url"/>.</summary>
     public void StartApi(string assembly, string connectionString, string url) => this.Add(assembly, connectionString, "--role", "api", "--urls", url);
 
-    private void Add(string assembly, string connectionString, params string[] arguments)
+    /// <summary>A fleet of one Durable Task Framework host over TaskFlow's provider (tests/TaskFlow.DurableHost).</summary>
+    public static WorkerFleet StartDurableHost(string assembly, string connectionString, int concurrency)
+    {
+        var fleet = new WorkerFleet();
+        fleet.Add(assembly, connectionString, new Dictionary<string, string> { ["TASKFLOW_HOST_CONCURRENCY"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        return fleet;
+    }
+
+    private void Add(string assembly, string connectionString, params string[] arguments) =>
+        this.Add(assembly, connectionString, new Dictionary<string, string>(), arguments);
+
+    private void Add(string assembly, string connectionString, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string argument in new[] { assembly }.Concat(arguments))
@@ -35,6 +47,11 @@ internal sealed class WorkerFleet : IAsyncDisposable
 
         start.Environment["ConnectionStrings__TaskFlow"] = connectionString;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         Process worker = Process.Start(start)!;
         worker.OutputDataReceived += (_, _) => { };
         worker.ErrorDataReceived += (_, line) => { if (line.Data is not null) Console.Error.WriteLine($"[worker {worker.Id}] {line.Data}"); };
