@@ -18,7 +18,7 @@ public sealed partial class TaskFlowOrchestrationService
         while (true)
         {
             TimeSpan left = giveUpAt - this.time.GetUtcNow();
-            if (await this.NextLeaseAsync(this.episodeLeases, 1, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken) is not { } lease)
+            if (await this.NextLeaseAsync(this.episodeLeases, this.EpisodeBatch, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken) is not { } lease)
             {
                 return null;
             }
@@ -78,6 +78,9 @@ public sealed partial class TaskFlowOrchestrationService
     /// <inheritdoc/>
     /// <remarks>Nothing to do: the commit ended the lease (or handed the work item back when new events came meanwhile).</remarks>
     public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => Task.CompletedTask;
+
+    /// <summary>How many episodes one lease takes (each is loaded only when handed out, so it reads the latest inbox).</summary>
+    private int EpisodeBatch => Math.Clamp(this.settings.MaxConcurrentOrchestrations / 4, 1, 32);
 
     private static EpisodeWorkItem Episode(TaskOrchestrationWorkItem workItem) =>
         workItem as EpisodeWorkItem ?? throw new ArgumentException("The work item did not come from this orchestration service.", nameof(workItem));
