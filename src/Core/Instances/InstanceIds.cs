@@ -14,7 +14,23 @@ public static partial class InstanceIds
     public static bool IsValid(string? id) => id is not null && Pattern().IsMatch(id);
 
     /// <summary>A new id: a version 7 UUID's text, so ids sort roughly by creation time.</summary>
-    public static string New(DateTimeOffset now) => Guid.CreateVersion7(now).ToString();
+    public static string New(DateTimeOffset now)
+    {
+        // Guid.CreateVersion7's layout (RFC 9562) by hand, as .NET 8 (the Functions host's runtime, which loads this
+        // with the Durable storage provider) has no such method: 48 bits of Unix milliseconds, the version, random
+        // bits, the variant. One implementation on both runtimes, so the one tested is the one shipped.
+        Span<byte> bytes = stackalloc byte[16];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        long milliseconds = now.ToUnixTimeMilliseconds();
+        for (int i = 0; i < 6; i++)
+        {
+            bytes[i] = (byte)(milliseconds >> (8 * (5 - i)));
+        }
+
+        bytes[6] = (byte)(0x70 | (bytes[6] & 0x0F));
+        bytes[8] = (byte)(0x80 | (bytes[8] & 0x3F));
+        return new Guid(bytes, bigEndian: true).ToString();
+    }
 
     /// <summary><paramref name="id"/> if valid; else an exception that names the rule.</summary>
     public static string Check(string id, string parameterName) => IsValid(id)

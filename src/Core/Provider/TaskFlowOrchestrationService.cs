@@ -45,7 +45,7 @@ public sealed partial class TaskFlowOrchestrationService
     private readonly LeaseBuffer episodeLeases;
     private readonly LeaseBuffer activityLeases;
     private readonly CancellationTokenSource stopping = new();
-    private readonly Lock lifecycle = new();
+    private readonly object lifecycle = new();
     private Task? started;
     private Task? stopped;
 
