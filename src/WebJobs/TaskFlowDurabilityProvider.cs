@@ -27,9 +27,12 @@ internal sealed class TaskFlowDurabilityProvider(TaskFlowOrchestrationService se
     public override async Task<IList<OrchestrationState>> GetOrchestrationStateWithInputsAsync(string instanceId, bool showInput = true)
     {
         IList<OrchestrationState> states = await service.GetOrchestrationStateAsync(instanceId, allExecutions: false);
-        foreach (OrchestrationState state in states.Where(_ => !showInput))
+        if (!showInput)
         {
-            state.Input = null;
+            foreach (OrchestrationState state in states)
+            {
+                state.Input = null;
+            }
         }
 
         return states;

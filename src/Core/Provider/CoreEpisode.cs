@@ -117,10 +117,13 @@ internal static class CoreEpisode
     }
 
     /// <summary>A failure the dispatcher reported: its details when it has them (the SDK's workers send them), else the
-    /// reason and details text that Durable Functions' in-process model reports.</summary>
-    public static FailureDetails Failure(CoreFailure? details, string reasonType, string? reason, string? text = null) => details is null
-        ? new FailureDetails(reasonType, reason ?? text ?? "The orchestration reported a failure without details.", text)
-        : new FailureDetails(details.ErrorType, details.ErrorMessage, details.StackTrace, details.IsNonRetriable, details.InnerFailure is { } inner ? Failure(inner, reasonType, null) : null);
+    /// reason and details text that Durable Functions' in-process model reports (the details, a serialized exception,
+    /// kept as the stack trace), under <paramref name="typeWithoutDetails"/>.</summary>
+    public static FailureDetails Failure(CoreFailure? details, string typeWithoutDetails, string? reason, string? text = null) => details is null
+        ? new FailureDetails(typeWithoutDetails, reason ?? text ?? "The orchestration reported a failure without details.", text)
+        : new FailureDetails(
+            details.ErrorType, details.ErrorMessage, details.StackTrace, details.IsNonRetriable,
+            details.InnerFailure is { } inner ? Failure(inner, typeWithoutDetails, null) : null);
 
     private static HistoryEvent? ToCore(OrchestrationEvent row, string instanceId, int execution) =>
         DurableHistory.ToProto(row, instanceId, execution) is P.HistoryEvent proto ? CoreHistory.From(proto) : null;

@@ -52,12 +52,6 @@ public sealed partial class TaskFlowOrchestrationService
     /// <param name="settings">Where the store is and how much work to take on.</param>
     /// <param name="loggerFactory">Where the service logs (the host's).</param>
     public TaskFlowOrchestrationService(TaskFlowOrchestrationServiceSettings settings, ILoggerFactory? loggerFactory = null)
-        : this(settings, loggerFactory, null)
-    {
-    }
-
-    /// <param name="time">The clock (a test's fake one); the database's clock when null.</param>
-    internal TaskFlowOrchestrationService(TaskFlowOrchestrationServiceSettings settings, ILoggerFactory? loggerFactory, TimeProvider? time)
     {
         settings.Validate();
         this.settings = settings;
@@ -68,10 +62,6 @@ public sealed partial class TaskFlowOrchestrationService
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        if (time is not null)
-        {
-            services.AddSingleton(time);
-        }
 
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
