@@ -47,10 +47,10 @@ if [[ $dispatch == azure-queue ]]; then
 fi
 
 echo "Building TaskFlow…"
-dotnet build src/Functions -c Release -nologo -v quiet >/dev/null
+dotnet build src/Server -c Release -nologo -v quiet >/dev/null
 
 export ConnectionStrings__TaskFlow="Host=127.0.0.1;Port=$pg_port;Database=taskflow;Username=postgres"
-dotnet src/Functions/bin/Release/net10.0/TaskFlow.Functions.dll --urls "http://127.0.0.1:$port" "$@" &
+dotnet src/Server/bin/Release/net10.0/TaskFlow.Server.dll --urls "http://127.0.0.1:$port" "$@" &
 app=$!
 
 for _ in $(seq 1 100); do

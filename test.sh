@@ -33,9 +33,9 @@ if [[ -z ${TASKFLOW_TEST_AZURITE:-} ]]; then
   export TASKFLOW_TEST_AZURITE=$(azurite_connection_string "$azurite_port")
 fi
 
-dotnet build TaskFlow.Functions.sln -c Release -nologo -v quiet
+dotnet build TaskFlow.sln -c Release -nologo -v quiet
 status=0
-dotnet test TaskFlow.Functions.sln -c Release --no-build --nologo \
+dotnet test TaskFlow.sln -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$work/results" || status=$?
 
 passed=0; failed=0

@@ -32,5 +32,5 @@ dotnet build bench/TaskFlow.Bench -c Release -nologo -v quiet >/dev/null
 export TASKFLOW_BENCH_DURABLE_HOST=$PWD/tests/TaskFlow.DurableHost/bin/Release/net10.0/TaskFlow.DurableHost.dll
 dotnet bench/TaskFlow.Bench/bin/Release/net10.0/TaskFlow.Bench.dll \
   "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=50" \
-  "$PWD/src/Functions/bin/Release/net10.0/TaskFlow.Functions.dll" \
+  "$PWD/src/Server/bin/Release/net10.0/TaskFlow.Server.dll" \
   "$PWD/bench/results" "$@"

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using TaskFlow;
 using TaskFlow.Bench;
-using TaskFlow.Functions.Samples;
+using TaskFlow.Api.Samples;
 using TaskFlow.Instances;
 
 // Usage: TaskFlow.Bench <server connection string> <worker assembly> <results folder> [scenario ...]

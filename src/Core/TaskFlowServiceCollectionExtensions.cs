@@ -105,15 +105,6 @@ public static class TaskFlowServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Makes this process run the work an Azure Functions trigger hands it (queue triggers deliver
-    /// doorbells, a timer trigger fires schedules) instead of fetching work itself; it still renews its
-    /// leases, rescues expired ones and heartbeats. Use with <see cref="AddQueueDispatch"/>.</summary>
-    public static TaskFlowBuilder AddTriggeredWorker(this TaskFlowBuilder builder)
-    {
-        AddWorkRunning(builder).AddHostedService(provider => provider.GetRequiredService<CompletionBatcher>());
-        return builder;
-    }
-
     private static IServiceCollection AddWorkRunning(TaskFlowBuilder builder)
     {
         IServiceCollection services = builder.Services;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.DurableTask;
-using TaskFlow.Functions.Samples;
+using TaskFlow.Api.Samples;
 
 namespace TaskFlow.Parity.Tests;
 

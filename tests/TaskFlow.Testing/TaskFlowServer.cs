@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using TaskFlow.Functions.Hosting;
+using TaskFlow.Server.Hosting;
 
 namespace TaskFlow.Testing;
 

@@ -38,7 +38,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     }
 
     public static WorkerProcess Start(string connectionString, params string[] settings) =>
-        Launch(BuiltAssembly("src", "Functions", "TaskFlow.Functions.dll"), ["--role", "worker", .. TaskFlowServer.FastWorkerSettings, .. settings], connectionString, new Dictionary<string, string>());
+        Launch(BuiltAssembly("src", "Server", "TaskFlow.Server.dll"), ["--role", "worker", .. TaskFlowServer.FastWorkerSettings, .. settings], connectionString, new Dictionary<string, string>());
 
     /// <summary>A Durable Task Framework host over TaskFlow's orchestration service (tests/TaskFlow.DurableHost), with
     /// its tuning (<c>TASKFLOW_HOST_*</c>) in <paramref name="environment"/>. Its first line of output names its worker id.</summary>

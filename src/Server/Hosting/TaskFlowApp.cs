@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Http.Features;
+using TaskFlow.Dispatch.Doorbells;
+using TaskFlow.Api.Endpoints;
+using TaskFlow.Api.Samples;
+using TaskFlow.Api.Schedules;
+using TaskFlow.Workers;
+
+namespace TaskFlow.Server.Hosting;
+
+/// <summary>Builds the TaskFlow process for its role: the HTTP API (Kestrel), the worker, or both.</summary>
+internal static class TaskFlowApp
+{
+    public const string ConnectionStringName = "TaskFlow";
+
+    /// <param name="args">Command-line arguments (<c>--role</c>, <c>--urls</c>, any <c>--Section:Key=value</c>).</param>
+    /// <param name="configureServices">Lets tests swap services, e.g. a fake <see cref="TimeProvider"/>.</param>
+    public static IHost Build(string[] args, Action<IServiceCollection>? configureServices = null)
+    {
+        var configuration = new ConfigurationBuilder().AddCommandLine(args).AddEnvironmentVariables().Build();
+        ProcessRole role = ProcessRoles.Parse(configuration["role"] ?? configuration["TaskFlow:Role"]);
+        return role.RunsApi() ? BuildWeb(args, role, configureServices) : BuildWorker(args, configureServices);
+    }
+
+    private static WebApplication BuildWeb(string[] args, ProcessRole role, Action<IServiceCollection>? configureServices)
+    {
+        // appsettings.json sits beside the binary, wherever the process is started from.
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        AddTaskFlow(builder, role);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi("v1");
+        configureServices?.Invoke(builder.Services);
+
+        WebApplication app = builder.Build();
+        // The database unreachable or every pooled connection busy: a passing overload, not a bug: 503.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = exception => exception is Npgsql.NpgsqlException { IsTransient: true } or TimeoutException
+                ? StatusCodes.Status503ServiceUnavailable
+                : StatusCodes.Status500InternalServerError,
+        });
+        app.UseStatusCodePages();
+        app.MapOpenApi("/openapi.json");
+        app.MapHealthEndpoints();
+        app.MapTaskEndpoints();
+        app.MapDeadLetterEndpoints();
+        app.MapScheduleEndpoints();
+        app.MapWorkerEndpoints();
+
+        return app;
+    }
+
+    private static IHost BuildWorker(string[] args, Action<IServiceCollection>? configureServices)
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        AddTaskFlow(builder, ProcessRole.Worker);
+        configureServices?.Invoke(builder.Services);
+        return builder.Build();
+    }
+
+    private static void AddTaskFlow(IHostApplicationBuilder builder, ProcessRole role)
+    {
+        string connectionString = builder.Configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } configured
+            ? configured
+            : throw new InvalidOperationException(
+                $"No connection string '{ConnectionStringName}'. Set the environment variable ConnectionStrings__{ConnectionStringName} " +
+                $"(or ConnectionStrings:{ConnectionStringName} in appsettings.json), e.g. \"Host=127.0.0.1;Port=5433;Database=taskflow;Username=postgres\". " +
+                "./run.sh sets it for its own PostgreSQL.");
+
+        builder.Services.AddSingleton(new WorkerIdentity { Role = role.ToString().ToLowerInvariant() });
+        TaskFlowBuilder taskFlow = builder.Services.AddTaskFlow(connectionString, tasks => tasks.AddSampleTaskTypes());
+        builder.Services.Configure<ApiOptions>(builder.Configuration.GetSection(ApiOptions.Section));
+        builder.Services.AddHostedService<ConfiguredSchedules>();
+        if (role.RunsWorker())
+        {
+            taskFlow.AddWorker();
+            builder.Services.Configure<HostOptions>(options =>
+                options.ShutdownTimeout = builder.Configuration.GetValue<TimeSpan?>($"{WorkerOptions.Section}:ShutdownGracePeriod")
+                    .GetValueOrDefault(new WorkerOptions().ShutdownGracePeriod) + TimeSpan.FromSeconds(10));
+        }
+
+        if (builder.Configuration[$"{QueueDispatchOptions.Section}:Mode"] == QueueDispatchOptions.AzureQueueMode)
+        {
+            taskFlow.AddQueueDispatch();
+        }
+    }
+}

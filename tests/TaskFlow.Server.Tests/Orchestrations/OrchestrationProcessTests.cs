@@ -1,0 +1,92 @@
+using System.Text.Json;
+using TaskFlow.Testing;
+
+namespace TaskFlow.Server.Tests.Orchestrations;
+
+/// <summary>Orchestrations run by real worker processes, one of which is SIGKILLed.</summary>
+public sealed class OrchestrationProcessTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    private static readonly string[] WorkerSettings =
+        ["--TaskFlow:Worker:Concurrency=8", "--TaskFlow:Worker:LeaseDuration=00:00:03", "--TaskFlow:Worker:HeartbeatInterval=00:00:00.500"];
+
+    [Fact]
+    public async Task FanOutOfAThousand_AcrossTwoWorkerProcesses_RecordsEachActivityOnceAndSumsCorrectly()
+    {
+        await using TaskFlowServer api = await TaskFlowServer.StartAsync(database.ConnectionString, role: "api");
+        await using WorkerProcess first = WorkerProcess.Start(database.ConnectionString, WorkerSettings);
+        await using WorkerProcess second = WorkerProcess.Start(database.ConnectionString, WorkerSettings);
+
+        string id = (await api.Client.SubmitAsync("""{"type":"fan-out","input":{"count":1000,"activity":"echo"}}""")).GetProperty("id").GetString()!;
+        JsonElement done = await Eventually.WaitForAsync(
+            () => api.Client.GetJsonAsync($"/api/tasks/{id}"),
+            task => task.GetProperty("status").GetString() is "succeeded" or "failed",
+            TimeSpan.FromSeconds(120),
+            "the fan-out to finish. Workers: " + first.Output + second.Output);
+
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        Assert.Equal(499_500, done.GetProperty("output").GetProperty("sum").GetInt64()); // 0 + 1 + … + 999
+        Assert.Equal("done", done.GetProperty("customStatus").GetProperty("phase").GetString());
+        Assert.Equal(1000, done.GetProperty("activities").GetProperty("completed").GetInt64());
+        Assert.Equal(0, done.GetProperty("activities").GetProperty("failed").GetInt64());
+        Assert.Equal(1000L, await this.CountEventsAsync(id, "TaskScheduled"));
+        Assert.Equal(1000L, await this.CountEventsAsync(id, "TaskCompleted"));
+        Assert.Equal(2L, await database.ScalarAsync<long>(
+            "SELECT count(DISTINCT payload ->> 'worker') FROM taskflow.task_history WHERE instance_id = @id AND event_type = 'TaskCompleted'",
+            ("id", id)));
+        await AssertHistoryIsSoundAsync(id);
+    }
+
+    [Fact]
+    public async Task WorkerKilledMidOrchestration_DelaysButDoesNotChangeTheOutcome()
+    {
+        await using TaskFlowServer api = await TaskFlowServer.StartAsync(database.ConnectionString, role: "api");
+        await using WorkerProcess victim = WorkerProcess.Start(database.ConnectionString, WorkerSettings);
+        await using WorkerProcess survivor = WorkerProcess.Start(database.ConnectionString, WorkerSettings);
+        string id = (await api.Client.SubmitAsync("""{"type":"fan-out","input":{"count":400,"activity":"sleep","input":{"ms":100}}}""")).GetProperty("id").GetString()!;
+
+        await Eventually.WaitForAsync(
+            () => database.ScalarAsync<long>(
+                "SELECT (SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskCompleted') + " +
+                "(SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id AND event_type = 'TaskCompleted')",
+                ("id", id)),
+            completed => completed >= 50,
+            TimeSpan.FromSeconds(60),
+            "fifty activities to finish");
+        await victim.KillAsync();
+        (string, object) victimOwner = ("owner", $"%/{victim.Id}/%");
+        long heldActivities = await database.ScalarAsync<long>(
+            "SELECT count(*) FROM taskflow.work_items WHERE kind = 'activity' AND lease_owner LIKE @owner", victimOwner);
+        Assert.True(heldActivities > 0, "The killed worker held no activity lease; the test proves nothing.");
+
+        JsonElement done = await Eventually.WaitForAsync(
+            () => api.Client.GetJsonAsync($"/api/tasks/{id}"),
+            task => task.GetProperty("status").GetString() is "succeeded" or "failed",
+            TimeSpan.FromSeconds(120),
+            "the fan-out to finish after the kill. Survivor: " + survivor.Output);
+
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        Assert.Equal(400, done.GetProperty("output").GetProperty("count").GetInt32());
+        Assert.Equal(400L, await this.CountEventsAsync(id, "TaskCompleted"));
+        // Each activity the victim held was rescued: its attempt recorded as failed (and then retried).
+        Assert.Equal(heldActivities, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM taskflow.task_history WHERE event_type = 'TaskFailed' AND payload -> 'failure' ->> 'type' = 'TaskFlow.LeaseExpired' AND payload ->> 'worker' LIKE @owner",
+            victimOwner));
+        await AssertHistoryIsSoundAsync(id);
+    }
+
+    private Task<long> CountEventsAsync(string id, string type) => database.ScalarAsync<long>(
+        "SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id AND event_type = @type", ("id", id), ("type", type));
+
+    /// <summary>No activity outcome twice, no gaps in the sequence, one terminal event, no work left behind.</summary>
+    private async Task AssertHistoryIsSoundAsync(string id)
+    {
+        (string, object) instance = ("id", id);
+        Assert.Empty(await database.ColumnAsync(
+            "SELECT task_id FROM taskflow.task_history WHERE instance_id = @id AND event_type = 'TaskCompleted' GROUP BY task_id HAVING count(*) > 1", instance));
+        Assert.Equal(await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id", instance),
+            await database.ScalarAsync<int>("SELECT max(sequence) FROM taskflow.task_history WHERE instance_id = @id", instance));
+        Assert.Equal(1L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id AND event_type = 'ExecutionCompleted'", instance));
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id", instance));
+    }
+}
