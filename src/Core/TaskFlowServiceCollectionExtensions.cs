@@ -40,6 +40,7 @@ public static class TaskFlowServiceCollectionExtensions
     {
         var registry = new DurableTaskRegistry();
         registry.AddActivity<HttpActivity>(HttpActivity.Name);
+        registry.AddOrchestrator<ActivityTaskOrchestrator>(ActivityTaskOrchestrator.Name);
         services.TryAddSingleton(registry);
         services.TryAddSingleton<DataConverter>(new JsonDataConverter(TaskFlowJson.Options));
         services.TryAddSingleton(provider => new DurableTaskShimFactory(
@@ -119,12 +120,22 @@ public static class TaskFlowServiceCollectionExtensions
         services.AddHostedService<LeaseRenewer>();
         services.TryAddSingleton<LeaseRescuer>();
         services.AddHostedService(provider => provider.GetRequiredService<LeaseRescuer>());
-        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section);
-        services.AddHostedService<HistoryPurger>();
-        services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.Section);
-        services.TryAddSingleton<ScheduleFirer>();
+        builder.AddMaintenance();
+        services.AddHostedService(provider => provider.GetRequiredService<HistoryPurger>());
         services.TryAddSingleton<CompletionBatcher>();
         return services;
+    }
+
+    /// <summary>Adds the scheduler (<see cref="ScheduleFirer"/>) and retention (<see cref="HistoryPurger"/>) without
+    /// running them: a worker runs their loops; the Function App's timer function runs one step of each per tick.</summary>
+    internal static TaskFlowBuilder AddMaintenance(this TaskFlowBuilder builder)
+    {
+        IServiceCollection services = builder.Services;
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section);
+        services.TryAddSingleton<HistoryPurger>();
+        services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.Section);
+        services.TryAddSingleton<ScheduleFirer>();
+        return builder;
     }
 
     /// <summary>Dispatches through Azure Queue Storage (<c>TaskFlow:Dispatch:Mode = azure-queue</c>): this process

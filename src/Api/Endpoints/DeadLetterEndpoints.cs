@@ -7,15 +7,17 @@ namespace TaskFlow.Api.Endpoints;
 internal static class DeadLetterEndpoints
 {
     public static void MapDeadLetterEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/dead-letter", async (HttpRequest request, TaskFlowClient client, CancellationToken cancellationToken) =>
-        {
-            (TaskQuery? query, IDictionary<string, string[]> errors) = TaskQueryParser.Parse(request.Query);
-            if (query is null)
-            {
-                return ApiProblems.Invalid(errors);
-            }
+        app.MapGet("/api/dead-letter", ListAsync).WithTags("Dead letter").Produces<TaskPageJson>();
 
-            return Results.Ok(TaskPageJson.From(
-                await client.ListTasksAsync(query with { Status = TaskStatuses.Failed }, cancellationToken), query.Limit));
-        }).WithTags("Dead letter").Produces<TaskPageJson>();
+    internal static async Task<IResult> ListAsync(HttpRequest request, TaskFlowClient client, CancellationToken cancellationToken)
+    {
+        (TaskQuery? query, IDictionary<string, string[]> errors) = TaskQueryParser.Parse(request.Query);
+        if (query is null)
+        {
+            return ApiProblems.Invalid(errors);
+        }
+
+        return Results.Ok(TaskPageJson.From(
+            await client.ListTasksAsync(query with { Status = TaskStatuses.Failed }, cancellationToken), query.Limit));
+    }
 }

@@ -8,22 +8,26 @@ internal static class HealthEndpoints
 {
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => Results.Ok(new { status = "healthy" })).WithTags("Health");
-        app.MapGet("/readyz", async (Migrator migrator, CancellationToken cancellationToken) =>
+        app.MapGet("/healthz", Healthy).WithTags("Health");
+        app.MapGet("/readyz", ReadyAsync).WithTags("Health");
+    }
+
+    internal static IResult Healthy() => Results.Ok(new { status = "healthy" });
+
+    internal static async Task<IResult> ReadyAsync(Migrator migrator, CancellationToken cancellationToken)
+    {
+        try
         {
-            try
-            {
-                IReadOnlyList<int> pending = await migrator.PendingVersionsAsync(cancellationToken);
-                return pending.Count == 0
-                    ? Results.Ok(new { status = "ready" })
-                    : Results.Problem(
-                        $"Migrations {string.Join(", ", pending.Select(v => v.ToString("0000")))} are not applied yet; they are applied at start-up.",
-                        statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready");
-            }
-            catch (NpgsqlException exception)
-            {
-                return Results.Problem($"PostgreSQL is unreachable: {exception.Message}", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready");
-            }
-        }).WithTags("Health");
+            IReadOnlyList<int> pending = await migrator.PendingVersionsAsync(cancellationToken);
+            return pending.Count == 0
+                ? Results.Ok(new { status = "ready" })
+                : Results.Problem(
+                    $"Migrations {string.Join(", ", pending.Select(v => v.ToString("0000")))} are not applied yet; they are applied at start-up.",
+                    statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready");
+        }
+        catch (NpgsqlException exception)
+        {
+            return Results.Problem($"PostgreSQL is unreachable: {exception.Message}", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready");
+        }
     }
 }

@@ -11,22 +11,28 @@ internal static class ScheduleEndpoints
     {
         RouteGroupBuilder schedules = app.MapGroup("/api/schedules").WithTags("Schedules");
         schedules.MapPost("/", CreateAsync).DocumentsJsonBody<ScheduleJson>().Produces<ScheduleJson>(StatusCodes.Status201Created).ProducesValidationProblem();
-        schedules.MapGet("/", async (ScheduleClient client, CancellationToken cancellationToken) =>
-            Results.Ok((await client.ListSchedulesAsync(cancellationToken)).Select(ScheduleJson.From))).Produces<ScheduleJson[]>();
+        schedules.MapGet("/", ListAsync).Produces<ScheduleJson[]>();
         schedules.MapGet("/{name}", GetAsync).Produces<ScheduleJson>().ProducesProblem(StatusCodes.Status404NotFound);
         schedules.MapGet("/{name}/history", HistoryAsync).Produces<ScheduleEventJson[]>().ProducesProblem(StatusCodes.Status404NotFound);
         schedules.MapPut("/{name}", PutAsync).DocumentsJsonBody<ScheduleJson>().Produces<ScheduleJson>().ProducesValidationProblem();
-        schedules.MapDelete("/{name}", async (string name, HttpContext http, ScheduleClient client) =>
-            await client.DeleteScheduleAsync(name, Actors.Of(http), http.RequestAborted) ? Results.NoContent() : UnknownSchedule(name));
+        schedules.MapDelete("/{name}", DeleteAsync);
         schedules.MapPost("/{name}/pause", (string name, HttpContext http, ScheduleClient client) => SetPausedAsync(name, true, http, client));
         schedules.MapPost("/{name}/resume", (string name, HttpContext http, ScheduleClient client) => SetPausedAsync(name, false, http, client));
-        schedules.MapPost("/{name}/trigger", async (string name, HttpContext http, ScheduleClient client) =>
-            await client.TriggerScheduleAsync(name, Actors.Of(http), http.RequestAborted) is { } taskId
-                ? Results.Accepted($"/api/tasks/{taskId}", new { taskId })
-                : UnknownSchedule(name));
+        schedules.MapPost("/{name}/trigger", TriggerAsync);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, ScheduleClient client, TaskTypes taskTypes, IOptions<ApiOptions> options, TimeProvider time)
+    internal static async Task<IResult> ListAsync(ScheduleClient client, CancellationToken cancellationToken) =>
+        Results.Ok((await client.ListSchedulesAsync(cancellationToken)).Select(ScheduleJson.From));
+
+    internal static async Task<IResult> DeleteAsync(string name, HttpContext http, ScheduleClient client) =>
+        await client.DeleteScheduleAsync(name, Actors.Of(http), http.RequestAborted) ? Results.NoContent() : UnknownSchedule(name);
+
+    internal static async Task<IResult> TriggerAsync(string name, HttpContext http, ScheduleClient client) =>
+        await client.TriggerScheduleAsync(name, Actors.Of(http), http.RequestAborted) is { } taskId
+            ? Results.Accepted($"/api/tasks/{taskId}", new { taskId })
+            : UnknownSchedule(name);
+
+    internal static async Task<IResult> CreateAsync(HttpContext http, ScheduleClient client, TaskTypes taskTypes, IOptions<ApiOptions> options, TimeProvider time)
     {
         (ScheduleDefinition? definition, IResult? problem) = await ReadAsync(http, routeName: null, taskTypes, options.Value, time);
         if (definition is null)
@@ -42,7 +48,7 @@ internal static class ScheduleEndpoints
         return Results.Created($"/api/schedules/{definition.Name}", ScheduleJson.From((await client.GetScheduleAsync(definition.Name, http.RequestAborted))!));
     }
 
-    private static async Task<IResult> PutAsync(string name, HttpContext http, ScheduleClient client, TaskTypes taskTypes, IOptions<ApiOptions> options, TimeProvider time)
+    internal static async Task<IResult> PutAsync(string name, HttpContext http, ScheduleClient client, TaskTypes taskTypes, IOptions<ApiOptions> options, TimeProvider time)
     {
         (ScheduleDefinition? definition, IResult? problem) = await ReadAsync(http, name, taskTypes, options.Value, time);
         if (definition is null)
@@ -55,7 +61,7 @@ internal static class ScheduleEndpoints
         return created ? Results.Created($"/api/schedules/{name}", body) : Results.Ok(body);
     }
 
-    private static async Task<IResult> GetAsync(string name, ScheduleClient client, CancellationToken cancellationToken)
+    internal static async Task<IResult> GetAsync(string name, ScheduleClient client, CancellationToken cancellationToken)
     {
         if (await client.GetScheduleAsync(name, cancellationToken) is not { } schedule)
         {
@@ -70,13 +76,13 @@ internal static class ScheduleEndpoints
         });
     }
 
-    private static async Task<IResult> HistoryAsync(string name, ScheduleClient client, CancellationToken cancellationToken)
+    internal static async Task<IResult> HistoryAsync(string name, ScheduleClient client, CancellationToken cancellationToken)
     {
         IReadOnlyList<ScheduleEventRecord> events = await client.GetScheduleHistoryAsync(name, 500, cancellationToken);
         return events.Count == 0 ? UnknownSchedule(name) : Results.Ok(events.Select(ScheduleEventJson.From));
     }
 
-    private static async Task<IResult> SetPausedAsync(string name, bool paused, HttpContext http, ScheduleClient client)
+    internal static async Task<IResult> SetPausedAsync(string name, bool paused, HttpContext http, ScheduleClient client)
     {
         if (await client.SetPausedAsync(name, paused, Actors.Of(http), http.RequestAborted))
         {

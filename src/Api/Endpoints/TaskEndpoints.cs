@@ -29,50 +29,58 @@ internal static class TaskEndpoints
         tasks.MapDelete("/{id}", PurgeAsync).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    private static async Task<IResult> SubmitAsync(HttpContext http, TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options)
+    internal static async Task<IResult> SubmitAsync(HttpContext http, TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options)
     {
-        (JsonDocument? body, IResult? problem) = await JsonBodyReader.ReadAsync(http.Request, options.Value.MaxBodyBytes);
+        (TaskSubmission? submission, IResult? problem) = await ParseSubmissionAsync(http, taskTypes, options.Value);
+        if (submission is null)
+        {
+            return problem!;
+        }
+
+        try
+        {
+            (TaskRecord task, bool created) = await client.ScheduleNewTaskAsync(submission, Actors.Of(http), http.RequestAborted);
+            if (!created)
+            {
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+            }
+
+            return Results.Accepted($"/api/tasks/{task.Id}", TaskJson.From(task));
+        }
+        catch (IdempotencyConflictException conflict)
+        {
+            return ApiProblems.Unprocessable("Idempotency key reused with a different request", conflict.Message);
+        }
+        catch (InstanceAlreadyRunningException running)
+        {
+            return ApiProblems.Conflict("Instance id in use", running.Message);
+        }
+        catch (Npgsql.PostgresException taken) when (IsTakenId(taken))
+        {
+            return ApiProblems.Conflict("Instance id in use", $"Instance '{submission.Id}' was started by another caller at the same moment; it has not finished.");
+        }
+    }
+
+    /// <summary>Reads and checks the body of <c>POST /api/tasks</c> (and its <c>Idempotency-Key</c> header): the
+    /// submission, or the problem+json to answer with when the request is not valid.</summary>
+    internal static async Task<(TaskSubmission? Submission, IResult? Problem)> ParseSubmissionAsync(HttpContext http, TaskTypes taskTypes, ApiOptions options)
+    {
+        (JsonDocument? body, IResult? problem) = await JsonBodyReader.ReadAsync(http.Request, options.MaxBodyBytes);
         if (problem is not null)
         {
-            return problem;
+            return (null, problem);
         }
 
         using (body)
         {
             var errors = new Dictionary<string, string[]>();
-            TaskSubmission? submission = new TaskRequestParser(taskTypes, options.Value)
+            TaskSubmission? submission = new TaskRequestParser(taskTypes, options)
                 .Parse(body!.RootElement, prefix: string.Empty, HeaderIdempotencyKey(http), errors);
-            if (submission is null)
-            {
-                return ApiProblems.Invalid(errors);
-            }
-
-            try
-            {
-                (TaskRecord task, bool created) = await client.ScheduleNewTaskAsync(submission, Actors.Of(http), http.RequestAborted);
-                if (!created)
-                {
-                    http.Response.Headers["Idempotent-Replayed"] = "true";
-                }
-
-                return Results.Accepted($"/api/tasks/{task.Id}", TaskJson.From(task));
-            }
-            catch (IdempotencyConflictException conflict)
-            {
-                return ApiProblems.Unprocessable("Idempotency key reused with a different request", conflict.Message);
-            }
-            catch (InstanceAlreadyRunningException running)
-            {
-                return ApiProblems.Conflict("Instance id in use", running.Message);
-            }
-            catch (Npgsql.PostgresException taken) when (IsTakenId(taken))
-            {
-                return ApiProblems.Conflict("Instance id in use", $"Instance '{submission.Id}' was started by another caller at the same moment; it has not finished.");
-            }
+            return submission is null ? (null, ApiProblems.Invalid(errors)) : (submission, null);
         }
     }
 
-    private static async Task<IResult> SubmitBatchAsync(HttpContext http, TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options)
+    internal static async Task<IResult> SubmitBatchAsync(HttpContext http, TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options)
     {
         (JsonDocument? body, IResult? problem) = await JsonBodyReader.ReadAsync(http.Request, options.Value.MaxBatchBodyBytes);
         if (problem is not null)
@@ -131,7 +139,7 @@ internal static class TaskEndpoints
         }
     }
 
-    private static async Task<IResult> GetAsync(string id, TaskFlowClient client, CancellationToken cancellationToken)
+    internal static async Task<IResult> GetAsync(string id, TaskFlowClient client, CancellationToken cancellationToken)
     {
         if (!InstanceIds.IsValid(id))
         {
@@ -154,7 +162,7 @@ internal static class TaskEndpoints
         return Results.Ok(json);
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, TaskFlowClient client, CancellationToken cancellationToken)
+    internal static async Task<IResult> ListAsync(HttpRequest request, TaskFlowClient client, CancellationToken cancellationToken)
     {
         (TaskQuery? query, IDictionary<string, string[]> errors) = TaskQueryParser.Parse(request.Query);
         if (query is null)
@@ -165,12 +173,12 @@ internal static class TaskEndpoints
         return Results.Ok(TaskPageJson.From(await client.ListTasksAsync(query, cancellationToken), query.Limit));
     }
 
-    private static async Task<IResult> CountAsync(TaskFlowClient client, CancellationToken cancellationToken) =>
+    internal static async Task<IResult> CountAsync(TaskFlowClient client, CancellationToken cancellationToken) =>
         Results.Ok(await client.CountTasksAsync(cancellationToken));
 
     /// <remarks>A page of at most <c>limit</c> events after sequence <c>after</c>; a full page carries a
     /// <c>Link: &lt;…?after=N&amp;limit=M&gt;; rel="next"</c> header for the next one, so no history is cut short.</remarks>
-    private static async Task<IResult> HistoryAsync(string id, HttpContext http, TaskFlowClient client, CancellationToken cancellationToken)
+    internal static async Task<IResult> HistoryAsync(string id, HttpContext http, TaskFlowClient client, CancellationToken cancellationToken)
     {
         if (!InstanceIds.IsValid(id))
         {
@@ -199,7 +207,7 @@ internal static class TaskEndpoints
         return Results.Ok(events.Select(HistoryEventJson.From).ToList());
     }
 
-    private static async Task<IResult> CancelAsync(string id, HttpContext http, TaskFlowClient client)
+    internal static async Task<IResult> CancelAsync(string id, HttpContext http, TaskFlowClient client)
     {
         if (!InstanceIds.IsValid(id))
         {
@@ -218,7 +226,7 @@ internal static class TaskEndpoints
             : UnknownTask(taskId);
     }
 
-    private static async Task<IResult> RetryAsync(string id, HttpContext http, TaskFlowClient client)
+    internal static async Task<IResult> RetryAsync(string id, HttpContext http, TaskFlowClient client)
     {
         if (!InstanceIds.IsValid(id))
         {
@@ -237,7 +245,7 @@ internal static class TaskEndpoints
             : UnknownTask(taskId);
     }
 
-    private static async Task<IResult> RaiseEventAsync(string id, string name, HttpContext http, TaskFlowClient client, IOptions<ApiOptions> options)
+    internal static async Task<IResult> RaiseEventAsync(string id, string name, HttpContext http, TaskFlowClient client, IOptions<ApiOptions> options)
     {
         if (!InstanceIds.IsValid(id))
         {
@@ -273,7 +281,7 @@ internal static class TaskEndpoints
             : UnknownTask(taskId);
     }
 
-    private static async Task<IResult> SuspendOrResumeAsync(string id, bool suspend, HttpContext http, TaskFlowClient client)
+    internal static async Task<IResult> SuspendOrResumeAsync(string id, bool suspend, HttpContext http, TaskFlowClient client)
     {
         if (!InstanceIds.IsValid(id))
         {
@@ -300,7 +308,7 @@ internal static class TaskEndpoints
                     : $"Task {taskId} is {task.Status}; only suspended orchestrations can be resumed.");
     }
 
-    private static async Task<IResult> PurgeAsync(string id, TaskFlowClient client, CancellationToken cancellationToken)
+    internal static async Task<IResult> PurgeAsync(string id, TaskFlowClient client, CancellationToken cancellationToken)
     {
         if (!InstanceIds.IsValid(id))
         {

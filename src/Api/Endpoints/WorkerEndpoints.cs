@@ -6,10 +6,12 @@ namespace TaskFlow.Api.Endpoints;
 internal static class WorkerEndpoints
 {
     public static void MapWorkerEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/workers", async (WorkerDirectory workers, Microsoft.Extensions.Options.IOptions<WorkerOptions> options, CancellationToken cancellationToken) =>
-        {
-            // A worker is lost when three heartbeats in a row are missing.
-            TimeSpan staleAfter = options.Value.HeartbeatInterval * 3;
-            return Results.Ok(await workers.ListAsync(staleAfter, cancellationToken));
-        }).WithTags("Workers").Produces<WorkerRecord[]>();
+        app.MapGet("/api/workers", ListAsync).WithTags("Workers").Produces<WorkerRecord[]>();
+
+    internal static async Task<IResult> ListAsync(WorkerDirectory workers, Microsoft.Extensions.Options.IOptions<WorkerOptions> options, CancellationToken cancellationToken)
+    {
+        // A worker is lost when three heartbeats in a row are missing.
+        TimeSpan staleAfter = options.Value.HeartbeatInterval * 3;
+        return Results.Ok(await workers.ListAsync(staleAfter, cancellationToken));
+    }
 }

@@ -31,7 +31,7 @@ internal sealed class ActivityRegistry
     });
 
     /// <summary>Runs the activity in a fresh DI scope; input and output are JSON text, through the SDK's data converter.</summary>
-    public async Task<string?> RunAsync(TaskFlowActivityContext context, string? inputJson)
+    public async Task<string?> RunAsync(TaskActivityContext context, string? inputJson)
     {
         await using AsyncServiceScope scope = this.services.CreateAsyncScope();
         ITaskActivity activity = this.byName[context.Name.Name](scope.ServiceProvider);

@@ -32,6 +32,10 @@ public sealed class TaskFlowClient
             isolate: exception => exception is PostgresException { IsTransient: false });
     }
 
+    /// <summary>Whether single-activity tasks are started as <see cref="ActivityTaskOrchestrator"/> orchestrations: where
+    /// Durable's dispatchers run the work (the Function App), activities run only inside orchestrations.</summary>
+    internal bool ActivityTasksAsOrchestrations { get; init; }
+
     /// <summary>Accepts one task. Calls made at the same time share a transaction: those that arrive while one
     /// group is being written go into the next, so under load many submits share one statement and one commit,
     /// and a lone call is written at once. Each call still stands alone: it returns only once its task is
@@ -353,6 +357,11 @@ public sealed class TaskFlowClient
         NpgsqlTransaction transaction, IReadOnlyList<TaskSubmission> submissions, string actor, bool notifyInTransaction, CancellationToken cancellationToken)
     {
         NpgsqlConnection connection = transaction.Connection ?? throw new ArgumentException("The transaction has completed.", nameof(transaction));
+        if (this.ActivityTasksAsOrchestrations)
+        {
+            submissions = submissions.Select(s => s.IsOrchestration ?? this.orchestrators.Contains(s.Type) ? s : ActivityTaskOrchestrator.Wrap(s)).ToList();
+        }
+
         DateTimeOffset now = this.clock.Time.GetUtcNow();
         string[] ids = submissions.Select(s => s.Id ?? InstanceIds.New(now)).ToArray();
         IReadOnlyDictionary<string, string> running = await ReplaceFinishedAsync(transaction, submissions.Where(s => s.Id is not null).Select(s => s.Id!).ToArray(), cancellationToken);

@@ -111,6 +111,6 @@ public sealed partial class TaskFlowOrchestrationService
         return new EpisodeWorkItem(lease, state, runtimeState, messages);
     }
 
-    [LoggerMessage(EventId = 1701, Level = LogLevel.Debug, Message = "Episode of {InstanceId} (execution {Execution}) leased with {Messages} new events")]
+    [LoggerMessage(EventId = 1801, Level = LogLevel.Debug, Message = "Episode of {InstanceId} (execution {Execution}) leased with {Messages} new events")]
     private static partial void LogEpisodeLeased(ILogger logger, string instanceId, int execution, int messages);
 }

@@ -287,6 +287,6 @@ public sealed partial class TaskFlowOrchestrationService
         return renewed.LeaseExpiresAt.UtcDateTime;
     }
 
-    [LoggerMessage(EventId = 1702, Level = LogLevel.Warning, Message = "TaskFlow orchestration service: could not {Step} while stopping")]
+    [LoggerMessage(EventId = 1802, Level = LogLevel.Warning, Message = "TaskFlow orchestration service: could not {Step} while stopping")]
     private static partial void LogStopStepFailed(ILogger logger, string step, Exception exception);
 }

@@ -14,7 +14,11 @@ internal sealed partial class HistoryPurger(TaskFlowClient tasks, IOptions<Reten
 
     protected override TimeSpan Interval => options.Value.Interval;
 
-    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => this.PurgeAsync(cancellationToken);
+
+    /// <summary>Purges what retention says is old enough, a batch per transaction (a timer function calls this where no
+    /// worker runs the loop).</summary>
+    public async Task PurgeAsync(CancellationToken cancellationToken)
     {
         if (options.Value.KeepFinishedFor is not { } keep)
         {

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using TaskFlow.Activities;
+using TaskFlow.Orchestrations;
+
+namespace TaskFlow.Functions.Durable;
+
+/// <summary>Runs a registered orchestrator or activity (the classes the server runs) for the function that wraps it,
+/// reading its input as the type it declares, with TaskFlow's JSON.</summary>
+internal sealed class TaskRunner(OrchestratorRegistry orchestrators, ActivityRegistry activities)
+{
+    public async Task<object?> RunOrchestratorAsync(string name, TaskOrchestrationContext context)
+    {
+        ITaskOrchestrator orchestrator = orchestrators.Create(name)
+            ?? throw new InvalidOperationException($"No orchestrator '{name}' is registered (AddSampleTaskTypes or AddTaskFlow).");
+        object? input = context.GetInput<JsonElement?>() is { } json ? json.Deserialize(orchestrators.InputType(name), TaskFlowJson.Options) : null;
+        return await orchestrator.RunAsync(context, input);
+    }
+
+    public async Task<JsonElement?> RunActivityAsync(string name, JsonElement? input, FunctionContext function)
+    {
+        string instanceId = function.BindingContext.BindingData.TryGetValue("instanceId", out object? id) ? id?.ToString() ?? string.Empty : string.Empty;
+        string? output = await activities.RunAsync(new FunctionActivityContext(name, instanceId), input?.GetRawText());
+        return output is null ? null : JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    /// <summary>An activity's context on Functions: its name and instance; TaskFlow's attempt details read as neutral
+    /// values here (<see cref="TaskActivityContextExtensions"/>).</summary>
+    private sealed class FunctionActivityContext(string name, string instanceId) : TaskActivityContext
+    {
+        public override TaskName Name { get; } = name;
+
+        public override string InstanceId { get; } = instanceId;
+    }
+}

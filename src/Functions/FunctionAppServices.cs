@@ -1,0 +1,56 @@
+using Azure.Core.Serialization;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using TaskFlow.Api.Endpoints;
+using TaskFlow.Api.Samples;
+using TaskFlow.Api.Schedules;
+using TaskFlow.Functions.Durable;
+using TaskFlow.Instances;
+using TaskFlow.Workers;
+using FunctionsWorkerOptions = Microsoft.Azure.Functions.Worker.WorkerOptions;
+
+namespace TaskFlow.Functions;
+
+/// <summary>What the Function App's functions use: TaskFlow's client and task types over the same database the host's
+/// Durable provider uses, the shared API's options, and Application Insights.</summary>
+internal static class FunctionAppServices
+{
+    /// <summary>The app setting (or connection string) with the PostgreSQL connection string; host.json's
+    /// <c>storageProvider.connectionStringName</c> names the same one for the host.</summary>
+    public const string ConnectionSetting = "TaskFlow";
+
+    public static IServiceCollection AddTaskFlowFunctionApp(this IServiceCollection services, IConfiguration configuration)
+    {
+        string connectionString = configuration.GetConnectionString(ConnectionSetting) is { Length: > 0 } named
+            ? named
+            : configuration[ConnectionSetting] is { Length: > 0 } setting
+                ? setting
+                : throw new InvalidOperationException(
+                    $"No PostgreSQL connection string: set the app setting '{ConnectionSetting}' (local.settings.json's Values when " +
+                    "running with func start), e.g. \"Host=127.0.0.1;Port=5433;Database=postgres;Username=postgres\".");
+
+        services.AddApplicationInsightsTelemetryWorkerService();
+        services.ConfigureFunctionsApplicationInsights();
+
+        // Inputs, outputs and events keep TaskFlow's JSON (web defaults) whichever host wrote them.
+        services.Configure<FunctionsWorkerOptions>(options => options.Serializer = new JsonObjectSerializer(TaskFlowJson.Options));
+
+        TaskFlowBuilder taskFlow = services.AddTaskFlow(connectionString, tasks => tasks.AddSampleTaskTypes());
+        taskFlow.AddMaintenance();
+        services.AddSingleton(new WorkerIdentity { Role = "functions" });
+
+        // Durable's dispatchers run the work here, and they run activities only inside orchestrations.
+        services.Replace(ServiceDescriptor.Singleton(provider => new TaskFlowClient(
+            provider.GetRequiredService<Npgsql.NpgsqlDataSource>(),
+            provider.GetRequiredService<Database.SqlClock>(),
+            provider.GetRequiredService<Orchestrations.OrchestratorRegistry>(),
+            provider.GetRequiredService<Dispatch.WorkReadyNotifier>()) { ActivityTasksAsOrchestrations = true }));
+        services.AddOptions<TaskFlow.Workers.WorkerOptions>().BindConfiguration(TaskFlow.Workers.WorkerOptions.Section);
+        services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
+        services.AddHostedService<ConfiguredSchedules>();
+        services.AddSingleton<TaskRunner>();
+        return services;
+    }
+}
