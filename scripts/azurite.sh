@@ -13,12 +13,14 @@ node_tools_install() {
 
 # azurite_start DIR PORT: starts the queue service with its data in DIR and waits until it listens.
 # Data goes to disk, not --inMemoryPersistence: the in-memory store freezes the whole server during its
-# periodic clean-up once a few thousand messages have passed through.
+# periodic clean-up once a few thousand messages have passed through. --skipApiVersionCheck: the Azure Storage SDK
+# (Azure.Storage.Queues 12.28) speaks a newer service version than the pinned Azurite knows; the queue operations
+# TaskFlow uses are the same in both.
 azurite_start() {
   local dir=$1 port=$2
   mkdir -p "$dir"
   node_modules/.bin/azurite-queue --queueHost 127.0.0.1 --queuePort "$port" --location "$dir" \
-    --silent --disableTelemetry >"$dir/azurite.log" 2>&1 &
+    --silent --disableTelemetry --skipApiVersionCheck >"$dir/azurite.log" 2>&1 &
   AZURITE_PID=$!
   for _ in $(seq 1 150); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0

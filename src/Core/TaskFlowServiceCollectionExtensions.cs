@@ -29,8 +29,6 @@ namespace TaskFlow;
 /// <summary>Adds TaskFlow to a host.</summary>
 public static class TaskFlowServiceCollectionExtensions
 {
-    private const string QueueClientName = "taskflow-queues";
-
     /// <summary>Adds the TaskFlow client, the schema migration at start-up, and the built-in <c>http</c> task type.</summary>
     /// <param name="services">The host's services.</param>
     /// <param name="connectionString">The PostgreSQL connection string (<c>ConnectionStrings:TaskFlow</c>).</param>
@@ -144,11 +142,7 @@ public static class TaskFlowServiceCollectionExtensions
     public static TaskFlowBuilder AddQueueDispatch(this TaskFlowBuilder builder)
     {
         IServiceCollection services = builder.Services;
-        services.AddHttpClient(QueueClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
-        services.TryAddSingleton<IQueueStorage>(provider => new AzureQueueRestClient(
-            provider.GetRequiredService<IHttpClientFactory>().CreateClient(QueueClientName),
-            ParseQueueConnection(QueueConnectionString(provider)),
-            provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IQueueStorage>(provider => CreateQueueStorage(QueueConnectionString(provider)));
         services.TryAddSingleton<DoorbellQueues>();
         services.TryAddSingleton<DoorbellStore>();
         services.TryAddSingleton<DoorbellHandler>();
@@ -169,11 +163,11 @@ public static class TaskFlowServiceCollectionExtensions
         return builder;
     }
 
-    private static QueueConnection ParseQueueConnection(string connectionString)
+    private static AzureStorageQueues CreateQueueStorage(string connectionString)
     {
         try
         {
-            return QueueConnection.Parse(connectionString);
+            return new AzureStorageQueues(connectionString);
         }
         catch (FormatException exception)
         {

@@ -9,7 +9,6 @@ namespace TaskFlow.Testing;
 public sealed class AzuriteQueues : IAsyncLifetime
 {
     private static readonly string[] QueueSuffixes = ["activity", "orchestration", "timer", "activity-poison", "orchestration-poison", "timer-poison"];
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly List<string> prefixes = [];
 
     public AzuriteQueues()
@@ -18,7 +17,7 @@ public sealed class AzuriteQueues : IAsyncLifetime
             ? value
             : throw new InvalidOperationException(
                 "No Azurite: run ./test.sh (it starts one), or set TASKFLOW_TEST_AZURITE to the storage connection string of a running Azurite.");
-        this.Client = new AzureQueueRestClient(this.http, QueueConnection.Parse(this.ConnectionString), TimeProvider.System);
+        this.Client = new AzureStorageQueues(this.ConnectionString);
         this.Prefix = this.NewPrefix();
     }
 
@@ -45,7 +44,5 @@ public sealed class AzuriteQueues : IAsyncLifetime
         {
             await this.Client.DeleteQueueIfExistsAsync(queue, default);
         }
-
-        this.http.Dispose();
     }
 }

@@ -2,9 +2,8 @@ namespace TaskFlow.AzureQueues;
 
 /// <summary>Azure Queue Storage, as TaskFlow uses it: named queues of short text messages that become
 /// invisible while a receiver works on them and come back unless deleted.</summary>
-/// <remarks>TaskFlow ships its own REST client (<see cref="AzureQueueRestClient"/>) because the Azure Storage
-/// SDK cannot be restored from this project's package feed; an adapter over <c>Azure.Storage.Queues</c>'
-/// <c>QueueClient</c> can replace it one method for one method.</remarks>
+/// <remarks>Implemented over the Azure Storage SDK by <see cref="AzureStorageQueues"/>; the interface keeps the doorbell
+/// code to the few operations it needs.</remarks>
 public interface IQueueStorage
 {
     /// <summary>Creates the queue; does nothing if it exists.</summary>

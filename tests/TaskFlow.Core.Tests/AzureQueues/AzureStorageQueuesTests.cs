@@ -5,8 +5,8 @@ using Xunit;
 
 namespace TaskFlow.Core.Tests.AzureQueues;
 
-/// <summary>The REST client against a real Azurite.</summary>
-public sealed class AzureQueueRestClientTests(AzuriteQueues azurite) : IClassFixture<AzuriteQueues>
+/// <summary>The Azure Storage SDK adapter against a real Azurite.</summary>
+public sealed class AzureStorageQueuesTests(AzuriteQueues azurite) : IClassFixture<AzuriteQueues>
 {
     private readonly IQueueStorage queues = azurite.Client;
 
@@ -70,9 +70,9 @@ public sealed class AzureQueueRestClientTests(AzuriteQueues azurite) : IClassFix
     [Fact]
     public async Task A_wrong_account_key_is_refused_with_an_error_that_says_to_check_the_key()
     {
-        QueueConnection right = QueueConnection.Parse(azurite.ConnectionString);
-        using var http = new HttpClient();
-        var wrong = new AzureQueueRestClient(http, right with { AccountKey = new byte[64] }, TimeProvider.System);
+        // Azurite's account with another (valid base64) key.
+        string wrongKey = System.Text.RegularExpressions.Regex.Replace(azurite.ConnectionString, "AccountKey=[^;]+", "AccountKey=" + Convert.ToBase64String(new byte[64]));
+        var wrong = new AzureStorageQueues(wrongKey);
 
         QueueStorageException refused = await Assert.ThrowsAsync<QueueStorageException>(
             () => wrong.CreateQueueIfMissingAsync($"{azurite.Prefix}-wrongkey", default));
@@ -80,6 +80,14 @@ public sealed class AzureQueueRestClientTests(AzuriteQueues azurite) : IClassFix
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
         Assert.Equal("AuthenticationFailed", refused.ErrorCode);
         Assert.Contains("Check AccountName and AccountKey", refused.Message);
+    }
+
+    [Fact]
+    public void A_connection_string_the_SDK_cannot_read_is_refused_saying_what_to_give()
+    {
+        FormatException refused = Assert.Throws<FormatException>(() => new AzureStorageQueues("not a connection string"));
+
+        Assert.Contains("UseDevelopmentStorage=true", refused.Message);
     }
 
     [Fact]
