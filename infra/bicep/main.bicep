@@ -1,7 +1,11 @@
-// TaskFlow on Azure: the Function App (Flex Consumption, custom handler running the published
-// TaskFlow.Functions binary), Azure Database for PostgreSQL Flexible Server, a Storage account with the
-// doorbell queues, Application Insights, a user-assigned managed identity and a Key Vault whose secrets
-// the app reads through Key Vault references. Deploy with the command in README.md.
+// TaskFlow on Azure: the Function App (.NET isolated worker, src/Functions, on an Elastic Premium plan), Azure Database
+// for PostgreSQL Flexible Server (Durable's state and TaskFlow's audit trail, through TaskFlow's storage provider), a
+// Storage account for the Functions host itself, Application Insights, a user-assigned managed identity and a Key Vault
+// whose secrets the app reads through Key Vault references. Deploy with the command in README.md.
+//
+// Elastic Premium, not Flex Consumption: TaskFlow's provider scales the app with its own target-based scaler over the
+// backlog in PostgreSQL, which the platform runs only with runtime scale monitoring, a Premium feature (as for the
+// MSSQL provider). Premium also keeps instances warm, which the Durable dispatchers' PostgreSQL LISTEN benefits from.
 
 targetScope = 'resourceGroup'
 
@@ -12,9 +16,6 @@ param location string = resourceGroup().location
 @minLength(3)
 @maxLength(11)
 param namePrefix string = 'taskflow'
-
-@description('Queue names start with this; the app creates the same names (TaskFlow__Dispatch__QueuePrefix).')
-param queuePrefix string = 'taskflow'
 
 @description('PostgreSQL compute size, e.g. Standard_B1ms (burstable) or Standard_D2ds_v5 (general purpose).')
 param postgresSkuName string = 'Standard_B1ms'
@@ -37,20 +38,18 @@ param postgresAdminLogin string = 'taskflow'
 @secure()
 param postgresAdminPassword string
 
-@description('Memory of each Function App instance, in MB.')
-@allowed([512, 2048, 4096])
-param instanceMemoryMB int = 2048
+@description('Elastic Premium size: EP1 (1 core, 3.5 GB), EP2 or EP3.')
+@allowed(['EP1', 'EP2', 'EP3'])
+param planSku string = 'EP1'
 
 @description('Most Function App instances the plan scales out to.')
 @minValue(1)
-@maxValue(1000)
-param maximumInstanceCount int = 40
+@maxValue(100)
+param maximumInstanceCount int = 20
 
 var suffix = uniqueString(resourceGroup().id, namePrefix)
 var storageAccountName = take('${namePrefix}${suffix}', 24)
-var deploymentContainerName = 'app-package'
-var workKinds = ['activity', 'orchestration', 'timer']
-var queueNames = concat(map(workKinds, kind => '${queuePrefix}-${kind}'), map(workKinds, kind => '${queuePrefix}-${kind}-poison'))
+var contentShareName = toLower('${namePrefix}-app-${suffix}')
 
 // Role definitions (built-in ids).
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -91,30 +90,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   properties: {
     minimumTlsVersion: 'TLS1_2'
     allowBlobPublicAccess: false
-    // TaskFlow's own queue client signs with the account key (the Azure SDK cannot be restored where it is built).
+    // The Premium plan's content share (Azure Files) is reached with the account key.
     allowSharedKeyAccess: true
   }
 }
-
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
-  parent: storage
-  name: 'default'
-}
-
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobService
-  name: deploymentContainerName
-}
-
-resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
-  parent: storage
-  name: 'default'
-}
-
-resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [for name in queueNames: {
-  parent: queueService
-  name: name
-}]
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: take('${namePrefix}-kv-${suffix}', 24)
@@ -174,9 +153,9 @@ resource databaseSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
-resource queueSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource storageSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
-  name: 'taskflow-queues'
+  name: 'taskflow-storage'
   properties: {
     value: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value};EndpointSuffix=${environment().suffixes.storage}'
   }
@@ -185,13 +164,14 @@ resource queueSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${namePrefix}-plan-${suffix}'
   location: location
-  kind: 'functionapp'
+  kind: 'elastic'
   sku: {
-    name: 'FC1'
-    tier: 'FlexConsumption'
+    name: planSku
+    tier: 'ElasticPremium'
   }
   properties: {
     reserved: true
+    maximumElasticWorkerCount: maximumInstanceCount
   }
 }
 
@@ -207,46 +187,28 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identity.id
-    functionAppConfig: {
-      deployment: {
-        storage: {
-          type: 'blobContainer'
-          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
-          authentication: {
-            type: 'UserAssignedIdentity'
-            userAssignedIdentityResourceId: identity.id
-          }
-        }
-      }
-      scaleAndConcurrency: {
-        maximumInstanceCount: maximumInstanceCount
-        instanceMemoryMB: instanceMemoryMB
-      }
-      runtime: {
-        name: 'custom'
-        version: '1.0'
-      }
-    }
     siteConfig: {
+      linuxFxVersion: 'DOTNET-ISOLATED|10.0'
       minTlsVersion: '1.2'
+      // The platform asks the app's own scalers (TaskFlow's, over the PostgreSQL backlog) how many instances it needs.
+      functionsRuntimeScaleMonitoringEnabled: true
       appSettings: [
-        // The Functions host: storage through the managed identity.
+        { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
+        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'dotnet-isolated' }
+        // The Functions host's own storage (locks, keys, timer status) through the managed identity.
         { name: 'AzureWebJobsStorage__accountName', value: storage.name }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
+        { name: 'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING', value: '@Microsoft.KeyVault(SecretUri=${storageSecret.properties.secretUri})' }
+        { name: 'WEBSITE_CONTENTSHARE', value: contentShareName }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
-        // TaskFlow (the same names its README lists); secrets come from Key Vault.
-        { name: 'ConnectionStrings__TaskFlow', value: '@Microsoft.KeyVault(SecretUri=${databaseSecret.properties.secretUri})' }
-        { name: 'TaskFlow__Dispatch__Mode', value: 'azure-queue' }
-        { name: 'TaskFlow__Dispatch__QueuePrefix', value: queuePrefix }
-        { name: 'TaskFlow__Dispatch__QueueConnection', value: '@Microsoft.KeyVault(SecretUri=${queueSecret.properties.secretUri})' }
+        // TaskFlow: the PostgreSQL connection string, read by the worker and (host.json names it) by the Durable provider.
+        { name: 'TaskFlow', value: '@Microsoft.KeyVault(SecretUri=${databaseSecret.properties.secretUri})' }
       ]
     }
   }
   dependsOn: [
-    deploymentContainer
-    queues
     blobOwner
     queueContributor
     secretsUser
