@@ -1,11 +1,13 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
+using TaskFlow.Activities.BuiltIn;
 using TaskFlow.Orchestrations;
 
 namespace TaskFlow;
 
 /// <summary>Every task type callers may submit: the registered activities and orchestrators.</summary>
-internal sealed class TaskTypes(ActivityRegistry activities, OrchestratorRegistry orchestrators)
+internal sealed class TaskTypes(ActivityRegistry activities, OrchestratorRegistry orchestrators, IOptions<HttpActivityOptions> http)
 {
     public IReadOnlyCollection<string> Names { get; } = [.. activities.Names.Concat(orchestrators.Names).Order(StringComparer.Ordinal)];
 
@@ -25,7 +27,9 @@ internal sealed class TaskTypes(ActivityRegistry activities, OrchestratorRegistr
             object? value = input is { } element ? element.Deserialize(inputType, TaskFlowJson.Options) : null;
             return value is null && inputType.IsValueType && Nullable.GetUnderlyingType(inputType) is null
                 ? $"'{name}' needs an input of type {inputType.Name}."
-                : null;
+                : value is HttpActivity.Request request
+                    ? HttpActivity.DescribeDestinationProblem(request.Url, http.Value.AllowedHosts)
+                    : null;
         }
         catch (Exception exception) when (exception is JsonException or NotSupportedException or FormatException or InvalidOperationException)
         {

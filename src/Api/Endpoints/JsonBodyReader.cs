@@ -33,10 +33,16 @@ internal static class JsonBodyReader
             buffer.Write(chunk, 0, read);
         }
 
+        byte[] bytes = buffer.ToArray();
+        if (FirstInvalidUtf8Byte(bytes) is { } invalidAt)
+        {
+            return (null, ApiProblems.Invalid("body", $"The body is not valid UTF-8 (byte {invalidAt + 1}); send JSON encoded as UTF-8.", "Malformed encoding"));
+        }
+
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(buffer.ToArray(), ParseOptions);
+            document = JsonDocument.Parse(bytes, ParseOptions);
         }
         catch (JsonException exception)
         {
@@ -44,13 +50,30 @@ internal static class JsonBodyReader
             return (null, ApiProblems.Invalid("body", $"The body is not valid JSON{where}: {exception.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}", "Malformed JSON"));
         }
 
-        if (FindNulCharacter(document.RootElement, string.Empty) is { } path)
+        if (FindProblem(document.RootElement, string.Empty) is { } found)
         {
             document.Dispose();
-            return (null, ApiProblems.Invalid(path, "Contains the character U+0000 (NUL), which cannot be stored. Remove it or encode the data (e.g. base64)."));
+            return (null, ApiProblems.Invalid(found.Path, found.Problem, found.Title));
         }
 
         return (document, null);
+    }
+
+    /// <summary>Where the bytes stop being UTF-8, or null when they all are.</summary>
+    private static int? FirstInvalidUtf8Byte(ReadOnlySpan<byte> bytes)
+    {
+        int at = 0;
+        while (at < bytes.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(bytes[at..], out _, out int consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return at;
+            }
+
+            at += consumed;
+        }
+
+        return null;
     }
 
     private static bool IsJson(string contentType)
@@ -60,23 +83,31 @@ internal static class JsonBodyReader
             || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static string? FindNulCharacter(JsonElement element, string path)
+    /// <summary>The first thing in the document that must not be taken as it is: a property named twice in one object
+    /// (it would be read as its last value, silently), or a string (value or name) that PostgreSQL cannot store.</summary>
+    private static (string Path, string Problem, string Title)? FindProblem(JsonElement element, string path)
     {
+        string here = path.Length == 0 ? "body" : path;
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                return element.GetString()!.Contains('\0') ? (path.Length == 0 ? "body" : path) : null;
+                return Unstorable(() => element.GetString()!) is { } problem ? (here, problem, "Malformed encoding") : null;
             case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (JsonProperty property in element.EnumerateObject())
                 {
-                    string name = property.Name.Replace("\0", "\\u0000");
-                    string child = path.Length == 0 ? name : $"{path}.{name}";
-                    if (property.Name.Contains('\0'))
+                    if (Unstorable(() => property.Name) is { } nameProblem)
                     {
-                        return child;
+                        return (here, $"A property name: {nameProblem}", "Malformed encoding");
                     }
 
-                    if (FindNulCharacter(property.Value, child) is { } found)
+                    string child = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+                    if (!names.Add(property.Name))
+                    {
+                        return (child, "A property is named more than once in the same object; name each once.", "Duplicate property");
+                    }
+
+                    if (FindProblem(property.Value, child) is { } found)
                     {
                         return found;
                     }
@@ -87,7 +118,7 @@ internal static class JsonBodyReader
                 int index = 0;
                 foreach (JsonElement item in element.EnumerateArray())
                 {
-                    if (FindNulCharacter(item, $"{path}[{index++}]") is { } found)
+                    if (FindProblem(item, $"{path}[{index++}]") is { } found)
                     {
                         return found;
                     }
@@ -97,5 +128,22 @@ internal static class JsonBodyReader
             default:
                 return null;
         }
+    }
+
+    private static string? Unstorable(Func<string> read)
+    {
+        string text;
+        try
+        {
+            text = read();
+        }
+        catch (InvalidOperationException)
+        {
+            return "Contains an escaped UTF-16 surrogate without its pair (e.g. \\ud800 alone), which is not a character. Send the character itself, or both halves of the pair.";
+        }
+
+        return text.Contains('\0')
+            ? "Contains the character U+0000 (NUL), which cannot be stored. Remove it or encode the data (e.g. base64)."
+            : null;
     }
 }

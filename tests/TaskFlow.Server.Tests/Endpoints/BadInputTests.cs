@@ -35,6 +35,29 @@ public sealed class BadInputTests(PostgresDatabase database) : IClassFixture<Pos
     [InlineData("""{"type":"echo","idempotencyKey":""}""", "idempotencyKey", "1 to 256 characters")]
     [InlineData("""{"type":"sleep","input":{"ms":"long"}}""", "input", "cannot read this input")]
     [InlineData("""{"type":"echo","input":{"text":"a\u0000b"}}""", "input.text", "U+0000")]
+    [InlineData("""{"type":"echo","input":{"text":"a\ud800b"}}""", "input.text", "surrogate without its pair")]
+    [InlineData("""{"type":"echo","input":{"\udfff":1}}""", "input", "surrogate without its pair")]
+    [InlineData("""{"type":"echo","type":"sleep"}""", "type", "named more than once")]
+    [InlineData("""{"type":"echo","input":{"a":1,"a":2}}""", "input.a", "named more than once")]
+    [InlineData("""{"type":"http","input":{"url":"file:///etc/passwd"}}""", "input", "absolute http or https URL")]
+    [InlineData("""{"type":"http","input":{"url":"gopher://example.com/"}}""", "input", "absolute http or https URL")]
+    [InlineData("""{"type":"http","input":{"url":"http://127.0.0.1:8080/hook"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://2130706433/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://0x7f000001/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://0177.0.0.1/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://127.1/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://[::1]/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://[::ffff:127.0.0.1]/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://[::ffff:a9fe:a9fe]/latest/meta-data"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://169.254.169.254/latest/meta-data"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"https://10.1.2.3/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://192.168.0.1/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://[fd00::1]/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://[fe80::1]/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://0.0.0.0/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://[::]/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://localhost:8080/"}}""", "input", "loopback, private")]
+    [InlineData("""{"type":"http","input":{"url":"http://api.localhost/"}}""", "input", "loopback, private")]
     public async Task PostTask_WithBadInput_Answers400NamingTheFieldAndChangesNothing(string body, string field, string message)
     {
         long rowsBefore = await this.CountRowsAsync();
@@ -45,6 +68,23 @@ public sealed class BadInputTests(PostgresDatabase database) : IClassFixture<Pos
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out JsonElement messages), $"No error for '{field}' in {problem}");
         Assert.Contains(message, messages[0].GetString());
+        Assert.Equal(rowsBefore, await this.CountRowsAsync());
+    }
+
+    [Fact]
+    public async Task PostTask_BodyThatIsNotUtf8_Answers400NamingTheBodyAndChangesNothing()
+    {
+        long rowsBefore = await this.CountRowsAsync();
+        byte[] latin1 = [.. "{\"type\":\"echo\",\"input\":\"caf"u8, 0xE9, .. "\"}"u8];
+        using var content = new ByteArrayContent(latin1);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using HttpResponseMessage response = await this.server.Client.PostAsync("/api/tasks", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        JsonElement problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Contains("not valid UTF-8 (byte 28)", problem.GetProperty("errors").GetProperty("body")[0].GetString());
         Assert.Equal(rowsBefore, await this.CountRowsAsync());
     }
 

@@ -20,7 +20,7 @@ internal sealed class HttpActivity(IHttpClientFactory clients, IOptions<HttpActi
     {
         if (input is null || !Uri.TryCreate(input.Url, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "https"))
         {
-            throw new NonRetryableException($"'url' must be an absolute http or https URL (got '{input?.Url}').");
+            throw new NonRetryableException(DescribeDestinationProblem(input?.Url, []) ?? $"'url' must be an absolute http or https URL (got '{input?.Url}').");
         }
 
         using var request = new HttpRequestMessage(new HttpMethod(input.Method ?? (input.Body is null ? "GET" : "POST")), url);
@@ -79,6 +79,33 @@ internal sealed class HttpActivity(IHttpClientFactory clients, IOptions<HttpActi
 
     /// <summary>What an <c>http</c> task's input holds.</summary>
     public sealed record Request(string Url, string? Method = null, Dictionary<string, string>? Headers = null, JsonElement? Body = null);
+
+    /// <summary>Checks a destination when the task is submitted: an absolute http(s) URL whose host is not a literal
+    /// loopback, private, link-local (cloud metadata), unspecified or <c>localhost</c> address, in any notation the URL
+    /// parser reads (dotted, decimal, hex, octal, IPv4-mapped IPv6), unless allow-listed. Names that resolve to such
+    /// addresses are caught when the task runs (<see cref="DestinationGuard"/>).</summary>
+    /// <returns>Null when it may be called, else what is wrong.</returns>
+    public static string? DescribeDestinationProblem(string? url, IReadOnlyCollection<string> allowedHosts)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
+        {
+            return $"'url' must be an absolute http or https URL (got '{url}').";
+        }
+
+        string host = uri.IdnHost.Trim('[', ']');
+        if (allowedHosts.Contains(uri.Host, StringComparer.OrdinalIgnoreCase) || allowedHosts.Contains(host, StringComparer.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        bool local = uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6
+            ? !DestinationGuard.IsPublic(System.Net.IPAddress.Parse(host))
+            : host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
+        return local
+            ? $"'url' points at {host}, a loopback, private, link-local or unspecified address, which http tasks may not call. " +
+              $"If this destination is intended, add '{uri.Host}' to TaskFlow:Http:AllowedHosts."
+            : null;
+    }
 
     /// <summary>What an <c>http</c> task's output holds.</summary>
     public sealed record Response(int Status, string? ContentType, string Body);
