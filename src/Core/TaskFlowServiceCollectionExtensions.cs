@@ -62,6 +62,7 @@ public static class TaskFlowServiceCollectionExtensions
         services.TryAddSingleton<DurableTaskClient>(provider => new TaskFlowDurableTaskClient(
             provider.GetRequiredService<TaskFlowClient>(), provider.GetRequiredService<DataConverter>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<WorkerIdentity>();
+        services.TryAddSingleton(provider => new Security.ApiKeyStore(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>()));
         services.TryAddSingleton<WorkerDirectory>();
         services.TryAddSingleton(provider => new ScheduleClient(
             provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>(), provider.GetRequiredService<TaskFlowClient>()));

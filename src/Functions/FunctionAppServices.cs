@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using TaskFlow.Api.Endpoints;
 using TaskFlow.Api.Samples;
 using TaskFlow.Api.Schedules;
+using TaskFlow.Api.Security;
 using TaskFlow.Functions.Durable;
 using TaskFlow.Instances;
 using TaskFlow.Workers;
@@ -49,6 +50,7 @@ internal static class FunctionAppServices
             provider.GetRequiredService<Dispatch.WorkReadyNotifier>()) { ActivityTasksAsOrchestrations = true }));
         services.AddOptions<TaskFlow.Workers.WorkerOptions>().BindConfiguration(TaskFlow.Workers.WorkerOptions.Section);
         services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
+        services.AddTaskFlowSecurity(configuration);
         services.AddHostedService<ConfiguredSchedules>();
         services.AddSingleton<TaskRunner>();
         return services;

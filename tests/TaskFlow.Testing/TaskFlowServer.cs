@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using System.Net.Http.Headers;
+using TaskFlow.Security;
 using TaskFlow.Server.Hosting;
 
 namespace TaskFlow.Testing;
@@ -57,7 +59,32 @@ public sealed class TaskFlowServer : IAsyncDisposable
         });
         await host.StartAsync();
         string address = host.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new TaskFlowServer(host, new Uri(address));
+        var server = new TaskFlowServer(host, new Uri(address));
+
+        // Authentication is on, as in production: the client calls as an admin whose rate no test reaches.
+        CreatedApiKey admin = await host.Services.GetRequiredService<ApiKeyStore>().CreateAsync("tests", [Roles.Admin], 1_000_000, null, "tests");
+        server.AdminKey = admin.Secret;
+        server.AdminKeyId = admin.Key.Id;
+        server.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", admin.Secret);
+        return server;
+    }
+
+    /// <summary>The admin key <see cref="Client"/> sends.</summary>
+    public string AdminKey { get; private set; } = string.Empty;
+
+    /// <summary>Its id: the actor its calls are recorded as.</summary>
+    public string AdminKeyId { get; private set; } = string.Empty;
+
+    /// <summary>A client of this server that sends <paramref name="key"/> (none when null).</summary>
+    public HttpClient ClientWith(string? key)
+    {
+        var client = new HttpClient { BaseAddress = this.Client.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", key);
+        }
+
+        return client;
     }
 
     public T Service<T>()

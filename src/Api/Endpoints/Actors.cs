@@ -1,8 +1,10 @@
+using TaskFlow.Api.Security;
+
 namespace TaskFlow.Api.Endpoints;
 
-/// <summary>Who an API action is recorded as in the audit trail.</summary>
-/// <remarks>Until API keys land, every caller is <c>anonymous</c>; then this becomes the key's id.</remarks>
+/// <summary>Who an API action is recorded as in the audit trail: the caller's key id or token subject
+/// (<c>anonymous</c> only where authentication is turned off).</summary>
 internal static class Actors
 {
-    public static string Of(HttpContext context) => context.User.Identity?.Name ?? "anonymous";
+    public static string Of(HttpContext context) => Callers.Id(context.User);
 }

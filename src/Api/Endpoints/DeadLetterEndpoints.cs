@@ -1,3 +1,4 @@
+using TaskFlow.Api.Security;
 using TaskFlow.Instances;
 
 namespace TaskFlow.Api.Endpoints;
@@ -7,7 +8,7 @@ namespace TaskFlow.Api.Endpoints;
 internal static class DeadLetterEndpoints
 {
     public static void MapDeadLetterEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/dead-letter", ListAsync).WithTags("Dead letter").Produces<TaskPageJson>();
+        app.MapGet("/api/dead-letter", ListAsync).Requires(Policies.Read).WithTags("Dead letter").Produces<TaskPageJson>();
 
     internal static async Task<IResult> ListAsync(HttpRequest request, TaskFlowClient client, CancellationToken cancellationToken)
     {

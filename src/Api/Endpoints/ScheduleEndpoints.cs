@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using TaskFlow.Api.Security;
 using TaskFlow.Schedules;
 
 namespace TaskFlow.Api.Endpoints;
@@ -10,15 +11,15 @@ internal static class ScheduleEndpoints
     public static void MapScheduleEndpoints(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder schedules = app.MapGroup("/api/schedules").WithTags("Schedules");
-        schedules.MapPost("/", CreateAsync).DocumentsJsonBody<ScheduleJson>().Produces<ScheduleJson>(StatusCodes.Status201Created).ProducesValidationProblem();
-        schedules.MapGet("/", ListAsync).Produces<ScheduleJson[]>();
-        schedules.MapGet("/{name}", GetAsync).Produces<ScheduleJson>().ProducesProblem(StatusCodes.Status404NotFound);
-        schedules.MapGet("/{name}/history", HistoryAsync).Produces<ScheduleEventJson[]>().ProducesProblem(StatusCodes.Status404NotFound);
-        schedules.MapPut("/{name}", PutAsync).DocumentsJsonBody<ScheduleJson>().Produces<ScheduleJson>().ProducesValidationProblem();
-        schedules.MapDelete("/{name}", DeleteAsync);
-        schedules.MapPost("/{name}/pause", (string name, HttpContext http, ScheduleClient client) => SetPausedAsync(name, true, http, client));
-        schedules.MapPost("/{name}/resume", (string name, HttpContext http, ScheduleClient client) => SetPausedAsync(name, false, http, client));
-        schedules.MapPost("/{name}/trigger", TriggerAsync);
+        schedules.MapPost("/", CreateAsync).Requires(Policies.Operate).DocumentsJsonBody<ScheduleJson>().Produces<ScheduleJson>(StatusCodes.Status201Created).ProducesValidationProblem();
+        schedules.MapGet("/", ListAsync).Requires(Policies.Read).Produces<ScheduleJson[]>();
+        schedules.MapGet("/{name}", GetAsync).Requires(Policies.Read).Produces<ScheduleJson>().ProducesProblem(StatusCodes.Status404NotFound);
+        schedules.MapGet("/{name}/history", HistoryAsync).Requires(Policies.Read).Produces<ScheduleEventJson[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        schedules.MapPut("/{name}", PutAsync).Requires(Policies.Operate).DocumentsJsonBody<ScheduleJson>().Produces<ScheduleJson>().ProducesValidationProblem();
+        schedules.MapDelete("/{name}", DeleteAsync).Requires(Policies.Operate);
+        schedules.MapPost("/{name}/pause", (string name, HttpContext http, ScheduleClient client) => SetPausedAsync(name, true, http, client)).Requires(Policies.Operate);
+        schedules.MapPost("/{name}/resume", (string name, HttpContext http, ScheduleClient client) => SetPausedAsync(name, false, http, client)).Requires(Policies.Operate);
+        schedules.MapPost("/{name}/trigger", TriggerAsync).Requires(Policies.Operate);
     }
 
     internal static async Task<IResult> ListAsync(ScheduleClient client, CancellationToken cancellationToken) =>

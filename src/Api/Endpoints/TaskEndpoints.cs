@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using TaskFlow.Api.Security;
 using TaskFlow.Instances;
 
 namespace TaskFlow.Api.Endpoints;
@@ -11,22 +12,22 @@ internal static class TaskEndpoints
     public static void MapTaskEndpoints(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder tasks = app.MapGroup("/api/tasks").WithTags("Tasks");
-        tasks.MapPost("/", SubmitAsync).DocumentsJsonBody<TaskRequestJson>()
+        tasks.MapPost("/", SubmitAsync).Requires(Policies.Submit).DocumentsJsonBody<TaskRequestJson>()
             .Produces<TaskJson>(StatusCodes.Status202Accepted).ProducesValidationProblem();
-        tasks.MapPost("/batch", SubmitBatchAsync).DocumentsJsonBody<TaskBatchRequestJson>()
+        tasks.MapPost("/batch", SubmitBatchAsync).Requires(Policies.Submit).DocumentsJsonBody<TaskBatchRequestJson>()
             .Produces<TaskJson[]>(StatusCodes.Status202Accepted).ProducesValidationProblem();
-        tasks.MapGet("/", ListAsync).Produces<TaskPageJson>().ProducesValidationProblem();
-        tasks.MapGet("/counts", CountAsync).Produces<Dictionary<string, long>>();
-        tasks.MapGet("/{id}", GetAsync).Produces<TaskJson>().ProducesProblem(StatusCodes.Status404NotFound);
-        tasks.MapGet("/{id}/history", HistoryAsync).Produces<HistoryEventJson[]>().ProducesProblem(StatusCodes.Status404NotFound);
-        tasks.MapPost("/{id}/cancel", CancelAsync).Produces<TaskJson>().ProducesProblem(StatusCodes.Status409Conflict);
-        tasks.MapPost("/{id}/retry", RetryAsync).Produces<TaskJson>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
-        tasks.MapPost("/{id}/suspend", (string id, HttpContext http, TaskFlowClient client) => SuspendOrResumeAsync(id, suspend: true, http, client))
+        tasks.MapGet("/", ListAsync).Requires(Policies.ReadTasks).Produces<TaskPageJson>().ProducesValidationProblem();
+        tasks.MapGet("/counts", CountAsync).Requires(Policies.Read).Produces<Dictionary<string, long>>();
+        tasks.MapGet("/{id}", GetAsync).Requires(Policies.ReadTasks).Produces<TaskJson>().ProducesProblem(StatusCodes.Status404NotFound);
+        tasks.MapGet("/{id}/history", HistoryAsync).Requires(Policies.ReadTasks).Produces<HistoryEventJson[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        tasks.MapPost("/{id}/cancel", CancelAsync).Requires(Policies.Operate).Produces<TaskJson>().ProducesProblem(StatusCodes.Status409Conflict);
+        tasks.MapPost("/{id}/retry", RetryAsync).Requires(Policies.Operate).Produces<TaskJson>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
+        tasks.MapPost("/{id}/suspend", (string id, HttpContext http, TaskFlowClient client) => SuspendOrResumeAsync(id, suspend: true, http, client)).Requires(Policies.Operate)
             .Produces<TaskJson>().ProducesProblem(StatusCodes.Status409Conflict);
-        tasks.MapPost("/{id}/resume", (string id, HttpContext http, TaskFlowClient client) => SuspendOrResumeAsync(id, suspend: false, http, client))
+        tasks.MapPost("/{id}/resume", (string id, HttpContext http, TaskFlowClient client) => SuspendOrResumeAsync(id, suspend: false, http, client)).Requires(Policies.Operate)
             .Produces<TaskJson>().ProducesProblem(StatusCodes.Status409Conflict);
-        tasks.MapPost("/{id}/events/{name}", RaiseEventAsync).Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
-        tasks.MapDelete("/{id}", PurgeAsync).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status409Conflict);
+        tasks.MapPost("/{id}/events/{name}", RaiseEventAsync).Requires(Policies.Operate).Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
+        tasks.MapDelete("/{id}", PurgeAsync).Requires(Policies.Operate).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     internal static async Task<IResult> SubmitAsync(HttpContext http, TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options)
@@ -139,7 +140,7 @@ internal static class TaskEndpoints
         }
     }
 
-    internal static async Task<IResult> GetAsync(string id, TaskFlowClient client, CancellationToken cancellationToken)
+    internal static async Task<IResult> GetAsync(string id, HttpContext http, TaskFlowClient client, CancellationToken cancellationToken)
     {
         if (!InstanceIds.IsValid(id))
         {
@@ -148,7 +149,7 @@ internal static class TaskEndpoints
 
         string taskId = id;
 
-        if (await client.GetTaskAsync(taskId, cancellationToken) is not { } task)
+        if (await client.GetTaskAsync(taskId, cancellationToken) is not { } task || !MaySee(http, task))
         {
             return UnknownTask(taskId);
         }
@@ -168,6 +169,11 @@ internal static class TaskEndpoints
         if (query is null)
         {
             return ApiProblems.Invalid(errors);
+        }
+
+        if (Callers.SeesOnlyItsOwnTasks(request.HttpContext.User))
+        {
+            query = query with { CreatedBy = Callers.Id(request.HttpContext.User) };
         }
 
         return Results.Ok(TaskPageJson.From(await client.ListTasksAsync(query, cancellationToken), query.Limit));
@@ -191,6 +197,11 @@ internal static class TaskEndpoints
         if (errors.Count > 0)
         {
             return ApiProblems.Invalid(errors);
+        }
+
+        if (Callers.SeesOnlyItsOwnTasks(http.User) && (await client.GetTaskAsync(taskId, cancellationToken) is not { } own || !MaySee(http, own)))
+        {
+            return UnknownTask(taskId);
         }
 
         IReadOnlyList<HistoryEventRecord> events = await client.GetHistoryAsync(taskId, after, limit, cancellationToken);
@@ -336,6 +347,11 @@ internal static class TaskEndpoints
 
     private static IResult InvalidId(string id) =>
         ApiProblems.Invalid("id", $"'{id}' is not a task id: task ids are {InstanceIds.Rule}.");
+
+    /// <summary>Whether the caller may see the task: anyone who reads tasks, a submitter only those it submitted (others
+    /// answer as unknown, so a submitter cannot learn which ids exist).</summary>
+    private static bool MaySee(HttpContext http, TaskRecord task) =>
+        !Callers.SeesOnlyItsOwnTasks(http.User) || task.CreatedBy == Callers.Id(http.User);
 
     private static IResult UnknownTask(string id) => ApiProblems.NotFound($"There is no task {id}. List tasks with GET /api/tasks.");
 }

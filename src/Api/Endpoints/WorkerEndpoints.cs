@@ -1,3 +1,4 @@
+using TaskFlow.Api.Security;
 using TaskFlow.Workers;
 
 namespace TaskFlow.Api.Endpoints;
@@ -6,7 +7,7 @@ namespace TaskFlow.Api.Endpoints;
 internal static class WorkerEndpoints
 {
     public static void MapWorkerEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/workers", ListAsync).WithTags("Workers").Produces<WorkerRecord[]>();
+        app.MapGet("/api/workers", ListAsync).Requires(Policies.Read).WithTags("Workers").Produces<WorkerRecord[]>();
 
     internal static async Task<IResult> ListAsync(WorkerDirectory workers, Microsoft.Extensions.Options.IOptions<WorkerOptions> options, CancellationToken cancellationToken)
     {

@@ -84,6 +84,7 @@ public sealed class TaskFlowClient
         parameters.Add(new NpgsqlParameter("stored_statuses", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = query.StoredStatuses?.ToArray() ?? (object)DBNull.Value });
         parameters.Add(Nullable("type", NpgsqlDbType.Text, query.Type));
         parameters.Add(Nullable("id_prefix", NpgsqlDbType.Text, query.IdPrefix));
+        parameters.Add(Nullable("created_by", NpgsqlDbType.Text, query.CreatedBy));
         parameters.Add(Nullable("tags", NpgsqlDbType.Jsonb, query.Tags is { Count: > 0 } tags ? JsonSerializer.Serialize(tags) : null));
         parameters.Add(Nullable("created_from", NpgsqlDbType.TimestampTz, query.CreatedFrom));
         parameters.Add(Nullable("created_to", NpgsqlDbType.TimestampTz, query.CreatedTo));

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using TaskFlow.Api.Endpoints;
+using TaskFlow.Api.Security;
 using TaskFlow.Database;
 using TaskFlow.Instances;
 using TaskFlow.Workers;
@@ -13,18 +14,22 @@ namespace TaskFlow.Functions.Http;
 internal sealed class OperationsFunctions(TaskFlowClient client, Migrator migrator, WorkerDirectory workers, IOptions<TaskFlow.Workers.WorkerOptions> workerOptions)
 {
     [Function("Health")]
+    [Anonymous]
     public IActionResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "healthz")] HttpRequest request) =>
         new ResultAction(HealthEndpoints.Healthy());
 
     [Function("Ready")]
+    [Anonymous]
     public async Task<IActionResult> ReadyAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "readyz")] HttpRequest request) =>
         new ResultAction(await HealthEndpoints.ReadyAsync(migrator, request.HttpContext.RequestAborted));
 
     [Function("ListDeadLetter")]
-    public async Task<IActionResult> DeadLetterAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "dead-letter")] HttpRequest request) =>
+    [Requires("read")]
+    public async Task<IActionResult> DeadLetterAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dead-letter")] HttpRequest request) =>
         new ResultAction(await DeadLetterEndpoints.ListAsync(request, client, request.HttpContext.RequestAborted));
 
     [Function("ListWorkers")]
-    public async Task<IActionResult> WorkersAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "workers")] HttpRequest request) =>
+    [Requires("read")]
+    public async Task<IActionResult> WorkersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "workers")] HttpRequest request) =>
         new ResultAction(await WorkerEndpoints.ListAsync(workers, workerOptions, request.HttpContext.RequestAborted));
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using TaskFlow.Api.Endpoints;
+using TaskFlow.Api.Security;
 using TaskFlow.Schedules;
 
 namespace TaskFlow.Functions.Http;
@@ -13,38 +14,47 @@ internal sealed class ScheduleFunctions(ScheduleClient client, TaskTypes taskTyp
     private const string Schedules = "schedules";
 
     [Function("CreateSchedule")]
-    public async Task<IActionResult> CreateAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = Schedules)] HttpRequest request) =>
+    [Requires("operate")]
+    public async Task<IActionResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Schedules)] HttpRequest request) =>
         new ResultAction(await ScheduleEndpoints.CreateAsync(request.HttpContext, client, taskTypes, options, time));
 
     [Function("ListSchedules")]
-    public async Task<IActionResult> ListAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = Schedules)] HttpRequest request) =>
+    [Requires("read")]
+    public async Task<IActionResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Schedules)] HttpRequest request) =>
         new ResultAction(await ScheduleEndpoints.ListAsync(client, request.HttpContext.RequestAborted));
 
     [Function("GetSchedule")]
-    public async Task<IActionResult> GetAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = Schedules + "/{name}")] HttpRequest request, string name) =>
+    [Requires("read")]
+    public async Task<IActionResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Schedules + "/{name}")] HttpRequest request, string name) =>
         new ResultAction(await ScheduleEndpoints.GetAsync(name, client, request.HttpContext.RequestAborted));
 
     [Function("GetScheduleHistory")]
-    public async Task<IActionResult> HistoryAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = Schedules + "/{name}/history")] HttpRequest request, string name) =>
+    [Requires("read")]
+    public async Task<IActionResult> HistoryAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Schedules + "/{name}/history")] HttpRequest request, string name) =>
         new ResultAction(await ScheduleEndpoints.HistoryAsync(name, client, request.HttpContext.RequestAborted));
 
     [Function("PutSchedule")]
-    public async Task<IActionResult> PutAsync([HttpTrigger(AuthorizationLevel.Function, "put", Route = Schedules + "/{name}")] HttpRequest request, string name) =>
+    [Requires("operate")]
+    public async Task<IActionResult> PutAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = Schedules + "/{name}")] HttpRequest request, string name) =>
         new ResultAction(await ScheduleEndpoints.PutAsync(name, request.HttpContext, client, taskTypes, options, time));
 
     [Function("DeleteSchedule")]
-    public async Task<IActionResult> DeleteAsync([HttpTrigger(AuthorizationLevel.Function, "delete", Route = Schedules + "/{name}")] HttpRequest request, string name) =>
+    [Requires("operate")]
+    public async Task<IActionResult> DeleteAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Schedules + "/{name}")] HttpRequest request, string name) =>
         new ResultAction(await ScheduleEndpoints.DeleteAsync(name, request.HttpContext, client));
 
     [Function("PauseSchedule")]
-    public async Task<IActionResult> PauseAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = Schedules + "/{name}/pause")] HttpRequest request, string name) =>
+    [Requires("operate")]
+    public async Task<IActionResult> PauseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Schedules + "/{name}/pause")] HttpRequest request, string name) =>
         new ResultAction(await ScheduleEndpoints.SetPausedAsync(name, true, request.HttpContext, client));
 
     [Function("ResumeSchedule")]
-    public async Task<IActionResult> ResumeAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = Schedules + "/{name}/resume")] HttpRequest request, string name) =>
+    [Requires("operate")]
+    public async Task<IActionResult> ResumeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Schedules + "/{name}/resume")] HttpRequest request, string name) =>
         new ResultAction(await ScheduleEndpoints.SetPausedAsync(name, false, request.HttpContext, client));
 
     [Function("TriggerSchedule")]
-    public async Task<IActionResult> TriggerAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = Schedules + "/{name}/trigger")] HttpRequest request, string name) =>
+    [Requires("operate")]
+    public async Task<IActionResult> TriggerAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Schedules + "/{name}/trigger")] HttpRequest request, string name) =>
         new ResultAction(await ScheduleEndpoints.TriggerAsync(name, request.HttpContext, client));
 }

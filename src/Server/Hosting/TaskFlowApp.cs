@@ -3,6 +3,7 @@ using TaskFlow.Dispatch.Doorbells;
 using TaskFlow.Api.Endpoints;
 using TaskFlow.Api.Samples;
 using TaskFlow.Api.Schedules;
+using TaskFlow.Api.Security;
 using TaskFlow.Workers;
 
 namespace TaskFlow.Server.Hosting;
@@ -28,6 +29,13 @@ internal static class TaskFlowApp
         AddTaskFlow(builder, role);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
+        builder.Services.AddTaskFlowSecurity(builder.Configuration);
+        var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+        if (security.CorsOrigins.Count > 0)
+        {
+            builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy.WithOrigins([.. security.CorsOrigins]).AllowAnyHeader().AllowAnyMethod()));
+        }
+
         configureServices?.Invoke(builder.Services);
 
         WebApplication app = builder.Build();
@@ -39,7 +47,34 @@ internal static class TaskFlowApp
                 : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
-        app.MapOpenApi("/openapi.json");
+        app.Use((context, next) =>
+        {
+            SecurityHeaders.Apply(context.Response);
+            return next(context);
+        });
+        if (security.CorsOrigins.Count > 0)
+        {
+            app.UseCors();
+        }
+
+        // Every endpoint declares who may call it (Requires, or Anonymous); one that does not is for admins only.
+        app.UseRouting();
+        app.Use(async (context, next) =>
+        {
+            Endpoint? endpoint = context.GetEndpoint();
+            Policy? policy = endpoint is null || endpoint.Metadata.GetMetadata<AnonymousAttribute>() is not null
+                ? null
+                : endpoint.Metadata.GetMetadata<RequiresAttribute>()?.Policy ?? Policies.Admin;
+            if (await context.RequestServices.GetRequiredService<CallerGate>().AdmitAsync(context, policy) is { } refusal)
+            {
+                await refusal.ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
+        app.MapOpenApi("/openapi.json").WithMetadata(new AnonymousAttribute());
+        app.MapKeyEndpoints();
         app.MapHealthEndpoints();
         app.MapTaskEndpoints();
         app.MapDeadLetterEndpoints();

@@ -35,7 +35,7 @@ public sealed class TaskLifecycleTests(PostgresDatabase database) : IClassFixtur
             ["Submitted", "ExecutionStarted", "TaskScheduled", "TaskCompleted", "ExecutionCompleted"],
             history.Select(e => e.GetProperty("type").GetString()));
         Assert.Equal([1, 2, 3, 4, 5], history.Select(e => e.GetProperty("sequence").GetInt32()));
-        Assert.Equal("anonymous", history[0].GetProperty("actor").GetString());
+        Assert.Equal(this.server.AdminKeyId, history[0].GetProperty("actor").GetString()); // the caller's key
         Assert.All(history, e => Assert.True(e.GetProperty("timestamp").GetDateTimeOffset() > DateTimeOffset.UnixEpoch));
 
         // The same audit trail, straight from SQL through the public view.

@@ -48,7 +48,7 @@ public sealed class ScheduleEndpointsTests(PostgresDatabase database) : IClassFi
         Assert.Equal(
             ["ScheduleCreated", "ScheduleUpdated", "SchedulePaused", "ScheduleResumed", "ScheduleTriggered", "ScheduleDeleted"],
             history.Select(e => e.GetProperty("type").GetString()));
-        Assert.All(history, e => Assert.Equal("anonymous", e.GetProperty("actor").GetString()));
+        Assert.All(history, e => Assert.Equal(this.server.AdminKeyId, e.GetProperty("actor").GetString())); // the caller's key
     }
 
     [Theory]

@@ -12,6 +12,7 @@ WHERE (@status::text IS NULL
   AND (@stored_statuses::text[] IS NULL OR status = ANY(@stored_statuses))
   AND (@type::text IS NULL OR name = @type)
   AND (@id_prefix::text IS NULL OR starts_with(id, @id_prefix))
+  AND (@created_by::text IS NULL OR created_by = @created_by)
   AND (@tags::jsonb IS NULL OR (tags <> '{}' AND tags @> @tags))
   AND (@created_from::timestamptz IS NULL OR created_at >= @created_from)
   AND (@created_to::timestamptz IS NULL OR created_at < @created_to)

@@ -1,0 +1,16 @@
+namespace TaskFlow.Api.Security;
+
+/// <summary>Headers every answer carries: no sniffing, no framing, no referrer, no caching, and a content policy that
+/// loads nothing (the API serves JSON only).</summary>
+internal static class SecurityHeaders
+{
+    public static void Apply(HttpResponse response)
+    {
+        IHeaderDictionary headers = response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+        headers.CacheControl = "no-store";
+    }
+}
