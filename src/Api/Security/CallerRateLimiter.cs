@@ -5,18 +5,20 @@ using Microsoft.Extensions.Options;
 namespace TaskFlow.Api.Security;
 
 /// <summary>A token bucket per caller (key id or token subject): its key's own rate, else the most generous of its
-/// roles' defaults. A full bucket allows a burst of a minute's worth; it refills every second.</summary>
+/// roles' defaults. A full bucket allows a burst of a minute's worth.</summary>
 internal sealed class CallerRateLimiter(IOptions<SecurityOptions> options) : IDisposable
 {
     private readonly PartitionedRateLimiter<ClaimsPrincipal> limiter = PartitionedRateLimiter.Create<ClaimsPrincipal, string>(caller =>
         RateLimitPartition.GetTokenBucketLimiter($"{Callers.Id(caller)}|{PerMinute(caller, options.Value)}", _ =>
         {
+            // A minute's worth refills over the minute: a token every 60/rate seconds up to 60 a minute, else a
+            // second's share every second.
             int perMinute = PerMinute(caller, options.Value);
             return new TokenBucketRateLimiterOptions
             {
                 TokenLimit = perMinute,
-                TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(perMinute / 60.0)),
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                TokensPerPeriod = perMinute <= 60 ? 1 : (int)Math.Ceiling(perMinute / 60.0),
+                ReplenishmentPeriod = perMinute <= 60 ? TimeSpan.FromSeconds(60.0 / perMinute) : TimeSpan.FromSeconds(1),
                 QueueLimit = 0,
                 AutoReplenishment = true,
             };
