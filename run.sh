@@ -50,7 +50,10 @@ echo "Building TaskFlow…"
 dotnet build src/Server -c Release -nologo -v quiet >/dev/null
 
 export ConnectionStrings__TaskFlow="Host=127.0.0.1;Port=$pg_port;Database=taskflow;Username=postgres"
-dotnet src/Server/bin/Release/net10.0/TaskFlow.Server.dll --urls "http://127.0.0.1:$port" "$@" &
+# Authentication is on: the server keeps a development admin key in .data/dev-admin-key (reused while valid).
+key_file=$PWD/.data/dev-admin-key
+dotnet src/Server/bin/Release/net10.0/TaskFlow.Server.dll --urls "http://127.0.0.1:$port" \
+  "--TaskFlow:Auth:DevelopmentKeyFile=$key_file" "$@" &
 app=$!
 
 for _ in $(seq 1 100); do
@@ -58,17 +61,22 @@ for _ in $(seq 1 100); do
   kill -0 "$app" 2>/dev/null || { echo "TaskFlow exited during start-up (see above)." >&2; exit 1; }
   sleep 0.2
 done
+for _ in $(seq 1 50); do [[ -s $key_file ]] && break; sleep 0.1; done
+key=$(cat "$key_file" 2>/dev/null || echo "(authentication is off)")
 cat <<TXT
 
 TaskFlow is running on http://127.0.0.1:$port  (OpenAPI: /openapi.json, health: /healthz, /readyz)
 PostgreSQL: $ConnectionStrings__TaskFlow
 Dispatch:   $dispatch$([[ $dispatch == azure-queue ]] && echo " (Azurite queues on 127.0.0.1:$azurite_port)")
 
+Development admin key (in $key_file; create others with POST /api/keys):
+  $key
+
 Submit a task:
-  curl -sS -X POST http://127.0.0.1:$port/api/tasks -H 'Content-Type: application/json' -d '{"type":"echo","input":{"hello":"world"}}'
+  curl -sS -X POST http://127.0.0.1:$port/api/tasks -H "Authorization: ApiKey $key" -H 'Content-Type: application/json' -d '{"type":"echo","input":{"hello":"world"}}'
 Then read it and its history (use the id from the answer):
-  curl -sS http://127.0.0.1:$port/api/tasks/ID
-  curl -sS http://127.0.0.1:$port/api/tasks/ID/history
+  curl -sS http://127.0.0.1:$port/api/tasks/ID -H "Authorization: ApiKey $key"
+  curl -sS http://127.0.0.1:$port/api/tasks/ID/history -H "Authorization: ApiKey $key"
 
 Press Ctrl-C to stop.
 TXT
