@@ -20,6 +20,8 @@ public sealed class FunctionAppOutputTests
         { "DeleteSchedule", "delete", "schedules/{name}" }, { "PauseSchedule", "post", "schedules/{name}/pause" },
         { "ResumeSchedule", "post", "schedules/{name}/resume" }, { "TriggerSchedule", "post", "schedules/{name}/trigger" },
         { "ListDeadLetter", "get", "dead-letter" }, { "ListWorkers", "get", "workers" }, { "Health", "get", "healthz" }, { "Ready", "get", "readyz" },
+        { "CreateKey", "post", "keys" }, { "ListKeys", "get", "keys" }, { "GetKey", "get", "keys/{id}" }, { "RevokeKey", "post", "keys/{id}/revoke" },
+        { "DeleteKey", "delete", "keys/{id}" },
     };
 
     [Theory]
