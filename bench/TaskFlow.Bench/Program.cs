@@ -13,8 +13,8 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider"];
-string[] chosen = args.Length > 3 ? args[3..] : all[..^3]; // "aged" (a minute of seeding), "queue-drain" (Azurite) and "provider" only on request
+string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth"];
+string[] chosen = args.Length > 3 ? args[3..] : all[..^4]; // "aged" (a minute of seeding), "queue-drain" (Azurite), "provider" and "auth" on request
 foreach (string unknown in chosen.Except(all))
 {
     Console.Error.WriteLine($"Unknown scenario '{unknown}'. Scenarios: {string.Join(", ", all)}.");
@@ -41,6 +41,7 @@ foreach (string scenario in chosen)
         "aged" => [await DrainAsync("aged", tasks: 20_000, workers: 1, finishedAlready: 1_000_000)],
         "queue-drain" => [await DrainAsync("queue-drain", tasks: 2_000, workers: 2, workerSettings: QueueDispatchSettings())],
         "provider" => [await ProviderAsync(orchestrations: 500, fanOut: 20), await ServerFanOutsAsync(orchestrations: 500, fanOut: 20)],
+        "auth" => [await IdleHttpAsync(withKey: true), await IdleHttpAsync(withKey: false), await SteadyAsync(1_000, withKey: true), await SteadyAsync(1_000, withKey: false)],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -259,15 +260,13 @@ async Task<ScenarioResult> FanOutsDoneAsync(
 
 // Tasks submitted over HTTP at a fixed rate for 20 s (open loop: a slow answer does not slow the sender),
 // to an API process, run by a worker process: latency under load.
-async Task<ScenarioResult> SteadyAsync(int perSecond)
+// With a key (authentication on, as deployed) or without (TaskFlow:Auth:Enabled=false): what authentication costs.
+async Task<ScenarioResult> SteadyAsync(int perSecond, bool withKey = true)
 {
-    string name = $"steady-{perSecond}";
+    string name = withKey ? $"steady-{perSecond}" : $"steady-{perSecond}-nokey";
     await using BenchDatabase db = await BenchDatabase.CreateAsync(server, name.Replace('-', '_'));
     await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency);
-    int port = FreePort();
-    fleet.StartApi(workerAssembly, db.ConnectionString, $"http://127.0.0.1:{port}");
-    using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-    await WaitUntilReadyAsync(http);
+    using HttpClient http = await StartApiAsync(fleet, db, withKey);
     (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
     TimeSpan duration = TimeSpan.FromSeconds(20);
     int total = (int)(perSecond * duration.TotalSeconds);
@@ -310,6 +309,57 @@ async Task<ScenarioResult> SteadyAsync(int perSecond)
     return new ScenarioResult(name, total, (total - refused) / seconds, null, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / total, (double)(await db.RowsWrittenAsync() - before.rows) / total,
         $"{perSecond}/s over HTTP for {duration.TotalSeconds} s to an API process; 1 worker process; {refused} refused");
+}
+
+// One POST /api/tasks at a time over HTTP to an idle API process (20 warm-up, 200 measured): the round trip a
+// caller sees, with a key or without.
+async Task<ScenarioResult> IdleHttpAsync(bool withKey)
+{
+    string name = withKey ? "idle-http" : "idle-http-nokey";
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, name.Replace('-', '_'));
+    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, concurrency: 16);
+    using HttpClient http = await StartApiAsync(fleet, db, withKey);
+    const int Warmup = 20, Measured = 200;
+    var roundTrips = new List<double>(Measured);
+    var wall = new Stopwatch();
+    for (int i = 0; i < Warmup + Measured; i++)
+    {
+        using var body = new StringContent($"{{\"type\":\"echo\",\"input\":{i}}}", System.Text.Encoding.UTF8, "application/json");
+        var one = Stopwatch.StartNew();
+        using HttpResponseMessage response = await http.PostAsync("/api/tasks", body);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST /api/tasks answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        if (i >= Warmup)
+        {
+            roundTrips.Add(one.Elapsed.TotalMilliseconds);
+            wall.Start();
+        }
+    }
+
+    return new ScenarioResult(name, Measured, Measured / wall.Elapsed.TotalSeconds, null, [], roundTrips, fleet.PeakRssMb(), 0, 0,
+        $"one POST /api/tasks at a time; latency = the HTTP round trip the caller sees; {(withKey ? "with an API key" : "authentication off")}");
+}
+
+// The API process, with an admin key for the client (its rate above anything the bench sends), or with authentication off.
+async Task<HttpClient> StartApiAsync(WorkerFleet fleet, BenchDatabase db, bool withKey)
+{
+    int port = FreePort();
+    fleet.StartApi(workerAssembly, db.ConnectionString, $"http://127.0.0.1:{port}", withKey ? [] : ["--TaskFlow:Auth:Enabled=false"]);
+    var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+    await WaitUntilReadyAsync(http);
+    if (withKey)
+    {
+        var services = new ServiceCollection();
+        services.AddTaskFlow(db.ConnectionString);
+        TaskFlow.Security.CreatedApiKey key = await services.BuildServiceProvider().GetRequiredService<TaskFlow.Security.ApiKeyStore>()
+            .CreateAsync("bench", [TaskFlow.Security.Roles.Admin], 10_000_000, null, "bench");
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("ApiKey", key.Secret);
+    }
+
+    return http;
 }
 
 static int FreePort()

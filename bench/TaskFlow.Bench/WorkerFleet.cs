@@ -24,7 +24,8 @@ internal sealed class WorkerFleet : IAsyncDisposable
     }
 
     /// <summary>Adds an API-only process listening on <paramref name="url"/>.</summary>
-    public void StartApi(string assembly, string connectionString, string url) => this.Add(assembly, connectionString, "--role", "api", "--urls", url);
+    public void StartApi(string assembly, string connectionString, string url, params string[] settings) =>
+        this.Add(assembly, connectionString, ["--role", "api", "--urls", url, .. settings]);
 
     /// <summary>A fleet of one Durable Task Framework host over TaskFlow's provider (tests/TaskFlow.DurableHost).</summary>
     public static WorkerFleet StartDurableHost(string assembly, string connectionString, int concurrency)
