@@ -19,6 +19,8 @@ public sealed class SubmitFunctionTests(FunctionAppServicesFixture app) : IClass
     {
         var durable = new Mock<DurableTaskClient>("test");
         Microsoft.AspNetCore.Http.DefaultHttpContext http = app.Request("POST", """{"type":"sequence","input":{"steps":4},"id":"order-42","delay":"PT30S","tags":{"team":"a"}}""");
+        http.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, "key_0123456789ab")], "ApiKey"));
 
         var (status, _, body) = await FunctionAppServicesFixture.AnswerAsync(await this.Functions().SubmitAsync(http.Request, durable.Object), http);
 
@@ -30,7 +32,8 @@ public sealed class SubmitFunctionTests(FunctionAppServicesFixture app) : IClass
                 It.Is<TaskName>(name => name.Name == "sequence"),
                 It.Is<object?>(input => input is JsonElement && ((JsonElement)input).GetProperty("steps").GetInt32() == 4),
                 It.Is<StartOrchestrationOptions?>(options =>
-                    options!.InstanceId == "order-42" && options.StartAt == app.Time.GetUtcNow().AddSeconds(30) && options.Tags["team"] == "a"),
+                    options!.InstanceId == "order-42" && options.StartAt == app.Time.GetUtcNow().AddSeconds(30) && options.Tags["team"] == "a"
+                    && options.Tags[Provider.TaskFlowOrchestrationService.ActorTag] == "key_0123456789ab"),
                 It.IsAny<CancellationToken>()),
             Times.Once);
         durable.VerifyNoOtherCalls();

@@ -80,6 +80,28 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
         Assert.Equal(3, (await scaler.GetScaleResultAsync(new TargetScalerContext())).TargetWorkerCount);
     }
 
+    [Fact]
+    public async Task AStartTaggedWithItsCaller_RecordsThatCallerAsTheActor_AndKeepsTheTagOut()
+    {
+        await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString);
+        string id = $"actor-{Guid.NewGuid():N}";
+
+        await hosts.A.CreateTaskOrchestrationAsync(new TaskMessage
+        {
+            Event = new ExecutionStartedEvent(-1, "1")
+            {
+                Name = "double-it",
+                OrchestrationInstance = new OrchestrationInstance { InstanceId = id },
+                Tags = new Dictionary<string, string> { [TaskFlowOrchestrationService.ActorTag] = "key_0123456789ab", ["team"] = "a" },
+            },
+            OrchestrationInstance = new OrchestrationInstance { InstanceId = id },
+        });
+
+        Assert.Equal(
+            "key_0123456789ab {\"team\": \"a\"}",
+            await database.ScalarAsync<string>("SELECT created_by || ' ' || tags::text FROM taskflow.instances WHERE id = @id", ("id", id)));
+    }
+
     /// <summary>What a dispatcher does with the episode: appends its events (the new messages, one scheduled activity)
     /// and completes with the activity's message.</summary>
     private static Task CompleteWithAnActivityAsync(TaskFlowOrchestrationService service, TaskOrchestrationWorkItem workItem)

@@ -21,6 +21,10 @@ namespace TaskFlow.Provider;
 /// finished cannot be started again; a finished one is replaced).</summary>
 public sealed partial class TaskFlowOrchestrationService
 {
+    /// <summary>A start's tag naming who asked for it (the Function App puts its caller's key id or token subject there,
+    /// since Durable's client carries no caller): recorded as the actor instead of <c>durable-client</c>, not kept as a tag.</summary>
+    public const string ActorTag = "taskflow:actor";
+
     private const string ClientActor = "durable-client";
     private static readonly TimeSpan LongestWaitPoll = TimeSpan.FromMilliseconds(500);
 
@@ -44,13 +48,15 @@ public sealed partial class TaskFlowOrchestrationService
             throw new OrchestrationAlreadyExistsException($"An orchestration with id '{id}' exists and is {existing.Status}.");
         }
 
+        Dictionary<string, string> tags = new(start.Tags ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        string actor = tags.Remove(ActorTag, out string? caller) && caller.Length > 0 ? caller : ClientActor;
         var submission = new TaskSubmission(
             start.Name, start.Input, Priority: 5, start.ScheduledStartTime is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null,
-            Delay: null, new Retries.RetryPolicy(), Timeout: null, IdempotencyKey: null, (start.Tags ?? new Dictionary<string, string>()).AsReadOnly(),
+            Delay: null, new Retries.RetryPolicy(), Timeout: null, IdempotencyKey: null, tags,
             SHA256.HashData(Encoding.UTF8.GetBytes($"{start.Name}|{start.Input}")), id, IsOrchestration: true);
         try
         {
-            await this.client.ScheduleNewTaskAsync(submission, ClientActor);
+            await this.client.ScheduleNewTaskAsync(submission, actor);
         }
         catch (InstanceAlreadyRunningException running)
         {

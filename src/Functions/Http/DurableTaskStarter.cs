@@ -7,6 +7,7 @@ using Microsoft.DurableTask.Client;
 using TaskFlow.Api.Endpoints;
 using TaskFlow.Instances;
 using TaskFlow.Orchestrations;
+using TaskFlow.Provider;
 
 namespace TaskFlow.Functions.Http;
 
@@ -32,7 +33,8 @@ internal static class DurableTaskStarter
         TaskSubmission start = types.IsOrchestration(submission.Type) ? submission : ActivityTaskOrchestrator.Wrap(submission);
         var options = new StartOrchestrationOptions(id, submission.RunAt ?? (submission.Delay is { } delay ? now + delay : null))
         {
-            Tags = submission.Tags,
+            // Durable's client carries no caller: the provider records this tag as the task's actor (and drops it).
+            Tags = new Dictionary<string, string>(submission.Tags) { [TaskFlowOrchestrationService.ActorTag] = Actors.Of(http) },
         };
         try
         {
