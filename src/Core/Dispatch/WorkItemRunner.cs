@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
 using TaskFlow.Orchestrations;
+using TaskFlow.Telemetry;
 using TaskFlow.WorkItems;
 using TaskFlow.Workers;
 
@@ -64,7 +65,14 @@ internal sealed partial class WorkItemRunner(
                     await queue.FireTimerAsync(lease, CancellationToken.None);
                     break;
                 default:
+                    if (!lease.IsOrchestrationActivity && lease.Attempt == 1)
+                    {
+                        TaskFlowMetrics.Started.Add(1, TaskFlowMetrics.Type(lease.Name));
+                    }
+
+                    long began = time.GetTimestamp();
                     (string? output, FailureDetails? failure) = await this.InvokeAsync(activity);
+                    TaskFlowMetrics.ActivityDuration.Record(time.GetElapsedTime(began).TotalSeconds, new KeyValuePair<string, object?>("activity", lease.Name));
                     await this.CommitAsync(activity, output, failure);
                     break;
             }
@@ -139,6 +147,33 @@ internal sealed partial class WorkItemRunner(
         {
             LogDiscarded(logger, lease.InstanceId, lease.Attempt, ActivityStopReason.LeaseLost);
         }
+        else if (!lease.IsOrchestrationActivity)
+        {
+            this.RecordOutcome(lease, failure);
+        }
+    }
+
+    /// <summary>A single-activity task's attempt, committed: the metrics (an orchestration's are its episodes').</summary>
+    private void RecordOutcome(WorkItemLease lease, FailureDetails? failure)
+    {
+        KeyValuePair<string, object?> type = TaskFlowMetrics.Type(lease.Name);
+        if (failure is not null)
+        {
+            TaskFlowMetrics.Failed.Add(1, type);
+            if (lease.WillRetry(failure, workerLost: false))
+            {
+                TaskFlowMetrics.Retried.Add(1, type);
+                return;
+            }
+
+            TaskFlowMetrics.DeadLettered.Add(1, type);
+        }
+        else
+        {
+            TaskFlowMetrics.Succeeded.Add(1, type);
+        }
+
+        TaskFlowMetrics.TaskDuration.Record((time.GetUtcNow() - lease.CreatedAt).TotalSeconds, type);
     }
 
     public async Task DrainAsync()

@@ -147,6 +147,8 @@ public sealed class TaskFlowClient
             return false;
         }
 
+        Telemetry.TaskFlowMetrics.Cancelled.Add(1);
+
         foreach (string child in await this.UnfinishedChildrenAsync(id, cancellationToken))
         {
             await this.TerminateTaskAsync(child, actor, $"Parent {id} was cancelled.", cancellationToken);
@@ -415,6 +417,11 @@ public sealed class TaskFlowClient
         for (int i = 0; i < submissions.Count; i++)
         {
             string id = ids[i];
+            if (createdTasks.ContainsKey(id) || createdOrchestrations.Contains(id))
+            {
+                Telemetry.TaskFlowMetrics.Submitted.Add(1, Telemetry.TaskFlowMetrics.Type(submissions[i].Type));
+            }
+
             results.Add(
                 running.TryGetValue(id, out string? status) ? new Submitted(id, false, null, new InstanceAlreadyRunningException(id, status))
                 : createdTasks.TryGetValue(id, out TaskRecord? task) ? new Submitted(id, true, task)

@@ -5,6 +5,7 @@ using NpgsqlTypes;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.Instances;
+using TaskFlow.Telemetry;
 using TaskFlow.WorkItems;
 
 namespace TaskFlow.Orchestrations;
@@ -67,6 +68,11 @@ internal sealed partial class EpisodeStore(
                 notifier.Ring();
             }
 
+            if (state is not null && result is not null)
+            {
+                RecordMetrics(state, result);
+            }
+
             return new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence);
         }
         catch (PostgresException exception) when (exception.SqlState == LeaseLost)
@@ -86,6 +92,23 @@ internal sealed partial class EpisodeStore(
             release.Parameters.AddWithValue("wakeups_seen", -1);
             await release.ExecuteNonQueryAsync(cancellationToken);
             return new EpisodeCommit(EpisodeCommitOutcome.HistoryMoved, 0);
+        }
+    }
+
+    /// <summary>A committed episode in the metrics: the orchestration's start (its first episode), its end, the episode.</summary>
+    private void RecordMetrics(EpisodeState state, EpisodeResult result)
+    {
+        KeyValuePair<string, object?> type = TaskFlowMetrics.Type(state.Name);
+        TaskFlowMetrics.Episodes.Add(1);
+        if (state.Status == "pending" && state.Execution == 1)
+        {
+            TaskFlowMetrics.Started.Add(1, type);
+        }
+
+        if (result.Outcome is EpisodeOutcome.Completed or EpisodeOutcome.Failed)
+        {
+            (result.Outcome == EpisodeOutcome.Completed ? TaskFlowMetrics.Succeeded : TaskFlowMetrics.DeadLettered).Add(1, type);
+            TaskFlowMetrics.TaskDuration.Record((clock.Time.GetUtcNow() - state.CreatedAt).TotalSeconds, type);
         }
     }
 
@@ -309,7 +332,7 @@ internal sealed partial class EpisodeStore(
         var state = new EpisodeState(
             reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3),
             reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt16(6),
-            reader.GetFieldValue<DateTimeOffset>(7), null, []);
+            reader.GetFieldValue<DateTimeOffset>(7), null, [], reader.GetFieldValue<DateTimeOffset>(8));
         var inbox = new List<InboxEvent>();
         await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -442,7 +465,7 @@ internal sealed record InboxEvent(long Id, int Execution, OrchestrationEvent Eve
 
 internal sealed record EpisodeState(
     string Name, int Execution, string Status, int LastSequence, string? ParentInstanceId, int? ParentTaskId, int Priority, DateTimeOffset Now,
-    IReadOnlyList<OrchestrationEvent>? History, IReadOnlyList<InboxEvent> Inbox)
+    IReadOnlyList<OrchestrationEvent>? History, IReadOnlyList<InboxEvent> Inbox, DateTimeOffset CreatedAt)
 {
     /// <summary>Whether the leased episode has an execution to run: not when it finished, was cancelled or moved on
     /// (ContinueAsNew) since the work item was queued.</summary>

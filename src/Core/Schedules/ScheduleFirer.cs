@@ -6,6 +6,7 @@ using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Database;
 using TaskFlow.Instances;
+using TaskFlow.Telemetry;
 using TaskFlow.Workers;
 
 namespace TaskFlow.Schedules;
@@ -99,6 +100,7 @@ internal sealed partial class ScheduleFirer(
             {
                 count = missed.Count, first = missed[0], last = missed[^1], catchUp = schedule.Definition.CatchUp,
             }), this.Actor, cancellationToken);
+            TaskFlowMetrics.ScheduleSlots.Add(missed.Count, new KeyValuePair<string, object?>("outcome", "missed"));
         }
 
         foreach (DateTimeOffset slot in toRun)
@@ -159,6 +161,7 @@ internal sealed partial class ScheduleFirer(
 
     private async Task ClaimAsync(NpgsqlTransaction transaction, string name, DateTimeOffset slot, string outcome, string? instanceId, CancellationToken cancellationToken)
     {
+        TaskFlowMetrics.ScheduleSlots.Add(1, new KeyValuePair<string, object?>("outcome", outcome == "started" ? "fired" : outcome));
         await using var claim = new NpgsqlCommand(SqlText.Get("Schedules/Sql/ClaimSlot.sql"), transaction.Connection, transaction);
         claim.Parameters.Add(clock.Now());
         claim.Parameters.AddWithValue("name", name);

@@ -31,6 +31,7 @@ internal sealed partial class LeaseRescuer(
             if (await queue.RecordFailedAttemptAsync(lease, failure, $"rescuer:{identity.Id}", onlyIfExpired: true, Random.Shared.NextDouble(), cancellationToken))
             {
                 LogRescued(logger, lease.InstanceId, lease.Attempt, lease.LeaseOwner);
+                Telemetry.TaskFlowMetrics.LeaseRescues.Add(1);
             }
         }
 

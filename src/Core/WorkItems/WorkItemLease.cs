@@ -20,9 +20,16 @@ internal sealed record WorkItemLease(
     DateTimeOffset LeaseExpiresAt,
     string LeaseOwner,
     int Wakeups,
-    string InstanceKind)
+    string InstanceKind,
+    DateTimeOffset CreatedAt)
 {
     public bool HasAttemptsLeft => this.Attempt < this.MaxAttempts;
+
+    /// <summary>Whether this failed attempt is retried by the work item: attempts left and a retryable failure, and for an
+    /// orchestration's activity only when its worker was lost (a failure it threw goes to the orchestrator, whose
+    /// TaskOptions decide, as in Durable Task).</summary>
+    public bool WillRetry(Activities.FailureDetails failure, bool workerLost) =>
+        this.HasAttemptsLeft && !failure.NonRetryable && (workerLost || !this.IsOrchestrationActivity);
 
     /// <summary>An activity of an orchestration (its outcome goes to the orchestration's inbox), not a single-activity task.</summary>
     public bool IsOrchestrationActivity => this.Kind == WorkKinds.Activity && this.InstanceKind == WorkKinds.Orchestration;

@@ -133,9 +133,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
     public async Task<bool> RecordFailedAttemptAsync(
         WorkItemLease lease, FailureDetails failure, string actor, bool onlyIfExpired, double random, CancellationToken cancellationToken)
     {
-        // An orchestration's activity is retried here only when its worker was lost (the rescuer's call); a failure
-        // it threw goes to the orchestrator at once, whose TaskOptions decide on a retry, as in Durable Task.
-        bool retry = lease.HasAttemptsLeft && !failure.NonRetryable && (onlyIfExpired || !lease.IsOrchestrationActivity);
+        bool retry = lease.WillRetry(failure, workerLost: onlyIfExpired); // the rescuer's call means a lost worker
         string sql = (lease.Kind, lease.IsOrchestrationActivity, retry) switch
         {
             (WorkKinds.Activity, false, true) => "WorkItems/Sql/ScheduleActivityRetry.sql",
@@ -235,7 +233,8 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
                 LeaseExpiresAt: reader.GetFieldValue<DateTimeOffset>(13),
                 LeaseOwner: reader.GetString(14),
                 Wakeups: reader.GetInt32(15),
-                InstanceKind: reader.GetString(16)));
+                InstanceKind: reader.GetString(16),
+                CreatedAt: reader.GetFieldValue<DateTimeOffset>(17)));
         }
 
         return leases;

@@ -4,6 +4,8 @@ using TaskFlow.Api.Endpoints;
 using TaskFlow.Api.Samples;
 using TaskFlow.Api.Schedules;
 using TaskFlow.Api.Security;
+using OpenTelemetry.Metrics;
+using TaskFlow.Telemetry;
 using TaskFlow.Workers;
 
 namespace TaskFlow.Server.Hosting;
@@ -30,6 +32,12 @@ internal static class TaskFlowApp
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
         builder.Services.AddTaskFlowSecurity(builder.Configuration);
+        builder.Services.AddSingleton<QueueSnapshotService>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<QueueSnapshotService>());
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(TaskFlowMetrics.MeterName, "TaskFlow.Security", "Npgsql")
+            .AddView("taskflow.*.duration", new ExplicitBucketHistogramConfiguration { Boundaries = TaskFlowMetrics.SecondsBuckets })
+            .AddPrometheusExporter());
         var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
         if (security.CorsOrigins.Count > 0)
         {
@@ -74,6 +82,7 @@ internal static class TaskFlowApp
             await next(context);
         });
         app.MapOpenApi("/openapi.json").WithMetadata(new AnonymousAttribute());
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new AnonymousAttribute());
         app.MapKeyEndpoints();
         app.MapHealthEndpoints();
         app.MapTaskEndpoints();

@@ -12,7 +12,7 @@
     FROM chosen
     WHERE w.id = chosen.id
     RETURNING w.id, w.instance_id, w.execution, w.kind, w.task_id, w.name, w.input, w.retry_policy,
-              w.timeout, w.attempt, w.max_attempts, w.lease_token, w.leased_at, w.lease_expires_at, w.wakeups
+              w.timeout, w.attempt, w.max_attempts, w.lease_token, w.leased_at, w.lease_expires_at, w.wakeups, w.created_at
 ), started AS (
     UPDATE taskflow.instances AS i
     SET status = 'running',
@@ -25,7 +25,7 @@
 )
 SELECT leased.id, leased.instance_id, leased.execution, leased.kind, leased.task_id, leased.name, leased.input::text,
        leased.retry_policy::text, leased.timeout, leased.attempt, leased.max_attempts, leased.lease_token, leased.leased_at,
-       leased.lease_expires_at, @worker_id, leased.wakeups, i.kind AS instance_kind
+       leased.lease_expires_at, @worker_id, leased.wakeups, i.kind AS instance_kind, leased.created_at
 FROM leased
 JOIN taskflow.instances AS i ON i.id = leased.instance_id
 ORDER BY leased.id;

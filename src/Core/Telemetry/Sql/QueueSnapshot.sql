@@ -1,0 +1,8 @@
+-- The queue and the workers now, for the metrics' gauges: work items ready, waiting for their time, and leased; the
+-- oldest ready item's wait; workers whose heartbeat is recent.
+SELECT count(*) FILTER (WHERE lease_token IS NULL AND visible_at <= coalesce(@now, now())),
+       count(*) FILTER (WHERE lease_token IS NULL AND visible_at > coalesce(@now, now())),
+       count(*) FILTER (WHERE lease_token IS NOT NULL),
+       coalesce(extract(epoch FROM coalesce(@now, now()) - min(visible_at) FILTER (WHERE lease_token IS NULL AND visible_at <= coalesce(@now, now()))), 0)::float8,
+       (SELECT count(*) FROM taskflow.workers WHERE stopped_at IS NULL AND heartbeat_at > coalesce(@now, now()) - @stale_after)
+FROM taskflow.work_items;
