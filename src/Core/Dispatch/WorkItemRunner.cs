@@ -51,6 +51,12 @@ internal sealed partial class WorkItemRunner(
     private async Task<bool> RunAsync(RunningActivity activity)
     {
         WorkItemLease lease = activity.Lease;
+
+        // Every line logged about this work (the activity's own included) carries which task, instance, activity and attempt.
+        using IDisposable? scope = logger.BeginScope(new Dictionary<string, object>
+        {
+            ["TaskId"] = lease.InstanceId, ["InstanceId"] = lease.InstanceId, ["Activity"] = lease.Name, ["Attempt"] = lease.Attempt, ["WorkKind"] = lease.Kind,
+        });
         using ITimer? timeout = lease.Timeout is { } limit
             ? time.CreateTimer(_ => activity.Stop(ActivityStopReason.TimedOut), null, limit, Timeout.InfiniteTimeSpan)
             : null;
@@ -147,9 +153,17 @@ internal sealed partial class WorkItemRunner(
         {
             LogDiscarded(logger, lease.InstanceId, lease.Attempt, ActivityStopReason.LeaseLost);
         }
-        else if (!lease.IsOrchestrationActivity)
+        else
         {
-            this.RecordOutcome(lease, failure);
+            if (failure is not null)
+            {
+                LogAttemptFailed(logger, lease.InstanceId, lease.Attempt, failure.Type, failure.Message);
+            }
+
+            if (!lease.IsOrchestrationActivity)
+            {
+                this.RecordOutcome(lease, failure);
+            }
         }
     }
 
@@ -191,6 +205,9 @@ internal sealed partial class WorkItemRunner(
             await all;
         }
     }
+
+    [LoggerMessage(EventId = 1404, Level = LogLevel.Information, Message = "Attempt {Attempt} of {InstanceId} failed: {FailureType}: {FailureMessage}")]
+    private static partial void LogAttemptFailed(ILogger logger, string instanceId, int attempt, string failureType, string failureMessage);
 
     [LoggerMessage(EventId = 1402, Level = LogLevel.Error, Message = "Could not record the outcome of task {InstanceId} attempt {Attempt}; the lease will expire and the rescuer will retry it")]
     private static partial void LogCommitFailed(ILogger logger, string instanceId, int attempt, Exception exception);

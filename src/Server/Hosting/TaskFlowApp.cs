@@ -103,6 +103,18 @@ internal static class TaskFlowApp
 
     private static void AddTaskFlow(IHostApplicationBuilder builder, ProcessRole role)
     {
+        // TaskFlow:Logging:Json: one JSON object per line, with the scopes (task, instance, activity, attempt) in each.
+        if (builder.Configuration.GetValue<bool>("TaskFlow:Logging:Json"))
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.IncludeScopes = true;
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
+        }
+
         string connectionString = builder.Configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } configured
             ? configured
             : throw new InvalidOperationException(
