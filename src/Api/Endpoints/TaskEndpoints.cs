@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using TaskFlow.Api.Security;
 using TaskFlow.Instances;
+using TaskFlow.Telemetry;
 
 namespace TaskFlow.Api.Endpoints;
 
@@ -38,6 +39,8 @@ internal static class TaskEndpoints
             return problem!;
         }
 
+        using System.Diagnostics.Activity? span = TaskFlowTracing.StartSubmit(submission.Type, CallerTraceParent(http));
+        submission = submission with { TraceParent = TaskFlowTracing.TraceParentOf(span) ?? CallerTraceParent(http) };
         try
         {
             (TaskRecord task, bool created) = await client.ScheduleNewTaskAsync(submission, Actors.Of(http), http.RequestAborted);
@@ -61,6 +64,10 @@ internal static class TaskEndpoints
             return ApiProblems.Conflict("Instance id in use", $"Instance '{submission.Id}' was started by another caller at the same moment; it has not finished.");
         }
     }
+
+    /// <summary>The caller's W3C <c>traceparent</c>, when it sent a valid one: the task's trace continues it.</summary>
+    internal static string? CallerTraceParent(HttpContext http) =>
+        http.Request.Headers["traceparent"].FirstOrDefault() is { } header && System.Diagnostics.ActivityContext.TryParse(header, null, out _) ? header : null;
 
     /// <summary>Reads and checks the body of <c>POST /api/tasks</c> (and its <c>Idempotency-Key</c> header): the
     /// submission, or the problem+json to answer with when the request is not valid.</summary>

@@ -65,7 +65,11 @@ internal sealed partial class WorkItemRunner(
             switch (lease.Kind)
             {
                 case WorkKinds.Orchestration:
-                    await orchestrations.RunEpisodeAsync(lease, CancellationToken.None);
+                    using (TaskFlowTracing.StartWork($"taskflow.episode {lease.Name}", lease.TraceParent, lease.InstanceId, lease.Attempt))
+                    {
+                        await orchestrations.RunEpisodeAsync(lease, CancellationToken.None);
+                    }
+
                     break;
                 case WorkKinds.Timer:
                     await queue.FireTimerAsync(lease, CancellationToken.None);
@@ -76,10 +80,15 @@ internal sealed partial class WorkItemRunner(
                         TaskFlowMetrics.Started.Add(1, TaskFlowMetrics.Type(lease.Name));
                     }
 
-                    long began = time.GetTimestamp();
-                    (string? output, FailureDetails? failure) = await this.InvokeAsync(activity);
-                    TaskFlowMetrics.ActivityDuration.Record(time.GetElapsedTime(began).TotalSeconds, new KeyValuePair<string, object?>("activity", lease.Name));
-                    await this.CommitAsync(activity, output, failure);
+                    using (System.Diagnostics.Activity? span = TaskFlowTracing.StartWork($"taskflow.activity {lease.Name}", lease.TraceParent, lease.InstanceId, lease.Attempt))
+                    {
+                        long began = time.GetTimestamp();
+                        (string? output, FailureDetails? failure) = await this.InvokeAsync(activity);
+                        TaskFlowMetrics.ActivityDuration.Record(time.GetElapsedTime(began).TotalSeconds, new KeyValuePair<string, object?>("activity", lease.Name));
+                        span?.SetStatus(failure is null ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, failure?.Message);
+                        await this.CommitAsync(activity, output, failure);
+                    }
+
                     break;
             }
 

@@ -472,6 +472,7 @@ public sealed class TaskFlowClient
         command.Parameters.AddWithValue("request_hashes", tasks.Select(t => t.Task.RequestHash).ToArray());
         command.Parameters.AddWithValue("run_ats", tasks.Select(t => t.Task.RunAt?.ToUniversalTime()).ToArray());
         command.Parameters.AddWithValue("delays", tasks.Select(t => t.Task.Delay ?? TimeSpan.Zero).ToArray());
+        command.Parameters.AddWithValue("trace_parents", tasks.Select(t => t.Task.TraceParent).ToArray());
         return command;
     }
 
@@ -493,6 +494,7 @@ public sealed class TaskFlowClient
         command.Parameters.AddWithValue("actor", actor);
         command.Parameters.Add(Nullable("run_at", NpgsqlDbType.TimestampTz, submission.RunAt?.ToUniversalTime()));
         command.Parameters.AddWithValue("delay", submission.Delay ?? TimeSpan.Zero);
+        command.Parameters.Add(Nullable("trace_parent", NpgsqlDbType.Text, submission.TraceParent));
         return command;
     }
 

@@ -16,6 +16,7 @@ namespace TaskFlow.Instances;
 /// <param name="Id">The instance id the caller chose (see <see cref="InstanceIds"/>), or null to have one generated.</param>
 /// <param name="IsOrchestration">Whether <paramref name="Type"/> names an orchestrator; null: it does when this process
 /// registered one under that name (a Durable host's orchestrators are registered with the host, not with TaskFlow).</param>
+/// <param name="TraceParent">The W3C traceparent the task's spans descend from (its submit span's); null: none.</param>
 public sealed record TaskSubmission(
     string Type,
     string? InputJson,
@@ -28,4 +29,5 @@ public sealed record TaskSubmission(
     IReadOnlyDictionary<string, string> Tags,
     byte[] RequestHash,
     string? Id = null,
-    bool? IsOrchestration = null);
+    bool? IsOrchestration = null,
+    string? TraceParent = null);

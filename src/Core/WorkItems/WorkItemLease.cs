@@ -21,7 +21,8 @@ internal sealed record WorkItemLease(
     string LeaseOwner,
     int Wakeups,
     string InstanceKind,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    string? TraceParent = null)
 {
     public bool HasAttemptsLeft => this.Attempt < this.MaxAttempts;
 

@@ -234,7 +234,8 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
                 LeaseOwner: reader.GetString(14),
                 Wakeups: reader.GetInt32(15),
                 InstanceKind: reader.GetString(16),
-                CreatedAt: reader.GetFieldValue<DateTimeOffset>(17)));
+                CreatedAt: reader.GetFieldValue<DateTimeOffset>(17),
+                TraceParent: reader.IsDBNull(18) ? null : reader.GetString(18)));
         }
 
         return leases;

@@ -5,6 +5,8 @@ using TaskFlow.Api.Samples;
 using TaskFlow.Api.Schedules;
 using TaskFlow.Api.Security;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using TaskFlow.Telemetry;
 using TaskFlow.Workers;
 
@@ -101,8 +103,31 @@ internal static class TaskFlowApp
         return builder.Build();
     }
 
+    /// <summary>Spans (submit, episodes, activity attempts, Npgsql's commands) when <c>TaskFlow:Tracing:Enabled</c> or an
+    /// OTLP endpoint (<c>TaskFlow:Tracing:OtlpEndpoint</c>) is set; off by default, as the spans would go nowhere.</summary>
+    private static void AddTracing(IHostApplicationBuilder builder)
+    {
+        string? otlp = builder.Configuration["TaskFlow:Tracing:OtlpEndpoint"];
+        if (!builder.Configuration.GetValue<bool>("TaskFlow:Tracing:Enabled") && string.IsNullOrEmpty(otlp))
+        {
+            return;
+        }
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("taskflow"))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(TaskFlowTracing.SourceName, "Npgsql");
+                if (!string.IsNullOrEmpty(otlp))
+                {
+                    tracing.AddOtlpExporter(exporter => exporter.Endpoint = new Uri(otlp));
+                }
+            });
+    }
+
     private static void AddTaskFlow(IHostApplicationBuilder builder, ProcessRole role)
     {
+        AddTracing(builder);
         // TaskFlow:Logging:Json: one JSON object per line, with the scopes (task, instance, activity, attempt) in each.
         if (builder.Configuration.GetValue<bool>("TaskFlow:Logging:Json"))
         {

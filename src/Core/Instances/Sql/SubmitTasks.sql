@@ -7,15 +7,16 @@ WITH input AS (
     SELECT *
     FROM unnest(@ids::text[], @names::text[], @priorities::smallint[], @inputs::text[], @retry_policies::text[],
                 @max_attempts::int[], @timeouts::interval[], @timeout_isos::text[], @tags::text[],
-                @idempotency_keys::text[], @request_hashes::bytea[], @run_ats::timestamptz[], @delays::interval[])
+                @idempotency_keys::text[], @request_hashes::bytea[], @run_ats::timestamptz[], @delays::interval[],
+                @trace_parents::text[])
          AS t (id, name, priority, input, retry_policy, max_attempts, timeout, timeout_iso, tags, idempotency_key,
-               request_hash, run_at, delay)
+               request_hash, run_at, delay, trace_parent)
 ), created AS (
     INSERT INTO taskflow.instances (id, name, kind, status, priority, input, retry_policy, timeout, tags,
-                                    idempotency_key, request_hash, last_sequence, created_by, created_at, run_at, updated_at)
+                                    idempotency_key, request_hash, last_sequence, created_by, created_at, run_at, updated_at, trace_parent)
     SELECT id, name, 'activity', 'pending', priority, input::jsonb, retry_policy::jsonb, timeout, tags::jsonb,
            idempotency_key, request_hash, 3, @actor, coalesce(@now, now()),
-           coalesce(run_at, coalesce(@now, now()) + delay), coalesce(@now, now())
+           coalesce(run_at, coalesce(@now, now()) + delay), coalesce(@now, now()), trace_parent
     FROM input
     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *

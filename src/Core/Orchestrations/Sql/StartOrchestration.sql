@@ -5,11 +5,11 @@
 WITH created AS (
     INSERT INTO taskflow.instances (id, name, kind, status, priority, input, retry_policy, tags, idempotency_key,
                                     request_hash, parent_instance_id, parent_task_id, last_sequence, created_by,
-                                    created_at, run_at, updated_at)
+                                    created_at, run_at, updated_at, trace_parent)
     VALUES (@id, @name, 'orchestration', 'pending', @priority, @input::jsonb, '{"maxAttempts":1}', @tags::jsonb,
             @idempotency_key, @request_hash, @parent_instance_id, @parent_task_id,
             CASE WHEN @submitted THEN 1 ELSE 0 END, @actor, coalesce(@now, now()),
-            coalesce(@run_at, coalesce(@now, now()) + @delay), coalesce(@now, now()))
+            coalesce(@run_at, coalesce(@now, now()) + @delay), coalesce(@now, now()), @trace_parent)
     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id, execution, name, input, priority, run_at, created_at, last_sequence
 ), queued AS (

@@ -25,7 +25,7 @@
 )
 SELECT leased.id, leased.instance_id, leased.execution, leased.kind, leased.task_id, leased.name, leased.input::text,
        leased.retry_policy::text, leased.timeout, leased.attempt, leased.max_attempts, leased.lease_token, leased.leased_at,
-       leased.lease_expires_at, @worker_id, leased.wakeups, i.kind AS instance_kind, leased.created_at
+       leased.lease_expires_at, @worker_id, leased.wakeups, i.kind AS instance_kind, leased.created_at, i.trace_parent
 FROM leased
 JOIN taskflow.instances AS i ON i.id = leased.instance_id
 ORDER BY leased.id;
