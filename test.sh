@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test against a throwaway PostgreSQL cluster and Azurite queue service (a temp folder, free ports on 127.0.0.1),
-# stopped and removed afterwards. Set TASKFLOW_TEST_DATABASE_URL / TASKFLOW_TEST_AZURITE to use others instead.
+# stopped and removed afterwards, and the dashboard's tests in headless Chromium (Debian's, installed if missing).
+# TRX files and the dashboard's screenshots are kept in TestResults/. Set TASKFLOW_TEST_DATABASE_URL / TASKFLOW_TEST_AZURITE to use others instead.
 # Ends with "N passed, N failed" (totals over all test projects, from their TRX files; a test that did
 # not run counts as failed) and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/postgres.sh
 source scripts/azurite.sh
+source scripts/chromium.sh
 
 work=$(mktemp -d)
 cleanup() {
@@ -27,6 +29,7 @@ if [[ -z ${TASKFLOW_TEST_DATABASE_URL:-} ]]; then
   export TASKFLOW_TEST_DATABASE_URL="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
 fi
 node_tools_install
+chromium_install
 if [[ -z ${TASKFLOW_TEST_AZURITE:-} ]]; then
   azurite_port=$(free_port)
   azurite_start "$work/azurite" "$azurite_port"
@@ -34,12 +37,14 @@ if [[ -z ${TASKFLOW_TEST_AZURITE:-} ]]; then
 fi
 
 dotnet build TaskFlow.sln -c Release -nologo -v quiet
+results=TestResults/run
+rm -rf "$results" TestResults/screenshots
 status=0
 dotnet test TaskFlow.sln -c Release --no-build --nologo \
-  --logger "trx" --logger "console;verbosity=normal" --results-directory "$work/results" || status=$?
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
 
 passed=0; failed=0
-for trx in "$work"/results/*.trx; do
+for trx in "$results"/*.trx; do
   [[ -f $trx ]] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx")
   count() { sed -E "s/.* $1=\"([0-9]+)\".*/\1/" <<<"$counters"; }
@@ -47,5 +52,6 @@ for trx in "$work"/results/*.trx; do
   failed=$((failed + $(count failed) + $(count error) + $(count timeout) + $(count aborted) + $(count notExecuted)))
 done
 if ((passed == 0 && failed == 0)); then failed=1; echo "No test results were written." >&2; fi
+[[ -d TestResults/screenshots ]] && echo "Dashboard screenshots: $(ls TestResults/screenshots | sed 's|^|TestResults/screenshots/|' | paste -sd' ')"
 echo "$passed passed, $failed failed"
 ((status == 0 && failed == 0))

@@ -1,7 +1,7 @@
 namespace TaskFlow.Api.Security;
 
 /// <summary>Headers every answer carries: no sniffing, no framing, no referrer, no caching, and a content policy that
-/// loads nothing (the API serves JSON only).</summary>
+/// lets the dashboard load only its own files and call only its own API.</summary>
 internal static class SecurityHeaders
 {
     public static void Apply(HttpResponse response)
@@ -10,7 +10,7 @@ internal static class SecurityHeaders
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
-        headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+        headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
         headers.CacheControl = "no-store";
     }
 }

@@ -4,6 +4,7 @@ using TaskFlow.Api.Endpoints;
 using TaskFlow.Api.Samples;
 using TaskFlow.Api.Schedules;
 using TaskFlow.Api.Security;
+using TaskFlow.Server.Dashboard;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -67,6 +68,8 @@ internal static class TaskFlowApp
             app.UseCors();
         }
 
+        app.UseDashboard();
+
         // Every endpoint declares who may call it (Requires, or Anonymous); one that does not is for admins only.
         app.UseRouting();
         app.Use(async (context, next) =>
@@ -86,6 +89,7 @@ internal static class TaskFlowApp
         app.MapOpenApi("/openapi.json").WithMetadata(new AnonymousAttribute());
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new AnonymousAttribute());
         app.MapKeyEndpoints();
+        app.MapStreamEndpoints();
         app.MapHealthEndpoints();
         app.MapTaskEndpoints();
         app.MapDeadLetterEndpoints();

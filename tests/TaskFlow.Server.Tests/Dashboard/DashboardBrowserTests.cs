@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using TaskFlow.Testing;
+using static Microsoft.Playwright.Assertions;
+
+namespace TaskFlow.Server.Tests.Dashboard;
+
+/// <summary>The dashboard in real headless Chromium (Debian's, which scripts/chromium.sh installs) against a real server:
+/// an operator signs in, watches tasks live, filters, reads a timeline and cancels a running task with the button.
+/// Each page's screenshot lands in TestResults/screenshots.</summary>
+public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    private static readonly string Screenshots = Repository.PathTo("TestResults", "screenshots");
+
+    [Fact]
+    public async Task AnOperator_SeesTasksLive_Filters_ReadsATimeline_AndCancelsARunningTask_WithoutAReload()
+    {
+        await using TaskFlowServer server = await TaskFlowServer.StartAsync(database.ConnectionString);
+        await server.Client.PostJsonAsync("/api/schedules", """{"name":"nightly-report","cron":"0 2 * * *","task":{"type":"echo"}}""");
+        string failed = (await server.Client.SubmitAsync("""{"type":"flaky","input":{"failures":5},"retry":{"maxAttempts":1}}""")).GetProperty("id").GetString()!;
+        await server.Client.WaitForStatusAsync(failed, "failed");
+
+        using IPlaywright playwright = await Playwright.CreateAsync();
+        await using IBrowser browser = await playwright.Chromium.LaunchAsync(HeadlessChromium.Options());
+        IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var pageErrors = new List<string>();
+        page.PageError += (_, error) => pageErrors.Add(error);
+
+        // Sign in, then mark the document: a reload would lose the mark.
+        await page.GotoAsync(server.Client.BaseAddress!.ToString());
+        await page.FillAsync("#key", server.AdminKey);
+        await page.ClickAsync("#login button[type=submit]");
+        await Expect(page.Locator("#live.on")).ToBeVisibleAsync();
+        await Expect(page.Locator("#ready")).ToBeVisibleAsync();
+        await page.EvaluateAsync("window.sameDocument = true");
+        await ScreenshotAsync(page, "overview");
+
+        // A task submitted through the API appears on the open list, then finishes, pushed by /api/stream.
+        await page.ClickAsync("a[href='#/tasks']");
+        await Expect(page.Locator("#task-table")).ToBeVisibleAsync();
+        string delayed = (await server.Client.SubmitAsync("""{"type":"echo","input":"from the browser test","delay":"PT3S"}""")).GetProperty("id").GetString()!;
+        ILocator delayedStatus = page.Locator($"#task-table tr[data-id='{delayed}'] td[data-status]");
+        await Expect(delayedStatus).ToHaveTextAsync("scheduled");
+        await Expect(delayedStatus).ToHaveTextAsync("succeeded", new() { Timeout = 15_000 });
+        await ScreenshotAsync(page, "tasks");
+
+        // The filters narrow the list to what they name.
+        await page.SelectOptionAsync("#filter-status", "failed");
+        await page.FillAsync("#filter-type", "flaky");
+        await page.ClickAsync("#filters button[type=submit]");
+        await Expect(page.Locator($"#task-table tr[data-id='{failed}']")).ToBeVisibleAsync();
+        await Expect(page.Locator($"#task-table tr[data-id='{delayed}']")).ToHaveCountAsync(0);
+        Assert.All(await page.Locator("#task-table td[data-status]").AllTextContentsAsync(), status => Assert.Equal("failed", status));
+        await ScreenshotAsync(page, "tasks-filtered");
+
+        // The task's page: its output and its whole history as a timeline.
+        await page.GotoAsync($"{server.Client.BaseAddress}#/tasks?type=echo");
+        await page.ClickAsync($"a[href='#/tasks/{delayed}']");
+        await Expect(page.Locator("#task-status")).ToHaveTextAsync("succeeded");
+        int events = (await server.Client.GetJsonAsync($"/api/tasks/{delayed}/history")).GetArrayLength();
+        await Expect(page.Locator("#timeline > li")).ToHaveCountAsync(events);
+        await Expect(page.Locator("#timeline")).ToContainTextAsync("Submitted");
+        await Expect(page.Locator("main")).ToContainTextAsync("\"from the browser test\"");
+        await ScreenshotAsync(page, "task-timeline");
+
+        // Cancel a running task with the button.
+        string sleeper = (await server.Client.SubmitAsync("""{"type":"sleep","input":{"ms":60000}}""")).GetProperty("id").GetString()!;
+        await page.GotoAsync($"{server.Client.BaseAddress}#/tasks/{sleeper}");
+        await Expect(page.Locator("#task-status")).ToHaveTextAsync("running", new() { Timeout = 15_000 });
+        await page.ClickAsync("#action-cancel");
+        await Expect(page.Locator("#task-status")).ToHaveTextAsync("cancelled", new() { Timeout = 15_000 });
+        JsonElement cancelled = await server.Client.GetJsonAsync($"/api/tasks/{sleeper}");
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        Assert.Contains(await server.Client.HistoryTypesAsync(sleeper), type => type == "Cancelled");
+        await ScreenshotAsync(page, "task-cancelled");
+
+        // Dead letter lists the exhausted task with a retry button; schedules show the next fire times.
+        await page.ClickAsync("a[href='#/dead-letter']");
+        await Expect(page.Locator($"#task-table tr[data-id='{failed}'] button")).ToHaveTextAsync("Retry");
+        await ScreenshotAsync(page, "dead-letter");
+        await page.ClickAsync("a[href='#/schedules']");
+        await Expect(page.Locator("tr[data-schedule='nightly-report'] td.next")).Not.ToBeEmptyAsync();
+        await ScreenshotAsync(page, "schedules");
+
+        Assert.True(await page.EvaluateAsync<bool>("window.sameDocument === true"), "The page reloaded.");
+        Assert.Empty(pageErrors);
+    }
+
+    [Fact]
+    public async Task AWrongKey_IsRefusedOnTheSignInForm_AndTheDashboardStaysHidden()
+    {
+        await using TaskFlowServer server = await TaskFlowServer.StartAsync(database.ConnectionString);
+        using IPlaywright playwright = await Playwright.CreateAsync();
+        await using IBrowser browser = await playwright.Chromium.LaunchAsync(HeadlessChromium.Options());
+        IPage page = await browser.NewPageAsync();
+
+        await page.GotoAsync(server.Client.BaseAddress!.ToString());
+        await page.FillAsync("#key", "tfk_000000000000_not-a-real-secret");
+        await page.ClickAsync("#login button[type=submit]");
+
+        await Expect(page.Locator("#login-error")).ToContainTextAsync("not valid");
+        await Expect(page.Locator("#nav")).ToBeHiddenAsync();
+        await ScreenshotAsync(page, "sign-in-refused");
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(Screenshots);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, $"dashboard-{name}.png"), FullPage = true });
+    }
+}
