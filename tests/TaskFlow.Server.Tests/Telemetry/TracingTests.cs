@@ -1,4 +1,9 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 using TaskFlow.Testing;
@@ -40,6 +45,37 @@ public sealed class TracingTests(PostgresDatabase database) : IClassFixture<Post
         Assert.Equal(2, ours.Count(s => s.OperationName == "taskflow.activity echo"));
         Assert.All(ours.Where(s => s != submit), span => Assert.Equal(submit.SpanId, span.ParentSpanId));
         Assert.Contains(Snapshot(spans), s => s.Source.Name == "Npgsql" && s.TraceId == caller.TraceId);
+    }
+
+    [Fact]
+    public async Task AnHttpTask_PassesTheTaskTraceOnToTheServiceItCalls()
+    {
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using WebApplication target = builder.Build();
+        target.MapPost("/hook", (HttpRequest request) =>
+        {
+            received.Enqueue(request.Headers["traceparent"].ToString());
+            return Results.Ok();
+        });
+        await target.StartAsync();
+        string hook = $"{target.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()}/hook";
+        await using TaskFlowServer server = await TaskFlowServer.StartAsync(
+            database.ConnectionString, "all", null, "--TaskFlow:Tracing:Enabled=true", "--TaskFlow:Http:AllowedHosts:0=127.0.0.1");
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/tasks")
+        {
+            Content = new StringContent(
+                System.Text.Json.JsonSerializer.Serialize(new { type = "http", input = new { url = hook, body = new { } } }), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        using HttpResponseMessage response = await server.Client.SendAsync(request);
+        string id = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        await server.Client.WaitForStatusAsync(id, "succeeded");
+
+        string traceParent = Assert.Single(received);
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", ActivityContext.Parse(traceParent, null).TraceId.ToHexString());
     }
 
     private static Activity[] Snapshot(LockedCollection<Activity> spans) => spans.Snapshot();
