@@ -34,6 +34,7 @@ internal static class FunctionAppServices
 
         services.AddApplicationInsightsTelemetryWorkerService();
         services.ConfigureFunctionsApplicationInsights();
+        services.AddTaskFlowTelemetry(configuration);
 
         // Inputs, outputs and events keep TaskFlow's JSON (web defaults) whichever host wrote them.
         services.Configure<FunctionsWorkerOptions>(options => options.Serializer = new JsonObjectSerializer(TaskFlowJson.Options));

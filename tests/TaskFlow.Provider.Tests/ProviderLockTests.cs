@@ -81,6 +81,27 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
     }
 
     [Fact]
+    public async Task AStartCarryingTheClientsTraceContext_KeepsItAsTheTasksTrace()
+    {
+        await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString);
+        string id = $"traced-{Guid.NewGuid():N}";
+        const string traceParent = "00-6bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+        await hosts.A.CreateTaskOrchestrationAsync(new TaskMessage
+        {
+            Event = new ExecutionStartedEvent(-1, "1")
+            {
+                Name = "double-it",
+                OrchestrationInstance = new OrchestrationInstance { InstanceId = id },
+                ParentTraceContext = new DurableTask.Core.Tracing.DistributedTraceContext(traceParent),
+            },
+            OrchestrationInstance = new OrchestrationInstance { InstanceId = id },
+        });
+
+        Assert.Equal(traceParent, await database.ScalarAsync<string>("SELECT trace_parent FROM taskflow.instances WHERE id = @id", ("id", id)));
+    }
+
+    [Fact]
     public async Task AStartTaggedWithItsCaller_RecordsThatCallerAsTheActor_AndKeepsTheTagOut()
     {
         await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString);

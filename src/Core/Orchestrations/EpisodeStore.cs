@@ -308,7 +308,7 @@ internal sealed partial class EpisodeStore(
         start.Parameters.AddWithValue("actor", actor);
         start.Parameters.Add(Nullable("run_at", NpgsqlDbType.TimestampTz, null));
         start.Parameters.AddWithValue("delay", TimeSpan.Zero);
-        start.Parameters.Add(Nullable("trace_parent", NpgsqlDbType.Text, null));
+        start.Parameters.Add(Nullable("trace_parent", NpgsqlDbType.Text, lease.TraceParent)); // a child is in its parent's trace
     }
 
     /// <summary>Loads the instance, its current execution's history and its inbox in one round trip.</summary>

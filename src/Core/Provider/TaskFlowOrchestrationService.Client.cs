@@ -53,7 +53,8 @@ public sealed partial class TaskFlowOrchestrationService
         var submission = new TaskSubmission(
             start.Name, start.Input, Priority: 5, start.ScheduledStartTime is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null,
             Delay: null, new Retries.RetryPolicy(), Timeout: null, IdempotencyKey: null, tags,
-            SHA256.HashData(Encoding.UTF8.GetBytes($"{start.Name}|{start.Input}")), id, IsOrchestration: true);
+            SHA256.HashData(Encoding.UTF8.GetBytes($"{start.Name}|{start.Input}")), id, IsOrchestration: true,
+            TraceParent: start.ParentTraceContext?.TraceParent); // the client's span (Durable's client sends it): the task's trace
         try
         {
             await this.client.ScheduleNewTaskAsync(submission, actor);

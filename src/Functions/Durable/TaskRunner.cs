@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using TaskFlow.Activities;
 using TaskFlow.Orchestrations;
+using TaskFlow.Telemetry;
 
 namespace TaskFlow.Functions.Durable;
 
@@ -18,11 +20,28 @@ internal sealed class TaskRunner(OrchestratorRegistry orchestrators, ActivityReg
         return await orchestrator.RunAsync(context, input);
     }
 
+    /// <summary>Runs the activity inside a <c>taskflow.activity</c> span, the child of the invocation's trace context (the
+    /// host's, which Durable's distributed tracing puts in the task's trace), and records its run time as the server does.</summary>
     public async Task<JsonElement?> RunActivityAsync(string name, JsonElement? input, FunctionContext function)
     {
         string instanceId = function.BindingContext.BindingData.TryGetValue("instanceId", out object? id) ? id?.ToString() ?? string.Empty : string.Empty;
-        string? output = await activities.RunAsync(new FunctionActivityContext(name, instanceId), input?.GetRawText());
-        return output is null ? null : JsonDocument.Parse(output).RootElement.Clone();
+        using Activity? span = TaskFlowTracing.StartWork($"taskflow.activity {name}", function.TraceContext?.TraceParent, instanceId, attempt: 0);
+        long began = Stopwatch.GetTimestamp();
+        try
+        {
+            string? output = await activities.RunAsync(new FunctionActivityContext(name, instanceId), input?.GetRawText());
+            span?.SetStatus(ActivityStatusCode.Ok);
+            return output is null ? null : JsonDocument.Parse(output).RootElement.Clone();
+        }
+        catch (Exception exception)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, exception.Message);
+            throw;
+        }
+        finally
+        {
+            TaskFlowMetrics.ActivityDuration.Record(Stopwatch.GetElapsedTime(began).TotalSeconds, new KeyValuePair<string, object?>("activity", name));
+        }
     }
 
     /// <summary>An activity's context on Functions: its name and instance; TaskFlow's attempt details read as neutral

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using TaskFlow.Api.Endpoints;
 using TaskFlow.Api.Security;
 using TaskFlow.Instances;
+using TaskFlow.Telemetry;
 
 namespace TaskFlow.Functions.Http;
 
@@ -21,9 +22,14 @@ internal sealed class TaskFunctions(TaskFlowClient client, TaskTypes taskTypes, 
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Tasks)] HttpRequest request, [DurableClient] DurableTaskClient durable)
     {
         (TaskSubmission? submission, IResult? problem) = await TaskEndpoints.ParseSubmissionAsync(request.HttpContext, taskTypes, options.Value);
-        return new ResultAction(submission is null
-            ? problem!
-            : await DurableTaskStarter.StartAsync(request.HttpContext, submission, durable, client, taskTypes, time));
+        if (submission is null)
+        {
+            return new ResultAction(problem!);
+        }
+
+        // Durable's client sends the current span with the start; TaskFlow's provider keeps it as the task's trace.
+        using System.Diagnostics.Activity? span = TaskFlowTracing.StartSubmit(submission.Type, TaskEndpoints.CallerTraceParent(request.HttpContext));
+        return new ResultAction(await DurableTaskStarter.StartAsync(request.HttpContext, submission, durable, client, taskTypes, time));
     }
 
     /// <summary>All or nothing, in one transaction, as on the server (single-activity tasks inside their orchestration).</summary>

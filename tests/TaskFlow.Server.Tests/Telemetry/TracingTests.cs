@@ -48,6 +48,21 @@ public sealed class TracingTests(PostgresDatabase database) : IClassFixture<Post
     }
 
     [Fact]
+    public async Task SubOrchestrations_AreInTheirParentsTrace()
+    {
+        await using TaskFlowServer server = await TaskFlowServer.StartAsync(database.ConnectionString, "all", null, "--TaskFlow:Tracing:Enabled=true");
+        string id = (await server.Client.SubmitAsync("""{"type":"batch-of-batches","input":{"items":25,"chunk":10}}""")).GetProperty("id").GetString()!;
+        await server.Client.WaitForStatusAsync(id, "succeeded");
+
+        string traces = await database.ScalarAsync<string>(
+            "SELECT coalesce(p.trace_parent, 'none') || ' ' || coalesce(string_agg(coalesce(c.trace_parent, 'none'), ' '), '') FROM taskflow.instances p LEFT JOIN taskflow.instances c ON p.id = c.parent_instance_id WHERE p.id = @id GROUP BY p.trace_parent",
+            ("id", id));
+        string[] parts = traces.Split(' ');
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", parts[0]);
+        Assert.Equal([parts[0], parts[0], parts[0]], parts[1..]);
+    }
+
+    [Fact]
     public async Task AnHttpTask_PassesTheTaskTraceOnToTheServiceItCalls()
     {
         var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
