@@ -5,9 +5,6 @@ using TaskFlow.Api.Samples;
 using TaskFlow.Api.Schedules;
 using TaskFlow.Api.Security;
 using TaskFlow.Server.Dashboard;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 using TaskFlow.Telemetry;
 using TaskFlow.Workers;
 
@@ -37,10 +34,6 @@ internal static class TaskFlowApp
         builder.Services.AddTaskFlowSecurity(builder.Configuration);
         builder.Services.AddSingleton<QueueSnapshotService>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<QueueSnapshotService>());
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(TaskFlowMetrics.MeterName, "TaskFlow.Security", "Npgsql")
-            .AddView("taskflow.*.duration", new ExplicitBucketHistogramConfiguration { Boundaries = TaskFlowMetrics.SecondsBuckets })
-            .AddPrometheusExporter());
         var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
         if (security.CorsOrigins.Count > 0)
         {
@@ -87,7 +80,11 @@ internal static class TaskFlowApp
             await next(context);
         });
         app.MapOpenApi("/openapi.json").WithMetadata(new AnonymousAttribute());
-        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new AnonymousAttribute());
+        if (ServerTelemetry.MetricsEnabled(app.Configuration))
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new AnonymousAttribute());
+        }
+
         app.MapKeyEndpoints();
         app.MapStreamEndpoints();
         app.MapHealthEndpoints();
@@ -107,42 +104,11 @@ internal static class TaskFlowApp
         return builder.Build();
     }
 
-    /// <summary>Spans (submit, episodes, activity attempts, Npgsql's commands) when <c>TaskFlow:Tracing:Enabled</c> or an
-    /// OTLP endpoint (<c>TaskFlow:Tracing:OtlpEndpoint</c>) is set; off by default, as the spans would go nowhere.</summary>
-    private static void AddTracing(IHostApplicationBuilder builder)
-    {
-        string? otlp = builder.Configuration["TaskFlow:Tracing:OtlpEndpoint"];
-        if (!builder.Configuration.GetValue<bool>("TaskFlow:Tracing:Enabled") && string.IsNullOrEmpty(otlp))
-        {
-            return;
-        }
-
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("taskflow"))
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource(TaskFlowTracing.SourceName, "Npgsql");
-                if (!string.IsNullOrEmpty(otlp))
-                {
-                    tracing.AddOtlpExporter(exporter => exporter.Endpoint = new Uri(otlp));
-                }
-            });
-    }
-
     private static void AddTaskFlow(IHostApplicationBuilder builder, ProcessRole role)
     {
-        AddTracing(builder);
-        // TaskFlow:Logging:Json: one JSON object per line, with the scopes (task, instance, activity, attempt) in each.
-        if (builder.Configuration.GetValue<bool>("TaskFlow:Logging:Json"))
-        {
-            builder.Logging.ClearProviders();
-            builder.Logging.AddJsonConsole(json =>
-            {
-                json.IncludeScopes = true;
-                json.UseUtcTimestamp = true;
-                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            });
-        }
+        ServerTelemetry.AddJsonLogs(builder);
+        ServerTelemetry.AddTracing(builder);
+        ServerTelemetry.AddMetrics(builder, servesHttp: role.RunsApi());
 
         string connectionString = builder.Configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } configured
             ? configured

@@ -72,6 +72,48 @@ public sealed partial class MetricsTests(PostgresDatabase database) : IClassFixt
         Assert.All(named, series => Assert.True(exported.Contains(series), $"{series} is named in ops/ but not exported. Exported: {string.Join(", ", exported.Order())}"));
     }
 
+    [Fact]
+    public async Task AWorkerOnlyProcess_ServesTheCountsOfTheWorkItRan_OnItsMetricsPort()
+    {
+        int port = FreePort();
+        await using TaskFlowServer api = await TaskFlowServer.StartAsync(database.ConnectionString, role: "api");
+        await using WorkerProcess worker = WorkerProcess.Start(database.ConnectionString, $"--TaskFlow:Metrics:Port={port}");
+        var ids = new List<string>();
+        for (int i = 0; i < 4; i++)
+        {
+            ids.Add(await SubmitAsync(api, """{"type":"echo","input":"counted by the worker"}"""));
+        }
+
+        foreach (string id in ids)
+        {
+            await api.Client.WaitForStatusAsync(id, "succeeded");
+        }
+
+        using var scraper = new HttpClient();
+        IReadOnlyDictionary<string, double> metrics = Parse(await scraper.GetStringAsync($"http://localhost:{port}/metrics"));
+
+        Assert.Equal(4, metrics.GetValueOrDefault("""taskflow_tasks_succeeded_total{type="echo"}"""));
+        Assert.Equal(4, metrics.GetValueOrDefault("""taskflow_activity_duration_seconds_count{activity="echo"}"""));
+        Assert.False(metrics.ContainsKey("""taskflow_tasks_submitted_total{type="echo"}"""), "The worker submitted nothing; the API did.");
+    }
+
+    [Fact]
+    public async Task WithMetricsOff_MetricsIsNotServed()
+    {
+        await using TaskFlowServer server = await TaskFlowServer.StartAsync(database.ConnectionString, "all", null, "--TaskFlow:Metrics:Enabled=false");
+
+        using HttpResponseMessage response = await server.Client.GetAsync("/metrics");
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static async Task<string> SubmitAsync(TaskFlowServer server, string body) =>
         (await server.Client.SubmitAsync(body)).GetProperty("id").GetString()!;
 
