@@ -13,8 +13,9 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth"];
-string[] chosen = args.Length > 3 ? args[3..] : all[..^4]; // "aged" (a minute of seeding), "queue-drain" (Azurite), "provider" and "auth" on request
+string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000"];
+// On request: "aged" (a minute of seeding), "queue-drain" (Azurite), "provider", "auth" and "steady-1000" (telemetry's cost).
+string[] chosen = args.Length > 3 ? args[3..] : all[..^5];
 foreach (string unknown in chosen.Except(all))
 {
     Console.Error.WriteLine($"Unknown scenario '{unknown}'. Scenarios: {string.Join(", ", all)}.");
@@ -42,6 +43,10 @@ foreach (string scenario in chosen)
         "queue-drain" => [await DrainAsync("queue-drain", tasks: 2_000, workers: 2, workerSettings: QueueDispatchSettings())],
         "provider" => [await ProviderAsync(orchestrations: 500, fanOut: 20), await ServerFanOutsAsync(orchestrations: 500, fanOut: 20)],
         "auth" => [await IdleHttpAsync(withKey: true), await IdleHttpAsync(withKey: false), await SteadyAsync(1_000, withKey: true), await SteadyAsync(1_000, withKey: false)],
+        // Off and on twice, interleaved, so a drift of the machine shows as a difference between the pairs.
+        "steady-1000" => [
+            await SteadyAsync(1_000, telemetry: Telemetry.Off), await SteadyAsync(1_000, telemetry: Telemetry.Full),
+            await SteadyAsync(1_000, telemetry: Telemetry.Off), await SteadyAsync(1_000, telemetry: Telemetry.Full)],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -60,11 +65,11 @@ await File.WriteAllTextAsync(file, JsonSerializer.Serialize(results.Select(r => 
 
 Console.WriteLine();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{"scenario",-15} {"tasks",7} {"per s",8} {"enqueue/s",10} {"start p50/p95/p99 ms",24} {"complete p50/p95/p99 ms",26} {"rss MB",7} {"WAL B/task",11} {"rows/task",10}"));
+    $"{"scenario",-26} {"tasks",7} {"per s",8} {"enqueue/s",10} {"start p50/p95/p99 ms",24} {"complete p50/p95/p99 ms",26} {"rss MB",7} {"WAL B/task",11} {"rows/task",10}"));
 foreach (ScenarioResult r in results)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{r.Scenario,-15} {r.Tasks,7} {r.ThroughputPerSecond,8:F0} {(r.EnqueuePerSecond is { } e ? e.ToString("F0", CultureInfo.InvariantCulture) : "-"),10} " +
+        $"{r.Scenario,-26} {r.Tasks,7} {r.ThroughputPerSecond,8:F0} {(r.EnqueuePerSecond is { } e ? e.ToString("F0", CultureInfo.InvariantCulture) : "-"),10} " +
         $"{(r.ToStartMs.Count > 0 ? $"{r.P(r.ToStartMs, 50):F1}/{r.P(r.ToStartMs, 95):F1}/{r.P(r.ToStartMs, 99):F1}" : "-"),24} " +
         $"{$"{r.P(r.ToCompleteMs, 50):F1}/{r.P(r.ToCompleteMs, 95):F1}/{r.P(r.ToCompleteMs, 99):F1}",26} " +
         $"{r.PeakRssMb,7:F0} {r.WalBytesPerTask,11:F0} {r.RowsPerTask,10:F1}"));
@@ -261,12 +266,30 @@ async Task<ScenarioResult> FanOutsDoneAsync(
 // Tasks submitted over HTTP at a fixed rate for 20 s (open loop: a slow answer does not slow the sender),
 // to an API process, run by a worker process: latency under load.
 // With a key (authentication on, as deployed) or without (TaskFlow:Auth:Enabled=false): what authentication costs.
-async Task<ScenarioResult> SteadyAsync(int perSecond, bool withKey = true)
+// Telemetry as ./run.sh has it (metrics on, tracing off), all off, or full: metrics in both processes, scraped every 5 s
+// as Prometheus would, and every span exported over OTLP (to OtlpSink).
+async Task<ScenarioResult> SteadyAsync(int perSecond, bool withKey = true, Telemetry telemetry = Telemetry.Default)
 {
-    string name = withKey ? $"steady-{perSecond}" : $"steady-{perSecond}-nokey";
+    string name = (withKey ? $"steady-{perSecond}" : $"steady-{perSecond}-nokey") + telemetry switch
+    {
+        Telemetry.Off => "-telemetry-off",
+        Telemetry.Full => "-telemetry-on",
+        _ => string.Empty,
+    };
     await using BenchDatabase db = await BenchDatabase.CreateAsync(server, name.Replace('-', '_'));
-    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency);
-    using HttpClient http = await StartApiAsync(fleet, db, withKey);
+    await using OtlpSink? sink = telemetry == Telemetry.Full ? await OtlpSink.StartAsync() : null;
+    int workerMetricsPort = FreePort();
+    string[] settings = telemetry switch
+    {
+        Telemetry.Off => ["--TaskFlow:Metrics:Enabled=false"],
+        Telemetry.Full => [$"--TaskFlow:Tracing:OtlpEndpoint={sink!.TracesEndpoint}", "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"],
+        _ => [],
+    };
+    await using WorkerFleet fleet = WorkerFleet.Start(
+        workerAssembly, db.ConnectionString, 1, WorkerConcurrency, [.. settings, .. telemetry == Telemetry.Full ? [$"--TaskFlow:Metrics:Port={workerMetricsPort}"] : Array.Empty<string>()]);
+    using HttpClient http = await StartApiAsync(fleet, db, withKey, settings);
+    using var scraping = new CancellationTokenSource();
+    Task<string> scrapes = telemetry == Telemetry.Full ? ScrapeAsync(http, workerMetricsPort, scraping.Token) : Task.FromResult(string.Empty);
     (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
     TimeSpan duration = TimeSpan.FromSeconds(20);
     int total = (int)(perSecond * duration.TotalSeconds);
@@ -306,9 +329,40 @@ async Task<ScenarioResult> SteadyAsync(int perSecond, bool withKey = true)
     await WaitUntilAsync(db, $"SELECT count(*) = {total - refused} FROM taskflow.instances WHERE status = 'succeeded'", TimeSpan.FromMinutes(5));
     double seconds = await db.ScalarAsync<double>("SELECT extract(epoch FROM max(completed_at) - min(created_at))::float8 FROM taskflow.instances");
     (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync("true");
+    string exported = string.Empty;
+    if (telemetry == Telemetry.Full)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(6)); // the exporters' batches (every 5 s) of the last spans
+        await scraping.CancelAsync();
+        string scraped = await scrapes;
+        Directory.CreateDirectory(resultsFolder);
+        await File.WriteAllTextAsync(Path.Combine(resultsFolder, $"metrics-after-{name}.txt"), scraped);
+        exported = $"; {sink!.Exports} OTLP trace exports ({sink.Bytes / 1024.0 / 1024.0:F1} MiB); /metrics of both processes in {resultsFolder}/metrics-after-{name}.txt";
+    }
+
     return new ScenarioResult(name, total, (total - refused) / seconds, null, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / total, (double)(await db.RowsWrittenAsync() - before.rows) / total,
-        $"{perSecond}/s over HTTP for {duration.TotalSeconds} s to an API process; 1 worker process; {refused} refused");
+        $"{perSecond}/s over HTTP for {duration.TotalSeconds} s to an API process; 1 worker process; {refused} refused; telemetry {telemetry}{exported}");
+}
+
+// Scrapes the API's and the worker's /metrics every 5 s until stopped, then once more; returns that last pair.
+static async Task<string> ScrapeAsync(HttpClient api, int workerMetricsPort, CancellationToken stop)
+{
+    using var worker = new HttpClient { BaseAddress = new Uri($"http://localhost:{workerMetricsPort}") };
+    async Task<string> ScrapeBothAsync() =>
+        $"# API process ({api.BaseAddress}metrics)\n{await api.GetStringAsync("/metrics")}\n# worker process ({worker.BaseAddress}metrics)\n{await worker.GetStringAsync("/metrics")}";
+    try
+    {
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), stop);
+            await ScrapeBothAsync();
+        }
+    }
+    catch (OperationCanceledException)
+    {
+        return await ScrapeBothAsync();
+    }
 }
 
 // One POST /api/tasks at a time over HTTP to an idle API process (20 warm-up, 200 measured): the round trip a
@@ -344,10 +398,10 @@ async Task<ScenarioResult> IdleHttpAsync(bool withKey)
 }
 
 // The API process, with an admin key for the client (its rate above anything the bench sends), or with authentication off.
-async Task<HttpClient> StartApiAsync(WorkerFleet fleet, BenchDatabase db, bool withKey)
+async Task<HttpClient> StartApiAsync(WorkerFleet fleet, BenchDatabase db, bool withKey, params string[] settings)
 {
     int port = FreePort();
-    fleet.StartApi(workerAssembly, db.ConnectionString, $"http://127.0.0.1:{port}", withKey ? [] : ["--TaskFlow:Auth:Enabled=false"]);
+    fleet.StartApi(workerAssembly, db.ConnectionString, $"http://127.0.0.1:{port}", [.. settings, .. withKey ? Array.Empty<string>() : ["--TaskFlow:Auth:Enabled=false"]]);
     var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
     await WaitUntilReadyAsync(http);
     if (withKey)
@@ -439,4 +493,12 @@ static async Task WaitUntilAsync(BenchDatabase db, string condition, TimeSpan ti
 
         await Task.Delay(poll ?? TimeSpan.FromMilliseconds(100));
     }
+}
+
+/// <summary>What a steady run's processes collect and send: as ./run.sh has it, nothing, or everything.</summary>
+internal enum Telemetry
+{
+    Default,
+    Off,
+    Full,
 }

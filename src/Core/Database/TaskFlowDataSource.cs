@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using Npgsql;
 
 namespace TaskFlow.Database;
@@ -23,6 +24,15 @@ internal static class TaskFlowDataSource
         // Every transaction here is short; one left open by a bug must not hold locks and bloat the queue.
         builder.ConnectionStringBuilder.Options = string.Join(' ',
             builder.ConnectionStringBuilder.Options, "-c idle_in_transaction_session_timeout=60000").Trim();
+        // Npgsql's metrics label the pool with this name, not with the connection string.
+        builder.Name ??= "taskflow";
+
+        // Spans only for commands that run inside a span (a submit, an episode, an activity): the leasing, heartbeat
+        // and snapshot loops would each start a trace of their own, thousands a minute, none about a task.
+        builder.ConfigureTracing(tracing => tracing
+            .ConfigureCommandFilter(_ => Activity.Current is not null)
+            .ConfigureBatchFilter(_ => Activity.Current is not null)
+            .EnableFirstResponseEvent(false));
         return builder.Build();
     }
 
