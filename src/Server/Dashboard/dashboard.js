@@ -191,7 +191,7 @@ async function schedulesPage() {
     el("tr", {}, el("th", {}, "Name"), el("th", {}, "Cron"), el("th", {}, "Next"), el("th", {}, "Recent runs"), el("th", {}, "")),
     schedules.map(s => el("tr", { "data-schedule": s.name }, el("td", {}, s.name), el("td", {}, `${s.cron} (${s.timeZone})${s.paused ? " · paused" : ""}`),
       el("td", { class: "next" }, (s.nextFireTimes ?? []).slice(0, 3).map(t => new Date(t).toLocaleString()).join(", ")),
-      el("td", {}, (s.recentRuns ?? []).slice(0, 3).map(r => el("div", {}, el("a", { href: `#/tasks/${encodeURIComponent(r.taskId)}` }, r.taskId)))),
+      el("td", { class: "runs" }, (s.recentRuns ?? []).slice(0, 3).map(r => el("div", {}, el("a", { href: `#/tasks/${encodeURIComponent(r.taskId)}` }, r.taskId)))),
       el("td", {}, button(s.name, s.paused ? "resume" : "pause"), button(s.name, "trigger")))))];
 }
 

@@ -6,14 +6,15 @@ using static Microsoft.Playwright.Assertions;
 namespace TaskFlow.Server.Tests.Dashboard;
 
 /// <summary>The dashboard in real headless Chromium (Debian's, which scripts/chromium.sh installs) against a real server:
-/// an operator signs in, watches tasks live, filters, reads a timeline and cancels a running task with the button.
+/// an operator signs in, watches tasks live, filters, reads a timeline, cancels a running task with the button, and
+/// triggers and pauses a schedule.
 /// Each page's screenshot lands in TestResults/screenshots.</summary>
 public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
     private static readonly string Screenshots = Repository.PathTo("TestResults", "screenshots");
 
     [Fact]
-    public async Task AnOperator_SeesTasksLive_Filters_ReadsATimeline_AndCancelsARunningTask_WithoutAReload()
+    public async Task AnOperator_SeesTasksLive_Filters_ReadsATimeline_CancelsARunningTask_AndTriggersASchedule_WithoutAReload()
     {
         await using TaskFlowServer server = await TaskFlowServer.StartAsync(database.ConnectionString);
         await server.Client.PostJsonAsync("/api/schedules", """{"name":"nightly-report","cron":"0 2 * * *","task":{"type":"echo"}}""");
@@ -79,7 +80,13 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
         await Expect(page.Locator($"#task-table tr[data-id='{failed}'] button")).ToHaveTextAsync("Retry");
         await ScreenshotAsync(page, "dead-letter");
         await page.ClickAsync("a[href='#/schedules']");
-        await Expect(page.Locator("tr[data-schedule='nightly-report'] td.next")).Not.ToBeEmptyAsync();
+        ILocator schedule = page.Locator("tr[data-schedule='nightly-report']");
+        await Expect(schedule.Locator("td.next")).Not.ToBeEmptyAsync();
+        await schedule.GetByRole(AriaRole.Button, new() { Name = "trigger" }).ClickAsync();
+        await Expect(schedule.Locator("td.runs a")).ToHaveCountAsync(1);
+        await schedule.GetByRole(AriaRole.Button, new() { Name = "pause" }).ClickAsync();
+        await Expect(schedule).ToContainTextAsync("paused");
+        await Expect(schedule.GetByRole(AriaRole.Button, new() { Name = "resume" })).ToBeVisibleAsync();
         await ScreenshotAsync(page, "schedules");
 
         Assert.True(await page.EvaluateAsync<bool>("window.sameDocument === true"), "The page reloaded.");
