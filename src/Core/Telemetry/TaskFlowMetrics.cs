@@ -49,12 +49,16 @@ internal static class TaskFlowMetrics
 
     static TaskFlowMetrics()
     {
-        Meter.CreateObservableGauge("taskflow.tasks.ready", () => latest()?.Ready ?? 0, "{task}", "Work items ready to run");
-        Meter.CreateObservableGauge("taskflow.tasks.scheduled", () => latest()?.Scheduled ?? 0, "{task}", "Work items waiting for their time (delay, backoff, timer)");
-        Meter.CreateObservableGauge("taskflow.tasks.running", () => latest()?.Running ?? 0, "{task}", "Work items leased by a worker");
-        Meter.CreateObservableGauge("taskflow.queue.oldest_ready_age", () => latest()?.OldestReadyAgeSeconds ?? 0, "s", "How long the oldest ready work item has waited");
-        Meter.CreateObservableGauge("taskflow.workers.alive", () => latest()?.WorkersAlive ?? 0, "{worker}", "Workers that heartbeat recently");
+        Meter.CreateObservableGauge("taskflow.tasks.ready", () => Read(q => q.Ready), "{task}", "Work items ready to run");
+        Meter.CreateObservableGauge("taskflow.tasks.scheduled", () => Read(q => q.Scheduled), "{task}", "Work items waiting for their time (delay, backoff, timer)");
+        Meter.CreateObservableGauge("taskflow.tasks.running", () => Read(q => q.Running), "{task}", "Work items leased by a worker");
+        Meter.CreateObservableGauge("taskflow.queue.oldest_ready_age", () => Read(q => q.OldestReadyAgeSeconds), "s", "How long the oldest ready work item has waited");
+        Meter.CreateObservableGauge("taskflow.workers.alive", () => Read(q => q.WorkersAlive), "{worker}", "Workers that heartbeat recently");
     }
+
+    // A process that takes no snapshot (a worker-only one) reports no value rather than a zero that would read as "empty".
+    private static IEnumerable<Measurement<T>> Read<T>(Func<QueueSnapshot, T> pick)
+        where T : struct => latest() is { } snapshot ? [new Measurement<T>(pick(snapshot))] : [];
 
     /// <summary>Where the queue gauges read from: the last <see cref="QueueSnapshot"/> (the host refreshes it every few seconds).</summary>
     public static void ObserveQueue(Func<QueueSnapshot?> snapshot) => latest = snapshot;

@@ -95,6 +95,7 @@ public sealed partial class MetricsTests(PostgresDatabase database) : IClassFixt
         Assert.Equal(4, metrics.GetValueOrDefault("""taskflow_tasks_succeeded_total{type="echo"}"""));
         Assert.Equal(4, metrics.GetValueOrDefault("""taskflow_activity_duration_seconds_count{activity="echo"}"""));
         Assert.False(metrics.ContainsKey("""taskflow_tasks_submitted_total{type="echo"}"""), "The worker submitted nothing; the API did.");
+        Assert.False(metrics.ContainsKey("taskflow_tasks_ready"), "The queue gauges are the API processes' snapshot, not a worker's zero.");
     }
 
     [Fact]
