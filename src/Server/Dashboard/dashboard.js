@@ -158,10 +158,16 @@ async function taskPage(id) {
       act("Cancel", `/api/tasks/${encodeURIComponent(id)}/cancel`, !finished),
       act("Retry", `/api/tasks/${encodeURIComponent(id)}/retry`, task.status === "failed" || task.status === "cancelled"),
       el("input", { id: "event-name", placeholder: "event name" }),
+      el("input", { id: "event-data", placeholder: "data (JSON, e.g. true)" }),
       el("button", { type: "button", id: "action-raise-event", ...(finished ? { disabled: "" } : {}), onclick: async () => {
-        const name = document.getElementById("event-name").value;
-        try { await api(`/api/tasks/${encodeURIComponent(id)}/events/${encodeURIComponent(name)}`, { method: "POST", body: "null" }); route(true); }
-        catch (error) { alert(error.message); }
+        const name = document.getElementById("event-name").value.trim();
+        const data = document.getElementById("event-data").value.trim() || "null";
+        try {
+          if (!name) throw new Error("Name the event to raise.");
+          JSON.parse(data); // say so here rather than send what the API would refuse
+          await api(`/api/tasks/${encodeURIComponent(id)}/events/${encodeURIComponent(name)}`, { method: "POST", body: data });
+          route(true);
+        } catch (error) { alert(error instanceof SyntaxError ? `The event data is not JSON: ${error.message}` : error.message); }
       } }, "Raise event")),
     el("div", { class: "card" }, el("h3", {}, "Input"), json(task.input), el("h3", {}, "Output"), json(task.output),
       el("h3", {}, "Error"), json(task.error), el("h3", {}, "Custom status"), json(task.customStatus)),

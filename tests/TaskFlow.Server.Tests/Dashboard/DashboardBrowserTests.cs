@@ -54,6 +54,14 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
         Assert.All(await page.Locator("#task-table td[data-status]").AllTextContentsAsync(), status => Assert.Equal("failed", status));
         await ScreenshotAsync(page, "tasks-filtered");
 
+        // Paging: one task per page, the next page shows the next one.
+        await page.GotoAsync($"{server.Client.BaseAddress}#/tasks?limit=1");
+        await Expect(page.Locator("#task-table tr[data-id]")).ToHaveCountAsync(1);
+        string? first = await page.Locator("#task-table tr[data-id]").GetAttributeAsync("data-id");
+        await page.GetByText("Next page →").ClickAsync();
+        await Expect(page.Locator("#task-table tr[data-id]")).ToHaveCountAsync(1);
+        await Expect(page.Locator($"#task-table tr[data-id='{first}']")).ToHaveCountAsync(0);
+
         // The task's page: its output and its whole history as a timeline.
         await page.GotoAsync($"{server.Client.BaseAddress}#/tasks?type=echo");
         await page.ClickAsync($"a[href='#/tasks/{delayed}']");
@@ -75,6 +83,18 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
         Assert.Contains(await server.Client.HistoryTypesAsync(sleeper), type => type == "Cancelled");
         await ScreenshotAsync(page, "task-cancelled");
 
+        // An orchestration's page shows its activities' progress; the raise-event button delivers its event.
+        string approval = (await server.Client.SubmitAsync("""{"type":"approval"}""")).GetProperty("id").GetString()!;
+        await page.GotoAsync($"{server.Client.BaseAddress}#/tasks/{approval}");
+        await Expect(page.Locator("main")).ToContainTextAsync("waiting for approval", new() { Timeout = 15_000 });
+        await page.FillAsync("#event-name", "approved");
+        await page.FillAsync("#event-data", "true");
+        await page.ClickAsync("#action-raise-event");
+        await Expect(page.Locator("#task-status")).ToHaveTextAsync("succeeded", new() { Timeout = 15_000 });
+        await Expect(page.Locator("#progress")).ToHaveTextAsync("Activities: 1 completed, 0 failed of 1 scheduled");
+        await Expect(page.Locator("#timeline")).ToContainTextAsync("EventRaised");
+        await ScreenshotAsync(page, "orchestration");
+
         // Dead letter lists the exhausted task with a retry button; schedules show the next fire times.
         await page.ClickAsync("a[href='#/dead-letter']");
         await Expect(page.Locator($"#task-table tr[data-id='{failed}'] button")).ToHaveTextAsync("Retry");
@@ -91,6 +111,35 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
 
         Assert.True(await page.EvaluateAsync<bool>("window.sameDocument === true"), "The page reloaded.");
         Assert.Empty(pageErrors);
+    }
+
+    [Fact]
+    public async Task AViewer_SeesTheTask_ButItsCancelIsRefusedWithTheRoleItNeeds()
+    {
+        await using TaskFlowServer server = await TaskFlowServer.StartAsync(database.ConnectionString);
+        string viewer = (await server.Service<TaskFlow.Security.ApiKeyStore>().CreateAsync("viewer", [TaskFlow.Security.Roles.Viewer], 1_000_000, null, "tests")).Secret;
+        string sleeper = (await server.Client.SubmitAsync("""{"type":"sleep","input":{"ms":60000}}""")).GetProperty("id").GetString()!;
+        using IPlaywright playwright = await Playwright.CreateAsync();
+        await using IBrowser browser = await playwright.Chromium.LaunchAsync(HeadlessChromium.Options());
+        IPage page = await browser.NewPageAsync();
+        string? refusal = null;
+        page.Dialog += async (_, dialog) =>
+        {
+            refusal = dialog.Message;
+            await dialog.DismissAsync();
+        };
+
+        await page.GotoAsync(server.Client.BaseAddress!.ToString());
+        await page.FillAsync("#key", viewer);
+        await page.ClickAsync("#login button[type=submit]");
+        await Expect(page.Locator("#live.on")).ToBeVisibleAsync();
+        await page.GotoAsync($"{server.Client.BaseAddress}#/tasks/{sleeper}");
+        await Expect(page.Locator("#task-status")).ToHaveTextAsync("running", new() { Timeout = 15_000 });
+        await page.ClickAsync("#action-cancel");
+
+        string shown = await Eventually.WaitForAsync(() => Task.FromResult(refusal ?? string.Empty), message => message.Length > 0, TimeSpan.FromSeconds(10), "the refusal");
+        Assert.Contains("This needs one of the roles operator, admin.", shown);
+        Assert.Equal("running", (await server.Client.GetJsonAsync($"/api/tasks/{sleeper}")).GetProperty("status").GetString());
     }
 
     [Fact]
