@@ -65,7 +65,8 @@ for _ in $(seq 1 50); do [[ -s $key_file ]] && break; sleep 0.1; done
 key=$(cat "$key_file" 2>/dev/null || echo "(authentication is off)")
 cat <<TXT
 
-TaskFlow is running on http://127.0.0.1:$port  (OpenAPI: /openapi.json, health: /healthz, /readyz)
+TaskFlow is running on http://127.0.0.1:$port  (OpenAPI: /openapi.json, health: /healthz, /readyz, metrics: /metrics)
+Dashboard:  http://127.0.0.1:$port/  (sign in with the key below)
 PostgreSQL: $ConnectionStrings__TaskFlow
 Dispatch:   $dispatch$([[ $dispatch == azure-queue ]] && echo " (Azurite queues on 127.0.0.1:$azurite_port)")
 
