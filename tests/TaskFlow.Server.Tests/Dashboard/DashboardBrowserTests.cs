@@ -97,8 +97,16 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
 
         // Dead letter lists the exhausted task with a retry button; schedules show the next fire times.
         await page.ClickAsync("a[href='#/dead-letter']");
-        await Expect(page.Locator($"#task-table tr[data-id='{failed}'] button")).ToHaveTextAsync("Retry");
+        ILocator retry = page.Locator($"#task-table tr[data-id='{failed}'] button");
+        await Expect(retry).ToHaveTextAsync("Retry");
         await ScreenshotAsync(page, "dead-letter");
+        int eventsBeforeRetry = (await server.Client.GetJsonAsync($"/api/tasks/{failed}/history")).GetArrayLength();
+        await retry.ClickAsync();
+        await Eventually.WaitForAsync(
+            () => server.Client.GetJsonAsync($"/api/tasks/{failed}/history"),
+            history => history.EnumerateArray().Skip(eventsBeforeRetry).Any(e => e.GetProperty("actor").GetString() == server.AdminKeyId),
+            TimeSpan.FromSeconds(10),
+            "the retry, recorded with the signed-in key as its actor");
         await page.ClickAsync("a[href='#/schedules']");
         ILocator schedule = page.Locator("tr[data-schedule='nightly-report']");
         await Expect(schedule.Locator("td.next")).Not.ToBeEmptyAsync();
