@@ -10,7 +10,7 @@ namespace TaskFlow.Functions.Durable;
 
 /// <summary>Runs a registered orchestrator or activity (the classes the server runs) for the function that wraps it,
 /// reading its input as the type it declares, with TaskFlow's JSON.</summary>
-internal sealed class TaskRunner(OrchestratorRegistry orchestrators, ActivityRegistry activities)
+internal sealed class TaskRunner(OrchestratorRegistry orchestrators, ActivityRegistry activities, TimeProvider time)
 {
     public async Task<object?> RunOrchestratorAsync(string name, TaskOrchestrationContext context)
     {
@@ -26,7 +26,7 @@ internal sealed class TaskRunner(OrchestratorRegistry orchestrators, ActivityReg
     {
         string instanceId = function.BindingContext.BindingData.TryGetValue("instanceId", out object? id) ? id?.ToString() ?? string.Empty : string.Empty;
         using Activity? span = TaskFlowTracing.StartWork($"taskflow.activity {name}", function.TraceContext?.TraceParent, instanceId, attempt: 0);
-        long began = Stopwatch.GetTimestamp();
+        long began = time.GetTimestamp();
         try
         {
             string? output = await activities.RunAsync(new FunctionActivityContext(name, instanceId), input?.GetRawText());
@@ -40,7 +40,7 @@ internal sealed class TaskRunner(OrchestratorRegistry orchestrators, ActivityReg
         }
         finally
         {
-            TaskFlowMetrics.ActivityDuration.Record(Stopwatch.GetElapsedTime(began).TotalSeconds, new KeyValuePair<string, object?>("activity", name));
+            TaskFlowMetrics.ActivityDuration.Record(time.GetElapsedTime(began).TotalSeconds, new KeyValuePair<string, object?>("activity", name));
         }
     }
 
