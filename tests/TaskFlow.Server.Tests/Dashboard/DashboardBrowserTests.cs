@@ -38,9 +38,9 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
 
         // A task submitted through the API appears on the open list, then finishes, pushed by /api/stream.
         await page.ClickAsync("a[href='#/tasks']");
-        await Expect(page.Locator("#task-table")).ToBeVisibleAsync();
+        await Expect(page.Locator("#task-table[data-query='']")).ToBeVisibleAsync(); // the list, not the overview's newest
         string delayed = (await server.Client.SubmitAsync("""{"type":"echo","input":"from the browser test","delay":"PT3S"}""")).GetProperty("id").GetString()!;
-        ILocator delayedStatus = page.Locator($"#task-table tr[data-id='{delayed}'] td[data-status]");
+        ILocator delayedStatus = page.Locator($"#task-table[data-query=''] tr[data-id='{delayed}'] td[data-status]");
         await Expect(delayedStatus).ToHaveTextAsync("scheduled");
         await Expect(delayedStatus).ToHaveTextAsync("succeeded", new() { Timeout = 15_000 });
         await ScreenshotAsync(page, "tasks");
@@ -49,18 +49,21 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
         await page.SelectOptionAsync("#filter-status", "failed");
         await page.FillAsync("#filter-type", "flaky");
         await page.ClickAsync("#filters button[type=submit]");
-        await Expect(page.Locator($"#task-table tr[data-id='{failed}']")).ToBeVisibleAsync();
-        await Expect(page.Locator($"#task-table tr[data-id='{delayed}']")).ToHaveCountAsync(0);
-        Assert.All(await page.Locator("#task-table td[data-status]").AllTextContentsAsync(), status => Assert.Equal("failed", status));
+        ILocator filtered = page.Locator("#task-table[data-query='status=failed&type=flaky']");
+        await Expect(filtered.Locator($"tr[data-id='{failed}']")).ToBeVisibleAsync();
+        await Expect(filtered.Locator($"tr[data-id='{delayed}']")).ToHaveCountAsync(0);
+        Assert.All(await filtered.Locator("td[data-status]").AllTextContentsAsync(), status => Assert.Equal("failed", status));
         await ScreenshotAsync(page, "tasks-filtered");
 
         // Paging: one task per page, the next page shows the next one.
         await page.GotoAsync($"{server.Client.BaseAddress}#/tasks?limit=1");
-        await Expect(page.Locator("#task-table tr[data-id]")).ToHaveCountAsync(1);
-        string? first = await page.Locator("#task-table tr[data-id]").GetAttributeAsync("data-id");
+        ILocator firstPage = page.Locator("#task-table[data-query='limit=1'] tr[data-id]");
+        await Expect(firstPage).ToHaveCountAsync(1);
+        string? first = await firstPage.GetAttributeAsync("data-id");
         await page.GetByText("Next page →").ClickAsync();
-        await Expect(page.Locator("#task-table tr[data-id]")).ToHaveCountAsync(1);
-        await Expect(page.Locator($"#task-table tr[data-id='{first}']")).ToHaveCountAsync(0);
+        ILocator secondPage = page.Locator("#task-table[data-query*='cursor='] tr[data-id]");
+        await Expect(secondPage).ToHaveCountAsync(1);
+        Assert.NotEqual(first, await secondPage.GetAttributeAsync("data-id"));
 
         // The task's page: its output and its whole history as a timeline.
         await page.GotoAsync($"{server.Client.BaseAddress}#/tasks?type=echo");
