@@ -39,10 +39,10 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
         // A task submitted through the API appears on the open list, then finishes, pushed by /api/stream.
         await page.ClickAsync("a[href='#/tasks']");
         await Expect(page.Locator("#task-table[data-query='']")).ToBeVisibleAsync(); // the list, not the overview's newest
-        string delayed = (await server.Client.SubmitAsync("""{"type":"echo","input":"from the browser test","delay":"PT3S"}""")).GetProperty("id").GetString()!;
+        string delayed = (await server.Client.SubmitAsync("""{"type":"echo","input":"from the browser test","delay":"PT8S"}""")).GetProperty("id").GetString()!;
         ILocator delayedStatus = page.Locator($"#task-table[data-query=''] tr[data-id='{delayed}'] td[data-status]");
         await Expect(delayedStatus).ToHaveTextAsync("scheduled");
-        await Expect(delayedStatus).ToHaveTextAsync("succeeded", new() { Timeout = 15_000 });
+        await Expect(delayedStatus).ToHaveTextAsync("succeeded", new() { Timeout = 20_000 });
         await ScreenshotAsync(page, "tasks");
 
         // The filters narrow the list to what they name.
