@@ -5,7 +5,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using TaskFlow.Telemetry;
+using TaskFlow.Api.Telemetry;
 
 namespace TaskFlow.Functions;
 
@@ -32,15 +32,15 @@ internal static class FunctionAppTelemetry
         if (!string.IsNullOrEmpty(traces))
         {
             telemetry.WithTracing(tracing => tracing
-                .AddSource(TaskFlowTracing.SourceName, "Microsoft.DurableTask", "Npgsql")
+                .AddTaskFlowSources()
+                .AddSource("Microsoft.DurableTask") // the Durable client's span around a start
                 .AddOtlpExporter(exporter => exporter.Endpoint = new Uri(traces)));
         }
 
         if (!string.IsNullOrEmpty(metrics))
         {
             telemetry.WithMetrics(meters => meters
-                .AddMeter(TaskFlowMetrics.MeterName, "TaskFlow.Security", "Npgsql")
-                .AddView("taskflow.*.duration", new ExplicitBucketHistogramConfiguration { Boundaries = TaskFlowMetrics.SecondsBuckets })
+                .AddTaskFlowMeters()
                 .AddOtlpExporter(exporter => exporter.Endpoint = new Uri(metrics)));
         }
 

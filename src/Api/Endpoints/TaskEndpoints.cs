@@ -39,8 +39,9 @@ internal static class TaskEndpoints
             return problem!;
         }
 
-        using System.Diagnostics.Activity? span = TaskFlowTracing.StartSubmit(submission.Type, CallerTraceParent(http));
-        submission = submission with { TraceParent = TaskFlowTracing.TraceParentOf(span) ?? CallerTraceParent(http) };
+        string? callerTrace = CallerTraceParent(http);
+        using System.Diagnostics.Activity? span = TaskFlowTracing.StartSubmit(submission.Type, callerTrace);
+        submission = submission with { TraceParent = TaskFlowTracing.TraceParentOf(span) ?? callerTrace };
         try
         {
             (TaskRecord task, bool created) = await client.ScheduleNewTaskAsync(submission, Actors.Of(http), http.RequestAborted);

@@ -10,7 +10,8 @@ namespace TaskFlow.Api.Security;
 /// (<c>taskflow.auth.lockouts</c>).</summary>
 internal sealed partial class LockoutTracker(IOptions<SecurityOptions> options, TimeProvider time, ILogger<LockoutTracker> logger)
 {
-    private static readonly Meter Meter = new("TaskFlow.Security");
+    public const string MeterName = "TaskFlow.Security";
+    private static readonly Meter Meter = new(MeterName);
     private static readonly Counter<long> Lockouts = Meter.CreateCounter<long>("taskflow.auth.lockouts", description: "Client addresses locked out after repeated failed authentication");
     private readonly ConcurrentDictionary<string, Failures> byAddress = new(StringComparer.Ordinal);
 

@@ -65,8 +65,10 @@ public sealed class TaskFlowClient
     /// <exception cref="IdempotencyConflictException">The key was used before for a different request.</exception>
     public async Task<string?> ScheduleNewTaskAsync(TaskSubmission submission, string actor, NpgsqlTransaction transaction, CancellationToken cancellationToken = default)
     {
-        // The caller commits, so the wake-up must ride in its transaction (delivered only if it commits).
+        // The caller commits, so the wake-up must ride in its transaction (delivered only if it commits). The metric
+        // cannot wait for that commit: it counts the task as written, and a rollback of the caller's is not seen.
         Submitted submitted = (await this.SubmitAsync(transaction, [submission], actor, notifyInTransaction: true, cancellationToken))[0];
+        CountSubmitted([submitted], [submission]);
         return submitted.Conflict is { } conflict ? throw conflict : submitted.Created ? submitted.Id : null;
     }
 
@@ -335,6 +337,7 @@ public sealed class TaskFlowClient
             await transaction.CommitAsync(cancellationToken);
         }
 
+        CountSubmitted(submitted, submissions.Select(s => s.Submission).ToList());
         if (submitted.Any(s => s.Created))
         {
             this.notifier.Ring();
@@ -417,11 +420,6 @@ public sealed class TaskFlowClient
         for (int i = 0; i < submissions.Count; i++)
         {
             string id = ids[i];
-            if (createdTasks.ContainsKey(id) || createdOrchestrations.Contains(id))
-            {
-                Telemetry.TaskFlowMetrics.Submitted.Add(1, Telemetry.TaskFlowMetrics.Type(submissions[i].Type));
-            }
-
             results.Add(
                 running.TryGetValue(id, out string? status) ? new Submitted(id, false, null, new InstanceAlreadyRunningException(id, status))
                 : createdTasks.TryGetValue(id, out TaskRecord? task) ? new Submitted(id, true, task)
@@ -430,6 +428,18 @@ public sealed class TaskFlowClient
         }
 
         return results;
+    }
+
+    /// <summary>The tasks created, in the metrics, by the type their caller submitted.</summary>
+    private static void CountSubmitted(IReadOnlyList<Submitted> submitted, IReadOnlyList<TaskSubmission> submissions)
+    {
+        for (int i = 0; i < submitted.Count; i++)
+        {
+            if (submitted[i].Created)
+            {
+                Telemetry.TaskFlowMetrics.Submitted.Add(1, Telemetry.TaskFlowMetrics.Type(submissions[i].Type));
+            }
+        }
     }
 
     /// <summary>Replaces the finished instances that have ids chosen for new tasks (Durable Functions' rule).</summary>

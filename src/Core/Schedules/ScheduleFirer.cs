@@ -34,12 +34,14 @@ internal sealed partial class ScheduleFirer(
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
         List<DueSchedule> due = await LockDueAsync(transaction, cancellationToken);
+        var decided = new SlotTally();
         foreach (DueSchedule schedule in due)
         {
-            await this.DecideAsync(transaction, schedule, cancellationToken);
+            await this.DecideAsync(transaction, schedule, decided, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
+        decided.Record(); // only what committed: a pass that rolls back is decided again by the next
         return due.Count;
     }
 
@@ -75,7 +77,7 @@ internal sealed partial class ScheduleFirer(
         }
     }
 
-    private async Task DecideAsync(NpgsqlTransaction transaction, DueSchedule schedule, CancellationToken cancellationToken)
+    private async Task DecideAsync(NpgsqlTransaction transaction, DueSchedule schedule, SlotTally decided, CancellationToken cancellationToken)
     {
         CronSchedule cron = ScheduleSubmissions.Cron(schedule.Definition);
         DateTimeOffset until = schedule.Definition.EndAt ?? schedule.Now + ScheduleClient.Horizon;
@@ -90,7 +92,7 @@ internal sealed partial class ScheduleFirer(
         var state = new SlotState(schedule.BufferedSlot, schedule.LastInstanceId);
         if (state.BufferedSlot is { } buffered && !await this.IsUnfinishedAsync(transaction, state.LastInstanceId, cancellationToken))
         {
-            state = await this.StartAsync(transaction, schedule, buffered, state, cancellationToken) with { BufferedSlot = null };
+            state = await this.StartAsync(transaction, schedule, buffered, state, decided, cancellationToken) with { BufferedSlot = null };
         }
 
         (List<DateTimeOffset> toRun, List<DateTimeOffset> missed) = this.ApplyCatchUp(schedule, slots);
@@ -100,12 +102,12 @@ internal sealed partial class ScheduleFirer(
             {
                 count = missed.Count, first = missed[0], last = missed[^1], catchUp = schedule.Definition.CatchUp,
             }), this.Actor, cancellationToken);
-            TaskFlowMetrics.ScheduleSlots.Add(missed.Count, new KeyValuePair<string, object?>("outcome", "missed"));
+            decided.Add("missed", missed.Count);
         }
 
         foreach (DateTimeOffset slot in toRun)
         {
-            state = await this.DecideSlotAsync(transaction, schedule, slot, state, cancellationToken);
+            state = await this.DecideSlotAsync(transaction, schedule, slot, state, decided, cancellationToken);
         }
 
         await using var advance = new NpgsqlCommand(SqlText.Get("Schedules/Sql/AdvanceSchedule.sql"), transaction.Connection, transaction);
@@ -132,16 +134,17 @@ internal sealed partial class ScheduleFirer(
     }
 
     private async Task<SlotState> DecideSlotAsync(
-        NpgsqlTransaction transaction, DueSchedule schedule, DateTimeOffset slot, SlotState state, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, DueSchedule schedule, DateTimeOffset slot, SlotState state, SlotTally decided, CancellationToken cancellationToken)
     {
         string overlap = schedule.Definition.Overlap;
         if (overlap == ScheduleDefinition.OverlapAllow || !await this.IsUnfinishedAsync(transaction, state.LastInstanceId, cancellationToken))
         {
-            return await this.StartAsync(transaction, schedule, slot, state, cancellationToken);
+            return await this.StartAsync(transaction, schedule, slot, state, decided, cancellationToken);
         }
 
         bool buffer = overlap == ScheduleDefinition.OverlapBufferOne && state.BufferedSlot is null;
         await this.ClaimAsync(transaction, schedule.Name, slot, buffer ? "buffered" : "skipped", null, cancellationToken);
+        decided.Add(buffer ? "buffered" : "skipped");
         await schedules.RecordAsync(transaction, schedule.Name, buffer ? "SlotBuffered" : "SlotSkipped", JsonSerializer.Serialize(new
         {
             slot,
@@ -151,17 +154,17 @@ internal sealed partial class ScheduleFirer(
     }
 
     private async Task<SlotState> StartAsync(
-        NpgsqlTransaction transaction, DueSchedule schedule, DateTimeOffset slot, SlotState state, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, DueSchedule schedule, DateTimeOffset slot, SlotState state, SlotTally decided, CancellationToken cancellationToken)
     {
         string id = (await tasks.ScheduleNewTaskAsync(ScheduleSubmissions.For(schedule.Definition, slot), this.Actor, transaction, cancellationToken))!;
         await this.ClaimAsync(transaction, schedule.Name, slot, "started", id, cancellationToken);
+        decided.Add("fired");
         await schedules.RecordAsync(transaction, schedule.Name, "SlotFired", JsonSerializer.Serialize(new { slot, taskId = id }), this.Actor, cancellationToken);
         return state with { LastInstanceId = id };
     }
 
     private async Task ClaimAsync(NpgsqlTransaction transaction, string name, DateTimeOffset slot, string outcome, string? instanceId, CancellationToken cancellationToken)
     {
-        TaskFlowMetrics.ScheduleSlots.Add(1, new KeyValuePair<string, object?>("outcome", outcome == "started" ? "fired" : outcome));
         await using var claim = new NpgsqlCommand(SqlText.Get("Schedules/Sql/ClaimSlot.sql"), transaction.Connection, transaction);
         claim.Parameters.Add(clock.Now());
         claim.Parameters.AddWithValue("name", name);
@@ -216,4 +219,20 @@ internal sealed partial class ScheduleFirer(
     }
 
     private sealed record SlotState(DateTimeOffset? BufferedSlot, string? LastInstanceId);
+
+    /// <summary>The slots a pass decided, by outcome, counted in the metrics once the pass commits.</summary>
+    private sealed class SlotTally
+    {
+        private readonly Dictionary<string, int> byOutcome = new(StringComparer.Ordinal);
+
+        public void Add(string outcome, int count = 1) => this.byOutcome[outcome] = this.byOutcome.GetValueOrDefault(outcome) + count;
+
+        public void Record()
+        {
+            foreach ((string outcome, int count) in this.byOutcome)
+            {
+                TaskFlowMetrics.ScheduleSlots.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using TaskFlow.Telemetry;
+using TaskFlow.Api.Telemetry;
 
 namespace TaskFlow.Server.Hosting;
 
@@ -9,8 +9,6 @@ namespace TaskFlow.Server.Hosting;
 /// (when asked for). Every setting is documented in docs/operations.md.</summary>
 internal static class ServerTelemetry
 {
-    private static readonly string[] Meters = [TaskFlowMetrics.MeterName, "TaskFlow.Security", "Npgsql"];
-
     /// <summary>Metrics unless <c>TaskFlow:Metrics:Enabled</c> is false. An API process serves them at <c>/metrics</c>;
     /// a worker-only process (no Kestrel) at <c>/metrics</c> on <c>TaskFlow:Metrics:Port</c> when set (bound to
     /// <c>TaskFlow:Metrics:Host</c>, localhost unless set; <c>*</c> for every interface); either pushes them over OTLP
@@ -30,8 +28,7 @@ internal static class ServerTelemetry
             .ConfigureResource(resource => resource.AddService("taskflow"))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(Meters)
-                    .AddView("taskflow.*.duration", new ExplicitBucketHistogramConfiguration { Boundaries = TaskFlowMetrics.SecondsBuckets });
+                metrics.AddTaskFlowMeters();
                 if (servesHttp)
                 {
                     metrics.AddPrometheusExporter();
@@ -64,7 +61,7 @@ internal static class ServerTelemetry
             .ConfigureResource(resource => resource.AddService("taskflow"))
             .WithTracing(tracing =>
             {
-                tracing.AddSource(TaskFlowTracing.SourceName, "Npgsql");
+                tracing.AddTaskFlowSources();
                 if (!string.IsNullOrEmpty(otlp))
                 {
                     tracing.AddOtlpExporter(exporter => exporter.Endpoint = new Uri(otlp));

@@ -23,6 +23,13 @@ public sealed partial class MetricsTests(PostgresDatabase database) : IClassFixt
             ids.Add(await SubmitAsync(server, """{"type":"echo","input":1}"""));
         }
 
+        // A keyed task, its repeat (answered with the same task) and a batch refused whole for reusing the key with
+        // another input: one task created, one counted.
+        ids.Add(await SubmitAsync(server, """{"type":"echo","input":2,"idempotencyKey":"metrics-key"}"""));
+        Assert.Equal(ids[^1], await SubmitAsync(server, """{"type":"echo","input":2,"idempotencyKey":"metrics-key"}"""));
+        (System.Net.HttpStatusCode refused, _, _) = await server.Client.PostJsonAsync(
+            "/api/tasks/batch", """{"tasks":[{"type":"echo","input":3},{"type":"echo","input":99,"idempotencyKey":"metrics-key"}]}""");
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, refused); // the key was used for another request
         ids.Add(await SubmitAsync(server, """{"type":"flaky","input":{"failures":1},"retry":{"maxAttempts":2,"initialInterval":"PT0.1S"}}"""));
         ids.Add(await SubmitAsync(server, """{"type":"flaky","input":{"failures":5},"retry":{"maxAttempts":1}}"""));
         ids.Add(await SubmitAsync(server, """{"type":"sequence","input":{"steps":2}}"""));
@@ -36,11 +43,11 @@ public sealed partial class MetricsTests(PostgresDatabase database) : IClassFixt
 
         IReadOnlyDictionary<string, double> metrics = Parse(await server.Client.GetStringAsync("/metrics"));
 
-        Assert.Equal(3, metrics.GetValueOrDefault("""taskflow_tasks_submitted_total{type="echo"}"""));
+        Assert.Equal(4, metrics.GetValueOrDefault("""taskflow_tasks_submitted_total{type="echo"}"""));
         Assert.Equal(2, metrics.GetValueOrDefault("""taskflow_tasks_submitted_total{type="flaky"}"""));
         Assert.Equal(1, metrics.GetValueOrDefault("""taskflow_tasks_submitted_total{type="sequence"}"""));
         Assert.Equal(1, metrics.GetValueOrDefault("""taskflow_tasks_submitted_total{type="sleep"}"""));
-        Assert.Equal(3, metrics.GetValueOrDefault("""taskflow_tasks_succeeded_total{type="echo"}"""));
+        Assert.Equal(4, metrics.GetValueOrDefault("""taskflow_tasks_succeeded_total{type="echo"}"""));
         Assert.Equal(1, metrics.GetValueOrDefault("""taskflow_tasks_succeeded_total{type="flaky"}"""));
         Assert.Equal(1, metrics.GetValueOrDefault("""taskflow_tasks_succeeded_total{type="sequence"}"""));
         Assert.Equal(1, metrics.GetValueOrDefault("""taskflow_tasks_started_total{type="sequence"}"""));
@@ -48,9 +55,9 @@ public sealed partial class MetricsTests(PostgresDatabase database) : IClassFixt
         Assert.Equal(1, metrics.GetValueOrDefault("""taskflow_tasks_retried_total{type="flaky"}"""));
         Assert.Equal(1, metrics.GetValueOrDefault("""taskflow_tasks_dead_lettered_total{type="flaky"}"""));
         Assert.Equal(1, metrics.GetValueOrDefault("taskflow_tasks_cancelled_total"));
-        Assert.Equal(5, metrics.GetValueOrDefault("""taskflow_task_duration_seconds_count{type="echo"}""") + metrics.GetValueOrDefault("""taskflow_task_duration_seconds_count{type="flaky"}"""));
+        Assert.Equal(6, metrics.GetValueOrDefault("""taskflow_task_duration_seconds_count{type="echo"}""") + metrics.GetValueOrDefault("""taskflow_task_duration_seconds_count{type="flaky"}"""));
         Assert.True(metrics.GetValueOrDefault("taskflow_orchestration_episodes_total") >= 2);
-        Assert.True(metrics.GetValueOrDefault("""taskflow_activity_duration_seconds_count{activity="echo"}""") >= 5); // 3 tasks + the sequence's 2
+        Assert.True(metrics.GetValueOrDefault("""taskflow_activity_duration_seconds_count{activity="echo"}""") >= 6); // 4 tasks + the sequence's 2
     }
 
     [Fact]
