@@ -38,18 +38,12 @@ public static class TaskFlowServiceCollectionExtensions
     {
         var registry = new DurableTaskRegistry();
         registry.AddActivity<HttpActivity>(HttpActivity.Name);
-        registry.AddOrchestrator<ActivityTaskOrchestrator>(ActivityTaskOrchestrator.Name);
+        registry.AddOrchestrator<ActivityTaskOrchestrator>(ActivityTask.OrchestratorName);
         services.TryAddSingleton(registry);
         services.TryAddSingleton<DataConverter>(new JsonDataConverter(TaskFlowJson.Options));
         services.TryAddSingleton(provider => new DurableTaskShimFactory(
             new DurableTaskWorkerOptions { DataConverter = provider.GetRequiredService<DataConverter>() },
             provider.GetService<ILoggerFactory>()));
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(provider => new SqlClock(provider.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(_ => TaskFlowDataSource.Create(connectionString));
-        services.TryAddSingleton<Migrator>();
-        services.TryAddSingleton<WorkReadyNotifier>();
-        services.TryAddSingleton<WorkItemQueue>();
         services.TryAddSingleton(provider => new ActivityRegistry(
             provider.GetRequiredService<DurableTaskRegistry>(), provider.GetRequiredService<DataConverter>(), provider));
         services.TryAddSingleton(provider => new OrchestratorRegistry(provider.GetRequiredService<DurableTaskRegistry>(), provider));
@@ -57,26 +51,13 @@ public static class TaskFlowServiceCollectionExtensions
         services.TryAddSingleton(provider => new TaskFlowClient(
             provider.GetRequiredService<NpgsqlDataSource>(),
             provider.GetRequiredService<SqlClock>(),
-            provider.GetRequiredService<OrchestratorRegistry>(),
+            provider.GetRequiredService<OrchestratorRegistry>().Contains,
             provider.GetRequiredService<WorkReadyNotifier>()));
         services.TryAddSingleton<DurableTaskClient>(provider => new TaskFlowDurableTaskClient(
             provider.GetRequiredService<TaskFlowClient>(), provider.GetRequiredService<DataConverter>(), provider.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<WorkerIdentity>();
-        services.TryAddSingleton(provider => new Security.ApiKeyStore(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>()));
-        services.TryAddSingleton<WorkerDirectory>();
-        services.TryAddSingleton(provider => new ScheduleClient(
-            provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>(), provider.GetRequiredService<TaskFlowClient>()));
-
-        // Runs before every other hosted service (they start in registration order), so no worker touches
-        // a table that is not there yet.
-        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseMigrationService>());
-
+        services.AddTaskFlowStore(connectionString);
         services.AddOptions<HttpActivityOptions>().BindConfiguration(HttpActivityOptions.Section);
         services.AddOptions<QueueDispatchOptions>().BindConfiguration(QueueDispatchOptions.Section).Validate(
-            options => { options.Validate(); return true; });
-
-        // Bound in every role: API processes read the heartbeat interval to tell lost workers.
-        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).Validate(
             options => { options.Validate(); return true; });
         services.AddHttpClient(HttpActivity.ClientName)
             .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler

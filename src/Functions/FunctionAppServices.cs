@@ -47,7 +47,7 @@ internal static class FunctionAppServices
         services.Replace(ServiceDescriptor.Singleton(provider => new TaskFlowClient(
             provider.GetRequiredService<Npgsql.NpgsqlDataSource>(),
             provider.GetRequiredService<Database.SqlClock>(),
-            provider.GetRequiredService<Orchestrations.OrchestratorRegistry>(),
+            provider.GetRequiredService<Orchestrations.OrchestratorRegistry>().Contains,
             provider.GetRequiredService<Dispatch.WorkReadyNotifier>()) { ActivityTasksAsOrchestrations = true }));
         services.AddOptions<TaskFlow.Workers.WorkerOptions>().BindConfiguration(TaskFlow.Workers.WorkerOptions.Section);
         services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));

@@ -20,7 +20,6 @@ namespace TaskFlow.Client;
 public sealed class TaskFlowDurableTaskClient : DurableTaskClient
 {
     private const string Actor = "durable-client";
-    private const int HistoryPage = 1_000;
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan LongestPoll = TimeSpan.FromMilliseconds(500);
     private readonly TaskFlowClient tasks;
@@ -91,12 +90,13 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
         {
             int limit = Math.Clamp(pageSize ?? filter?.PageSize ?? OrchestrationQuery.DefaultPageSize, 1, 1_000);
             var query = new TaskQuery(
-                CreatedFrom: filter?.CreatedFrom, CreatedTo: filter?.CreatedTo, After: DecodeContinuation(continuation ?? filter?.ContinuationToken),
-                Limit: limit, StoredStatuses: filter?.Statuses?.SelectMany(StoredStatuses).Distinct().ToList());
+                CreatedFrom: filter?.CreatedFrom, CreatedTo: filter?.CreatedTo, After: DurableStatuses.DecodeContinuation(continuation ?? filter?.ContinuationToken),
+                Limit: limit, StoredStatuses: filter?.Statuses?.SelectMany(status => DurableStatuses.Stored((DurableTask.Core.OrchestrationStatus)status)).Distinct().ToList(),
+                IdPrefix: string.IsNullOrEmpty(filter?.InstanceIdPrefix) ? null : filter.InstanceIdPrefix);
             IReadOnlyList<TaskRecord> page = await this.tasks.ListTasksAsync(query, cancellation);
             return new Page<OrchestrationMetadata>(
                 page.Select(task => this.Metadata(task, filter?.FetchInputsAndOutputs ?? false)).ToList(),
-                page.Count == limit ? EncodeContinuation(page[^1]) : null);
+                page.Count == limit ? DurableStatuses.EncodeContinuation(page[^1]) : null);
         });
 
     /// <inheritdoc/>
@@ -123,58 +123,10 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
     /// <remarks>The Durable Task events of the instance's current execution, in order (TaskFlow's own API events,
     /// such as Submitted, are in <c>GET /api/tasks/{id}/history</c> and <c>taskflow.task_history</c>).</remarks>
     public override async Task<IList<HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default) =>
-        await ExecutionHistoryAsync(this.tasks, ParseId(instanceId), execution: null, cancellation);
-
-    /// <summary>The Durable Task events of one execution of the instance (the current one when null), in order.</summary>
-    internal static async Task<List<HistoryEvent>> ExecutionHistoryAsync(TaskFlowClient tasks, string instanceId, int? execution, CancellationToken cancellation)
-    {
-        var rows = new List<HistoryEventRecord>();
-        for (int after = 0; ;)
-        {
-            IReadOnlyList<HistoryEventRecord> page = await tasks.GetHistoryAsync(instanceId, after, HistoryPage, cancellation);
-            rows.AddRange(page);
-            if (page.Count < HistoryPage)
-            {
-                break;
-            }
-
-            after = page[^1].Sequence;
-        }
-
-        int chosen = execution ?? (rows.Count == 0 ? 0 : rows.Max(row => row.Execution));
-        return rows
-            .Where(row => row.Execution == chosen)
-            .Select(row => DurableHistory.ToProto(
-                new OrchestrationEvent(row.EventType, row.TaskId, row.Attempt, row.PayloadJson, row.Timestamp, row.Actor), instanceId, chosen, forReplay: false))
-            .OfType<Microsoft.DurableTask.Protobuf.HistoryEvent>()
-            .Select(CoreHistory.From)
-            .OfType<HistoryEvent>()
-            .ToList();
-    }
+        await CoreHistory.ExecutionAsync(this.tasks, ParseId(instanceId), execution: null, cancellation);
 
     /// <inheritdoc/>
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    internal static OrchestrationRuntimeStatus RuntimeStatus(string status) => status switch
-    {
-        TaskStatuses.Scheduled or TaskStatuses.Pending => OrchestrationRuntimeStatus.Pending,
-        TaskStatuses.Running => OrchestrationRuntimeStatus.Running,
-        TaskStatuses.Suspended => OrchestrationRuntimeStatus.Suspended,
-        TaskStatuses.Succeeded => OrchestrationRuntimeStatus.Completed,
-        TaskStatuses.Failed => OrchestrationRuntimeStatus.Failed,
-        _ => OrchestrationRuntimeStatus.Terminated,
-    };
-
-    internal static IEnumerable<string> StoredStatuses(OrchestrationRuntimeStatus status) => status switch
-    {
-        OrchestrationRuntimeStatus.Pending => ["pending"],
-        OrchestrationRuntimeStatus.Running => ["running"],
-        OrchestrationRuntimeStatus.Suspended => ["suspended"],
-        OrchestrationRuntimeStatus.Completed => ["succeeded"],
-        OrchestrationRuntimeStatus.Failed => ["failed"],
-        OrchestrationRuntimeStatus.Terminated => ["cancelled"],
-        _ => [],
-    };
 
     private async Task<OrchestrationMetadata> WaitForAsync(
         string instanceId, bool getInputsAndOutputs, Func<OrchestrationMetadata, bool> done, CancellationToken cancellation)
@@ -200,7 +152,7 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
         return new(task.Type, task.Id)
         {
             DataConverter = this.converter,
-            RuntimeStatus = RuntimeStatus(task.Status),
+            RuntimeStatus = (OrchestrationRuntimeStatus)DurableStatuses.ToDurable(task.Status),
             CreatedAt = task.CreatedAt,
             LastUpdatedAt = task.UpdatedAt,
             SerializedInput = getInputsAndOutputs ? task.InputJson : null,
@@ -217,20 +169,4 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
         new(failure.Type, failure.Message, failure.StackTrace, failure.InnerFailure is { } inner ? ToSdk(inner) : null, Properties: null);
 
     private static string ParseId(string instanceId) => InstanceIds.Check(instanceId, nameof(instanceId));
-
-    internal static string EncodeContinuation(TaskRecord last) =>
-        string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks}|{last.Id}");
-
-    internal static TaskCursor? DecodeContinuation(string? token)
-    {
-        if (string.IsNullOrEmpty(token))
-        {
-            return null;
-        }
-
-        string[] parts = token.Split('|', 2);
-        return parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out long ticks) && InstanceIds.IsValid(parts[1])
-            ? new TaskCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1])
-            : throw new ArgumentException($"'{token}' is not a continuation token this client issued.", nameof(token));
-    }
 }

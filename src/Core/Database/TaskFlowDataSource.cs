@@ -27,12 +27,15 @@ internal static class TaskFlowDataSource
         // Npgsql's metrics label the pool with this name, not with the connection string.
         builder.Name ??= "taskflow";
 
+#if NET10_0_OR_GREATER
         // Spans only for commands that run inside a span (a submit, an episode, an activity): the leasing, heartbeat
-        // and snapshot loops would each start a trace of their own, thousands a minute, none about a task.
+        // and snapshot loops would each start a trace of their own, thousands a minute, none about a task. (Npgsql 8,
+        // which the provider's .NET 8 build uses, has no such filter; the Functions host exports no Npgsql spans.)
         builder.ConfigureTracing(tracing => tracing
             .ConfigureCommandFilter(_ => Activity.Current is not null)
             .ConfigureBatchFilter(_ => Activity.Current is not null)
             .EnableFirstResponseEvent(false));
+#endif
         return builder.Build();
     }
 

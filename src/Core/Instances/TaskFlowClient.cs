@@ -16,15 +16,16 @@ public sealed class TaskFlowClient
 {
     private readonly NpgsqlDataSource dataSource;
     private readonly SqlClock clock;
-    private readonly OrchestratorRegistry orchestrators;
+    private readonly Func<string, bool> isOrchestrator;
     private readonly WorkReadyNotifier notifier;
     private readonly CallBatcher<(TaskSubmission Submission, string Actor), Accepted> singleSubmits;
 
-    internal TaskFlowClient(NpgsqlDataSource dataSource, SqlClock clock, OrchestratorRegistry? orchestrators = null, WorkReadyNotifier? notifier = null)
+    /// <param name="isOrchestrator">Whether a task type names an orchestrator (else an activity); for a submission that does not say.</param>
+    internal TaskFlowClient(NpgsqlDataSource dataSource, SqlClock clock, Func<string, bool>? isOrchestrator = null, WorkReadyNotifier? notifier = null)
     {
         this.dataSource = dataSource;
         this.clock = clock;
-        this.orchestrators = orchestrators ?? OrchestratorRegistry.Empty;
+        this.isOrchestrator = isOrchestrator ?? (_ => false);
         this.notifier = notifier ?? new WorkReadyNotifier(dataSource, NullLogger<WorkReadyNotifier>.Instance);
         this.singleSubmits = new(
             group => this.AcceptAsync(group, allOrNothing: false, CancellationToken.None),
@@ -32,7 +33,7 @@ public sealed class TaskFlowClient
             isolate: exception => exception is PostgresException { IsTransient: false });
     }
 
-    /// <summary>Whether single-activity tasks are started as <see cref="ActivityTaskOrchestrator"/> orchestrations: where
+    /// <summary>Whether single-activity tasks are started as <see cref="ActivityTask.OrchestratorName"/> orchestrations: where
     /// Durable's dispatchers run the work (the Function App), activities run only inside orchestrations.</summary>
     internal bool ActivityTasksAsOrchestrations { get; init; }
 
@@ -365,7 +366,7 @@ public sealed class TaskFlowClient
         NpgsqlConnection connection = transaction.Connection ?? throw new ArgumentException("The transaction has completed.", nameof(transaction));
         if (this.ActivityTasksAsOrchestrations)
         {
-            submissions = submissions.Select(s => s.IsOrchestration ?? this.orchestrators.Contains(s.Type) ? s : ActivityTaskOrchestrator.Wrap(s)).ToList();
+            submissions = submissions.Select(s => s.IsOrchestration ?? this.isOrchestrator(s.Type) ? s : ActivityTask.Wrap(s)).ToList();
         }
 
         DateTimeOffset now = this.clock.Time.GetUtcNow();
@@ -374,7 +375,7 @@ public sealed class TaskFlowClient
         var createdTasks = new Dictionary<string, TaskRecord>();
         var createdOrchestrations = new HashSet<string>();
         int[] toWrite = Enumerable.Range(0, submissions.Count).Where(i => !running.ContainsKey(ids[i])).ToArray();
-        int[] activityTasks = toWrite.Where(i => !(submissions[i].IsOrchestration ?? this.orchestrators.Contains(submissions[i].Type))).ToArray();
+        int[] activityTasks = toWrite.Where(i => !(submissions[i].IsOrchestration ?? this.isOrchestrator(submissions[i].Type))).ToArray();
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             if (activityTasks.Length > 0)

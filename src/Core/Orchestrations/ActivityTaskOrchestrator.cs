@@ -10,12 +10,10 @@ namespace TaskFlow.Orchestrations;
 /// with <see cref="TimeoutException"/> when its time-out passes first.</summary>
 /// <remarks>Differences from the server's own single-activity tasks, where the work item itself retries: the
 /// time-out covers all attempts together, and retries wait their backoff without jitter (the SDK's retry policy has
-/// none). Registered by <c>AddTaskFlow</c> under <see cref="Name"/>, so every host can run it.</remarks>
-internal sealed class ActivityTaskOrchestrator : TaskOrchestrator<ActivityTaskOrchestrator.Input, JsonElement?>
+/// none). Registered by <c>AddTaskFlow</c> under <see cref="ActivityTask.OrchestratorName"/>, so every host can run it.</remarks>
+internal sealed class ActivityTaskOrchestrator : TaskOrchestrator<ActivityTask.Input, JsonElement?>
 {
-    public const string Name = "taskflow-activity";
-
-    public override async Task<JsonElement?> RunAsync(TaskOrchestrationContext context, Input input)
+    public override async Task<JsonElement?> RunAsync(TaskOrchestrationContext context, ActivityTask.Input input)
     {
         Retries.RetryPolicy retry = input.Retry ?? new Retries.RetryPolicy();
         TaskOptions options = TaskOptions.FromRetryPolicy(
@@ -36,16 +34,4 @@ internal sealed class ActivityTaskOrchestrator : TaskOrchestrator<ActivityTaskOr
 
         throw new TimeoutException($"'{input.Activity}' did not finish within its time-out of {timeout} (all attempts together).");
     }
-
-    /// <summary>A single-activity task as this orchestration's start: the same request, run inside it.</summary>
-    public static TaskSubmission Wrap(TaskSubmission activityTask) => activityTask with
-    {
-        Type = Name,
-        InputJson = JsonSerializer.Serialize(
-            new Input(activityTask.Type, DurableHistory.Parse(activityTask.InputJson), activityTask.Retry, activityTask.Timeout), TaskFlowJson.Options),
-        IsOrchestration = true,
-    };
-
-    /// <summary>The activity, its input, and how to run it.</summary>
-    public sealed record Input(string Activity, [property: System.Text.Json.Serialization.JsonPropertyName("input")] JsonElement? ActivityInput, Retries.RetryPolicy? Retry, TimeSpan? Timeout);
 }

@@ -1,6 +1,7 @@
 using DurableTask.Core;
 using DurableTask.Core.History;
 using P = Microsoft.DurableTask.Protobuf;
+using TaskFlow.Instances;
 
 namespace TaskFlow.Orchestrations;
 
@@ -9,6 +10,36 @@ namespace TaskFlow.Orchestrations;
 /// row means is decided once, in <see cref="DurableHistory.ToProto(OrchestrationEvent, string, int, bool)"/>.</summary>
 internal static class CoreHistory
 {
+    private const int HistoryPageSize = 1_000;
+
+    /// <summary>The Durable Task events of one execution of the instance (the current one when null), in order.</summary>
+    public static async Task<List<HistoryEvent>> ExecutionAsync(TaskFlowClient tasks, string instanceId, int? execution, CancellationToken cancellation)
+    {
+        var rows = new List<HistoryEventRecord>();
+        for (int after = 0; ;)
+        {
+            IReadOnlyList<HistoryEventRecord> page = await tasks.GetHistoryAsync(instanceId, after, HistoryPageSize, cancellation);
+            rows.AddRange(page);
+            if (page.Count < HistoryPageSize)
+            {
+                break;
+            }
+
+            after = page[^1].Sequence;
+        }
+
+        int chosen = execution ?? (rows.Count == 0 ? 0 : rows.Max(row => row.Execution));
+        return rows
+            .Where(row => row.Execution == chosen)
+            .Select(row => DurableHistory.ToProto(
+                new OrchestrationEvent(row.EventType, row.TaskId, row.Attempt, row.PayloadJson, row.Timestamp, row.Actor), instanceId, chosen, forReplay: false))
+            .OfType<Microsoft.DurableTask.Protobuf.HistoryEvent>()
+            .Select(CoreHistory.From)
+            .OfType<HistoryEvent>()
+            .ToList();
+    }
+
+
     public static HistoryEvent? From(P.HistoryEvent e)
     {
         HistoryEvent? core = e.EventTypeCase switch

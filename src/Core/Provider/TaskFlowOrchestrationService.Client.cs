@@ -5,9 +5,7 @@ using DurableTask.Core;
 using DurableTask.Core.Exceptions;
 using DurableTask.Core.History;
 using DurableTask.Core.Query;
-using OrchestrationRuntimeStatus = Microsoft.DurableTask.Client.OrchestrationRuntimeStatus;
 using Newtonsoft.Json;
-using TaskFlow.Client;
 using TaskFlow.Instances;
 using TaskFlow.Orchestrations;
 using CoreFailure = DurableTask.Core.FailureDetails;
@@ -43,7 +41,7 @@ public sealed partial class TaskFlowOrchestrationService
 
         string id = InstanceIds.Check(creationMessage.OrchestrationInstance?.InstanceId ?? start.OrchestrationInstance?.InstanceId ?? InstanceIds.New(this.time.GetUtcNow()), nameof(creationMessage));
         if (dedupeStatuses is { Length: > 0 } && await this.client.GetTaskAsync(id) is { } existing
-            && dedupeStatuses.Contains((OrchestrationStatus)TaskFlowDurableTaskClient.RuntimeStatus(existing.Status)))
+            && dedupeStatuses.Contains(DurableStatuses.ToDurable(existing.Status)))
         {
             throw new OrchestrationAlreadyExistsException($"An orchestration with id '{id}' exists and is {existing.Status}.");
         }
@@ -147,7 +145,7 @@ public sealed partial class TaskFlowOrchestrationService
     /// <remarks>The Durable Task events of the execution, as JSON (the form the Durable extension's status API reads).</remarks>
     public async Task<string> GetOrchestrationHistoryAsync(string instanceId, string executionId)
     {
-        List<HistoryEvent> events = await TaskFlowDurableTaskClient.ExecutionHistoryAsync(
+        List<HistoryEvent> events = await CoreHistory.ExecutionAsync(
             this.client, InstanceIds.Check(instanceId, nameof(instanceId)), int.TryParse(executionId, out int chosen) ? chosen : null, CancellationToken.None);
         return JsonConvert.SerializeObject(events, new JsonSerializerSettings { TypeNameHandling = TypeNameHandling.Objects });
     }
@@ -195,14 +193,14 @@ public sealed partial class TaskFlowOrchestrationService
         var taskQuery = new TaskQuery(
             CreatedFrom: query.CreatedTimeFrom is { } from && from > DateTime.MinValue ? new DateTimeOffset(DateTime.SpecifyKind(from, DateTimeKind.Utc)) : null,
             CreatedTo: query.CreatedTimeTo is { } to && to < DateTime.MaxValue ? new DateTimeOffset(DateTime.SpecifyKind(to, DateTimeKind.Utc)) : null,
-            After: TaskFlowDurableTaskClient.DecodeContinuation(query.ContinuationToken),
+            After: DurableStatuses.DecodeContinuation(query.ContinuationToken),
             Limit: limit,
-            StoredStatuses: query.RuntimeStatus?.SelectMany(status => TaskFlowDurableTaskClient.StoredStatuses((OrchestrationRuntimeStatus)status)).Distinct().ToList(),
+            StoredStatuses: query.RuntimeStatus?.SelectMany(status => DurableStatuses.Stored(status)).Distinct().ToList(),
             IdPrefix: string.IsNullOrEmpty(query.InstanceIdPrefix) ? null : query.InstanceIdPrefix);
         IReadOnlyList<TaskRecord> page = await this.client.ListTasksAsync(taskQuery, cancellationToken);
         return new OrchestrationQueryResult(
             page.Select(task => State(task, query.FetchInputsAndOutputs)).ToList(),
-            page.Count == limit ? TaskFlowDurableTaskClient.EncodeContinuation(page[^1]) : null);
+            page.Count == limit ? DurableStatuses.EncodeContinuation(page[^1]) : null);
     }
 
     /// <summary>Text as JSON: itself when it is JSON (what the SDK's clients send), else a JSON string of it (what
@@ -233,7 +231,7 @@ public sealed partial class TaskFlowOrchestrationService
             OrchestrationInstance = new OrchestrationInstance { InstanceId = task.Id, ExecutionId = DurableHistory.Execution(task.Execution) },
             Name = task.Type,
             Version = string.Empty,
-            OrchestrationStatus = (OrchestrationStatus)TaskFlowDurableTaskClient.RuntimeStatus(task.Status),
+            OrchestrationStatus = DurableStatuses.ToDurable(task.Status),
             CreatedTime = task.CreatedAt.UtcDateTime,
             LastUpdatedTime = task.UpdatedAt.UtcDateTime,
             CompletedTime = task.CompletedAt?.UtcDateTime ?? DateTime.MinValue,

@@ -69,7 +69,7 @@ public sealed partial class TaskFlowOrchestrationService
             ["TaskFlow:Worker:LeaseDuration"] = settings.LockDuration.ToString("c"),
             ["TaskFlow:Worker:HeartbeatInterval"] = TimeSpan.FromTicks(settings.LockDuration.Ticks / 3).ToString("c"),
         }).Build());
-        services.AddTaskFlow(settings.ConnectionString);
+        services.AddTaskFlowStore(settings.ConnectionString);
         services.AddSingleton(new WorkerIdentity { Role = "durable" });
         services.AddSingleton<WakeSignal>();
         services.AddSingleton<RunningActivities>();

@@ -30,7 +30,7 @@ internal static class DurableTaskStarter
             return Results.Accepted($"/api/tasks/{id}", TaskJson.From(earlier));
         }
 
-        TaskSubmission start = types.IsOrchestration(submission.Type) ? submission : ActivityTaskOrchestrator.Wrap(submission);
+        TaskSubmission start = types.IsOrchestration(submission.Type) ? submission : ActivityTask.Wrap(submission);
         var options = new StartOrchestrationOptions(id, submission.RunAt ?? (submission.Delay is { } delay ? now + delay : null))
         {
             // Durable's client carries no caller: the provider records this tag as the task's actor (and drops it).

@@ -21,7 +21,7 @@ public sealed class ActivityTaskOrchestratorTests(PostgresDatabase database) : I
         JsonElement done = await server.Client.WaitForStatusAsync(id, "succeeded", "failed");
 
         Assert.Equal("succeeded", done.GetProperty("status").GetString());
-        Assert.Equal(ActivityTaskOrchestrator.Name, done.GetProperty("type").GetString());
+        Assert.Equal(ActivityTask.OrchestratorName, done.GetProperty("type").GetString());
         Assert.Equal("hello", done.GetProperty("output").GetString());
     }
 
@@ -57,7 +57,7 @@ public sealed class ActivityTaskOrchestratorTests(PostgresDatabase database) : I
     {
         IServiceProvider services = server.Host.Services;
         var client = new TaskFlowClient(
-            services.GetRequiredService<Npgsql.NpgsqlDataSource>(), services.GetRequiredService<Database.SqlClock>(), services.GetRequiredService<OrchestratorRegistry>())
+            services.GetRequiredService<Npgsql.NpgsqlDataSource>(), services.GetRequiredService<Database.SqlClock>(), services.GetRequiredService<OrchestratorRegistry>().Contains)
         {
             ActivityTasksAsOrchestrations = true,
         };

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using TaskFlow.Database;
+using TaskFlow.Dispatch;
+using TaskFlow.Instances;
+using TaskFlow.Schedules;
+using TaskFlow.WorkItems;
+using TaskFlow.Workers;
+
+namespace TaskFlow;
+
+/// <summary>The store's services, without the Durable Task SDK: what both hosts of TaskFlow's work need (the server,
+/// with <c>AddTaskFlow</c> on top, and the storage provider inside the
+/// Functions host, whose .NET 8 build does not carry the SDK; see TaskFlow.Core.csproj).</summary>
+internal static class TaskFlowStoreServices
+{
+    public static IServiceCollection AddTaskFlowStore(this IServiceCollection services, string connectionString)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(provider => new SqlClock(provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(_ => TaskFlowDataSource.Create(connectionString));
+        services.TryAddSingleton<Migrator>();
+        services.TryAddSingleton<WorkReadyNotifier>();
+        services.TryAddSingleton<WorkItemQueue>();
+        services.TryAddSingleton(provider => new TaskFlowClient(
+            provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>(), notifier: provider.GetRequiredService<WorkReadyNotifier>()));
+        services.TryAddSingleton<WorkerIdentity>();
+        services.TryAddSingleton(provider => new Security.ApiKeyStore(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>()));
+        services.TryAddSingleton<WorkerDirectory>();
+        services.TryAddSingleton(provider => new ScheduleClient(
+            provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>(), provider.GetRequiredService<TaskFlowClient>()));
+
+        // Runs before every other hosted service (they start in registration order), so no worker touches
+        // a table that is not there yet.
+        if (!services.Any(d => d.ImplementationType == typeof(DatabaseMigrationService)))
+        {
+            services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseMigrationService>());
+        }
+
+        // Bound in every role: API processes read the heartbeat interval to tell lost workers.
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).Validate(
+            options => { options.Validate(); return true; });
+        return services;
+    }
+}
