@@ -36,9 +36,10 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# Azurite is installed even when this run does not use it: the Function App runs beside it (README, Functions section).
+node_tools_install
 if [[ $dispatch == azure-queue ]]; then
   azurite_port=${TASKFLOW_AZURITE_PORT:-10001}
-  node_tools_install
   (exec 3<>"/dev/tcp/127.0.0.1/$azurite_port") 2>/dev/null \
     && { echo "Port $azurite_port is taken; set TASKFLOW_AZURITE_PORT to a free one." >&2; exit 1; }
   azurite_start "$PWD/.data/azurite" "$azurite_port"

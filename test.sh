@@ -36,11 +36,11 @@ if [[ -z ${TASKFLOW_TEST_AZURITE:-} ]]; then
   export TASKFLOW_TEST_AZURITE=$(azurite_connection_string "$azurite_port")
 fi
 
-dotnet build TaskFlow.sln -c Release -nologo -v quiet
+dotnet build TaskFlow.Functions.sln -c Release -nologo -v quiet
 results=TestResults/run
 rm -rf "$results" TestResults/screenshots
 status=0
-dotnet test TaskFlow.sln -c Release --no-build --nologo \
+dotnet test TaskFlow.Functions.sln -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
 
 passed=0; failed=0

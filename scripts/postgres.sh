@@ -30,7 +30,9 @@ pg_init() {
 
 # pg_start DIR PORT [server settings...]: starts the cluster on 127.0.0.1:PORT and waits until it answers.
 pg_start() {
-  local dir=$1 port=$2; shift 2
+  # Absolute: the server runs in the cluster's folder, where a relative socket directory would not exist.
+  local dir port=$2
+  dir=$(realpath "$1"); shift 2
   local options="-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir $*"
   pg_as_owner "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -o "$options" -w -t 60 start >/dev/null \
     || { tail -n 20 "$dir/server.log" >&2; return 1; }

@@ -11,17 +11,17 @@ public sealed class FunctionAppOutputTests
 
     public static TheoryData<string, string, string> HttpFunctions => new()
     {
-        { "SubmitTask", "post", "tasks" }, { "SubmitTaskBatch", "post", "tasks/batch" }, { "ListTasks", "get", "tasks" },
-        { "CountTasks", "get", "tasks/counts" }, { "GetTask", "get", "tasks/{id}" }, { "GetTaskHistory", "get", "tasks/{id}/history" },
-        { "CancelTask", "post", "tasks/{id}/cancel" }, { "RetryTask", "post", "tasks/{id}/retry" }, { "SuspendTask", "post", "tasks/{id}/suspend" },
-        { "ResumeTask", "post", "tasks/{id}/resume" }, { "RaiseTaskEvent", "post", "tasks/{id}/events/{name}" }, { "PurgeTask", "delete", "tasks/{id}" },
-        { "CreateSchedule", "post", "schedules" }, { "ListSchedules", "get", "schedules" }, { "GetSchedule", "get", "schedules/{name}" },
-        { "GetScheduleHistory", "get", "schedules/{name}/history" }, { "PutSchedule", "put", "schedules/{name}" },
-        { "DeleteSchedule", "delete", "schedules/{name}" }, { "PauseSchedule", "post", "schedules/{name}/pause" },
-        { "ResumeSchedule", "post", "schedules/{name}/resume" }, { "TriggerSchedule", "post", "schedules/{name}/trigger" },
-        { "ListDeadLetter", "get", "dead-letter" }, { "ListWorkers", "get", "workers" }, { "Health", "get", "healthz" }, { "Ready", "get", "readyz" },
-        { "CreateKey", "post", "keys" }, { "ListKeys", "get", "keys" }, { "GetKey", "get", "keys/{id}" }, { "RevokeKey", "post", "keys/{id}/revoke" },
-        { "DeleteKey", "delete", "keys/{id}" },
+        { "SubmitTask", "post", "api/tasks" }, { "SubmitTaskBatch", "post", "api/tasks/batch" }, { "ListTasks", "get", "api/tasks" },
+        { "CountTasks", "get", "api/tasks/counts" }, { "GetTask", "get", "api/tasks/{id}" }, { "GetTaskHistory", "get", "api/tasks/{id}/history" },
+        { "CancelTask", "post", "api/tasks/{id}/cancel" }, { "RetryTask", "post", "api/tasks/{id}/retry" }, { "SuspendTask", "post", "api/tasks/{id}/suspend" },
+        { "ResumeTask", "post", "api/tasks/{id}/resume" }, { "RaiseTaskEvent", "post", "api/tasks/{id}/events/{name}" }, { "PurgeTask", "delete", "api/tasks/{id}" },
+        { "CreateSchedule", "post", "api/schedules" }, { "ListSchedules", "get", "api/schedules" }, { "GetSchedule", "get", "api/schedules/{name}" },
+        { "GetScheduleHistory", "get", "api/schedules/{name}/history" }, { "PutSchedule", "put", "api/schedules/{name}" },
+        { "DeleteSchedule", "delete", "api/schedules/{name}" }, { "PauseSchedule", "post", "api/schedules/{name}/pause" },
+        { "ResumeSchedule", "post", "api/schedules/{name}/resume" }, { "TriggerSchedule", "post", "api/schedules/{name}/trigger" },
+        { "ListDeadLetter", "get", "api/dead-letter" }, { "ListWorkers", "get", "api/workers" }, { "Health", "get", "healthz" }, { "Ready", "get", "readyz" },
+        { "CreateKey", "post", "api/keys" }, { "ListKeys", "get", "api/keys" }, { "GetKey", "get", "api/keys/{id}" }, { "RevokeKey", "post", "api/keys/{id}/revoke" },
+        { "DeleteKey", "delete", "api/keys/{id}" },
     };
 
     [Theory]
@@ -77,7 +77,7 @@ public sealed class FunctionAppOutputTests
     [Fact]
     public void LocalSettingsExample_RunsTheIsolatedWorker_OnAzuriteAndALocalPostgreSql()
     {
-        using JsonDocument settings = JsonDocument.Parse(File.ReadAllText(Repository.PathTo("src", "Functions", "local.settings.json.example")));
+        using JsonDocument settings = JsonDocument.Parse(File.ReadAllText(Repository.PathTo("local.settings.json.example")));
         JsonElement values = settings.RootElement.GetProperty("Values");
         Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
         Assert.Equal("UseDevelopmentStorage=true", values.GetProperty("AzureWebJobsStorage").GetString());

@@ -30,7 +30,7 @@ public sealed class FunctionSecurityTests
 
         foreach ((MethodInfo method, HttpTriggerAttribute? trigger) in functions)
         {
-            string key = $"{trigger!.Methods![0].ToUpperInvariant()} /api/{trigger.Route}".Replace("/api/healthz", "/healthz").Replace("/api/readyz", "/readyz");
+            string key = $"{trigger!.Methods![0].ToUpperInvariant()} /{trigger.Route}";
             Assert.True(server.ContainsKey(key), $"The server has no endpoint {key} (function {method.Name}).");
             Policy? declared = CallerGateMiddleware.PolicyOf($"{method.DeclaringType!.FullName}.{method.Name}");
             Assert.True(server[key] == declared?.Name, $"{key}: the server admits '{server[key] ?? "anyone"}', the function '{declared?.Name ?? "anyone"}'.");

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using TaskFlow.Api.Security;
 using TaskFlow.Instances;
+using TaskFlow.Orchestrations;
 using TaskFlow.Telemetry;
 
 namespace TaskFlow.Api.Endpoints;
@@ -162,10 +163,18 @@ internal static class TaskEndpoints
             return UnknownTask(taskId);
         }
 
-        TaskJson json = TaskJson.From(task);
-        if (task.Kind == "orchestration" && await client.CountActivitiesAsync(taskId, cancellationToken) is { } counts)
+        (long Scheduled, long Completed, long Failed)? counts =
+            task.Kind == "orchestration" ? await client.CountActivitiesAsync(taskId, cancellationToken) : null;
+        if (task.Type == ActivityTask.OrchestratorName)
         {
-            json = json with { Activities = new ActivityCountsJson(counts.Scheduled, counts.Completed, counts.Failed) };
+            // A single-activity task run by an orchestration: each attempt of its activity was scheduled once.
+            return Results.Ok(TaskJson.From(ActivityTask.AsSubmitted(task, counts?.Scheduled ?? 0)));
+        }
+
+        TaskJson json = TaskJson.From(task);
+        if (counts is { } activities)
+        {
+            json = json with { Activities = new ActivityCountsJson(activities.Scheduled, activities.Completed, activities.Failed) };
         }
 
         return Results.Ok(json);

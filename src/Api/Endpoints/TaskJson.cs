@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TaskFlow.Instances;
+using TaskFlow.Orchestrations;
 
 namespace TaskFlow.Api.Endpoints;
 
@@ -26,7 +27,11 @@ internal sealed record TaskJson(
     string Kind,
     ActivityCountsJson? Activities = null)
 {
-    public static TaskJson From(TaskRecord task) => new(
+    /// <remarks>A single-activity task that runs inside an orchestration (on Azure Functions) reads as submitted.</remarks>
+    public static TaskJson From(TaskRecord stored)
+    {
+        TaskRecord task = ActivityTask.AsSubmitted(stored);
+        return new(
         task.Id,
         task.Type,
         task.Status,
@@ -46,6 +51,7 @@ internal sealed record TaskJson(
         task.StartedAt,
         task.CompletedAt,
         task.Kind);
+    }
 
     public static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
 }

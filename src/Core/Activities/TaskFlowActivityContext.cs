@@ -9,7 +9,7 @@ namespace TaskFlow.Activities;
 /// or a lease is lost, another worker runs it again, possibly while the first is still running. Exactly one outcome per
 /// attempt is recorded, and only from the worker holding the current lease. Make activities idempotent; pass
 /// <see cref="IdempotencyKey"/> downstream.</remarks>
-public sealed class TaskFlowActivityContext : TaskActivityContext
+public sealed class TaskFlowActivityContext : TaskActivityContext, IActivityAttempt
 {
     internal TaskFlowActivityContext(string name, string instanceId, int taskId, int attempt, CancellationToken cancellationToken)
     {

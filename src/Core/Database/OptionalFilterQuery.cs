@@ -7,16 +7,29 @@ namespace TaskFlow.Database;
 /// prepared statement to one generic plan for all values. For fixed-shape statements (leases, completions, episodes)
 /// that saves the planning. For optional filters it would be wrong: a generic plan cannot drop the filters that
 /// are absent, so it cannot use the index that the given filter needs (listing by one tag would walk every task).
-/// <c>SET LOCAL</c> runs in the batch's implicit transaction, before the query is planned, and ends with it.</remarks>
+/// The setting is made transaction-local by <c>set_config(…, true)</c> in the batch's implicit transaction, before the
+/// query is planned, and ends with it (<c>SET LOCAL</c> would do the same, but PostgreSQL logs a warning for it outside an
+/// explicit transaction block, at every call). Read the query's rows with <see cref="ExecuteQueryAsync"/>.</remarks>
 internal static class OptionalFilterQuery
 {
     /// <summary>A batch of the query after the setting; add the query's parameters to <see cref="Parameters"/>.</summary>
     public static NpgsqlBatch Create(NpgsqlDataSource dataSource, string sql)
     {
         NpgsqlBatch batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_custom_plan"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(TransactionSetting("plan_cache_mode", "force_custom_plan")));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
         return batch;
+    }
+
+    /// <summary>A statement that sets a server setting until the end of the (implicit) transaction; it returns one row.</summary>
+    public static string TransactionSetting(string name, string value) => $"SELECT set_config('{name}', '{value}', true)";
+
+    /// <summary>Runs the batch and returns a reader at the query's rows, past the setting's.</summary>
+    public static async Task<NpgsqlDataReader> ExecuteQueryAsync(this NpgsqlBatch batch, CancellationToken cancellationToken)
+    {
+        NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        return reader;
     }
 
     /// <summary>The query's parameters.</summary>

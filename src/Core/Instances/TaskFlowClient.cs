@@ -94,7 +94,7 @@ public sealed class TaskFlowClient
         parameters.Add(Nullable("after_created_at", NpgsqlDbType.TimestampTz, query.After?.CreatedAt));
         parameters.Add(Nullable("after_id", NpgsqlDbType.Text, query.After?.Id));
         parameters.AddWithValue("limit", query.Limit);
-        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken);
         return await this.ReadTasksAsync(reader, cancellationToken);
     }
 
@@ -199,6 +199,17 @@ public sealed class TaskFlowClient
         return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)) : null;
     }
 
+    /// <summary>For a single-activity task run by the <see cref="ActivityTask.OrchestratorName"/> orchestration: the
+    /// attempt its activity is on (how often it was scheduled); null for any other instance. Synchronous, for
+    /// <c>GetAttempt()</c>, which an activity reads as a property.</summary>
+    public int? ActivityTaskAttempt(string id)
+    {
+        using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/ActivityTaskAttempt.sql"));
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("type", ActivityTask.OrchestratorName);
+        return command.ExecuteScalar() is long scheduled ? (int)scheduled : null;
+    }
+
     private async Task<bool> SuspendOrResumeAsync(string id, bool suspend, string actor, string? reason, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/SuspendOrResume.sql"));
@@ -234,7 +245,9 @@ public sealed class TaskFlowClient
         batch.Parameters().Add(Nullable("id", NpgsqlDbType.Text, id));
         batch.Parameters().Add(Nullable("finished_before", NpgsqlDbType.TimestampTz, finishedBefore));
         batch.Parameters().AddWithValue("batch_size", batchSize);
-        return (long)(await batch.ExecuteScalarAsync(cancellationToken))!;
+        await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return reader.GetInt64(0);
     }
 
     private async Task<IReadOnlyList<string>> UnfinishedChildrenAsync(string id, CancellationToken cancellationToken)

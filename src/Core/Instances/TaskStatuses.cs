@@ -25,6 +25,9 @@ public static class TaskStatuses
     /// <summary>Cancelled by a caller.</summary>
     public const string Cancelled = "cancelled";
 
+    /// <summary>Whether a task in this status has ended (succeeded, failed or cancelled).</summary>
+    public static bool IsFinished(string status) => status is Succeeded or Failed or Cancelled;
+
     /// <summary>Every status, in lifecycle order.</summary>
     public static IReadOnlyList<string> All { get; } = [Scheduled, Pending, Running, Suspended, Succeeded, Failed, Cancelled];
 }

@@ -19,6 +19,27 @@ internal static class ActivityTask
         IsOrchestration = true,
     };
 
+    /// <summary>The task as its caller submitted it: the activity's type and input, its attempts and the retry policy's
+    /// maximum, kind <c>activity</c>, as the server shows a single-activity task; any other task as it is.</summary>
+    /// <param name="attempts">How many times the activity was scheduled (its attempts so far), when known.</param>
+    public static TaskRecord AsSubmitted(TaskRecord task, long? attempts = null)
+    {
+        if (task.Type != OrchestratorName || task.InputJson is null
+            || JsonSerializer.Deserialize<Input>(task.InputJson, TaskFlowJson.Options) is not { Activity.Length: > 0 } input)
+        {
+            return task;
+        }
+
+        return task with
+        {
+            Type = input.Activity,
+            Kind = "activity",
+            InputJson = input.ActivityInput?.GetRawText(),
+            MaxAttempts = Math.Max(1, (input.Retry ?? new Retries.RetryPolicy()).MaxAttempts),
+            Attempt = (int)(attempts ?? task.Attempt),
+        };
+    }
+
     /// <summary>The activity, its input, and how to run it.</summary>
     public sealed record Input(string Activity, [property: JsonPropertyName("input")] JsonElement? ActivityInput, Retries.RetryPolicy? Retry, TimeSpan? Timeout);
 }

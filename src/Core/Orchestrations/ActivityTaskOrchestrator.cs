@@ -28,7 +28,9 @@ internal sealed class ActivityTaskOrchestrator : TaskOrchestrator<ActivityTask.I
         Task timer = context.CreateTimer(context.CurrentUtcDateTime + timeout, timerCancellation.Token);
         if (await Task.WhenAny(activity, timer) == activity)
         {
-            await timerCancellation.CancelAsync();
+            // Cancel, not CancelAsync: an orchestrator awaits only durable tasks. Awaiting anything else hands the
+            // dispatcher an episode that decided nothing, and Durable Functions' worker then never resumes it.
+            timerCancellation.Cancel();
             return await activity;
         }
 

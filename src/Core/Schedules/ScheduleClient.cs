@@ -214,7 +214,7 @@ public sealed class ScheduleClient
         await using NpgsqlBatch batch = OptionalFilterQuery.Create(this.dataSource, SqlText.Get("Schedules/Sql/SelectSchedules.sql"));
         batch.Parameters().Add(Nullable("name", NpgsqlDbType.Text, name));
         var schedules = new List<ScheduleRecord>();
-        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             schedules.Add(ReadSchedule(reader));

@@ -27,9 +27,9 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         // The lease must walk the ready index in its order and stop after the batch. A queue that grew since it
         // was last analysed (every burst) looks a few rows long to the planner, which then prefers a bitmap scan
         // that sorts every ready row: 10-40 ms per lease with a few thousand ready, against 1-3 ms (EXPLAIN
-        // during ./bench/run.sh orchestrations). SET LOCAL ends with the batch's implicit transaction.
+        // during ./bench/run.sh orchestrations). The setting ends with the batch's implicit transaction (OptionalFilterQuery).
         await using NpgsqlBatch batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL enable_bitmapscan = off"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(OptionalFilterQuery.TransactionSetting("enable_bitmapscan", "off")));
         var lease = new NpgsqlBatchCommand(LeaseNextSql);
         batch.BatchCommands.Add(lease);
         lease.Parameters.Add(clock.Now());
@@ -38,7 +38,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         lease.Parameters.AddWithValue("lease_duration", leaseDuration);
         lease.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds ?? (object)DBNull.Value });
         lease.Parameters.AddWithValue("orchestration_work_only", orchestrationWorkOnly);
-        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken);
         return await ReadLeasesAsync(reader, cancellationToken);
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using DurableTask.Core.Exceptions;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask;
@@ -12,7 +13,7 @@ using TaskFlow.Provider;
 namespace TaskFlow.Functions.Http;
 
 /// <summary>Starts a submitted task as a durable orchestration through the Durable client, as a Function App starts
-/// one: an orchestration task under its own name, a single-activity task inside <see cref="ActivityTaskOrchestrator"/>
+/// one: an orchestration task under its own name, a single-activity task inside the <c>taskflow-activity</c> orchestration
 /// (which applies its retry policy and time-out). The host's TaskFlow provider writes it to PostgreSQL.</summary>
 /// <remarks>On Functions an <c>Idempotency-Key</c> names the instance (<c>idem-</c> and a hash of the key): a repeat
 /// answers the task the first request started, without comparing the two requests' bodies as the server does.
@@ -40,8 +41,14 @@ internal static class DurableTaskStarter
         {
             await durable.ScheduleNewOrchestrationInstanceAsync(start.Type, DurableHistory.Parse(start.InputJson), options, http.RequestAborted);
         }
+        catch (OrchestrationAlreadyExistsException exists)
+        {
+            // What the Durable client 1.28 throws when the host refuses the id.
+            return ApiProblems.Conflict("Instance id in use", $"Instance '{id}' exists and has not finished: {exists.Message}");
+        }
         catch (RpcException exists) when (exists.StatusCode == StatusCode.AlreadyExists)
         {
+            // What earlier Durable clients let through.
             return ApiProblems.Conflict("Instance id in use", $"Instance '{id}' exists and has not finished: {exists.Status.Detail}");
         }
 

@@ -11,7 +11,7 @@ namespace TaskFlow.Functions.Http;
 /// <summary><c>/api/keys</c> (admin) as HTTP functions over the server's handlers.</summary>
 internal sealed class KeyFunctions(ApiKeyStore keys, IOptions<ApiOptions> options, TimeProvider time)
 {
-    private const string Keys = "keys";
+    private const string Keys = "api/keys";
 
     [Function("CreateKey")]
     [Requires("admin")]

@@ -25,11 +25,11 @@ internal sealed class OperationsFunctions(TaskFlowClient client, Migrator migrat
 
     [Function("ListDeadLetter")]
     [Requires("read")]
-    public async Task<IActionResult> DeadLetterAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dead-letter")] HttpRequest request) =>
+    public async Task<IActionResult> DeadLetterAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/dead-letter")] HttpRequest request) =>
         new ResultAction(await DeadLetterEndpoints.ListAsync(request, client, request.HttpContext.RequestAborted));
 
     [Function("ListWorkers")]
     [Requires("read")]
-    public async Task<IActionResult> WorkersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "workers")] HttpRequest request) =>
+    public async Task<IActionResult> WorkersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/workers")] HttpRequest request) =>
         new ResultAction(await WorkerEndpoints.ListAsync(workers, workerOptions, request.HttpContext.RequestAborted));
 }

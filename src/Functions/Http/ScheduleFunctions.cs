@@ -11,7 +11,7 @@ namespace TaskFlow.Functions.Http;
 /// <summary><c>/api/schedules</c> as HTTP functions over the server's handlers; the timer function fires the slots.</summary>
 internal sealed class ScheduleFunctions(ScheduleClient client, TaskTypes taskTypes, IOptions<ApiOptions> options, TimeProvider time)
 {
-    private const string Schedules = "schedules";
+    private const string Schedules = "api/schedules";
 
     [Function("CreateSchedule")]
     [Requires("operate")]

@@ -14,7 +14,7 @@ namespace TaskFlow.Functions.Http;
 /// single submit differs, starting the orchestration through the Durable client.</summary>
 internal sealed class TaskFunctions(TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options, TimeProvider time)
 {
-    private const string Tasks = "tasks";
+    private const string Tasks = "api/tasks";
 
     [Function("SubmitTask")]
     [Requires("submit")]
