@@ -24,13 +24,6 @@ internal sealed class TaskFlowDurabilityProvider(TaskFlowOrchestrationService se
 
     public override string EventSourceName { get; set; } = "TaskFlow";
 
-    /// <summary>The Durable extension asks every provider at start-up whether entity work items come on a queue of their
-    /// own. TaskFlow runs no entities (a call to one fails the orchestration with a message saying so), so there is no
-    /// queue to choose; accepting the setting keeps the start-up log free of the base class's NotImplementedException.</summary>
-    public override void SetUseSeparateQueueForEntityWorkItems(bool newValue)
-    {
-    }
-
     public override async Task<IList<OrchestrationState>> GetOrchestrationStateWithInputsAsync(string instanceId, bool showInput = true)
     {
         IList<OrchestrationState> states = await service.GetOrchestrationStateAsync(instanceId, allExecutions: false);
@@ -51,8 +44,9 @@ internal sealed class TaskFlowDurabilityProvider(TaskFlowOrchestrationService se
             new DurableTask.Core.Query.OrchestrationQuery
             {
                 RuntimeStatus = condition.RuntimeStatus?.Select(status => (OrchestrationStatus)status).ToList(),
-                CreatedTimeFrom = condition.CreatedTimeFrom,
-                CreatedTimeTo = condition.CreatedTimeTo,
+                // The extension's HTTP API leaves a bound it was not given at default(DateTime): no bound, not year 1.
+                CreatedTimeFrom = condition.CreatedTimeFrom == default ? null : condition.CreatedTimeFrom,
+                CreatedTimeTo = condition.CreatedTimeTo == default ? null : condition.CreatedTimeTo,
                 InstanceIdPrefix = condition.InstanceIdPrefix,
                 PageSize = condition.PageSize,
                 ContinuationToken = condition.ContinuationToken,

@@ -23,6 +23,14 @@ internal sealed class TaskFlowDurabilityProviderFactory(IOptions<DurableTaskOpti
     /// <remarks>A client attribute's own task hub or connection is not supported: one database is one task hub.</remarks>
     public DurabilityProvider GetDurabilityProvider(DurableClientAttribute attribute) => this.provider.Value;
 
+    /// <summary>The Durable extension asks every provider factory at start-up (for the isolated worker's gRPC protocol)
+    /// to put entity work items on a queue of their own. TaskFlow runs no entities (a call to one fails the orchestration
+    /// with a message saying so), so there is no queue to choose; the interface's default throws NotImplementedException,
+    /// which the extension logs with its stack trace at every start.</summary>
+    public void SetUseSeparateQueueForEntityWorkItems(bool newValue)
+    {
+    }
+
     private static TaskFlowDurabilityProvider Create(DurableTaskOptions extension, IConfiguration configuration, ILoggerFactory loggerFactory)
     {
         var options = new TaskFlowDurabilityOptions();

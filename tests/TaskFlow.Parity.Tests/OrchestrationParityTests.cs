@@ -19,6 +19,16 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
     public Task Sequence_Sample() => this.AssertSameAsync("sequence", _ => new { steps = 3 });
 
     [Fact]
+    public Task CurrentUtcDateTime_AndNewGuid_ReadTheSameOnReplay() => this.AssertSameAsync(nameof(ParityTasks.ReplaySafeValues), _ => null);
+
+    /// <summary>The orchestration a single-activity task runs in on Azure Functions: its activity with a retry policy and a
+    /// time-out timer that the activity beats (the timer is cancelled, and the orchestration ends with the output).</summary>
+    [Fact]
+    public Task SingleActivityTask_WithATimeOut_CompletesWithTheActivitysOutput() => this.AssertSameAsync(
+        TaskFlow.Orchestrations.ActivityTask.OrchestratorName,
+        _ => new { activity = "double", input = 21, retry = new { maxAttempts = 2 }, timeout = "PT1M" });
+
+    [Fact]
     public Task FunctionStyle_OrchestratorAndActivities() => this.AssertSameAsync("double-then-add-one", _ => 20);
 
     [Fact]

@@ -15,11 +15,17 @@ public sealed class ParityFixture : IAsyncLifetime
     {
         await Task.WhenAll(this.database.InitializeAsync(), this.providerDatabase.InitializeAsync());
         Task<TaskFlowBackend> taskFlow = TaskFlowBackend.StartAsync(ParityTasks.Register, this.database.ConnectionString);
-        Task<ProviderBackend> provider = ProviderBackend.StartAsync(ParityTasks.Register, TaskFlowJson.Options, this.providerDatabase.ConnectionString);
-        Task<ReferenceBackend> reference = ReferenceBackend.StartAsync(ParityTasks.Register, TaskFlowJson.Options);
+        Task<ProviderBackend> provider = ProviderBackend.StartAsync(RegisterWithBuiltIns, TaskFlowJson.Options, this.providerDatabase.ConnectionString);
+        Task<ReferenceBackend> reference = ReferenceBackend.StartAsync(RegisterWithBuiltIns, TaskFlowJson.Options);
 
         // The reference last: every other backend is compared with it.
         this.Backends = [await taskFlow, await provider, await reference];
+    }
+
+    private static void RegisterWithBuiltIns(Microsoft.DurableTask.DurableTaskRegistry registry)
+    {
+        ParityTasks.Register(registry);
+        ParityTasks.RegisterTaskFlowBuiltIns(registry);
     }
 
     public async Task DisposeAsync()

@@ -27,7 +27,26 @@ internal static class ParityTasks
         .AddOrchestrator<RetriesWithAHandler>()
         .AddOrchestrator<SendsAnEvent>()
         .AddOrchestrator<FireAndForget>()
-        .AddOrchestrator<HandsOver>();
+        .AddOrchestrator<HandsOver>()
+        .AddOrchestrator<ReplaySafeValues>()
+        .AddActivityFunc<string, string>("identity", (context, value) => value);
+
+    /// <summary>What TaskFlow's hosts register themselves (<c>AddTaskFlow</c>): for the backends that are not TaskFlow's server.</summary>
+    public static void RegisterTaskFlowBuiltIns(DurableTaskRegistry registry) =>
+        registry.AddOrchestrator<TaskFlow.Orchestrations.ActivityTaskOrchestrator>(TaskFlow.Orchestrations.ActivityTask.OrchestratorName);
+
+    /// <summary>Reads <c>CurrentUtcDateTime</c> and <c>NewGuid()</c> before its first await, has an activity keep them,
+    /// and compares them with what the replay in the next episode reads: equal wherever the store keeps the episode's
+    /// time exactly.</summary>
+    public sealed class ReplaySafeValues : TaskOrchestrator<object?, string>
+    {
+        public override async Task<string> RunAsync(TaskOrchestrationContext context, object? input)
+        {
+            string values = $"{context.CurrentUtcDateTime:O}|{context.NewGuid()}";
+            string firstRun = await context.CallActivityAsync<string>("identity", values);
+            return firstRun == values ? "same on replay" : $"first run {firstRun}, replay {values}";
+        }
+    }
 
     /// <summary><c>WhenAny</c> of a timer and an external event: which came first.</summary>
     public sealed class TimerOrEvent : TaskOrchestrator<double, string>

@@ -42,7 +42,8 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
         string? inputJson = this.converter.Serialize(input);
         var submission = new TaskSubmission(
             orchestratorName.Name, inputJson, Priority: 5, options?.StartAt, Delay: null, new Retries.RetryPolicy(), Timeout: null, IdempotencyKey: null,
-            options?.Tags ?? new Dictionary<string, string>(), SHA256.HashData(Encoding.UTF8.GetBytes($"{orchestratorName.Name}|{inputJson}")), id);
+            options?.Tags ?? new Dictionary<string, string>(), SHA256.HashData(Encoding.UTF8.GetBytes($"{orchestratorName.Name}|{inputJson}")), id,
+            IsOrchestration: true); // this API always starts an orchestration, whatever this process registered
         try
         {
             (TaskRecord task, _) = await this.tasks.ScheduleNewTaskAsync(submission, Actor, cancellation);
@@ -54,7 +55,8 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
             throw new InstanceAlreadyRunningException(id!, "pending");
         }
     }
-   /// <inheritdoc/>
+
+    /// <inheritdoc/>
     public override Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default) =>
         this.tasks.RaiseEventAsync(ParseId(instanceId), eventName, this.converter.Serialize(eventPayload), Actor, cancellation);
 

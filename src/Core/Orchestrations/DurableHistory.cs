@@ -42,6 +42,11 @@ internal static class DurableHistory
                 break;
             case "OrchestratorStarted":
                 history.OrchestratorStarted = new P.OrchestratorStartedEvent();
+                if (payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("timestamp", out _))
+                {
+                    history.Timestamp = Time(payload, "timestamp"); // finer than the column's microseconds (EpisodeStore)
+                }
+
                 break;
             case "OrchestratorCompleted":
                 history.OrchestratorCompleted = new P.OrchestratorCompletedEvent();

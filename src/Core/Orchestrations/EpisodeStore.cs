@@ -122,7 +122,11 @@ internal sealed partial class EpisodeStore(
         string actor = lease.LeaseOwner;
         int execution = state.Execution;
         var events = new HistoryRows(lease.InstanceId, state.LastSequence);
-        events.Add(execution, "OrchestratorStarted", null, null, null, state.Now, actor);
+        // The episode's time is what CurrentUtcDateTime (and so NewGuid) read. PostgreSQL keeps microseconds; a time with
+        // finer ticks (the Durable Task Framework dispatcher's clock, through the provider) is kept exactly in the payload,
+        // so a replay reads the same time the first run did.
+        string? exactTime = state.Now.UtcTicks % TimeSpan.TicksPerMicrosecond == 0 ? null : DurableHistory.Payload(new { timestamp = state.Now });
+        events.Add(execution, "OrchestratorStarted", null, null, exactTime, state.Now, actor);
         foreach (InboxEvent received in state.Fresh)
         {
             events.Add(execution, received.Event.EventType, received.Event.TaskId, received.Event.Attempt, received.Event.PayloadJson, received.Event.Timestamp, received.Event.Actor);
