@@ -32,7 +32,7 @@ public sealed class DeploymentSettingsTests
 
         // The PostgreSQL connection string under the name the worker reads and host.json gives the Durable provider.
         Assert.Contains(FunctionAppServices.ConnectionSetting, settings);
-        using JsonDocument host = JsonDocument.Parse(File.ReadAllText(Repository.PathTo("src", "Functions", "host.json")));
+        using JsonDocument host = JsonDocument.Parse(File.ReadAllText(Repository.PathTo("host.json")));
         Assert.Contains(
             host.RootElement.GetProperty("extensions").GetProperty("durableTask").GetProperty("storageProvider").GetProperty("connectionStringName").GetString(),
             settings);
