@@ -21,8 +21,16 @@ public sealed class ActivityTaskOrchestratorTests(PostgresDatabase database) : I
         JsonElement done = await server.Client.WaitForStatusAsync(id, "succeeded", "failed");
 
         Assert.Equal("succeeded", done.GetProperty("status").GetString());
-        Assert.Equal(ActivityTask.OrchestratorName, done.GetProperty("type").GetString());
         Assert.Equal("hello", done.GetProperty("output").GetString());
+
+        // It reads as submitted (the wrapper is how it runs, not what the caller asked for), with its one attempt.
+        Assert.Equal("echo", done.GetProperty("type").GetString());
+        Assert.Equal("activity", done.GetProperty("kind").GetString());
+        Assert.Equal("hello", done.GetProperty("input").GetString());
+        Assert.Equal(1, done.GetProperty("attempt").GetInt32());
+        Assert.Equal(3, done.GetProperty("maxAttempts").GetInt32());
+        TaskRecord stored = (await server.Host.Services.GetRequiredService<TaskFlowClient>().GetTaskAsync(id))!;
+        Assert.Equal(ActivityTask.OrchestratorName, stored.Type);
     }
 
     [Fact]

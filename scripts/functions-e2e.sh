@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# A user's smoke test of a running TaskFlow Function App (func start, the Functions host, or Azure): runs every example of
+# the README's Functions section and checks the documented answers, Durable's own HTTP API included.
+#
+#   scripts/functions-e2e.sh BASE_URL KEY        e.g. scripts/functions-e2e.sh http://localhost:7071 "$(cat .data/dev-admin-key)"
+#
+# KEY is a TaskFlow API key with the admin role. Durable's HTTP API (/runtime/webhooks/durabletask/…) is guarded by the
+# host's keys: set DURABLE_KEY to the host's master key or its durabletask_extension system key (func start needs none).
+# Needs curl and jq. Prints one line per check and exits non-zero if any failed.
+set -uo pipefail
+[[ $# -eq 2 ]] || { echo "usage: $0 BASE_URL KEY" >&2; exit 2; }
+command -v jq >/dev/null || { echo "jq is needed (apt-get install jq)." >&2; exit 2; }
+base=${1%/}
+key=$2
+durable_code=${DURABLE_KEY:+code=$DURABLE_KEY}
+run=$(date +%s)-$RANDOM
+passed=0
+failed=0
+
+check() { # check NAME CONDITION-RESULT DETAIL
+  if [[ $2 == true ]]; then
+    passed=$((passed + 1)); echo "ok    $1"
+  else
+    failed=$((failed + 1)); echo "FAIL  $1: $3"
+  fi
+}
+
+# call METHOD PATH [BODY]: sets $status and $body.
+call() {
+  local method=$1 path=$2 data=${3:-}
+  local args=(-sS -m 30 -X "$method" -H "Authorization: ApiKey $key" -w '\n%{http_code}')
+  [[ -n $data ]] && args+=(-H 'Content-Type: application/json' -d "$data")
+  local out
+  out=$(curl "${args[@]}" "$base$path" 2>&1)
+  status=${out##*$'\n'}
+  body=${out%$'\n'*}
+}
+
+durable() { # durable METHOD PATH-UNDER-WEBHOOK [QUERY]: Durable's HTTP API, with the host key when given.
+  local method=$1 path=$2 query=${3:-}
+  query=$(printf '%s' "$query${query:+${durable_code:+&}}$durable_code")
+  local out
+  out=$(curl -sS -m 30 -X "$method" -w '\n%{http_code}' "$base/runtime/webhooks/durabletask$path${query:+?$query}" 2>&1)
+  status=${out##*$'\n'}
+  body=${out%$'\n'*}
+}
+
+# wait_for ID STATUS...: polls the task until its status is one of STATUS (60 s); leaves it in $body.
+wait_for() {
+  local id=$1; shift
+  for _ in $(seq 1 120); do
+    call GET "/api/tasks/$id"
+    local now
+    now=$(jq -r '.status // empty' <<<"$body" 2>/dev/null)
+    for wanted in "$@"; do [[ $now == "$wanted" ]] && return 0; done
+    sleep 0.5
+  done
+  return 1
+}
+
+json() { jq -r "$1" <<<"$body" 2>/dev/null; }
+
+# Health, with no key.
+status=$(curl -sS -m 10 -o /dev/null -w '%{http_code}' "$base/healthz")
+check "GET /healthz answers 200" "$([[ $status == 200 ]] && echo true)" "status $status"
+status=$(curl -sS -m 10 -o /dev/null -w '%{http_code}' "$base/readyz")
+check "GET /readyz answers 200 (database reachable, migrations applied)" "$([[ $status == 200 ]] && echo true)" "status $status"
+
+# Who may call it.
+status=$(curl -sS -m 10 -o /dev/null -w '%{http_code}' "$base/api/tasks")
+check "no key: 401" "$([[ $status == 401 ]] && echo true)" "status $status"
+call POST /api/tasks '{"type":"no-such-type"}'
+check "an unknown type: 400 problem+json naming the field" "$([[ $status == 400 && $(json '.errors | keys | join(",")') == *type* ]] && echo true)" "status $status: $body"
+
+# The README's fan-out: 100 activities, summed.
+order=order-$run
+call POST /api/tasks "{\"id\":\"$order\",\"type\":\"fan-out\",\"input\":{\"count\":100,\"activity\":\"echo\"}}"
+check "POST fan-out: 202" "$([[ $status == 202 ]] && echo true)" "status $status: $body"
+wait_for "$order" succeeded failed cancelled
+check "fan-out succeeds with {\"count\":100,\"sum\":4950}" "$([[ $(json .status) == succeeded && $(json .output.sum) == 4950 && $(json .output.count) == 100 ]] && echo true)" "$body"
+call GET "/api/tasks/$order/history"
+check "its history: ExecutionStarted, 100 TaskScheduled, 100 TaskCompleted, ExecutionCompleted" \
+  "$([[ $(json '[.[] | select(.type == "TaskScheduled")] | length') == 100 && $(json '[.[] | select(.type == "TaskCompleted")] | length') == 100 && $(json '[.[] | .type] | index("ExecutionStarted") != null and index("ExecutionCompleted") != null') == true ]] && echo true)" \
+  "$(json '[.[] | .type] | group_by(.) | map("\(.[0])×\(length)") | join(" ")')"
+
+# A single-activity task reads as submitted.
+echo_id=echo-$run
+call POST /api/tasks "{\"id\":\"$echo_id\",\"type\":\"echo\",\"input\":{\"hello\":\"world\"}}"
+wait_for "$echo_id" succeeded failed cancelled
+check "echo succeeds with its input as output, type echo, kind activity" \
+  "$([[ $(json .status) == succeeded && $(json .output.hello) == world && $(json .type) == echo && $(json .kind) == activity ]] && echo true)" "$body"
+
+# The README's flaky task: fails twice, succeeds on its third attempt.
+flaky=flaky-$run
+call POST /api/tasks "{\"id\":\"$flaky\",\"type\":\"flaky\",\"input\":{\"failures\":2},\"retry\":{\"maxAttempts\":3,\"initialInterval\":\"PT1S\",\"backoffCoefficient\":2}}"
+wait_for "$flaky" succeeded failed cancelled
+check "flaky {failures:2} succeeds on attempt 3 of 3" \
+  "$([[ $(json .status) == succeeded && $(json .output.succeededOnAttempt) == 3 && $(json .attempt) == 3 && $(json .maxAttempts) == 3 ]] && echo true)" "$body"
+
+# An id whose instance has not finished is taken: 409.
+sleeper=sleep-$run
+call POST /api/tasks "{\"id\":\"$sleeper\",\"type\":\"sleep\",\"input\":{\"ms\":60000}}"
+wait_for "$sleeper" running
+call POST /api/tasks "{\"id\":\"$sleeper\",\"type\":\"echo\"}"
+check "starting an unfinished id again: 409" "$([[ $status == 409 ]] && echo true)" "status $status: $body"
+
+# Cancel: the running activity's token fires and the task ends cancelled.
+call POST "/api/tasks/$sleeper/cancel"
+check "cancel a running task: 200" "$([[ $status == 200 ]] && echo true)" "status $status: $body"
+wait_for "$sleeper" cancelled
+check "it ends cancelled" "$([[ $(json .status) == cancelled ]] && echo true)" "$body"
+
+# Human interaction: the approval sample waits for the event "approved" with a JSON boolean.
+approval=approval-$run
+call POST /api/tasks "{\"id\":\"$approval\",\"type\":\"approval\",\"input\":{\"timeout\":\"PT5M\"}}"
+wait_for "$approval" running
+for _ in $(seq 1 40); do call GET "/api/tasks/$approval"; [[ $(json .customStatus) == "waiting for approval" ]] && break; sleep 0.5; done
+call POST "/api/tasks/$approval/events/approved" 'true'
+check "raise approved=true: 202" "$([[ $status == 202 ]] && echo true)" "status $status: $body"
+wait_for "$approval" succeeded failed cancelled
+check "approval succeeds, approved" "$([[ $(json .status) == succeeded && $(json .customStatus) == approved ]] && echo true)" "$body"
+
+# Durable Functions' own HTTP API, over the same store.
+durable_id=durable-$run
+durable POST "/orchestrators/sequence/$durable_id" && true
+check "Durable API: start sequence: 202" "$([[ $status == 202 ]] && echo true)" "status $status: $body"
+for _ in $(seq 1 60); do
+  durable GET "/instances/$durable_id" "showHistory=true"
+  [[ $(json .runtimeStatus) == Completed ]] && break
+  sleep 0.5
+done
+check "Durable API: its status, Completed, with history" \
+  "$([[ $(json .runtimeStatus) == Completed && $(json '.historyEvents | length') -gt 2 ]] && echo true)" "$(head -c 300 <<<"$body")"
+durable GET "/instances" "instanceIdPrefix=durable-$run&runtimeStatus=Completed"
+check "Durable API: list with instanceIdPrefix and runtimeStatus finds it" \
+  "$([[ $status == 200 && $(json "[.[] | select(.instanceId == \"$durable_id\")] | length") == 1 ]] && echo true)" "status $status: $(head -c 300 <<<"$body")"
+durable GET "/instances" "createdTimeFrom=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)&top=500"
+check "Durable API: list with createdTimeFrom is not empty" "$([[ $status == 200 && $(json 'length') -gt 0 ]] && echo true)" "status $status: $(head -c 300 <<<"$body")"
+
+waiting=durable-wait-$run
+durable POST "/orchestrators/approval/$waiting"
+for _ in $(seq 1 40); do durable GET "/instances/$waiting"; [[ $(json .customStatus) == "waiting for approval" ]] && break; sleep 0.5; done
+curl -sS -m 10 -o /dev/null -X POST -H 'Content-Type: application/json' -d 'false' \
+  "$base/runtime/webhooks/durabletask/instances/$waiting/raiseEvent/approved${durable_code:+?$durable_code}"
+for _ in $(seq 1 40); do durable GET "/instances/$waiting"; [[ $(json .runtimeStatus) == Completed ]] && break; sleep 0.5; done
+check "Durable API: raiseEvent approved=false completes it, rejected" \
+  "$([[ $(json .runtimeStatus) == Completed && $(json .customStatus) == rejected ]] && echo true)" "$(head -c 300 <<<"$body")"
+
+doomed=durable-terminate-$run
+durable POST "/orchestrators/approval/$doomed"
+for _ in $(seq 1 40); do durable GET "/instances/$doomed"; [[ $(json .runtimeStatus) == Running ]] && break; sleep 0.5; done
+durable POST "/instances/$doomed/terminate" "reason=e2e"
+for _ in $(seq 1 40); do durable GET "/instances/$doomed"; [[ $(json .runtimeStatus) == Terminated ]] && break; sleep 0.5; done
+check "Durable API: terminate" "$([[ $(json .runtimeStatus) == Terminated ]] && echo true)" "$(head -c 300 <<<"$body")"
+durable DELETE "/instances/$doomed"
+check "Durable API: purge a finished instance" "$([[ $status == 200 && $(json .instancesDeleted) == 1 ]] && echo true)" "status $status: $body"
+call GET "/api/tasks/$doomed"
+check "the purged instance is gone from TaskFlow's API too: 404" "$([[ $status == 404 ]] && echo true)" "status $status"
+
+echo "$passed passed, $failed failed"
+((failed == 0))
