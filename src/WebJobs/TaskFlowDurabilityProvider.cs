@@ -24,6 +24,12 @@ internal sealed class TaskFlowDurabilityProvider(TaskFlowOrchestrationService se
 
     public override string EventSourceName { get; set; } = "TaskFlow";
 
+    /// <summary>Asked of the factory and of the provider at start-up (see
+    /// <see cref="TaskFlowDurabilityProviderFactory.SetUseSeparateQueueForEntityWorkItems"/>): nothing to choose.</summary>
+    public override void SetUseSeparateQueueForEntityWorkItems(bool newValue)
+    {
+    }
+
     public override async Task<IList<OrchestrationState>> GetOrchestrationStateWithInputsAsync(string instanceId, bool showInput = true)
     {
         IList<OrchestrationState> states = await service.GetOrchestrationStateAsync(instanceId, allExecutions: false);

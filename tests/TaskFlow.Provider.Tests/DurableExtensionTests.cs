@@ -55,6 +55,34 @@ public sealed class DurableExtensionTests(PostgresDatabase database) : IClassFix
         Assert.Equal(11, done.History.Count(e => (string?)e["EventType"] == "TaskCompleted"));
     }
 
+    /// <summary>What Durable's HTTP API (<c>/runtime/webhooks/durabletask/instances</c>) asks of the provider: a start without
+    /// a body (an empty input), and a list whose condition sets only the filters given, leaving the others at their
+    /// defaults (<c>CreatedTimeTo</c> at <c>default(DateTime)</c>).</summary>
+    [Fact]
+    public async Task TheDurableHttpApisStartAndList_ReachThePostgreSqlStore()
+    {
+        using IHost host = await StartHostAsync(database.ConnectionString);
+        IDurableClient client = host.Services.GetRequiredService<IDurableClientFactory>().CreateClient(new DurableClientOptions { TaskHub = "TaskFlowTests" });
+        DurabilityProvider provider = host.Services.GetServices<IDurabilityProviderFactory>().OfType<TaskFlowDurabilityProviderFactory>().Single().GetDurabilityProvider();
+        string prefix = $"http-api-{Guid.NewGuid():N}";
+
+        var instance = new DurableTask.Core.OrchestrationInstance { InstanceId = $"{prefix}-no-body", ExecutionId = Guid.NewGuid().ToString("N") };
+        await provider.CreateTaskOrchestrationAsync(
+            new DurableTask.Core.TaskMessage
+            {
+                OrchestrationInstance = instance,
+                Event = new DurableTask.Core.History.ExecutionStartedEvent(-1, string.Empty) { Name = nameof(DurableFunctions.FanOutRetryAndTimer), OrchestrationInstance = instance },
+            },
+            []);
+        await client.StartNewAsync(nameof(DurableFunctions.FanOutRetryAndTimer), $"{prefix}-with-input", 1);
+
+        Assert.True(await database.ScalarAsync<bool>("SELECT input IS NULL FROM taskflow.tasks WHERE id = @id", ("id", instance.InstanceId)));
+        OrchestrationStatusQueryResult byPrefix = await client.ListInstancesAsync(new OrchestrationStatusQueryCondition { InstanceIdPrefix = prefix }, CancellationToken.None);
+        Assert.Equal([$"{prefix}-no-body", $"{prefix}-with-input"], byPrefix.DurableOrchestrationState.Select(s => s.InstanceId).Order());
+        OrchestrationStatusQueryResult all = await client.ListInstancesAsync(new OrchestrationStatusQueryCondition(), CancellationToken.None);
+        Assert.Contains(all.DurableOrchestrationState, s => s.InstanceId == $"{prefix}-with-input");
+    }
+
     /// <summary>A WebJobs host configured as a Function App's host.json configures it: the Durable extension with
     /// <c>storageProvider.type = "TaskFlow"</c>, the connection string in an app setting.</summary>
     private static async Task<IHost> StartHostAsync(string connectionString)

@@ -48,10 +48,12 @@ public sealed partial class TaskFlowOrchestrationService
 
         Dictionary<string, string> tags = new(start.Tags ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         string actor = tags.Remove(ActorTag, out string? caller) && caller.Length > 0 ? caller : ClientActor;
+        // Durable's HTTP API starts an instance without a body as an empty input: no input, as Durable's own backends read it.
+        string? input = string.IsNullOrWhiteSpace(start.Input) ? null : AsJson(start.Input);
         var submission = new TaskSubmission(
-            start.Name, start.Input, Priority: 5, start.ScheduledStartTime is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null,
+            start.Name, input, Priority: 5, start.ScheduledStartTime is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null,
             Delay: null, new Retries.RetryPolicy(), Timeout: null, IdempotencyKey: null, tags,
-            SHA256.HashData(Encoding.UTF8.GetBytes($"{start.Name}|{start.Input}")), id, IsOrchestration: true,
+            SHA256.HashData(Encoding.UTF8.GetBytes($"{start.Name}|{input}")), id, IsOrchestration: true,
             TraceParent: start.ParentTraceContext?.TraceParent); // the client's span (Durable's client sends it): the task's trace
         try
         {
