@@ -40,7 +40,7 @@ public static class TaskFlowServiceCollectionExtensions
         registry.AddActivity<HttpActivity>(HttpActivity.Name);
         registry.AddOrchestrator<ActivityTaskOrchestrator>(ActivityTask.OrchestratorName);
         services.TryAddSingleton(registry);
-        services.TryAddSingleton<DataConverter>(new JsonDataConverter(TaskFlowJson.Options));
+        services.TryAddSingleton<DataConverter>(new JsonDataConverter(TaskFlowJson.Data));
         services.TryAddSingleton(provider => new DurableTaskShimFactory(
             new DurableTaskWorkerOptions { DataConverter = provider.GetRequiredService<DataConverter>() },
             provider.GetService<ILoggerFactory>()));

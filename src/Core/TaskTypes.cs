@@ -24,7 +24,7 @@ internal sealed class TaskTypes(ActivityRegistry activities, OrchestratorRegistr
             : throw new ArgumentException($"No task type '{name}'.", nameof(name));
         try
         {
-            object? value = input is { } element ? element.Deserialize(inputType, TaskFlowJson.Options) : null;
+            object? value = input is { } element ? element.Deserialize(inputType, TaskFlowJson.Data) : null;
             return value is null && inputType.IsValueType && Nullable.GetUnderlyingType(inputType) is null
                 ? $"'{name}' needs an input of type {inputType.Name}."
                 : value is HttpActivity.Request request

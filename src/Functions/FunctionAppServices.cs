@@ -1,4 +1,3 @@
-using Azure.Core.Serialization;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +9,6 @@ using TaskFlow.Api.Security;
 using TaskFlow.Functions.Durable;
 using TaskFlow.Instances;
 using TaskFlow.Workers;
-using FunctionsWorkerOptions = Microsoft.Azure.Functions.Worker.WorkerOptions;
 
 namespace TaskFlow.Functions;
 
@@ -36,8 +34,8 @@ internal static class FunctionAppServices
         services.ConfigureFunctionsApplicationInsights();
         services.AddTaskFlowTelemetry(configuration);
 
-        // Inputs, outputs and events keep TaskFlow's JSON (web defaults) whichever host wrote them.
-        services.Configure<FunctionsWorkerOptions>(options => options.Serializer = new JsonObjectSerializer(TaskFlowJson.Options));
+        // Inputs, outputs and events are in the worker's own default JSON (declared names, read case-insensitively), which
+        // is TaskFlow's default data converter too (TaskFlowJson.Data): the server and this app read each other's.
 
         TaskFlowBuilder taskFlow = services.AddTaskFlow(connectionString, tasks => tasks.AddSampleTaskTypes());
         taskFlow.AddMaintenance();

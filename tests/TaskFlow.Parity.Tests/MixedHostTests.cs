@@ -23,7 +23,7 @@ public sealed class MixedHostTests(PostgresDatabase database) : IClassFixture<Po
         await TaskFlowBackend.StartAsync(ParityTasks.Register, database.ConnectionString);
 
     private static async Task<IDurableBackend> StartProviderAsync(PostgresDatabase database) =>
-        await ProviderBackend.StartAsync(ParityTasks.Register, TaskFlowJson.Options, database.ConnectionString);
+        await ProviderBackend.StartAsync(ParityTasks.Register, TaskFlowJson.Data, database.ConnectionString);
 
     private async Task HandOverAsync(Func<Task<IDurableBackend>> first, Func<Task<IDurableBackend>> second)
     {

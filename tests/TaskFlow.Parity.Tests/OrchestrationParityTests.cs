@@ -19,6 +19,9 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
     public Task Sequence_Sample() => this.AssertSameAsync("sequence", _ => new { steps = 3 });
 
     [Fact]
+    public Task Output_InTheDefaultConvertersShape() => this.AssertSameAsync("returns-a-record", _ => null, output: json => json);
+
+    [Fact]
     public Task CurrentUtcDateTime_AndNewGuid_ReadTheSameOnReplay() => this.AssertSameAsync(nameof(ParityTasks.ReplaySafeValues), _ => null);
 
     /// <summary>The orchestration a single-activity task runs in on Azure Functions: its activity with a retry policy and a

@@ -15,8 +15,8 @@ public sealed class ParityFixture : IAsyncLifetime
     {
         await Task.WhenAll(this.database.InitializeAsync(), this.providerDatabase.InitializeAsync());
         Task<TaskFlowBackend> taskFlow = TaskFlowBackend.StartAsync(ParityTasks.Register, this.database.ConnectionString);
-        Task<ProviderBackend> provider = ProviderBackend.StartAsync(RegisterWithBuiltIns, TaskFlowJson.Options, this.providerDatabase.ConnectionString);
-        Task<ReferenceBackend> reference = ReferenceBackend.StartAsync(RegisterWithBuiltIns, TaskFlowJson.Options);
+        Task<ProviderBackend> provider = ProviderBackend.StartAsync(RegisterWithBuiltIns, TaskFlowJson.Data, this.providerDatabase.ConnectionString);
+        Task<ReferenceBackend> reference = ReferenceBackend.StartAsync(RegisterWithBuiltIns, TaskFlowJson.Data);
 
         // The reference last: every other backend is compared with it.
         this.Backends = [await taskFlow, await provider, await reference];

@@ -29,11 +29,15 @@ internal static class ParityTasks
         .AddOrchestrator<FireAndForget>()
         .AddOrchestrator<HandsOver>()
         .AddOrchestrator<ReplaySafeValues>()
+        .AddOrchestratorFunc<object?, Shipment>("returns-a-record", (context, _) => new Shipment("order-42", 3, null))
         .AddActivityFunc<string, string>("identity", (context, value) => value);
 
     /// <summary>What TaskFlow's hosts register themselves (<c>AddTaskFlow</c>): for the backends that are not TaskFlow's server.</summary>
     public static void RegisterTaskFlowBuiltIns(DurableTaskRegistry registry) =>
         registry.AddOrchestrator<TaskFlow.Orchestrations.ActivityTaskOrchestrator>(TaskFlow.Orchestrations.ActivityTask.OrchestratorName);
+
+    /// <summary>An output with declared (PascalCase) names and a null: what each backend's default converter writes.</summary>
+    public sealed record Shipment(string OrderId, int Parcels, string? Carrier);
 
     /// <summary>Reads <c>CurrentUtcDateTime</c> and <c>NewGuid()</c> before its first await, has an activity keep them,
     /// and compares them with what the replay in the next episode reads: equal wherever the store keeps the episode's

@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using System.Text.Json.Serialization;
 
 namespace TaskFlow.Api.Samples;
 
@@ -26,8 +27,8 @@ internal sealed class ApprovalOrchestrator : TaskOrchestrator<ApprovalOrchestrat
     }
 
     /// <summary>How long to wait for the decision.</summary>
-    public sealed record Input(TimeSpan? Timeout);
+    public sealed record Input([property: JsonConverter(typeof(TaskFlowJson.IsoDurationJsonConverter))] TimeSpan? Timeout);
 
     /// <summary>What was decided.</summary>
-    public sealed record Decision(bool Approved, bool TimedOut);
+    public sealed record Decision([property: JsonPropertyName("approved")] bool Approved, [property: JsonPropertyName("timedOut")] bool TimedOut);
 }

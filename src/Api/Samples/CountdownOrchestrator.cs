@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using System.Text.Json.Serialization;
 
 namespace TaskFlow.Api.Samples;
 
@@ -17,5 +18,5 @@ internal sealed class CountdownOrchestrator : TaskOrchestrator<CountdownOrchestr
     public sealed record Input(double Seconds);
 
     /// <summary>When the timer was due, and the orchestration time after it fired.</summary>
-    public sealed record Result(DateTime DueAt, DateTime ResumedAt);
+    public sealed record Result([property: JsonPropertyName("dueAt")] DateTime DueAt, [property: JsonPropertyName("resumedAt")] DateTime ResumedAt);
 }

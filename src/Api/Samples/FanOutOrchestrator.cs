@@ -23,5 +23,5 @@ internal sealed class FanOutOrchestrator : TaskOrchestrator<FanOutOrchestrator.I
     public sealed record Input(int Count, string? Activity = null, [property: JsonPropertyName("input")] JsonElement? ActivityInput = null);
 
     /// <summary>How many ran, and the sum of their numeric results.</summary>
-    public sealed record Summary(int Count, long Sum);
+    public sealed record Summary([property: JsonPropertyName("count")] int Count, [property: JsonPropertyName("sum")] long Sum);
 }

@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using TaskFlow.Activities;
+using System.Text.Json.Serialization;
 
 namespace TaskFlow.Api.Samples;
 
@@ -21,5 +22,5 @@ internal sealed class FlakyActivity : TaskActivity<FlakyActivity.Input, FlakyAct
     public sealed record Input(int Failures);
 
     /// <summary>The attempt that succeeded.</summary>
-    public sealed record Output(int SucceededOnAttempt);
+    public sealed record Output([property: JsonPropertyName("succeededOnAttempt")] int SucceededOnAttempt);
 }

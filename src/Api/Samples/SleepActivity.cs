@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using TaskFlow.Activities;
+using System.Text.Json.Serialization;
 
 namespace TaskFlow.Api.Samples;
 
@@ -21,5 +22,5 @@ internal sealed class SleepActivity(TimeProvider time) : TaskActivity<SleepActiv
     public sealed record Input(int Ms);
 
     /// <summary>How long it slept.</summary>
-    public sealed record Output(int SleptMs);
+    public sealed record Output([property: JsonPropertyName("sleptMs")] int SleptMs);
 }

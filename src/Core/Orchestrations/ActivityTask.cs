@@ -41,5 +41,9 @@ internal static class ActivityTask
     }
 
     /// <summary>The activity, its input, and how to run it.</summary>
-    public sealed record Input(string Activity, [property: JsonPropertyName("input")] JsonElement? ActivityInput, Retries.RetryPolicy? Retry, TimeSpan? Timeout);
+    public sealed record Input(
+        string Activity,
+        [property: JsonPropertyName("input")] JsonElement? ActivityInput,
+        Retries.RetryPolicy? Retry,
+        [property: JsonConverter(typeof(TaskFlowJson.IsoDurationJsonConverter))] TimeSpan? Timeout);
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace TaskFlow.Retries;
 
 /// <summary>How often, and how far apart, an activity is attempted.</summary>
@@ -11,12 +13,14 @@ public sealed record RetryPolicy
     public int MaxAttempts { get; init; } = 3;
 
     /// <summary>The wait after the first failed attempt.</summary>
+    [JsonConverter(typeof(TaskFlowJson.IsoDurationJsonConverter))]
     public TimeSpan InitialInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Each further wait is the previous one times this.</summary>
     public double BackoffCoefficient { get; init; } = 2.0;
 
     /// <summary>No wait is longer than this (before jitter, which never passes it either).</summary>
+    [JsonConverter(typeof(TaskFlowJson.IsoDurationJsonConverter))]
     public TimeSpan MaxInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>The fraction of a wait, 0 to 1, added at random.</summary>

@@ -17,7 +17,7 @@ internal sealed class TaskRunner(OrchestratorRegistry orchestrators, ActivityReg
     {
         ITaskOrchestrator orchestrator = orchestrators.Create(name)
             ?? throw new InvalidOperationException($"No orchestrator '{name}' is registered (AddSampleTaskTypes or AddTaskFlow).");
-        object? input = context.GetInput<JsonElement?>() is { } json ? json.Deserialize(orchestrators.InputType(name), TaskFlowJson.Options) : null;
+        object? input = context.GetInput<JsonElement?>() is { } json ? json.Deserialize(orchestrators.InputType(name), TaskFlowJson.Data) : null;
         return await orchestrator.RunAsync(context, input);
     }
 
