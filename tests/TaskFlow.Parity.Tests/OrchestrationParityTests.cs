@@ -19,7 +19,7 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
     public Task Sequence_Sample() => this.AssertSameAsync("sequence", _ => new { steps = 3 });
 
     [Fact]
-    public Task Output_InTheDefaultConvertersShape() => this.AssertSameAsync("returns-a-record", _ => null, output: json => json);
+    public Task Output_InTheDefaultConvertersShape() => this.AssertSameAsync("returns-a-record", _ => null);
 
     [Fact]
     public Task CurrentUtcDateTime_AndNewGuid_ReadTheSameOnReplay() => this.AssertSameAsync(nameof(ParityTasks.ReplaySafeValues), _ => null);
