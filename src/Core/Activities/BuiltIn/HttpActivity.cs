@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
 
@@ -107,6 +108,9 @@ internal sealed class HttpActivity(IHttpClientFactory clients, IOptions<HttpActi
             : null;
     }
 
-    /// <summary>What an <c>http</c> task's output holds.</summary>
-    public sealed record Response(int Status, string? ContentType, string Body);
+    /// <summary>What an <c>http</c> task's output holds, named as the README documents it under any data converter.</summary>
+    public sealed record Response(
+        [property: JsonPropertyName("status")] int Status,
+        [property: JsonPropertyName("contentType")] string? ContentType,
+        [property: JsonPropertyName("body")] string Body);
 }
