@@ -18,7 +18,7 @@ public sealed partial class TaskFlowOrchestrationService
         while (true)
         {
             TimeSpan left = giveUpAt - this.time.GetUtcNow();
-            if (await this.NextLeaseAsync(this.episodeLeases, this.EpisodeBatch, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken) is not { } lease)
+            if (await this.NextLeaseAsync(this.episodeLeases, this.episodeWakeUps, this.EpisodeBatch, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken) is not { } lease)
             {
                 return null;
             }

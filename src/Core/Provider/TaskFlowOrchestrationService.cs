@@ -38,7 +38,8 @@ public sealed partial class TaskFlowOrchestrationService
     private readonly EpisodeStore episodes;
     private readonly TaskFlowClient client;
     private readonly CompletionBatcher completions;
-    private readonly WakeSignal wake;
+    private readonly WakeSignal.Listener episodeWakeUps;
+    private readonly WakeSignal.Listener activityWakeUps;
     private readonly WorkerIdentity identity;
     private readonly TimeProvider time;
     private readonly ILogger logger;
@@ -86,7 +87,10 @@ public sealed partial class TaskFlowOrchestrationService
         this.episodes = this.services.GetRequiredService<EpisodeStore>();
         this.client = this.services.GetRequiredService<TaskFlowClient>();
         this.completions = this.services.GetRequiredService<CompletionBatcher>();
-        this.wake = this.services.GetRequiredService<WakeSignal>();
+        // The episode and activity loops wait on their own listeners, so neither takes the other's wake-up.
+        WakeSignal wake = this.services.GetRequiredService<WakeSignal>();
+        this.episodeWakeUps = wake.Listen();
+        this.activityWakeUps = wake.Listen();
         this.identity = this.services.GetRequiredService<WorkerIdentity>();
         this.time = this.services.GetRequiredService<TimeProvider>();
         this.logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TaskFlowOrchestrationService>();
@@ -222,7 +226,8 @@ public sealed partial class TaskFlowOrchestrationService
     }
 
     /// <summary>Waits for a lease from <paramref name="buffer"/> until <paramref name="receiveTimeout"/> passes.</summary>
-    private async Task<WorkItemLease?> NextLeaseAsync(LeaseBuffer buffer, int batch, TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    private async Task<WorkItemLease?> NextLeaseAsync(
+        LeaseBuffer buffer, WakeSignal.Listener wakeUps, int batch, TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, this.stopping.Token);
         DateTimeOffset giveUpAt = this.Deadline(receiveTimeout);
@@ -241,7 +246,7 @@ public sealed partial class TaskFlowOrchestrationService
                     return null;
                 }
 
-                await this.wake.WaitAsync(left < this.settings.PollInterval ? left : this.settings.PollInterval, this.time, linked.Token);
+                await wakeUps.WaitAsync(left < this.settings.PollInterval ? left : this.settings.PollInterval, this.time, linked.Token);
             }
         }
         catch (OperationCanceledException) when (this.stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
