@@ -63,7 +63,10 @@ internal sealed partial class EpisodeStore(
         try
         {
             await batch.ExecuteNonQueryAsync(cancellationToken);
-            if (readiesWork)
+
+            // The work item released rather than deleted (its UPDATE's count): events came while the episode ran, and
+            // the next episode is ready now. A waiting dispatcher must hear of it, or it sleeps until its next poll.
+            if (readiesWork || finish.RecordsAffected > 0)
             {
                 notifier.Ring();
             }
