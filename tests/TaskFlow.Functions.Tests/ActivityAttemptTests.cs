@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
-using Moq;
 using Npgsql;
 using TaskFlow.Activities;
 using TaskFlow.Api.Endpoints;
@@ -26,11 +25,11 @@ public sealed class ActivityAttemptTests(FunctionAppServicesFixture app) : IClas
 
         await this.ScheduledAsync(id, times: 1);
         InvalidOperationException first = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => runner.RunActivityAsync("flaky", JsonDocument.Parse("""{"failures":1}""").RootElement, Invocation(id)));
+            () => runner.RunActivityAsync("flaky", JsonDocument.Parse("""{"failures":1}""").RootElement, Invocations.Activity(id)));
         Assert.Contains("attempt 1", first.Message);
 
         await this.ScheduledAsync(id, times: 2);
-        JsonElement? second = await runner.RunActivityAsync("flaky", JsonDocument.Parse("""{"failures":1}""").RootElement, Invocation(id));
+        JsonElement? second = await runner.RunActivityAsync("flaky", JsonDocument.Parse("""{"failures":1}""").RootElement, Invocations.Activity(id));
         Assert.Equal(2, second!.Value.GetProperty("succeededOnAttempt").GetInt32());
     }
 
@@ -63,7 +62,7 @@ public sealed class ActivityAttemptTests(FunctionAppServicesFixture app) : IClas
             app.Services.GetRequiredService<TaskFlowClient>(),
             TimeProvider.System);
 
-        Task<JsonElement?> running = runner.RunActivityAsync("probe", null, Invocation(id));
+        Task<JsonElement?> running = runner.RunActivityAsync("probe", null, Invocations.Activity(id));
         CancellationToken token = await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.False(token.IsCancellationRequested);
 
@@ -95,16 +94,6 @@ public sealed class ActivityAttemptTests(FunctionAppServicesFixture app) : IClas
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("times", (long)times);
         await command.ExecuteNonQueryAsync();
-    }
-
-    private static FunctionContext Invocation(string instanceId)
-    {
-        var binding = new Mock<BindingContext>();
-        binding.Setup(b => b.BindingData).Returns(new Dictionary<string, object?> { ["instanceId"] = instanceId });
-        var function = new Mock<FunctionContext>();
-        function.Setup(f => f.BindingContext).Returns(binding.Object);
-        function.Setup(f => f.CancellationToken).Returns(CancellationToken.None);
-        return function.Object;
     }
 
     /// <summary>An activity that hands out its cancellation token and waits for it to fire.</summary>

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Moq;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -33,7 +32,7 @@ public sealed class FunctionAppTelemetryTests(FunctionAppServicesFixture app) : 
         MeterProvider meter = services.GetRequiredService<MeterProvider>();
 
         JsonElement? output = await services.GetRequiredService<TaskRunner>().RunActivityAsync(
-            "echo", JsonDocument.Parse("\"traced\"").RootElement, Invocation("00-5bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "order-7"));
+            "echo", JsonDocument.Parse("\"traced\"").RootElement, Invocations.Activity("order-7", "00-5bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
 
         Assert.Equal("traced", output?.GetString());
         tracer.ForceFlush();
@@ -83,18 +82,5 @@ public sealed class FunctionAppTelemetryTests(FunctionAppServicesFixture app) : 
         services.AddTaskFlowFunctionApp(configuration);
         configure(services);
         return services.BuildServiceProvider();
-    }
-
-    /// <summary>The host's invocation context, as the worker receives it: its trace context and the trigger's data.</summary>
-    private static FunctionContext Invocation(string traceParent, string instanceId)
-    {
-        var trace = new Mock<TraceContext>();
-        trace.Setup(t => t.TraceParent).Returns(traceParent);
-        var binding = new Mock<BindingContext>();
-        binding.Setup(b => b.BindingData).Returns(new Dictionary<string, object?> { ["instanceId"] = instanceId });
-        var function = new Mock<FunctionContext>();
-        function.Setup(f => f.TraceContext).Returns(trace.Object);
-        function.Setup(f => f.BindingContext).Returns(binding.Object);
-        return function.Object;
     }
 }
