@@ -10,7 +10,7 @@ using TaskFlow.Telemetry;
 namespace TaskFlow.Functions.Durable;
 
 /// <summary>Runs a registered orchestrator or activity (the classes the server runs) for the function that wraps it,
-/// reading its input as the type it declares, with TaskFlow's JSON.</summary>
+/// reading its input as the type it declares, in the data converter's JSON (<c>TaskFlowJson.Data</c>).</summary>
 internal sealed class TaskRunner(OrchestratorRegistry orchestrators, ActivityRegistry activities, TaskFlowClient tasks, TimeProvider time)
 {
     public async Task<object?> RunOrchestratorAsync(string name, TaskOrchestrationContext context)
