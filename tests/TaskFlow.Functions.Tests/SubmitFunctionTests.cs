@@ -60,6 +60,23 @@ public sealed class SubmitFunctionTests(FunctionAppServicesFixture app) : IClass
         durable.VerifyNoOtherCalls();
     }
 
+    /// <summary>What the Durable client 1.28 throws when the host refuses an id whose instance has not finished.</summary>
+    [Fact]
+    public async Task AnIdWhoseInstanceHasNotFinished_Answers409ProblemJson_NamingIt()
+    {
+        var durable = new Mock<DurableTaskClient>("test");
+        durable.Setup(client => client.ScheduleNewOrchestrationInstanceAsync(
+                It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException("An Orchestration instance with the status Running already exists."));
+        Microsoft.AspNetCore.Http.DefaultHttpContext http = app.Request("POST", """{"type":"sequence","id":"order-409"}""");
+
+        var (status, contentType, body) = await FunctionAppServicesFixture.AnswerAsync(await this.Functions().SubmitAsync(http.Request, durable.Object), http);
+
+        Assert.Equal(409, status);
+        Assert.StartsWith("application/problem+json", contentType);
+        Assert.Contains("order-409", body.GetProperty("detail").GetString());
+    }
+
     [Theory]
     [InlineData("""{"type":"no-such-type"}""", "type")]
     [InlineData("""{"type":"sequence","priority":12}""", "priority")]
