@@ -168,7 +168,7 @@ internal static class TaskEndpoints
         if (task.Type == ActivityTask.OrchestratorName)
         {
             // A single-activity task run by an orchestration: each attempt of its activity was scheduled once.
-            return Results.Ok(TaskJson.From(ActivityTask.AsSubmitted(task, counts?.Scheduled ?? 0)));
+            return Results.Ok(TaskJson.FromCounted(task, counts?.Scheduled ?? 0));
         }
 
         TaskJson json = TaskJson.From(task);

@@ -28,9 +28,13 @@ internal sealed record TaskJson(
     ActivityCountsJson? Activities = null)
 {
     /// <remarks>A single-activity task that runs inside an orchestration (on Azure Functions) reads as submitted.</remarks>
-    public static TaskJson From(TaskRecord stored)
+    public static TaskJson From(TaskRecord stored) => FromCounted(stored, activityAttempts: null);
+
+    /// <param name="activityAttempts">For a single-activity task run by an orchestration, how often its activity was
+    /// scheduled, when the caller counted it.</param>
+    public static TaskJson FromCounted(TaskRecord stored, long? activityAttempts)
     {
-        TaskRecord task = ActivityTask.AsSubmitted(stored);
+        TaskRecord task = ActivityTask.AsSubmitted(stored, activityAttempts);
         return new(
         task.Id,
         task.Type,

@@ -1,5 +1,5 @@
-using Microsoft.DurableTask;
 using System.Text.Json.Serialization;
+using Microsoft.DurableTask;
 
 namespace TaskFlow.Api.Samples;
 

@@ -1,6 +1,6 @@
+using System.Text.Json.Serialization;
 using Microsoft.DurableTask;
 using TaskFlow.Activities;
-using System.Text.Json.Serialization;
 
 namespace TaskFlow.Api.Samples;
 

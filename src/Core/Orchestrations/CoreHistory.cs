@@ -1,7 +1,7 @@
 using DurableTask.Core;
 using DurableTask.Core.History;
-using P = Microsoft.DurableTask.Protobuf;
 using TaskFlow.Instances;
+using P = Microsoft.DurableTask.Protobuf;
 
 namespace TaskFlow.Orchestrations;
 
@@ -33,12 +33,11 @@ internal static class CoreHistory
             .Where(row => row.Execution == chosen)
             .Select(row => DurableHistory.ToProto(
                 new OrchestrationEvent(row.EventType, row.TaskId, row.Attempt, row.PayloadJson, row.Timestamp, row.Actor), instanceId, chosen, forReplay: false))
-            .OfType<Microsoft.DurableTask.Protobuf.HistoryEvent>()
-            .Select(CoreHistory.From)
+            .OfType<P.HistoryEvent>()
+            .Select(From)
             .OfType<HistoryEvent>()
             .ToList();
     }
-
 
     public static HistoryEvent? From(P.HistoryEvent e)
     {
