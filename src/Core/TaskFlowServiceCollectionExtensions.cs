@@ -13,11 +13,14 @@ using Npgsql;
 using TaskFlow.Activities;
 using TaskFlow.Activities.BuiltIn;
 using TaskFlow.AzureQueues;
-using TaskFlow.Client;
+using TaskFlow.DurableClient;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.Dispatch.Doorbells;
 using TaskFlow.Instances;
+using TaskFlow.Json;
+using TaskFlow.Leases;
+using TaskFlow.Notifications;
 using TaskFlow.Orchestrations;
 using TaskFlow.Retention;
 using TaskFlow.Schedules;
@@ -67,9 +70,8 @@ public static class TaskFlowServiceCollectionExtensions
                     context, provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<HttpActivityOptions>>().Value.AllowedHosts, token),
             });
 
-        var builder = new TaskFlowBuilder(services, registry);
         tasks?.Invoke(registry);
-        return builder;
+        return new TaskFlowBuilder(services);
     }
 
     /// <summary>Makes this process a worker: it leases and runs activities, renews its leases, rescues
@@ -90,7 +92,7 @@ public static class TaskFlowServiceCollectionExtensions
     {
         IServiceCollection services = builder.Services;
         services.TryAddSingleton<WakeSignal>();
-        services.TryAddSingleton<RunningActivities>();
+        services.TryAddSingleton<RunningWorkItems>();
         services.TryAddSingleton<EpisodeReplayer>();
         services.TryAddSingleton<EpisodeStore>();
         services.TryAddSingleton<OrchestrationRunner>();

@@ -1,10 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.Instances;
+using TaskFlow.Leases;
+using TaskFlow.Notifications;
 using TaskFlow.Schedules;
 using TaskFlow.WorkItems;
 using TaskFlow.Workers;
@@ -19,11 +22,14 @@ internal static class TaskFlowStoreServices
     public static IServiceCollection AddTaskFlowStore(this IServiceCollection services, string connectionString)
     {
         services.TryAddSingleton(TimeProvider.System);
+        // A host registers its configuration first; without one (the Durable provider, tests) every setting keeps its default.
+        services.TryAddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.TryAddSingleton(provider => new SqlClock(provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(_ => TaskFlowDataSource.Create(connectionString));
         services.TryAddSingleton<Migrator>();
         services.TryAddSingleton<WorkReadyNotifier>();
         services.TryAddSingleton<WorkItemQueue>();
+        services.TryAddSingleton<WorkItemLeases>();
         services.TryAddSingleton(provider => new TaskFlowClient(
             provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>(), notifier: provider.GetRequiredService<WorkReadyNotifier>()));
         services.TryAddSingleton<WorkerIdentity>();
@@ -42,6 +48,8 @@ internal static class TaskFlowStoreServices
         // Bound in every role: API processes read the heartbeat interval to tell lost workers.
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).Validate(
             options => { options.Validate(); return true; });
+        services.AddOptions<LeaseOptions>().BindConfiguration(LeaseOptions.Section).Validate<IConfiguration>(
+            (options, configuration) => { options.Validate(configuration); return true; });
         return services;
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
 using TaskFlow.Activities.BuiltIn;
+using TaskFlow.Json;
 using TaskFlow.Orchestrations;
 
 namespace TaskFlow;

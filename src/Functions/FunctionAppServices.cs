@@ -6,8 +6,10 @@ using TaskFlow.Api.Endpoints;
 using TaskFlow.Api.Samples;
 using TaskFlow.Api.Schedules;
 using TaskFlow.Api.Security;
+using TaskFlow.Database;
 using TaskFlow.Functions.Durable;
 using TaskFlow.Instances;
+using TaskFlow.Json;
 using TaskFlow.Workers;
 
 namespace TaskFlow.Functions;
@@ -22,13 +24,7 @@ internal static class FunctionAppServices
 
     public static IServiceCollection AddTaskFlowFunctionApp(this IServiceCollection services, IConfiguration configuration)
     {
-        string connectionString = configuration.GetConnectionString(ConnectionSetting) is { Length: > 0 } named
-            ? named
-            : configuration[ConnectionSetting] is { Length: > 0 } setting
-                ? setting
-                : throw new InvalidOperationException(
-                    $"No PostgreSQL connection string: set the app setting '{ConnectionSetting}' (local.settings.json's Values when " +
-                    "running with func start), e.g. \"Host=127.0.0.1;Port=5433;Database=postgres;Username=postgres\".");
+        string connectionString = ConnectionSettings.Read(configuration, ConnectionSetting);
 
         services.AddApplicationInsightsTelemetryWorkerService();
         services.ConfigureFunctionsApplicationInsights();
@@ -46,7 +42,7 @@ internal static class FunctionAppServices
             provider.GetRequiredService<Npgsql.NpgsqlDataSource>(),
             provider.GetRequiredService<Database.SqlClock>(),
             provider.GetRequiredService<Orchestrations.OrchestratorRegistry>().Contains,
-            provider.GetRequiredService<Dispatch.WorkReadyNotifier>()) { ActivityTasksAsOrchestrations = true }));
+            provider.GetRequiredService<Notifications.WorkReadyNotifier>()) { ActivityTasksAsOrchestrations = true }));
         services.AddOptions<TaskFlow.Workers.WorkerOptions>().BindConfiguration(TaskFlow.Workers.WorkerOptions.Section);
         services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
         services.AddTaskFlowSecurity(configuration);

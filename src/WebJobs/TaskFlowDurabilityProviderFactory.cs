@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newtonsoft.Json;
+using TaskFlow.Database;
+using TaskFlow.Leases;
 using TaskFlow.Provider;
 
 namespace TaskFlow.WebJobs;
@@ -35,20 +37,15 @@ internal sealed class TaskFlowDurabilityProviderFactory(IOptions<DurableTaskOpti
     {
         var options = new TaskFlowDurabilityOptions();
         JsonConvert.PopulateObject(JsonConvert.SerializeObject(extension.StorageProvider), options);
-        string connectionString = configuration.GetConnectionString(options.ConnectionStringName) is { Length: > 0 } named
-            ? named
-            : configuration[options.ConnectionStringName] is { Length: > 0 } setting
-                ? setting
-                : throw new InvalidOperationException(
-                    $"TaskFlow's Durable storage provider found no PostgreSQL connection string: set the app setting '{options.ConnectionStringName}' " +
-                    $"(or ConnectionStrings:{options.ConnectionStringName}), or name another one in host.json's storageProvider.connectionStringName.");
+        // host.json's storageProvider.connectionStringName may name another setting than the Function App's default.
+        string connectionString = ConnectionSettings.Read(configuration, options.ConnectionStringName);
         var service = new TaskFlowOrchestrationService(
             new TaskFlowOrchestrationServiceSettings
             {
                 ConnectionString = connectionString,
                 MaxConcurrentOrchestrations = extension.MaxConcurrentOrchestratorFunctions ?? 10 * Environment.ProcessorCount,
                 MaxConcurrentActivities = extension.MaxConcurrentActivityFunctions ?? 10 * Environment.ProcessorCount,
-                LockDuration = options.LockDuration,
+                Lease = new LeaseOptions { Duration = options.LockDuration },
                 PollInterval = options.PollInterval,
             },
             loggerFactory);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using TaskFlow.DurableHost;
+using TaskFlow.Leases;
 using TaskFlow.Provider;
 
 // Usage: TaskFlow.DurableHost, with ConnectionStrings__TaskFlow set; TASKFLOW_HOST_LOCK_MS, _CONCURRENCY,
@@ -16,8 +17,7 @@ await using DurableHost host = await DurableHost.StartAsync(
         ConnectionString = connectionString,
         MaxConcurrentOrchestrations = concurrency,
         MaxConcurrentActivities = concurrency,
-        LockDuration = lockDuration,
-        RescueInterval = TimeSpan.FromTicks(Math.Min(lockDuration.Ticks / 4, TimeSpan.FromSeconds(5).Ticks)),
+        Lease = new LeaseOptions { Duration = lockDuration, RescueInterval = TimeSpan.FromTicks(Math.Min(lockDuration.Ticks / 4, TimeSpan.FromSeconds(5).Ticks)) },
     },
     logging);
 Console.WriteLine($"worker {host.Service.WorkerId}");

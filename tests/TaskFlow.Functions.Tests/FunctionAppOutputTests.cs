@@ -19,7 +19,7 @@ public sealed class FunctionAppOutputTests
         { "GetScheduleHistory", "get", "api/schedules/{name}/history" }, { "PutSchedule", "put", "api/schedules/{name}" },
         { "DeleteSchedule", "delete", "api/schedules/{name}" }, { "PauseSchedule", "post", "api/schedules/{name}/pause" },
         { "ResumeSchedule", "post", "api/schedules/{name}/resume" }, { "TriggerSchedule", "post", "api/schedules/{name}/trigger" },
-        { "ListDeadLetter", "get", "api/dead-letter" }, { "ListWorkers", "get", "api/workers" }, { "Health", "get", "healthz" }, { "Ready", "get", "readyz" },
+        { "ListDeadLetter", "get", "api/dead-letter" }, { "ListWorkers", "get", "api/workers" }, { "ListStatuses", "get", "api/statuses" }, { "Health", "get", "healthz" }, { "Ready", "get", "readyz" },
         { "CreateKey", "post", "api/keys" }, { "ListKeys", "get", "api/keys" }, { "GetKey", "get", "api/keys/{id}" }, { "RevokeKey", "post", "api/keys/{id}/revoke" },
         { "DeleteKey", "delete", "api/keys/{id}" },
     };

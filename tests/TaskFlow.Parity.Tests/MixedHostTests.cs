@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using TaskFlow.Json;
 using TaskFlow.Parity.Tests.Backends;
 using TaskFlow.Testing;
 

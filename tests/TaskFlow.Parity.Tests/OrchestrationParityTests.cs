@@ -28,7 +28,7 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
     /// time-out timer that the activity beats (the timer is cancelled, and the orchestration ends with the output).</summary>
     [Fact]
     public Task SingleActivityTask_WithATimeOut_CompletesWithTheActivitysOutput() => this.AssertSameAsync(
-        TaskFlow.Orchestrations.ActivityTask.OrchestratorName,
+        TaskFlow.Instances.ActivityTask.OrchestratorName,
         _ => new { activity = "double", input = 21, retry = new { maxAttempts = 2 }, timeout = "PT1M" });
 
     [Fact]

@@ -1,3 +1,4 @@
+using TaskFlow.Json;
 using TaskFlow.Parity.Tests.Backends;
 using TaskFlow.Testing;
 

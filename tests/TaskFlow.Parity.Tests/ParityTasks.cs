@@ -34,7 +34,7 @@ internal static class ParityTasks
 
     /// <summary>What TaskFlow's hosts register themselves (<c>AddTaskFlow</c>): for the backends that are not TaskFlow's server.</summary>
     public static void RegisterTaskFlowBuiltIns(DurableTaskRegistry registry) =>
-        registry.AddOrchestrator<TaskFlow.Orchestrations.ActivityTaskOrchestrator>(TaskFlow.Orchestrations.ActivityTask.OrchestratorName);
+        registry.AddOrchestrator<TaskFlow.Orchestrations.ActivityTaskOrchestrator>(TaskFlow.Instances.ActivityTask.OrchestratorName);
 
     /// <summary>An output with declared (PascalCase) names and a null: what each backend's default converter writes.</summary>
     public sealed record Shipment(string OrderId, int Parcels, string? Carrier);

@@ -1,6 +1,7 @@
 using DurableTask.Core;
 using DurableTask.Core.History;
 using Microsoft.Azure.WebJobs.Host.Scale;
+using TaskFlow.Leases;
 using TaskFlow.Testing;
 using TaskFlow.WebJobs;
 
@@ -159,8 +160,7 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
             TaskFlowOrchestrationService Create() => new(new TaskFlowOrchestrationServiceSettings
             {
                 ConnectionString = connectionString,
-                LockDuration = lockDuration ?? TimeSpan.FromSeconds(1),
-                RescueInterval = TimeSpan.FromMilliseconds(200),
+                Lease = new LeaseOptions { Duration = lockDuration ?? TimeSpan.FromSeconds(1), RescueInterval = TimeSpan.FromMilliseconds(200) },
                 PollInterval = TimeSpan.FromMilliseconds(100),
                 MaxConcurrentOrchestrations = 4,
                 MaxConcurrentActivities = 4,

@@ -15,9 +15,10 @@ public sealed class TaskFlowServer : IAsyncDisposable
     /// <summary>Short leases and intervals, so tests see rescues and retries in seconds.</summary>
     public static readonly string[] FastWorkerSettings =
     [
-        "--TaskFlow:Worker:LeaseDuration=00:00:05",
+        "--TaskFlow:Lease:Duration=00:00:05",
+        "--TaskFlow:Lease:RenewInterval=00:00:01",
+        "--TaskFlow:Lease:RescueInterval=00:00:01",
         "--TaskFlow:Worker:HeartbeatInterval=00:00:01",
-        "--TaskFlow:Worker:RescueInterval=00:00:01",
         "--TaskFlow:Worker:PollInterval=00:00:01",
         "--TaskFlow:Worker:ShutdownGracePeriod=00:00:02",
     ];

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using TaskFlow.Api.Security;
 using TaskFlow.Instances;
+using TaskFlow.Json;
 using TaskFlow.Telemetry;
 using TaskFlow.Workers;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.DurableTask;
+using TaskFlow.Json;
 
 namespace TaskFlow.Api.Samples;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using TaskFlow.Logging;
 using TaskFlow.Security;
 
 namespace TaskFlow.Api.Security;
@@ -34,6 +35,6 @@ internal sealed partial class DevelopmentKey(IOptions<SecurityOptions> options, 
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Created development admin key {KeyId}; its secret is in {File}")]
+    [LoggerMessage(EventId = EventIds.DevelopmentKeyCreated, Level = LogLevel.Information, Message = "Created development admin key {KeyId}; its secret is in {File}")]
     private static partial void LogCreated(ILogger logger, string keyId, string file);
 }

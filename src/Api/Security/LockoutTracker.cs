@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Extensions.Options;
+using TaskFlow.Logging;
 
 namespace TaskFlow.Api.Security;
 
@@ -47,7 +48,7 @@ internal sealed partial class LockoutTracker(IOptions<SecurityOptions> options, 
 
     private static string Key(IPAddress? address) => address?.ToString() ?? "unknown";
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Client {Address} locked out for {Duration} after {Failures} failed authentications")]
+    [LoggerMessage(EventId = EventIds.ClientLockedOut, Level = LogLevel.Warning, Message = "Client {Address} locked out for {Duration} after {Failures} failed authentications")]
     private static partial void LogLockedOut(ILogger logger, string address, int failures, TimeSpan duration);
 
     private sealed class Failures

@@ -17,7 +17,7 @@ internal sealed class DatabaseMigrationService(Migrator migrator, NpgsqlDataSour
             var target = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
             throw new InvalidOperationException(
                 $"Cannot reach PostgreSQL at {target.Host}:{target.Port}, database '{target.Database}', user '{target.Username}': {exception.Message} " +
-                "Check ConnectionStrings:TaskFlow (environment variable ConnectionStrings__TaskFlow), and that the server is running.",
+                $"Check {ConnectionSettings.WhereToSet()}, and that the server is running.",
                 exception);
         }
     }

@@ -3,7 +3,7 @@ using System.Reflection;
 
 namespace TaskFlow.Database;
 
-/// <summary>Loads the embedded <c>.sql</c> files by their path in the source tree, e.g. <c>WorkItems/Sql/RenewLeases.sql</c>.</summary>
+/// <summary>Loads the embedded <c>.sql</c> files by their path in the source tree, e.g. <c>Leases/Sql/RenewLeases.sql</c>.</summary>
 /// <remarks>One statement per file, so each can be pasted into psql as it is; no SQL is built from values.
 /// The one exception: the lease statements are a chooser file followed by the shared <c>LeaseChosen.sql</c>.</remarks>
 internal static class SqlText

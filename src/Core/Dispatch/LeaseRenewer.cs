@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TaskFlow.Leases;
 using TaskFlow.WorkItems;
 using TaskFlow.Workers;
 
@@ -9,18 +10,18 @@ namespace TaskFlow.Dispatch;
 /// <remarks>A lease is lost when it expired and the rescuer handed it on, or the task was cancelled. The
 /// activity's token is signalled and its result will be discarded by the fence anyway.</remarks>
 internal sealed class LeaseRenewer(
-    WorkItemQueue queue, RunningActivities running, IOptions<WorkerOptions> options, TimeProvider time, ILogger<LeaseRenewer> logger)
+    WorkItemLeases leases, RunningWorkItems running, IOptions<LeaseOptions> options, TimeProvider time, ILogger<LeaseRenewer> logger)
     : PeriodicService(time, logger)
 {
-    protected override TimeSpan Interval => options.Value.HeartbeatInterval;
+    protected override TimeSpan Interval => options.Value.RenewEvery;
 
     protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         IReadOnlyCollection<long> tokens = running.LeaseTokens;
-        IReadOnlySet<long> held = await queue.RenewLeasesAsync(tokens, options.Value.LeaseDuration, cancellationToken);
+        IReadOnlySet<long> held = await leases.RenewAsync(tokens, cancellationToken);
         foreach (long lost in tokens.Where(token => !held.Contains(token)))
         {
-            running.Stop(lost, ActivityStopReason.LeaseLost);
+            running.Stop(lost, WorkStopReason.LeaseLost);
         }
     }
 }

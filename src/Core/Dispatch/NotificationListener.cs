@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using TaskFlow.Logging;
+using TaskFlow.Notifications;
 
 namespace TaskFlow.Dispatch;
 
@@ -8,7 +10,7 @@ namespace TaskFlow.Dispatch;
 /// <remarks>After every (re)connect it wakes the dispatcher once, since notifications sent while it was not
 /// listening are gone; the dispatcher's poll is the backstop for the rest.</remarks>
 internal sealed partial class NotificationListener(
-    NpgsqlDataSource dataSource, WakeSignal wake, RunningActivities running, TimeProvider time, ILogger<NotificationListener> logger)
+    NpgsqlDataSource dataSource, WakeSignal wake, RunningWorkItems running, TimeProvider time, ILogger<NotificationListener> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -47,7 +49,7 @@ internal sealed partial class NotificationListener(
     {
         if (notification.Channel == NotificationChannels.TaskCancelled && notification.Payload is { Length: > 0 } instanceId)
         {
-            running.StopInstance(instanceId, ActivityStopReason.Cancelled);
+            running.StopInstance(instanceId, WorkStopReason.Cancelled);
         }
         else
         {
@@ -55,6 +57,6 @@ internal sealed partial class NotificationListener(
         }
     }
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "LISTEN connection lost; reconnecting (polling covers the gap)")]
+    [LoggerMessage(EventId = EventIds.ListenConnectionLost, Level = LogLevel.Warning, Message = "LISTEN connection lost; reconnecting (polling covers the gap)")]
     private static partial void LogListenFailed(ILogger logger, Exception exception);
 }

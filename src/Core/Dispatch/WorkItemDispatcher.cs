@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TaskFlow.Leases;
+using TaskFlow.Logging;
+using TaskFlow.Notifications;
 using TaskFlow.WorkItems;
 using TaskFlow.Workers;
 
@@ -11,6 +14,7 @@ namespace TaskFlow.Dispatch;
 /// <remarks>Wakes on NOTIFY, on an activity finishing, at the next delayed item's time, and on the poll
 /// backstop. On shutdown it stops leasing and drains the runner.</remarks>
 internal sealed partial class WorkItemDispatcher(
+    WorkItemLeases workItemLeases,
     WorkItemQueue queue,
     WorkItemRunner runner,
     WakeSignal wake,
@@ -53,7 +57,7 @@ internal sealed partial class WorkItemDispatcher(
 
         try
         {
-            IReadOnlyList<WorkItemLease> leases = await queue.LeaseNextAsync(identity.Id, free, this.settings.LeaseDuration, stoppingToken);
+            IReadOnlyList<WorkItemLease> leases = await workItemLeases.LeaseNextAsync(identity.Id, free, stoppingToken);
             foreach (WorkItemLease lease in leases)
             {
                 _ = runner.Start(lease); // tracked by the runner, drained on shutdown
@@ -77,6 +81,6 @@ internal sealed partial class WorkItemDispatcher(
         }
     }
 
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Leasing work failed; trying again after the poll interval")]
+    [LoggerMessage(EventId = EventIds.LeasingFailed, Level = LogLevel.Warning, Message = "Leasing work failed; trying again after the poll interval")]
     private static partial void LogLeaseFailed(ILogger logger, Exception exception);
 }

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
+using TaskFlow.Leases;
+using TaskFlow.Logging;
+using TaskFlow.Notifications;
 using TaskFlow.Orchestrations;
 using TaskFlow.Telemetry;
 using TaskFlow.WorkItems;
@@ -14,11 +17,12 @@ namespace TaskFlow.Dispatch;
 /// <remarks>On shutdown the dispatchers stop leasing and call <see cref="DrainAsync"/>: running activities
 /// may finish within the grace period, the rest are released without counting their attempt.</remarks>
 internal sealed partial class WorkItemRunner(
+    WorkItemLeases leases,
     WorkItemQueue queue,
     ActivityRegistry activities,
     OrchestrationRunner orchestrations,
     CompletionBatcher completions,
-    RunningActivities running,
+    RunningWorkItems running,
     WakeSignal wake,
     WorkerIdentity identity,
     IOptions<WorkerOptions> options,
@@ -36,7 +40,7 @@ internal sealed partial class WorkItemRunner(
     /// expire.</summary>
     public Task<bool> Start(WorkItemLease lease)
     {
-        var activity = new RunningActivity(lease);
+        var activity = new RunningWorkItem(lease);
         running.Add(activity);
         Task<bool> run = Task.Run(() => this.RunAsync(activity));
         lock (this.inFlight)
@@ -48,7 +52,7 @@ internal sealed partial class WorkItemRunner(
         return run;
     }
 
-    private async Task<bool> RunAsync(RunningActivity activity)
+    private async Task<bool> RunAsync(RunningWorkItem activity)
     {
         WorkItemLease lease = activity.Lease;
 
@@ -58,7 +62,7 @@ internal sealed partial class WorkItemRunner(
             ["TaskId"] = lease.InstanceId, ["InstanceId"] = lease.InstanceId, ["Activity"] = lease.Name, ["Attempt"] = lease.Attempt, ["WorkKind"] = lease.Kind,
         });
         using ITimer? timeout = lease.Timeout is { } limit
-            ? time.CreateTimer(_ => activity.Stop(ActivityStopReason.TimedOut), null, limit, Timeout.InfiniteTimeSpan)
+            ? time.CreateTimer(_ => activity.Stop(WorkStopReason.TimedOut), null, limit, Timeout.InfiniteTimeSpan)
             : null;
         try
         {
@@ -109,7 +113,7 @@ internal sealed partial class WorkItemRunner(
         }
     }
 
-    private async Task<(string? Output, FailureDetails? Failure)> InvokeAsync(RunningActivity activity)
+    private async Task<(string? Output, FailureDetails? Failure)> InvokeAsync(RunningWorkItem activity)
     {
         WorkItemLease lease = activity.Lease;
         if (!activities.Contains(lease.Name))
@@ -124,34 +128,34 @@ internal sealed partial class WorkItemRunner(
             var context = new TaskFlowActivityContext(lease.Name, lease.InstanceId, lease.TaskId, lease.Attempt, activity.Token);
             return (await activities.RunAsync(context, lease.InputJson), null);
         }
-        catch (Exception exception) when (activity.StopReason == ActivityStopReason.TimedOut)
+        catch (Exception exception) when (activity.StopReason == WorkStopReason.TimedOut)
         {
             return (null, new FailureDetails(
                 "TaskFlow.ActivityTimedOut",
                 $"Activity '{lease.Name}' did not finish within its timeout of {lease.Timeout}.",
                 exception.StackTrace));
         }
-        catch (Exception exception) when (activity.StopReason == ActivityStopReason.None)
+        catch (Exception exception) when (activity.StopReason == WorkStopReason.None)
         {
             return (null, FailureDetails.From(exception));
         }
-        catch (Exception) when (activity.StopReason is ActivityStopReason.Cancelled or ActivityStopReason.LeaseLost or ActivityStopReason.ShuttingDown)
+        catch (Exception) when (activity.StopReason is WorkStopReason.Cancelled or WorkStopReason.LeaseLost or WorkStopReason.ShuttingDown)
         {
             // Stopped from outside: CommitAsync discards or releases it by the stop reason.
             return (null, null);
         }
     }
 
-    private async Task CommitAsync(RunningActivity activity, string? output, FailureDetails? failure)
+    private async Task CommitAsync(RunningWorkItem activity, string? output, FailureDetails? failure)
     {
         WorkItemLease lease = activity.Lease;
         switch (activity.StopReason)
         {
-            case ActivityStopReason.Cancelled or ActivityStopReason.LeaseLost:
+            case WorkStopReason.Cancelled or WorkStopReason.LeaseLost:
                 LogDiscarded(logger, lease.InstanceId, lease.Attempt, activity.StopReason);
                 return;
-            case ActivityStopReason.ShuttingDown:
-                await queue.ReleaseAsync(lease, CancellationToken.None);
+            case WorkStopReason.ShuttingDown:
+                await leases.ReleaseAsync(lease, CancellationToken.None);
                 return;
         }
 
@@ -160,7 +164,7 @@ internal sealed partial class WorkItemRunner(
             : await queue.RecordFailedAttemptAsync(lease, failure, identity.Id, onlyIfExpired: false, Random.Shared.NextDouble(), CancellationToken.None);
         if (!committed)
         {
-            LogDiscarded(logger, lease.InstanceId, lease.Attempt, ActivityStopReason.LeaseLost);
+            LogDiscarded(logger, lease.InstanceId, lease.Attempt, WorkStopReason.LeaseLost);
         }
         else
         {
@@ -210,17 +214,17 @@ internal sealed partial class WorkItemRunner(
         Task all = Task.WhenAll(remaining);
         if (await Task.WhenAny(all, Task.Delay(this.settings.ShutdownGracePeriod, time)) != all)
         {
-            running.StopAll(ActivityStopReason.ShuttingDown);
+            running.StopAll(WorkStopReason.ShuttingDown);
             await all;
         }
     }
 
-    [LoggerMessage(EventId = 1404, Level = LogLevel.Information, Message = "Attempt {Attempt} of {InstanceId} failed: {FailureType}: {FailureMessage}")]
+    [LoggerMessage(EventId = EventIds.AttemptFailed, Level = LogLevel.Information, Message = "Attempt {Attempt} of {InstanceId} failed: {FailureType}: {FailureMessage}")]
     private static partial void LogAttemptFailed(ILogger logger, string instanceId, int attempt, string failureType, string failureMessage);
 
-    [LoggerMessage(EventId = 1402, Level = LogLevel.Error, Message = "Could not record the outcome of task {InstanceId} attempt {Attempt}; the lease will expire and the rescuer will retry it")]
+    [LoggerMessage(EventId = EventIds.OutcomeNotRecorded, Level = LogLevel.Error, Message = "Could not record the outcome of task {InstanceId} attempt {Attempt}; the lease will expire and the rescuer will retry it")]
     private static partial void LogCommitFailed(ILogger logger, string instanceId, int attempt, Exception exception);
 
-    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "Discarded the outcome of task {InstanceId} attempt {Attempt}: {Reason}")]
-    private static partial void LogDiscarded(ILogger logger, string instanceId, int attempt, ActivityStopReason reason);
+    [LoggerMessage(EventId = EventIds.OutcomeDiscarded, Level = LogLevel.Information, Message = "Discarded the outcome of task {InstanceId} attempt {Attempt}: {Reason}")]
+    private static partial void LogDiscarded(ILogger logger, string instanceId, int attempt, WorkStopReason reason);
 }

@@ -1,7 +1,11 @@
 namespace TaskFlow.Instances;
 
-/// <summary>The statuses a task shows. <c>scheduled</c> and <c>pending</c> are both stored as
+/// <summary>The statuses a task shows, declared once for C#. <c>scheduled</c> and <c>pending</c> are both stored as
 /// <c>pending</c>: a task is scheduled while its work is not yet visible (a delay, a run-at, a retry backoff).</summary>
+/// <remarks>SQL names the same sets through <c>taskflow.unfinished_statuses()</c>, <c>finished_statuses()</c> and
+/// <c>runnable_statuses()</c> (migration 0014), the Durable Task mapping is <see cref="DurableStatuses"/>, and the dashboard
+/// reads <c>GET /api/statuses</c>. Adding a status: here, a migration replacing those functions, and DurableStatuses;
+/// TaskStatusCatalogueTests fails until all of them agree.</remarks>
 public static class TaskStatuses
 {
     /// <summary>Waiting for its time: a delay, a run-at, or a retry's backoff.</summary>
@@ -25,9 +29,21 @@ public static class TaskStatuses
     /// <summary>Cancelled by a caller.</summary>
     public const string Cancelled = "cancelled";
 
-    /// <summary>Whether a task in this status has ended (succeeded, failed or cancelled).</summary>
-    public static bool IsFinished(string status) => status is Succeeded or Failed or Cancelled;
-
     /// <summary>Every status, in lifecycle order.</summary>
     public static IReadOnlyList<string> All { get; } = [Scheduled, Pending, Running, Suspended, Succeeded, Failed, Cancelled];
+
+    /// <summary>Stored and not yet ended (<c>taskflow.unfinished_statuses()</c>).</summary>
+    public static IReadOnlyList<string> Unfinished { get; } = [Pending, Running, Suspended];
+
+    /// <summary>Ended (<c>taskflow.finished_statuses()</c>).</summary>
+    public static IReadOnlyList<string> Finished { get; } = [Succeeded, Failed, Cancelled];
+
+    /// <summary>An orchestration in these runs episodes (<c>taskflow.runnable_statuses()</c>); a suspended one waits.</summary>
+    public static IReadOnlyList<string> Runnable { get; } = [Pending, Running];
+
+    /// <summary>Whether a task in this status has ended (succeeded, failed or cancelled).</summary>
+    public static bool IsFinished(string status) => Finished.Contains(status);
+
+    /// <summary>Whether an orchestration in this status runs episodes.</summary>
+    public static bool IsRunnable(string status) => Runnable.Contains(status);
 }

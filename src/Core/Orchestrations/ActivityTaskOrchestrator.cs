@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.DurableTask;
+using TaskFlow.Instances;
 using SdkRetryPolicy = Microsoft.DurableTask.RetryPolicy;
 
 namespace TaskFlow.Orchestrations;

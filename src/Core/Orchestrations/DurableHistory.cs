@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using TaskFlow.Activities;
+using TaskFlow.Json;
 using P = Microsoft.DurableTask.Protobuf;
 
 namespace TaskFlow.Orchestrations;

@@ -3,8 +3,10 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Database;
-using TaskFlow.Dispatch;
 using TaskFlow.Instances;
+using TaskFlow.Json;
+using TaskFlow.Logging;
+using TaskFlow.Notifications;
 using TaskFlow.Telemetry;
 using TaskFlow.WorkItems;
 
@@ -103,7 +105,7 @@ internal sealed partial class EpisodeStore(
     {
         KeyValuePair<string, object?> type = TaskFlowMetrics.Type(state.Name);
         TaskFlowMetrics.Episodes.Add(1);
-        if (state.Status == "pending" && state.Execution == 1)
+        if (state.Status == TaskStatuses.Pending && state.Execution == 1)
         {
             TaskFlowMetrics.Started.Add(1, type);
         }
@@ -162,15 +164,15 @@ internal sealed partial class EpisodeStore(
             }
         }
 
-        string status = "running";
+        string status = TaskStatuses.Running;
         switch (result.Outcome)
         {
             case EpisodeOutcome.Completed:
-                status = "succeeded";
+                status = TaskStatuses.Succeeded;
                 events.Add(execution, "ExecutionCompleted", null, null, DurableHistory.Payload(new { orchestrationStatus = "Completed", output = DurableHistory.Parse(result.OutputJson) }), null, actor);
                 break;
             case EpisodeOutcome.Failed:
-                status = "failed";
+                status = TaskStatuses.Failed;
                 events.Add(execution, "ExecutionCompleted", null, null, DurableHistory.Payload(new { orchestrationStatus = "Failed", error = result.Failure }), null, actor);
                 break;
             case EpisodeOutcome.ContinuedAsNew:
@@ -196,14 +198,14 @@ internal sealed partial class EpisodeStore(
         update.Parameters.AddWithValue("status", status);
         update.Parameters.AddWithValue("execution", execution);
         update.Parameters.AddWithValue("replace_input", result.Outcome == EpisodeOutcome.ContinuedAsNew);
-        update.Parameters.Add(Nullable("input", NpgsqlDbType.Text, result.ContinueAsNewInputJson));
-        update.Parameters.Add(Nullable("output", NpgsqlDbType.Text, result.OutputJson));
-        update.Parameters.Add(Nullable("error", NpgsqlDbType.Text, result.Failure is null ? null : JsonSerializer.Serialize(result.Failure, TaskFlowJson.Options)));
+        update.Parameters.Add(SqlParameters.Nullable("input", NpgsqlDbType.Text, result.ContinueAsNewInputJson));
+        update.Parameters.Add(SqlParameters.Nullable("output", NpgsqlDbType.Text, result.OutputJson));
+        update.Parameters.Add(SqlParameters.Nullable("error", NpgsqlDbType.Text, result.Failure is null ? null : JsonSerializer.Serialize(result.Failure, TaskFlowJson.Options)));
 
         // The SDK answers the whole custom status every episode; a new execution starts without one.
         bool customStatusChanged = result.CustomStatusJson is not null || result.Outcome == EpisodeOutcome.ContinuedAsNew;
         update.Parameters.AddWithValue("custom_status_changed", customStatusChanged);
-        update.Parameters.Add(Nullable("custom_status", NpgsqlDbType.Text, result.Outcome == EpisodeOutcome.ContinuedAsNew ? null : result.CustomStatusJson));
+        update.Parameters.Add(SqlParameters.Nullable("custom_status", NpgsqlDbType.Text, result.Outcome == EpisodeOutcome.ContinuedAsNew ? null : result.CustomStatusJson));
         update.Parameters.AddWithValue("last_sequence", events.LastSequence);
         update.Parameters.AddWithValue("previous_sequence", state.LastSequence);
 
@@ -293,7 +295,7 @@ internal sealed partial class EpisodeStore(
         NpgsqlBatchCommand raise = Command(batch, "Instances/Sql/RaiseEvent.sql", clock.Now());
         raise.Parameters.AddWithValue("id", sent.InstanceId);
         raise.Parameters.AddWithValue("name", sent.EventName);
-        raise.Parameters.Add(Nullable("input", NpgsqlDbType.Text, sent.DataJson));
+        raise.Parameters.Add(SqlParameters.Nullable("input", NpgsqlDbType.Text, sent.DataJson));
         raise.Parameters.AddWithValue("actor", actor);
         return true;
     }
@@ -304,18 +306,18 @@ internal sealed partial class EpisodeStore(
         start.Parameters.AddWithValue("id", child.InstanceId);
         start.Parameters.AddWithValue("name", child.Name);
         start.Parameters.AddWithValue("priority", (short)state.Priority);
-        start.Parameters.Add(Nullable("input", NpgsqlDbType.Text, child.InputJson));
+        start.Parameters.Add(SqlParameters.Nullable("input", NpgsqlDbType.Text, child.InputJson));
         start.Parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Text) { Value = "{}" });
-        start.Parameters.Add(Nullable("idempotency_key", NpgsqlDbType.Text, null));
+        start.Parameters.Add(SqlParameters.Nullable("idempotency_key", NpgsqlDbType.Text, null));
         start.Parameters.Add(new NpgsqlParameter("request_hash", NpgsqlDbType.Bytea) { Value = DBNull.Value });
         start.Parameters.AddWithValue("parent_instance_id", lease.InstanceId);
         start.Parameters.AddWithValue("parent_task_id", child.TaskId);
         start.Parameters.AddWithValue("parent_name", state.Name);
         start.Parameters.AddWithValue("submitted", false);
         start.Parameters.AddWithValue("actor", actor);
-        start.Parameters.Add(Nullable("run_at", NpgsqlDbType.TimestampTz, null));
+        start.Parameters.Add(SqlParameters.Nullable("run_at", NpgsqlDbType.TimestampTz, null));
         start.Parameters.AddWithValue("delay", TimeSpan.Zero);
-        start.Parameters.Add(Nullable("trace_parent", NpgsqlDbType.Text, lease.TraceParent)); // a child is in its parent's trace
+        start.Parameters.Add(SqlParameters.Nullable("trace_parent", NpgsqlDbType.Text, lease.TraceParent)); // a child is in its parent's trace
     }
 
     /// <summary>Loads the instance, its current execution's history and its inbox in one round trip.</summary>
@@ -407,95 +409,7 @@ internal sealed partial class EpisodeStore(
         command.Parameters.AddWithValue("lease_token", lease.LeaseToken);
     }
 
-    private static NpgsqlParameter Nullable(string name, NpgsqlDbType type, object? value) => new(name, type) { Value = value ?? DBNull.Value };
 
-    [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "History of {InstanceId} moved during an episode; rolled back, it will run again")]
+    [LoggerMessage(EventId = EventIds.HistoryMovedDuringEpisode, Level = LogLevel.Warning, Message = "History of {InstanceId} moved during an episode; rolled back, it will run again")]
     private static partial void LogHistoryMoved(ILogger logger, string instanceId);
-
-    /// <summary>History rows for one AppendHistory.sql statement, numbered on from the instance's last sequence.</summary>
-    private sealed class HistoryRows(string instanceId, int lastSequence)
-    {
-        private readonly List<(int Sequence, int Execution, string Type, int? TaskId, int? Attempt, string? Payload, DateTimeOffset? At, string? Actor)> rows = [];
-
-        public int LastSequence { get; private set; } = lastSequence;
-
-        public void Add(int execution, string type, int? taskId, int? attempt, string? payload, DateTimeOffset? at, string? actor) =>
-            this.rows.Add((++this.LastSequence, execution, type, taskId, attempt, payload, at, actor));
-
-        public void AddTo(NpgsqlBatchCommand command)
-        {
-            command.Parameters.AddWithValue("instance_id", instanceId);
-            command.Parameters.AddWithValue("sequences", this.rows.Select(r => r.Sequence).ToArray());
-            command.Parameters.AddWithValue("executions", this.rows.Select(r => r.Execution).ToArray());
-            command.Parameters.AddWithValue("event_types", this.rows.Select(r => r.Type).ToArray());
-            command.Parameters.AddWithValue("task_ids", this.rows.Select(r => r.TaskId).ToArray());
-            command.Parameters.AddWithValue("attempts", this.rows.Select(r => r.Attempt).ToArray());
-            command.Parameters.AddWithValue("payloads", this.rows.Select(r => r.Payload).ToArray());
-            command.Parameters.AddWithValue("occurred_ats", this.rows.Select(r => r.At).ToArray());
-            command.Parameters.AddWithValue("actors", this.rows.Select(r => r.Actor).ToArray());
-        }
-    }
-
-    /// <summary>Work item rows for one InsertWorkItems.sql statement.</summary>
-    private sealed class WorkRows
-    {
-        private readonly List<(string Kind, int TaskId, string Name, string? Input, string Retry, int MaxAttempts, DateTimeOffset? VisibleAt)> rows = [];
-
-        public int Count => this.rows.Count;
-
-        public void Add(string kind, int taskId, string name, string? input, string retry, int maxAttempts, DateTimeOffset? visibleAt) =>
-            this.rows.Add((kind, taskId, name, input, retry, maxAttempts, visibleAt));
-
-        public void AddTo(NpgsqlBatchCommand command, string instanceId, int execution, int priority)
-        {
-            command.Parameters.AddWithValue("instance_id", instanceId);
-            command.Parameters.AddWithValue("execution", execution);
-            command.Parameters.AddWithValue("priority", (short)priority);
-            command.Parameters.AddWithValue("kinds", this.rows.Select(r => r.Kind).ToArray());
-            command.Parameters.AddWithValue("task_ids", this.rows.Select(r => r.TaskId).ToArray());
-            command.Parameters.AddWithValue("names", this.rows.Select(r => r.Name).ToArray());
-            command.Parameters.AddWithValue("inputs", this.rows.Select(r => r.Input).ToArray());
-            command.Parameters.AddWithValue("retry_policies", this.rows.Select(r => r.Retry).ToArray());
-            command.Parameters.AddWithValue("max_attempts", this.rows.Select(r => r.MaxAttempts).ToArray());
-            command.Parameters.AddWithValue("visible_ats", this.rows.Select(r => r.VisibleAt).ToArray());
-        }
-    }
 }
-
-internal sealed record InboxEvent(long Id, int Execution, OrchestrationEvent Event)
-{
-    /// <summary>An event raised for an earlier execution (it ended by ContinueAsNew while the event was on its way)
-    /// reaches the current one, as a Durable Task message reaches whichever execution is current; the earlier
-    /// executions' other rows (activity results, timers) are moot.</summary>
-    public bool BelongsTo(int execution) =>
-        this.Execution == execution || (this.Execution < execution && this.Event.EventType == "EventRaised");
-}
-
-internal sealed record EpisodeState(
-    string Name, int Execution, string Status, int LastSequence, string? ParentInstanceId, int? ParentTaskId, int Priority, DateTimeOffset Now,
-    IReadOnlyList<OrchestrationEvent>? History, IReadOnlyList<InboxEvent> Inbox, DateTimeOffset CreatedAt)
-{
-    /// <summary>Whether the leased episode has an execution to run: not when it finished, was cancelled or moved on
-    /// (ContinueAsNew) since the work item was queued.</summary>
-    public bool IsRunnable(WorkItemLease lease) => this.Status is "pending" or "running" && this.Execution == lease.Execution;
-
-    /// <summary>The inbox events this episode reads, in the order it appends them: the execution's
-    /// ExecutionStarted first (an event raised for the previous execution can have queued before it), then arrival order.</summary>
-    public IEnumerable<InboxEvent> Fresh =>
-        this.Inbox.Where(e => e.BelongsTo(this.Execution)).OrderBy(e => e.Event.EventType == "ExecutionStarted" ? 0 : 1);
-}
-
-internal enum EpisodeCommitOutcome
-{
-    Committed,
-
-    /// <summary>The lease was no longer held: nothing was written; whoever holds the work item now runs the episode.</summary>
-    LeaseLost,
-
-    /// <summary>The instance's history moved since the load (a caller wrote it): nothing was written and the work item
-    /// was handed back at once, for an episode on the new history.</summary>
-    HistoryMoved,
-}
-
-/// <param name="LastSequence">With <see cref="EpisodeCommitOutcome.Committed"/>: the history sequence the commit left.</param>
-internal readonly record struct EpisodeCommit(EpisodeCommitOutcome Outcome, int LastSequence);

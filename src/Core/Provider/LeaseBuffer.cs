@@ -1,3 +1,4 @@
+using TaskFlow.Leases;
 using TaskFlow.WorkItems;
 
 namespace TaskFlow.Provider;
@@ -8,7 +9,7 @@ namespace TaskFlow.Provider;
 /// and one that was lost meanwhile (expired and rescued) is dropped, so nothing runs on a lease it no longer holds.</remarks>
 internal sealed class LeaseBuffer(
     Func<int, CancellationToken, Task<IReadOnlyList<WorkItemLease>>> lease,
-    Func<WorkItemLease, CancellationToken, Task<WorkItemLease?>> renew,
+    WorkItemLeases leases,
     TimeSpan leaseDuration,
     TimeProvider time)
 {
@@ -43,7 +44,7 @@ internal sealed class LeaseBuffer(
                     return next;
                 }
 
-                if (await renew(next, cancellationToken) is { } renewed)
+                if (await leases.RenewAsync(next, cancellationToken) is { } renewed)
                 {
                     return renewed;
                 }

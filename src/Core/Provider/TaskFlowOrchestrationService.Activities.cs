@@ -32,7 +32,7 @@ public sealed partial class TaskFlowOrchestrationService
                 await this.completions.CompleteAsync(lease, completed.Result);
                 break;
             case TaskFailedEvent failed:
-                FailureDetails failure = CoreEpisode.Failure(failed.FailureDetails, "TaskFailed", failed.Reason, failed.Details);
+                FailureDetails failure = FrameworkEpisode.Failure(failed.FailureDetails, "TaskFailed", failed.Reason, failed.Details);
                 await this.queue.RecordFailedAttemptAsync(lease, failure, lease.LeaseOwner, onlyIfExpired: false, Random.Shared.NextDouble(), CancellationToken.None);
                 break;
             default:
@@ -42,7 +42,7 @@ public sealed partial class TaskFlowOrchestrationService
 
     /// <inheritdoc/>
     /// <remarks>The activity goes back to the queue at once, without counting an attempt.</remarks>
-    public Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem) => this.queue.ReleaseAsync(Activity(workItem).Lease, CancellationToken.None);
+    public Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem) => this.leases.ReleaseAsync(Activity(workItem).Lease, CancellationToken.None);
 
     /// <summary>How many activities one lease takes: enough to save round trips, few enough that other hosts get work.</summary>
     private int ActivityBatch => Math.Clamp(this.settings.MaxConcurrentActivities / 4, 1, 32);

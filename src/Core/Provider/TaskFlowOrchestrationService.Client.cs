@@ -7,6 +7,7 @@ using DurableTask.Core.History;
 using DurableTask.Core.Query;
 using Newtonsoft.Json;
 using TaskFlow.Instances;
+using TaskFlow.Json;
 using TaskFlow.Orchestrations;
 using CoreFailure = DurableTask.Core.FailureDetails;
 using FailureDetails = TaskFlow.Activities.FailureDetails;
@@ -147,7 +148,7 @@ public sealed partial class TaskFlowOrchestrationService
     /// <remarks>The Durable Task events of the execution, as JSON (the form the Durable extension's status API reads).</remarks>
     public async Task<string> GetOrchestrationHistoryAsync(string instanceId, string executionId)
     {
-        List<HistoryEvent> events = await CoreHistory.ExecutionAsync(
+        List<HistoryEvent> events = await FrameworkHistory.ExecutionAsync(
             this.client, InstanceIds.Check(instanceId, nameof(instanceId)), int.TryParse(executionId, out int chosen) ? chosen : null, CancellationToken.None);
         return JsonConvert.SerializeObject(events, new JsonSerializerSettings { TypeNameHandling = TypeNameHandling.Objects });
     }

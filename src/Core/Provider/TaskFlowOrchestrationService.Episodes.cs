@@ -2,6 +2,7 @@ using DurableTask.Core;
 using DurableTask.Core.History;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using TaskFlow.Logging;
 using TaskFlow.Orchestrations;
 using TaskFlow.WorkItems;
 
@@ -55,7 +56,7 @@ public sealed partial class TaskFlowOrchestrationService
         // The history events the dispatcher appended say what to do (and for which execution); the messages only lend
         // their inputs. The commit makes the work items, children, inbox events and the parent's notice itself.
         EpisodeWorkItem episode = Episode(workItem);
-        EpisodeResult result = CoreEpisode.Result(
+        EpisodeResult result = FrameworkEpisode.Result(
             episode.Original, newOrchestrationRuntimeState, orchestrationState, outboundMessages.Concat(orchestratorMessages));
 
         // The episode's time is the dispatcher's OrchestratorStarted (what CurrentUtcDateTime read), so replays agree.
@@ -73,7 +74,7 @@ public sealed partial class TaskFlowOrchestrationService
     /// <inheritdoc/>
     /// <remarks>The episode goes back to the queue at once, without counting an attempt.</remarks>
     public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) =>
-        this.queue.ReleaseAsync(Episode(workItem).Lease, CancellationToken.None);
+        this.leases.ReleaseAsync(Episode(workItem).Lease, CancellationToken.None);
 
     /// <inheritdoc/>
     /// <remarks>Nothing to do: the commit ended the lease (or handed the work item back when new events came meanwhile).</remarks>
@@ -97,7 +98,7 @@ public sealed partial class TaskFlowOrchestrationService
             return null;
         }
 
-        List<TaskMessage> messages = CoreEpisode.Messages(lease.InstanceId, state.Execution, state.Fresh.Select(e => e.Event));
+        List<TaskMessage> messages = FrameworkEpisode.Messages(lease.InstanceId, state.Execution, state.Fresh.Select(e => e.Event));
         if (messages.Count == 0)
         {
             // Only events the dispatcher does not replay (a resume): recorded, and nothing else to decide.
@@ -106,11 +107,11 @@ public sealed partial class TaskFlowOrchestrationService
             return null;
         }
 
-        OrchestrationRuntimeState runtimeState = CoreEpisode.RuntimeState(lease.InstanceId, state.Execution, state.History!);
+        OrchestrationRuntimeState runtimeState = FrameworkEpisode.RuntimeState(lease.InstanceId, state.Execution, state.History!);
         LogEpisodeLeased(this.logger, lease.InstanceId, state.Execution, messages.Count);
         return new EpisodeWorkItem(lease, state, runtimeState, messages);
     }
 
-    [LoggerMessage(EventId = 1801, Level = LogLevel.Debug, Message = "Episode of {InstanceId} (execution {Execution}) leased with {Messages} new events")]
+    [LoggerMessage(EventId = EventIds.EpisodeLeased, Level = LogLevel.Debug, Message = "Episode of {InstanceId} (execution {Execution}) leased with {Messages} new events")]
     private static partial void LogEpisodeLeased(ILogger logger, string instanceId, int execution, int messages);
 }

@@ -1,14 +1,17 @@
 using DurableTask.Core;
 using DurableTask.Core.Query;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.Instances;
+using TaskFlow.Leases;
+using TaskFlow.Logging;
+using TaskFlow.Notifications;
 using TaskFlow.Orchestrations;
 using TaskFlow.WorkItems;
 using TaskFlow.Workers;
@@ -22,7 +25,7 @@ namespace TaskFlow.Provider;
 /// <remarks>
 /// <para>One database is one task hub: every host on it must register the same orchestrators and activities (an
 /// episode leased by a host that lacks the orchestrator fails it, as in Durable Task).</para>
-/// <para>Locks are leases: a host that dies holding one delays that work by up to <see cref="TaskFlowOrchestrationServiceSettings.LockDuration"/>,
+/// <para>Locks are leases: a host that dies holding one delays that work by up to the lease's duration (<see cref="TaskFlowOrchestrationServiceSettings.Lease"/>),
 /// after which another host runs it; a host whose lock was handed on cannot commit.</para>
 /// <para>Inputs, outputs and event data are stored as JSON (PostgreSQL <c>jsonb</c>), which Durable's data converters
 /// produce; the text of an object may come back with its keys in another order.</para>
@@ -35,6 +38,7 @@ public sealed partial class TaskFlowOrchestrationService
     private readonly TaskFlowOrchestrationServiceSettings settings;
     private readonly ServiceProvider services;
     private readonly WorkItemQueue queue;
+    private readonly WorkItemLeases leases;
     private readonly EpisodeStore episodes;
     private readonly TaskFlowClient client;
     private readonly CompletionBatcher completions;
@@ -64,16 +68,12 @@ public sealed partial class TaskFlowOrchestrationService
         services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
 
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["TaskFlow:Worker:RescueInterval"] = settings.RescueInterval.ToString("c"),
-            ["TaskFlow:Worker:LeaseDuration"] = settings.LockDuration.ToString("c"),
-            ["TaskFlow:Worker:HeartbeatInterval"] = TimeSpan.FromTicks(settings.LockDuration.Ticks / 3).ToString("c"),
-        }).Build());
+        // The settings come from the host (host.json), not from configuration.
         services.AddTaskFlowStore(settings.ConnectionString);
+        services.AddSingleton(Options.Create(settings.Lease));
         services.AddSingleton(new WorkerIdentity { Role = "durable" });
         services.AddSingleton<WakeSignal>();
-        services.AddSingleton<RunningActivities>();
+        services.AddSingleton<RunningWorkItems>();
         services.AddSingleton<EpisodeStore>();
         services.AddSingleton<LeaseRescuer>();
         services.AddSingleton<CompletionBatcher>();
@@ -84,6 +84,7 @@ public sealed partial class TaskFlowOrchestrationService
         this.services = services.BuildServiceProvider();
 
         this.queue = this.services.GetRequiredService<WorkItemQueue>();
+        this.leases = this.services.GetRequiredService<WorkItemLeases>();
         this.episodes = this.services.GetRequiredService<EpisodeStore>();
         this.client = this.services.GetRequiredService<TaskFlowClient>();
         this.completions = this.services.GetRequiredService<CompletionBatcher>();
@@ -95,11 +96,10 @@ public sealed partial class TaskFlowOrchestrationService
         this.time = this.services.GetRequiredService<TimeProvider>();
         this.logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TaskFlowOrchestrationService>();
         this.episodeLeases = new LeaseBuffer(
-            (batch, token) => this.queue.LeaseNextAsync(this.identity.Id, batch, settings.LockDuration, token, EpisodeKinds),
-            this.RenewAsync, settings.LockDuration, this.time);
+            (batch, token) => this.leases.LeaseNextAsync(this.identity.Id, batch, token, EpisodeKinds), this.leases, settings.Lease.Duration, this.time);
         this.activityLeases = new LeaseBuffer(
-            (batch, token) => this.queue.LeaseNextAsync(this.identity.Id, batch, settings.LockDuration, token, ActivityKinds, orchestrationWorkOnly: true),
-            this.RenewAsync, settings.LockDuration, this.time);
+            (batch, token) => this.leases.LeaseNextAsync(this.identity.Id, batch, token, ActivityKinds, orchestrationWorkOnly: true),
+            this.leases, settings.Lease.Duration, this.time);
     }
 
     /// <inheritdoc/>
@@ -204,7 +204,7 @@ public sealed partial class TaskFlowOrchestrationService
         await starting.ContinueWith(_ => { }, TaskScheduler.Default); // a start in flight finishes (or fails) first
         foreach (WorkItemLease lease in this.episodeLeases.Drain().Concat(this.activityLeases.Drain()))
         {
-            await this.BestEffortAsync("release a buffered lease", () => this.queue.ReleaseAsync(lease, CancellationToken.None));
+            await this.BestEffortAsync("release a buffered lease", () => this.leases.ReleaseAsync(lease, CancellationToken.None));
         }
 
         foreach (IHostedService service in this.services.GetServices<IHostedService>().Reverse())
@@ -275,16 +275,10 @@ public sealed partial class TaskFlowOrchestrationService
         return timeout < TimeSpan.Zero || timeout >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + timeout;
     }
 
-    private async Task<WorkItemLease?> RenewAsync(WorkItemLease lease, CancellationToken cancellationToken)
-    {
-        IReadOnlySet<long> held = await this.queue.RenewLeasesAsync([lease.LeaseToken], this.settings.LockDuration, cancellationToken);
-        return held.Contains(lease.LeaseToken) ? lease with { LeaseExpiresAt = this.time.GetUtcNow() + this.settings.LockDuration } : null;
-    }
-
     /// <summary>Renews a lock, or says it was lost (expired and handed on, or its instance terminated).</summary>
     private async Task<DateTime> RenewLockAsync(WorkItemLease lease)
     {
-        if (await this.RenewAsync(lease, CancellationToken.None) is not { } renewed)
+        if (await this.leases.RenewAsync(lease, CancellationToken.None) is not { } renewed)
         {
             throw new LockLostException(lease);
         }
@@ -292,6 +286,6 @@ public sealed partial class TaskFlowOrchestrationService
         return renewed.LeaseExpiresAt.UtcDateTime;
     }
 
-    [LoggerMessage(EventId = 1802, Level = LogLevel.Warning, Message = "TaskFlow orchestration service: could not {Step} while stopping")]
+    [LoggerMessage(EventId = EventIds.ProviderStopStepFailed, Level = LogLevel.Warning, Message = "TaskFlow orchestration service: could not {Step} while stopping")]
     private static partial void LogStopStepFailed(ILogger logger, string step, Exception exception);
 }

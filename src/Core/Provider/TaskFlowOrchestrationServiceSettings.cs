@@ -1,3 +1,5 @@
+using TaskFlow.Leases;
+
 namespace TaskFlow.Provider;
 
 /// <summary>How a <see cref="TaskFlowOrchestrationService"/> reaches the store and how much work it takes on.</summary>
@@ -12,25 +14,21 @@ public sealed class TaskFlowOrchestrationServiceSettings
     /// <summary>Activities this process runs at once.</summary>
     public int MaxConcurrentActivities { get; init; } = 10 * Environment.ProcessorCount;
 
-    /// <summary>How long a lock (a lease on a work item) lasts unless renewed; a process that dies holding one delays
-    /// that work by about this long, after which another process runs it.</summary>
-    public TimeSpan LockDuration { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>The leases locks are (a lock is a lease on a work item): how long one lasts unless renewed, a process
+    /// that dies holding one delaying that work by about that long, and how often expired ones are handed on.</summary>
+    public LeaseOptions Lease { get; init; } = new();
 
     /// <summary>The longest a dispatcher waits between looks at the store when no notification woke it.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>How often expired locks are looked for (and their work handed on).</summary>
-    public TimeSpan RescueInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Raises errors for settings out of range, naming the setting.</summary>
     public void Validate()
     {
         Check(this.MaxConcurrentOrchestrations >= 1, nameof(this.MaxConcurrentOrchestrations), "at least 1");
         Check(this.MaxConcurrentActivities >= 1, nameof(this.MaxConcurrentActivities), "at least 1");
-        Check(this.LockDuration >= TimeSpan.FromSeconds(1), nameof(this.LockDuration), "at least one second");
         Check(this.PollInterval > TimeSpan.Zero && this.PollInterval <= TimeSpan.FromMinutes(1), nameof(this.PollInterval), "between zero and a minute");
-        Check(this.RescueInterval > TimeSpan.Zero, nameof(this.RescueInterval), "more than zero");
         Check(!string.IsNullOrWhiteSpace(this.ConnectionString), nameof(this.ConnectionString), "set");
+        this.Lease.Validate();
     }
 
     private static void Check(bool valid, string setting, string expected)

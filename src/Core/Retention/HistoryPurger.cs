@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Instances;
+using TaskFlow.Logging;
 using TaskFlow.Workers;
 
 namespace TaskFlow.Retention;
@@ -38,6 +39,6 @@ internal sealed partial class HistoryPurger(TaskFlowClient tasks, IOptions<Reten
         while (purged == options.Value.BatchSize && !cancellationToken.IsCancellationRequested);
     }
 
-    [LoggerMessage(EventId = 1701, Level = LogLevel.Information, Message = "Purged {Count} tasks finished before {Cutoff:O}")]
+    [LoggerMessage(EventId = EventIds.TasksPurged, Level = LogLevel.Information, Message = "Purged {Count} tasks finished before {Cutoff:O}")]
     private static partial void LogPurged(ILogger logger, long count, DateTimeOffset cutoff);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using TaskFlow.Json;
 
 namespace TaskFlow.Retries;
 

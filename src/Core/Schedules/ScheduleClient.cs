@@ -3,6 +3,7 @@ using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Database;
 using TaskFlow.Instances;
+using TaskFlow.Json;
 
 namespace TaskFlow.Schedules;
 
@@ -91,7 +92,7 @@ public sealed class ScheduleClient
         return await this.ChangeAsync(name, "Schedules/Sql/SetSchedulePaused.sql", paused ? "SchedulePaused" : "ScheduleResumed", actor, parameters =>
         {
             parameters.AddWithValue("paused", paused);
-            parameters.Add(Nullable("next_fire_at", NpgsqlDbType.TimestampTz, next));
+            parameters.Add(SqlParameters.Nullable("next_fire_at", NpgsqlDbType.TimestampTz, next));
         }, cancellationToken);
     }
 
@@ -167,9 +168,9 @@ public sealed class ScheduleClient
         command.Parameters.AddWithValue("catch_up", definition.CatchUp);
         command.Parameters.AddWithValue("catch_up_limit", definition.CatchUpLimit);
         command.Parameters.AddWithValue("paused", definition.Paused);
-        command.Parameters.Add(Nullable("start_at", NpgsqlDbType.TimestampTz, definition.StartAt?.ToUniversalTime()));
-        command.Parameters.Add(Nullable("end_at", NpgsqlDbType.TimestampTz, definition.EndAt?.ToUniversalTime()));
-        command.Parameters.Add(Nullable("next_fire_at", NpgsqlDbType.TimestampTz, FirstSlot(definition, this.clock.Time.GetUtcNow())));
+        command.Parameters.Add(SqlParameters.Nullable("start_at", NpgsqlDbType.TimestampTz, definition.StartAt?.ToUniversalTime()));
+        command.Parameters.Add(SqlParameters.Nullable("end_at", NpgsqlDbType.TimestampTz, definition.EndAt?.ToUniversalTime()));
+        command.Parameters.Add(SqlParameters.Nullable("next_fire_at", NpgsqlDbType.TimestampTz, FirstSlot(definition, this.clock.Time.GetUtcNow())));
         command.Parameters.AddWithValue("source", source);
         command.Parameters.AddWithValue("actor", actor);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -204,7 +205,7 @@ public sealed class ScheduleClient
         command.Parameters.Add(this.clock.Now());
         command.Parameters.AddWithValue("name", name);
         command.Parameters.AddWithValue("event_type", eventType);
-        command.Parameters.Add(Nullable("payload", NpgsqlDbType.Jsonb, payloadJson));
+        command.Parameters.Add(SqlParameters.Nullable("payload", NpgsqlDbType.Jsonb, payloadJson));
         command.Parameters.AddWithValue("actor", actor);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -212,7 +213,7 @@ public sealed class ScheduleClient
     private async Task<IReadOnlyList<ScheduleRecord>> SelectAsync(string? name, CancellationToken cancellationToken)
     {
         await using NpgsqlBatch batch = OptionalFilterQuery.Create(this.dataSource, SqlText.Get("Schedules/Sql/SelectSchedules.sql"));
-        batch.Parameters().Add(Nullable("name", NpgsqlDbType.Text, name));
+        batch.Parameters().Add(SqlParameters.Nullable("name", NpgsqlDbType.Text, name));
         var schedules = new List<ScheduleRecord>();
         await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -254,5 +255,4 @@ public sealed class ScheduleClient
     private static DateTimeOffset? OptionalTime(NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
 
-    private static NpgsqlParameter Nullable(string name, NpgsqlDbType type, object? value) => new(name, type) { Value = value ?? DBNull.Value };
 }

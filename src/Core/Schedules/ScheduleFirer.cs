@@ -6,6 +6,7 @@ using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Database;
 using TaskFlow.Instances;
+using TaskFlow.Logging;
 using TaskFlow.Telemetry;
 using TaskFlow.Workers;
 
@@ -112,9 +113,9 @@ internal sealed partial class ScheduleFirer(
 
         await using var advance = new NpgsqlCommand(SqlText.Get("Schedules/Sql/AdvanceSchedule.sql"), transaction.Connection, transaction);
         advance.Parameters.AddWithValue("name", schedule.Name);
-        advance.Parameters.Add(Nullable("next_fire_at", NpgsqlDbType.TimestampTz, next));
-        advance.Parameters.Add(Nullable("buffered_slot", NpgsqlDbType.TimestampTz, state.BufferedSlot));
-        advance.Parameters.Add(Nullable("last_instance_id", NpgsqlDbType.Text, state.LastInstanceId));
+        advance.Parameters.Add(SqlParameters.Nullable("next_fire_at", NpgsqlDbType.TimestampTz, next));
+        advance.Parameters.Add(SqlParameters.Nullable("buffered_slot", NpgsqlDbType.TimestampTz, state.BufferedSlot));
+        advance.Parameters.Add(SqlParameters.Nullable("last_instance_id", NpgsqlDbType.Text, state.LastInstanceId));
         await advance.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -170,7 +171,7 @@ internal sealed partial class ScheduleFirer(
         claim.Parameters.AddWithValue("name", name);
         claim.Parameters.AddWithValue("slot", slot);
         claim.Parameters.AddWithValue("outcome", outcome);
-        claim.Parameters.Add(Nullable("instance_id", NpgsqlDbType.Text, instanceId));
+        claim.Parameters.Add(SqlParameters.Nullable("instance_id", NpgsqlDbType.Text, instanceId));
         if (await claim.ExecuteNonQueryAsync(cancellationToken) != 1)
         {
             // Never expected while the schedule row is locked; refusing keeps "one task per slot" whatever happens.
@@ -208,9 +209,8 @@ internal sealed partial class ScheduleFirer(
         return due;
     }
 
-    private static NpgsqlParameter Nullable(string name, NpgsqlDbType type, object? value) => new(name, type) { Value = value ?? DBNull.Value };
 
-    [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Scheduler pass failed; trying again next interval")]
+    [LoggerMessage(EventId = EventIds.SchedulerPassFailed, Level = LogLevel.Warning, Message = "Scheduler pass failed; trying again next interval")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);
 
     private sealed record DueSchedule(ScheduleDefinition Definition, DateTimeOffset? NextFireAt, DateTimeOffset? BufferedSlot, string? LastInstanceId, DateTimeOffset Now)

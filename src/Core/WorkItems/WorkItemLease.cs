@@ -35,11 +35,3 @@ internal sealed record WorkItemLease(
     /// <summary>An activity of an orchestration (its outcome goes to the orchestration's inbox), not a single-activity task.</summary>
     public bool IsOrchestrationActivity => this.Kind == WorkKinds.Activity && this.InstanceKind == WorkKinds.Orchestration;
 }
-
-/// <summary>What a work item asks a worker to do: run an activity, run an orchestration episode, or fire a timer.</summary>
-internal static class WorkKinds
-{
-    public const string Activity = "activity";
-    public const string Orchestration = "orchestration";
-    public const string Timer = "timer";
-}

@@ -4,79 +4,18 @@ using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Activities;
 using TaskFlow.Database;
-using TaskFlow.Dispatch;
+using TaskFlow.Json;
+using TaskFlow.Notifications;
 using TaskFlow.Retries;
 
 namespace TaskFlow.WorkItems;
 
-/// <summary>The queue of work items in PostgreSQL: lease, renew, and record each attempt's outcome.</summary>
+/// <summary>The queue of work items in PostgreSQL: record each attempt's outcome (leases are taken, renewed and handed back by WorkItemLeases, in src/Core/Leases).</summary>
 /// <remarks>Every write after the lease is fenced by the lease token: a method that returns false found the
 /// lease gone (expired and handed on, or the task cancelled) and changed nothing.
 /// Outcomes that wake an orchestration ring the <see cref="WorkReadyNotifier"/> after their commit.</remarks>
 internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock, WorkReadyNotifier notifier)
 {
-    // The two ways to lease differ only in which rows they choose.
-    private static readonly string LeaseNextSql = SqlText.Get("WorkItems/Sql/ChooseNext.sql") + SqlText.Get("WorkItems/Sql/LeaseChosen.sql");
-    private static readonly string LeaseByIdsSql = SqlText.Get("WorkItems/Sql/ChooseByIds.sql") + SqlText.Get("WorkItems/Sql/LeaseChosen.sql");
-
-    /// <param name="kinds">Only work items of these kinds (<see cref="WorkKinds"/>); null for any.</param>
-    /// <param name="orchestrationWorkOnly">Only orchestrations' work (not single-activity tasks).</param>
-    public async Task<IReadOnlyList<WorkItemLease>> LeaseNextAsync(
-        string workerId, int batchSize, TimeSpan leaseDuration, CancellationToken cancellationToken, string[]? kinds = null, bool orchestrationWorkOnly = false)
-    {
-        // The lease must walk the ready index in its order and stop after the batch. A queue that grew since it
-        // was last analysed (every burst) looks a few rows long to the planner, which then prefers a bitmap scan
-        // that sorts every ready row: 10-40 ms per lease with a few thousand ready, against 1-3 ms (EXPLAIN
-        // during ./bench/run.sh orchestrations). The setting ends with the batch's implicit transaction (OptionalFilterQuery).
-        await using NpgsqlBatch batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(OptionalFilterQuery.TransactionSetting("enable_bitmapscan", "off")));
-        var lease = new NpgsqlBatchCommand(LeaseNextSql);
-        batch.BatchCommands.Add(lease);
-        lease.Parameters.Add(clock.Now());
-        lease.Parameters.AddWithValue("worker_id", workerId);
-        lease.Parameters.AddWithValue("batch_size", batchSize);
-        lease.Parameters.AddWithValue("lease_duration", leaseDuration);
-        lease.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds ?? (object)DBNull.Value });
-        lease.Parameters.AddWithValue("orchestration_work_only", orchestrationWorkOnly);
-        await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken);
-        return await ReadLeasesAsync(reader, cancellationToken);
-    }
-
-    /// <summary>Leases those of the given work items that are ready now (queue dispatch: the ids come from
-    /// doorbell messages); the rest are left as they are.</summary>
-    public async Task<IReadOnlyList<WorkItemLease>> LeaseByIdsAsync(string workerId, IReadOnlyCollection<long> workItemIds, TimeSpan leaseDuration, CancellationToken cancellationToken)
-    {
-        await using NpgsqlCommand command = dataSource.CreateCommand(LeaseByIdsSql);
-        command.Parameters.Add(clock.Now());
-        command.Parameters.AddWithValue("worker_id", workerId);
-        command.Parameters.AddWithValue("ids", workItemIds.ToArray());
-        command.Parameters.AddWithValue("lease_duration", leaseDuration);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await ReadLeasesAsync(reader, cancellationToken);
-    }
-
-    /// <summary>Renews the given leases; returns the tokens still held.</summary>
-    public async Task<IReadOnlySet<long>> RenewLeasesAsync(IReadOnlyCollection<long> leaseTokens, TimeSpan leaseDuration, CancellationToken cancellationToken)
-    {
-        var held = new HashSet<long>();
-        if (leaseTokens.Count == 0)
-        {
-            return held;
-        }
-
-        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/RenewLeases.sql"));
-        command.Parameters.Add(clock.Now());
-        command.Parameters.AddWithValue("lease_duration", leaseDuration);
-        command.Parameters.AddWithValue("lease_tokens", leaseTokens.ToArray());
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            held.Add(reader.GetInt64(0));
-        }
-
-        return held;
-    }
-
     /// <summary>When the earliest waiting (delayed or backing-off) work item becomes ready, if any.</summary>
     public async Task<DateTimeOffset?> NextVisibleAtAsync(CancellationToken cancellationToken)
     {
@@ -164,24 +103,6 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
             : await ExecuteFencedAsync(command, cancellationToken);
     }
 
-    /// <summary>Hands a lease back without counting its attempt (graceful shutdown).</summary>
-    public async Task<bool> ReleaseAsync(WorkItemLease lease, CancellationToken cancellationToken)
-    {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/ReleaseLease.sql"));
-        command.Parameters.Add(clock.Now());
-        AddFence(command, lease);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
-    }
-
-    public async Task<IReadOnlyList<WorkItemLease>> FindExpiredLeasesAsync(int batchSize, CancellationToken cancellationToken)
-    {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/FindExpiredLeases.sql"));
-        command.Parameters.Add(clock.Now());
-        command.Parameters.AddWithValue("batch_size", batchSize);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await ReadLeasesAsync(reader, cancellationToken);
-    }
-
     private static void AddFence(NpgsqlCommand command, WorkItemLease lease)
     {
         command.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
@@ -209,35 +130,5 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         }
 
         return done;
-    }
-
-    private static async Task<IReadOnlyList<WorkItemLease>> ReadLeasesAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
-    {
-        var leases = new List<WorkItemLease>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            leases.Add(new WorkItemLease(
-                WorkItemId: reader.GetInt64(0),
-                InstanceId: reader.GetString(1),
-                Execution: reader.GetInt32(2),
-                Kind: reader.GetString(3),
-                TaskId: reader.GetInt32(4),
-                Name: reader.GetString(5),
-                InputJson: reader.IsDBNull(6) ? null : reader.GetString(6),
-                RetryPolicy: JsonSerializer.Deserialize<RetryPolicy>(reader.GetString(7), TaskFlowJson.Options)!,
-                Timeout: reader.IsDBNull(8) ? null : reader.GetTimeSpan(8),
-                Attempt: reader.GetInt32(9),
-                MaxAttempts: reader.GetInt32(10),
-                LeaseToken: reader.GetInt64(11),
-                LeasedAt: reader.GetFieldValue<DateTimeOffset>(12),
-                LeaseExpiresAt: reader.GetFieldValue<DateTimeOffset>(13),
-                LeaseOwner: reader.GetString(14),
-                Wakeups: reader.GetInt32(15),
-                InstanceKind: reader.GetString(16),
-                CreatedAt: reader.GetFieldValue<DateTimeOffset>(17),
-                TraceParent: reader.IsDBNull(18) ? null : reader.GetString(18)));
-        }
-
-        return leases;
     }
 }

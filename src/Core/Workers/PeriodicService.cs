@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TaskFlow.Logging;
 
 namespace TaskFlow.Workers;
 
@@ -31,6 +32,6 @@ internal abstract partial class PeriodicService(TimeProvider time, ILogger logge
         }
     }
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "{Service} step failed; retrying next interval")]
+    [LoggerMessage(EventId = EventIds.PeriodicStepFailed, Level = LogLevel.Warning, Message = "{Service} step failed; retrying next interval")]
     private static partial void LogStepFailed(ILogger logger, string service, Exception exception);
 }

@@ -9,17 +9,12 @@ public sealed class WorkerOptions
     /// <summary>Activities this process runs at once.</summary>
     public int Concurrency { get; set; } = 16;
 
-    /// <summary>How long a lease lasts without renewal. Short, so a dead worker's work moves on quickly.</summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>How often held leases are renewed (and the worker's heartbeat written); well under the lease.</summary>
+    /// <summary>How often the worker's heartbeat is written (for operators: a worker missing three is shown as lost).
+    /// Leases do not depend on it (see <c>TaskFlow:Lease</c>).</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The backstop poll when no NOTIFY arrives.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>How often expired leases are looked for.</summary>
-    public TimeSpan RescueInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>On shutdown, how long running activities may finish before the rest are released.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(20);
@@ -31,10 +26,9 @@ public sealed class WorkerOptions
             throw new InvalidOperationException($"{Section}:Concurrency must be at least 1 (it is {this.Concurrency}).");
         }
 
-        if (this.HeartbeatInterval >= this.LeaseDuration)
+        if (this.HeartbeatInterval <= TimeSpan.Zero)
         {
-            throw new InvalidOperationException(
-                $"{Section}:HeartbeatInterval ({this.HeartbeatInterval}) must be shorter than {Section}:LeaseDuration ({this.LeaseDuration}), or leases lapse between renewals.");
+            throw new InvalidOperationException($"{Section}:HeartbeatInterval must be more than zero (it is {this.HeartbeatInterval}).");
         }
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using TaskFlow.Activities;
 using TaskFlow.Instances;
+using TaskFlow.Json;
 using TaskFlow.Orchestrations;
 using TaskFlow.Telemetry;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using TaskFlow.Instances;
 
 namespace TaskFlow.Functions.Durable;
 

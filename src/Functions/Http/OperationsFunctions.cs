@@ -10,7 +10,7 @@ using TaskFlow.Workers;
 
 namespace TaskFlow.Functions.Http;
 
-/// <summary>Health, readiness, the dead-letter list and the workers (here: the hosts running TaskFlow's provider).</summary>
+/// <summary>Health, readiness, the dead-letter list, the workers (here: the hosts running TaskFlow's provider) and the task statuses.</summary>
 internal sealed class OperationsFunctions(TaskFlowClient client, Migrator migrator, WorkerDirectory workers, IOptions<TaskFlow.Workers.WorkerOptions> workerOptions)
 {
     [Function("Health")]
@@ -32,4 +32,9 @@ internal sealed class OperationsFunctions(TaskFlowClient client, Migrator migrat
     [Requires("read")]
     public async Task<IActionResult> WorkersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/workers")] HttpRequest request) =>
         new ResultAction(await WorkerEndpoints.ListAsync(workers, workerOptions, request.HttpContext.RequestAborted));
+
+    [Function("ListStatuses")]
+    [Requires("read")]
+    public IActionResult Statuses([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/statuses")] HttpRequest request) =>
+        new ResultAction(StatusEndpoints.List());
 }

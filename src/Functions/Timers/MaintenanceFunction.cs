@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using TaskFlow.Logging;
 using TaskFlow.Retention;
 using TaskFlow.Schedules;
 
@@ -34,6 +35,6 @@ internal sealed partial class MaintenanceFunction
         await this.retention.PurgeAsync(cancellationToken);
     }
 
-    [LoggerMessage(EventId = 1901, Level = LogLevel.Information, Message = "Fired the due slots of {Count} schedules")]
+    [LoggerMessage(EventId = EventIds.ScheduleSlotsFired, Level = LogLevel.Information, Message = "Fired the due slots of {Count} schedules")]
     private static partial void LogFired(ILogger logger, int count);
 }

@@ -26,6 +26,13 @@ async function api(path, options = {}) {
   return body;
 }
 
+// The task statuses, in lifecycle order, from the server (GET /api/statuses): the dashboard keeps no list of its own.
+let statusesLoaded = null;
+function statuses() {
+  statusesLoaded ??= api("/api/statuses").catch(error => { statusesLoaded = null; throw error; });
+  return statusesLoaded;
+}
+
 function signOut(message) {
   sessionStorage.removeItem("taskflow-key");
   state.key = null;
@@ -130,8 +137,8 @@ async function tasksPage(query) {
     location.hash = `#/tasks?${next}`;
   } },
     el("select", { name: "status", id: "filter-status" }, el("option", { value: "" }, "any status"),
-      ["scheduled", "pending", "running", "suspended", "succeeded", "failed", "cancelled"].map(s => {
-        const option = el("option", { value: s }, s); if (params.get("status") === s) option.selected = true; return option; })),
+      (await statuses()).map(({ name }) => {
+        const option = el("option", { value: name }, name); if (params.get("status") === name) option.selected = true; return option; })),
     el("input", { name: "type", id: "filter-type", placeholder: "type", value: params.get("type") ?? "" }),
     el("input", { name: "tag", id: "filter-tag", placeholder: "tag name:value", value: params.get("tag") ?? "" }),
     el("button", { type: "submit" }, "Filter"));
@@ -144,9 +151,10 @@ async function tasksPage(query) {
 }
 
 async function taskPage(id) {
-  const [task, history] = await Promise.all([api(`/api/tasks/${encodeURIComponent(id)}`), api(`/api/tasks/${encodeURIComponent(id)}/history`)]);
+  const [task, history, known] = await Promise.all([
+    api(`/api/tasks/${encodeURIComponent(id)}`), api(`/api/tasks/${encodeURIComponent(id)}/history`), statuses()]);
   // Buttons the task's status rules out are disabled; the API refuses them anyway (409), and says why.
-  const finished = ["succeeded", "failed", "cancelled"].includes(task.status);
+  const finished = known.some(status => status.name === task.status && status.finished);
   const act = (label, path, enabled) => el("button", { type: "button", id: `action-${label.toLowerCase()}`, ...(enabled ? {} : { disabled: "" }), onclick: async () => {
     try { await api(path, { method: "POST" }); route(true); } catch (error) { alert(error.message); }
   } }, label);

@@ -1,9 +1,10 @@
 using Microsoft.AspNetCore.Http.Features;
-using TaskFlow.Dispatch.Doorbells;
 using TaskFlow.Api.Endpoints;
 using TaskFlow.Api.Samples;
 using TaskFlow.Api.Schedules;
 using TaskFlow.Api.Security;
+using TaskFlow.Database;
+using TaskFlow.Dispatch.Doorbells;
 using TaskFlow.Server.Dashboard;
 using TaskFlow.Telemetry;
 using TaskFlow.Workers;
@@ -13,8 +14,6 @@ namespace TaskFlow.Server.Hosting;
 /// <summary>Builds the TaskFlow process for its role: the HTTP API (Kestrel), the worker, or both.</summary>
 internal static class TaskFlowApp
 {
-    public const string ConnectionStringName = "TaskFlow";
-
     /// <param name="args">Command-line arguments (<c>--role</c>, <c>--urls</c>, any <c>--Section:Key=value</c>).</param>
     /// <param name="configureServices">Lets tests swap services, e.g. a fake <see cref="TimeProvider"/>.</param>
     public static IHost Build(string[] args, Action<IServiceCollection>? configureServices = null)
@@ -92,6 +91,7 @@ internal static class TaskFlowApp
         app.MapDeadLetterEndpoints();
         app.MapScheduleEndpoints();
         app.MapWorkerEndpoints();
+        app.MapStatusEndpoints();
 
         return app;
     }
@@ -110,12 +110,7 @@ internal static class TaskFlowApp
         ServerTelemetry.AddTracing(builder);
         ServerTelemetry.AddMetrics(builder, servesHttp: role.RunsApi());
 
-        string connectionString = builder.Configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } configured
-            ? configured
-            : throw new InvalidOperationException(
-                $"No connection string '{ConnectionStringName}'. Set the environment variable ConnectionStrings__{ConnectionStringName} " +
-                $"(or ConnectionStrings:{ConnectionStringName} in appsettings.json), e.g. \"Host=127.0.0.1;Port=5433;Database=taskflow;Username=postgres\". " +
-                "./run.sh sets it for its own PostgreSQL.");
+        string connectionString = ConnectionSettings.Read(builder.Configuration);
 
         builder.Services.AddSingleton(new WorkerIdentity { Role = role.ToString().ToLowerInvariant() });
         TaskFlowBuilder taskFlow = builder.Services.AddTaskFlow(connectionString, tasks => tasks.AddSampleTaskTypes());

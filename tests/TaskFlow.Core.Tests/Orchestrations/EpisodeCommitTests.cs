@@ -1,6 +1,7 @@
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using TaskFlow.Instances;
+using TaskFlow.Leases;
 using TaskFlow.Orchestrations;
 using TaskFlow.Testing;
 using TaskFlow.WorkItems;
@@ -60,7 +61,7 @@ public sealed class EpisodeCommitTests(PostgresDatabase database) : IClassFixtur
     {
         (TaskRecord task, _) = await Client(services).ScheduleNewTaskAsync(TestTasks.Submission(type: SuspendsItself.Name, inputJson: null), "test");
         long workItemId = await database.ScalarAsync<long>("SELECT id FROM taskflow.work_items WHERE instance_id = @id", ("id", task.Id));
-        WorkItemLease lease = Assert.Single(await services.GetRequiredService<WorkItemQueue>().LeaseByIdsAsync("test-worker", [workItemId], Lease, CancellationToken.None));
+        WorkItemLease lease = Assert.Single(await services.GetRequiredService<WorkItemLeases>().LeaseByIdsAsync("test-worker", [workItemId], CancellationToken.None));
         return (task, lease);
     }
 

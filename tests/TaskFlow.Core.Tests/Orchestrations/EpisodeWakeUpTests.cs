@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using TaskFlow.Dispatch;
 using TaskFlow.Instances;
+using TaskFlow.Notifications;
 using TaskFlow.Orchestrations;
 using TaskFlow.Testing;
 using TaskFlow.WorkItems;

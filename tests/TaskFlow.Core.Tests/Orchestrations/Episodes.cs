@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
+using TaskFlow.Leases;
 using TaskFlow.Orchestrations;
 using TaskFlow.Testing;
 using TaskFlow.WorkItems;
@@ -22,7 +23,7 @@ internal static class Episodes
     {
         long workItemId = await database.ScalarAsync<long>(
             "SELECT id FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration'", ("id", instanceId));
-        return Assert.Single(await worker.GetRequiredService<WorkItemQueue>().LeaseByIdsAsync("test-worker", [workItemId], TimeSpan.FromMinutes(1), CancellationToken.None));
+        return Assert.Single(await worker.GetRequiredService<WorkItemLeases>().LeaseByIdsAsync("test-worker", [workItemId], CancellationToken.None));
     }
 
     public static async Task<bool> RunAsync(PostgresDatabase database, IServiceProvider worker, string instanceId) =>

@@ -1,9 +1,12 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using TaskFlow.Activities;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.Instances;
+using TaskFlow.Leases;
+using TaskFlow.Notifications;
 using TaskFlow.Retries;
 using TaskFlow.Testing;
 using TaskFlow.WorkItems;
@@ -16,6 +19,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     private readonly PostgresDatabase database;
     private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2030-01-01T00:00:00Z"));
     private readonly WorkItemQueue queue;
+    private readonly WorkItemLeases leases;
     private readonly TaskFlowClient client;
 
     public WorkItemQueueTests(PostgresDatabase database)
@@ -23,6 +27,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         this.database = database;
         var clock = new SqlClock(this.time);
         this.queue = new WorkItemQueue(database.DataSource, clock, new WorkReadyNotifier(database.DataSource, NullLogger<WorkReadyNotifier>.Instance));
+        this.leases = Leases(database.DataSource, clock);
         this.client = new TaskFlowClient(database.DataSource, clock);
     }
 
@@ -43,7 +48,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         var order = new List<string>();
         for (int i = 0; i < 3; i++)
         {
-            order.Add(Assert.Single(await this.queue.LeaseNextAsync("worker-a", 1, Lease, CancellationToken.None)).InstanceId);
+            order.Add(Assert.Single(await this.leases.LeaseNextAsync("worker-a", 1, CancellationToken.None)).InstanceId);
         }
 
         Assert.Equal([firstHigh.Id, secondHigh.Id, low.Id], order);
@@ -56,10 +61,10 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         // server session, and only the lease's own care keeps its setting out of it.
         await using NpgsqlDataSource single = TaskFlowDataSource.Create(
             new NpgsqlConnectionStringBuilder(this.database.ConnectionString) { MaxPoolSize = 1, NoResetOnClose = true }.ToString());
-        var queue = new WorkItemQueue(single, new SqlClock(this.time), new WorkReadyNotifier(single, NullLogger<WorkReadyNotifier>.Instance));
+        WorkItemLeases leases = Leases(single, new SqlClock(this.time));
         TaskRecord task = await this.SubmitAsync(TestTasks.Submission());
 
-        Assert.Equal(task.Id, Assert.Single(await queue.LeaseNextAsync("worker-a", 10, Lease, CancellationToken.None)).InstanceId);
+        Assert.Equal(task.Id, Assert.Single(await leases.LeaseNextAsync("worker-a", 10, CancellationToken.None)).InstanceId);
 
         await using NpgsqlCommand show = single.CreateCommand("SHOW enable_bitmapscan");
         Assert.Equal("on", await show.ExecuteScalarAsync());
@@ -72,11 +77,11 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         Assert.Equal(TaskStatuses.Scheduled, delayed.Status);
 
         this.time.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromMilliseconds(1));
-        Assert.Empty(await this.queue.LeaseNextAsync("worker-a", 10, Lease, CancellationToken.None));
+        Assert.Empty(await this.leases.LeaseNextAsync("worker-a", 10, CancellationToken.None));
         Assert.Equal(TaskStatuses.Scheduled, (await this.client.GetTaskAsync(delayed.Id))!.Status);
 
         this.time.Advance(TimeSpan.FromMilliseconds(1));
-        WorkItemLease lease = Assert.Single(await this.queue.LeaseNextAsync("worker-a", 10, Lease, CancellationToken.None));
+        WorkItemLease lease = Assert.Single(await this.leases.LeaseNextAsync("worker-a", 10, CancellationToken.None));
         Assert.Equal(delayed.Id, lease.InstanceId);
         Assert.Equal(TaskStatuses.Running, (await this.client.GetTaskAsync(delayed.Id))!.Status);
     }
@@ -86,16 +91,16 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     {
         var retry = new RetryPolicy { MaxAttempts = 3, InitialInterval = TimeSpan.FromSeconds(5), Jitter = 0 };
         TaskRecord task = await this.SubmitAsync(TestTasks.Submission(retry: retry));
-        WorkItemLease stalled = Assert.Single(await this.queue.LeaseNextAsync("worker-a", 1, Lease, CancellationToken.None));
+        WorkItemLease stalled = Assert.Single(await this.leases.LeaseNextAsync("worker-a", 1, CancellationToken.None));
 
         // worker-a stops renewing; past expiry the rescuer counts the attempt as failed and requeues it.
         this.time.Advance(Lease + TimeSpan.FromSeconds(1));
-        WorkItemLease expired = Assert.Single(await this.queue.FindExpiredLeasesAsync(10, CancellationToken.None));
+        WorkItemLease expired = Assert.Single(await this.leases.FindExpiredAsync(10, CancellationToken.None));
         var lost = new FailureDetails("TaskFlow.LeaseExpired", "worker-a stopped renewing");
         Assert.True(await this.queue.RecordFailedAttemptAsync(expired, lost, "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
 
         this.time.Advance(retry.InitialInterval);
-        WorkItemLease current = Assert.Single(await this.queue.LeaseNextAsync("worker-b", 1, Lease, CancellationToken.None));
+        WorkItemLease current = Assert.Single(await this.leases.LeaseNextAsync("worker-b", 1, CancellationToken.None));
         Assert.Equal(2, current.Attempt);
 
         Assert.False(await this.CompleteAsync(stalled, "\"from the stalled worker\""));
@@ -116,12 +121,12 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     public async Task RecordFailedAttemptAsync_ByRescuerAfterTheHolderRenewed_LeavesTheLeaseAlone()
     {
         await this.SubmitAsync(TestTasks.Submission());
-        WorkItemLease lease = Assert.Single(await this.queue.LeaseNextAsync("worker-a", 1, Lease, CancellationToken.None));
+        WorkItemLease lease = Assert.Single(await this.leases.LeaseNextAsync("worker-a", 1, CancellationToken.None));
         this.time.Advance(Lease + TimeSpan.FromSeconds(1));
-        WorkItemLease seenExpired = Assert.Single(await this.queue.FindExpiredLeasesAsync(10, CancellationToken.None));
+        WorkItemLease seenExpired = Assert.Single(await this.leases.FindExpiredAsync(10, CancellationToken.None));
 
         // The holder renews between the rescuer's read and its write.
-        Assert.Contains(lease.LeaseToken, await this.queue.RenewLeasesAsync([lease.LeaseToken], Lease, CancellationToken.None));
+        Assert.Contains(lease.LeaseToken, await this.leases.RenewAsync([lease.LeaseToken], CancellationToken.None));
 
         var lost = new FailureDetails("TaskFlow.LeaseExpired", "looked expired");
         Assert.False(await this.queue.RecordFailedAttemptAsync(seenExpired, lost, "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
@@ -132,7 +137,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     public async Task RecordFailedAttemptAsync_OnTheLastAttempt_FailsTheTaskIntoDeadLetter()
     {
         TaskRecord task = await this.SubmitAsync(TestTasks.Submission(retry: new RetryPolicy { MaxAttempts = 1 }));
-        WorkItemLease lease = Assert.Single(await this.queue.LeaseNextAsync("worker-a", 1, Lease, CancellationToken.None));
+        WorkItemLease lease = Assert.Single(await this.leases.LeaseNextAsync("worker-a", 1, CancellationToken.None));
 
         var failure = new FailureDetails("System.InvalidOperationException", "boom");
         Assert.True(await this.queue.RecordFailedAttemptAsync(lease, failure, "worker-a", onlyIfExpired: false, random: 0, CancellationToken.None));
@@ -149,4 +154,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
 
     private async Task<TaskRecord> SubmitAsync(TaskSubmission submission) =>
         (await this.client.ScheduleNewTaskAsync(submission, "test")).Task;
+
+    private static WorkItemLeases Leases(NpgsqlDataSource dataSource, SqlClock clock) =>
+        new(dataSource, clock, Options.Create(new LeaseOptions { Duration = Lease }));
 }

@@ -50,7 +50,7 @@ public sealed class QueueDispatchTests(PostgresDatabase database, AzuriteQueues 
 
         string[] workerSettings =
         [
-            .. queueMode, "--TaskFlow:Worker:Concurrency=32", "--TaskFlow:Worker:LeaseDuration=00:00:03", "--TaskFlow:Worker:HeartbeatInterval=00:00:00.500",
+            .. queueMode, "--TaskFlow:Worker:Concurrency=32", "--TaskFlow:Lease:Duration=00:00:03", "--TaskFlow:Lease:RenewInterval=00:00:00.500", "--TaskFlow:Worker:HeartbeatInterval=00:00:00.500",
         ];
         await using WorkerProcess victim = WorkerProcess.Start(database.ConnectionString, workerSettings);
         await using WorkerProcess second = WorkerProcess.Start(database.ConnectionString, workerSettings);

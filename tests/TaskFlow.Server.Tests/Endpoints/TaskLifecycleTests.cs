@@ -99,7 +99,7 @@ public sealed class TaskLifecycleTests(PostgresDatabase database) : IClassFixtur
     {
         string id = (await this.Client.SubmitAsync("""{"type":"sleep","input":{"ms":60000}}""")).GetProperty("id").GetString()!;
         await this.Client.WaitForStatusAsync(id, "running");
-        RunningActivities running = this.server.Service<RunningActivities>();
+        RunningWorkItems running = this.server.Service<RunningWorkItems>();
         Assert.Equal(1, running.Count);
 
         (HttpStatusCode status, JsonElement cancelled, _) = await this.Client.PostJsonAsync($"/api/tasks/{id}/cancel", "{}");
@@ -170,5 +170,14 @@ public sealed class TaskLifecycleTests(PostgresDatabase database) : IClassFixtur
         JsonElement submit = openApi.GetProperty("paths").GetProperty("/api/tasks").GetProperty("post");
         Assert.True(submit.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _), submit.ToString());
         Assert.NotEmpty((await this.Client.GetJsonAsync("/api/workers")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Statuses_ListEveryStatusInLifecycleOrder_WithWhetherItIsFinal()
+    {
+        JsonElement statuses = await this.Client.GetJsonAsync("/api/statuses");
+        Assert.Equal(
+            ["scheduled:False", "pending:False", "running:False", "suspended:False", "succeeded:True", "failed:True", "cancelled:True"],
+            statuses.EnumerateArray().Select(s => $"{s.GetProperty("name").GetString()}:{s.GetProperty("finished").GetBoolean()}"));
     }
 }

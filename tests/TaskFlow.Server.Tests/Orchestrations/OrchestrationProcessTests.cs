@@ -7,7 +7,7 @@ namespace TaskFlow.Server.Tests.Orchestrations;
 public sealed class OrchestrationProcessTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
     private static readonly string[] WorkerSettings =
-        ["--TaskFlow:Worker:Concurrency=8", "--TaskFlow:Worker:LeaseDuration=00:00:03", "--TaskFlow:Worker:HeartbeatInterval=00:00:00.500"];
+        ["--TaskFlow:Worker:Concurrency=8", "--TaskFlow:Lease:Duration=00:00:03", "--TaskFlow:Lease:RenewInterval=00:00:00.500", "--TaskFlow:Worker:HeartbeatInterval=00:00:00.500"];
 
     [Fact]
     public async Task FanOutOfAThousand_AcrossTwoWorkerProcesses_RecordsEachActivityOnceAndSumsCorrectly()

@@ -92,7 +92,7 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
             TimeSpan.FromSeconds(20),
             "the child's sleep activity to start");
         string childId = children[0];
-        RunningActivities running = this.server.Service<RunningActivities>();
+        RunningWorkItems running = this.server.Service<RunningWorkItems>();
         Assert.Equal(1, running.CountFor(childId));
 
         (HttpStatusCode status, _, _) = await this.Client.PostJsonAsync($"/api/tasks/{id}/cancel", "{}");

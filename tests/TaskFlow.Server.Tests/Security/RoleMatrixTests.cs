@@ -44,6 +44,7 @@ public sealed class RoleMatrixTests(PostgresDatabase database) : IClassFixture<P
         ("DELETE", "/api/schedules/gone-{n}", null, Operate),
         ("GET", "/api/dead-letter", null, Read),
         ("GET", "/api/workers", null, Read),
+        ("GET", "/api/statuses", null, Read),
         ("POST", "/api/keys", """{"name":"k-{n}","roles":["viewer"]}""", Admin),
         ("GET", "/api/keys", null, Admin),
         ("GET", "/api/keys/{key}", null, Admin),

@@ -12,7 +12,7 @@ public sealed class ProcessLifecycleTests(PostgresDatabase database) : IClassFix
         await using WorkerProcess worker = WorkerProcess.Start(connectionString: string.Empty);
 
         Assert.Equal(1, await worker.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Contains("No connection string 'TaskFlow'. Set the environment variable ConnectionStrings__TaskFlow", worker.Output);
+        Assert.Contains("No PostgreSQL connection string: set ConnectionStrings:TaskFlow (environment variable ConnectionStrings__TaskFlow)", worker.Output);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class WorkerProcessTests(PostgresDatabase database) : IClassFixtur
             Assert.True(status == System.Net.HttpStatusCode.Accepted, body.ToString());
         }
 
-        string[] settings = ["--TaskFlow:Worker:Concurrency=8", "--TaskFlow:Worker:LeaseDuration=00:00:03", "--TaskFlow:Worker:HeartbeatInterval=00:00:00.500"];
+        string[] settings = ["--TaskFlow:Worker:Concurrency=8", "--TaskFlow:Lease:Duration=00:00:03", "--TaskFlow:Lease:RenewInterval=00:00:00.500", "--TaskFlow:Worker:HeartbeatInterval=00:00:00.500"];
         await using WorkerProcess victim = WorkerProcess.Start(database.ConnectionString, settings);
         await using WorkerProcess second = WorkerProcess.Start(database.ConnectionString, settings);
         await using WorkerProcess third = WorkerProcess.Start(database.ConnectionString, settings);

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
 using TaskFlow.AzureQueues;
+using TaskFlow.Leases;
+using TaskFlow.Logging;
 using TaskFlow.WorkItems;
 using TaskFlow.Workers;
 
@@ -11,12 +13,12 @@ namespace TaskFlow.Dispatch.Doorbells;
 /// Azure Functions queue trigger delivered them: leases the ready work items they name, starts their work,
 /// and says for each message what should become of it.</summary>
 internal sealed partial class DoorbellHandler(
+    WorkItemLeases leases,
     WorkItemQueue workItems,
     DoorbellStore store,
     IQueueStorage storage,
     WorkItemRunner runner,
     WorkerIdentity identity,
-    IOptions<WorkerOptions> workerOptions,
     IOptions<QueueDispatchOptions> options,
     TimeProvider time,
     ILogger<DoorbellHandler> logger)
@@ -48,7 +50,7 @@ internal sealed partial class DoorbellHandler(
         }
 
         long[] ids = doorbells.Select(d => d.Doorbell.WorkItemId).Distinct().ToArray();
-        Dictionary<long, WorkItemLease> leased = (await workItems.LeaseByIdsAsync(identity.Id, ids, workerOptions.Value.LeaseDuration, cancellationToken))
+        Dictionary<long, WorkItemLease> leased = (await leases.LeaseByIdsAsync(identity.Id, ids, cancellationToken))
             .ToDictionary(lease => lease.WorkItemId);
         long[] notLeased = ids.Where(id => !leased.ContainsKey(id)).ToArray();
         IReadOnlyDictionary<long, (bool Leased, DateTimeOffset VisibleAt)> states = notLeased.Length > 0
@@ -102,7 +104,7 @@ internal sealed partial class DoorbellHandler(
             return;
         }
 
-        foreach (WorkItemLease lease in await workItems.LeaseByIdsAsync(identity.Id, [doorbell.WorkItemId], workerOptions.Value.LeaseDuration, cancellationToken))
+        foreach (WorkItemLease lease in await leases.LeaseByIdsAsync(identity.Id, [doorbell.WorkItemId], cancellationToken))
         {
             var failure = new FailureDetails(
                 "TaskFlow.PoisonMessage",
@@ -113,6 +115,6 @@ internal sealed partial class DoorbellHandler(
         }
     }
 
-    [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "Doorbell {MessageId} on {Queue} received {DequeueCount} times or unreadable; moved to {PoisonQueue}")]
+    [LoggerMessage(EventId = EventIds.DoorbellPoisoned, Level = LogLevel.Warning, Message = "Doorbell {MessageId} on {Queue} received {DequeueCount} times or unreadable; moved to {PoisonQueue}")]
     private static partial void LogPoisoned(ILogger logger, string messageId, string queue, int dequeueCount, string poisonQueue);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.AzureQueues;
+using TaskFlow.Logging;
 using TaskFlow.WorkItems;
 using TaskFlow.Workers;
 
@@ -121,9 +122,9 @@ internal sealed partial class DoorbellRinger(
         return (claimed.Count - failed.Count, failed.Count > 0);
     }
 
-    [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Could not put the doorbell for work item {WorkItemId}; it will be rung again")]
+    [LoggerMessage(EventId = EventIds.DoorbellPutFailed, Level = LogLevel.Warning, Message = "Could not put the doorbell for work item {WorkItemId}; it will be rung again")]
     private static partial void LogPutFailed(ILogger logger, long workItemId, Exception exception);
 
-    [LoggerMessage(EventId = 1505, Level = LogLevel.Information, Message = "Ringing {Count} work items again on {Queue}: it holds {Missing} fewer messages than items wait on one")]
+    [LoggerMessage(EventId = EventIds.DoorbellsRungAgain, Level = LogLevel.Information, Message = "Ringing {Count} work items again on {Queue}: it holds {Missing} fewer messages than items wait on one")]
     private static partial void LogRingingAgain(ILogger logger, int count, string queue, long missing);
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.AzureQueues;
+using TaskFlow.Logging;
 using TaskFlow.Workers;
 
 namespace TaskFlow.Dispatch.Doorbells;
@@ -165,9 +166,9 @@ internal sealed partial class QueueDispatcher(
         base.Dispose();
     }
 
-    [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, Message = "Receiving doorbells from {Queue} failed; trying again")]
+    [LoggerMessage(EventId = EventIds.DoorbellReceiveFailed, Level = LogLevel.Warning, Message = "Receiving doorbells from {Queue} failed; trying again")]
     private static partial void LogReceiveFailed(ILogger logger, string queue, Exception exception);
 
-    [LoggerMessage(EventId = 1504, Level = LogLevel.Warning, Message = "Could not delete or update doorbell {MessageId} on {Queue}; it shows again later and is found done")]
+    [LoggerMessage(EventId = EventIds.DoorbellSettleFailed, Level = LogLevel.Warning, Message = "Could not delete or update doorbell {MessageId} on {Queue}; it shows again later and is found done")]
     private static partial void LogSettleFailed(ILogger logger, string messageId, string queue, Exception exception);
 }

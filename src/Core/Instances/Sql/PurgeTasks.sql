@@ -2,7 +2,7 @@
 -- before @finished_before (retention). Short: a batch at a time, SKIP LOCKED, so purging never blocks work.
 WITH doomed AS (
     SELECT id FROM taskflow.instances
-    WHERE status IN ('succeeded', 'failed', 'cancelled')
+    WHERE status = ANY (taskflow.finished_statuses())
       AND (@id::text IS NULL OR id = @id)
       AND (@finished_before::timestamptz IS NULL OR completed_at < @finished_before)
     ORDER BY completed_at

@@ -2,4 +2,4 @@
 SELECT taskflow.append_to_inbox(id, execution, 'EventRaised', NULL, NULL,
            jsonb_build_object('name', @name::text, 'input', @input::jsonb), coalesce(@now, now()), @actor, true)
 FROM taskflow.instances
-WHERE id = @id AND kind = 'orchestration' AND status IN ('pending', 'running', 'suspended');
+WHERE id = @id AND kind = 'orchestration' AND status = ANY (taskflow.unfinished_statuses());

@@ -4,7 +4,7 @@
 WITH existing AS (
     SELECT id, status FROM taskflow.instances WHERE id = ANY(@ids::text[]) FOR UPDATE
 ), replaced AS (
-    SELECT id FROM existing WHERE status IN ('succeeded', 'failed', 'cancelled')
+    SELECT id FROM existing WHERE status = ANY (taskflow.finished_statuses())
 ), history_gone AS (
     DELETE FROM taskflow.history AS h USING replaced WHERE h.instance_id = replaced.id
 ), inbox_gone AS (
@@ -12,4 +12,4 @@ WITH existing AS (
 ), gone AS (
     DELETE FROM taskflow.instances AS i USING replaced WHERE i.id = replaced.id
 )
-SELECT id, status FROM existing WHERE status NOT IN ('succeeded', 'failed', 'cancelled');
+SELECT id, status FROM existing WHERE status <> ALL (taskflow.finished_statuses());

@@ -14,7 +14,7 @@ WITH restarted AS (
         completed_at = NULL,
         updated_at = coalesce(@now, now()),
         last_sequence = last_sequence + CASE kind WHEN 'activity' THEN 3 ELSE 1 END
-    WHERE id = @id AND status IN ('failed', 'cancelled')
+    WHERE id = @id AND status = ANY (taskflow.finished_statuses()) AND status <> 'succeeded'
     RETURNING id, kind, execution, name, input, priority, retry_policy, timeout, last_sequence, updated_at
 ), queued AS (
     INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, input, priority, retry_policy,

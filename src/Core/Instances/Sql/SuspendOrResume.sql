@@ -10,7 +10,7 @@ WITH changed AS (
         last_sequence = last_sequence + CASE WHEN @suspend THEN 1 ELSE 0 END
     WHERE id = @id
       AND kind = 'orchestration'
-      AND status IN (SELECT unnest(CASE WHEN @suspend THEN ARRAY['pending', 'running'] ELSE ARRAY['suspended'] END))
+      AND CASE WHEN @suspend THEN status = ANY (taskflow.runnable_statuses()) ELSE status = 'suspended' END
     RETURNING id, execution, last_sequence
 ), recorded AS (
     INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, payload, occurred_at, actor)

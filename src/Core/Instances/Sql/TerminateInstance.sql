@@ -9,7 +9,7 @@ WITH cancelled AS (
         completed_at = coalesce(@now, now()),
         updated_at = coalesce(@now, now()),
         last_sequence = last_sequence + 3
-    WHERE id = @id AND status IN ('pending', 'running', 'suspended')
+    WHERE id = @id AND status = ANY (taskflow.unfinished_statuses())
     RETURNING id, execution, last_sequence
 )
 INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, payload, occurred_at, actor)

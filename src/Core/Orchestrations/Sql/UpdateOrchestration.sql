@@ -10,7 +10,7 @@ WITH updated AS (
         custom_status = CASE WHEN @custom_status_changed THEN @custom_status::jsonb ELSE custom_status END,
         last_sequence = @last_sequence,
         started_at = coalesce(started_at, coalesce(@now, now())),
-        completed_at = CASE WHEN @status IN ('succeeded', 'failed') THEN coalesce(@now, now()) END,
+        completed_at = CASE WHEN @status = ANY (taskflow.finished_statuses()) THEN coalesce(@now, now()) END,
         updated_at = coalesce(@now, now())
     WHERE id = @instance_id AND last_sequence = @previous_sequence
     RETURNING id

@@ -1,1 +1,1 @@
-SELECT EXISTS (SELECT 1 FROM taskflow.instances WHERE id = @id AND status IN ('pending', 'running', 'suspended'));
+SELECT EXISTS (SELECT 1 FROM taskflow.instances WHERE id = @id AND status = ANY (taskflow.unfinished_statuses()));

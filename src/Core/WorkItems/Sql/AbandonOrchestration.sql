@@ -13,7 +13,7 @@ WITH stuck AS (
     SET status = 'failed', error = @failure::jsonb, completed_at = coalesce(@now, now()),
         updated_at = coalesce(@now, now()), last_sequence = i.last_sequence + 1
     FROM stuck
-    WHERE i.id = stuck.instance_id AND i.status IN ('pending', 'running')
+    WHERE i.id = stuck.instance_id AND i.status = ANY (taskflow.runnable_statuses())
     RETURNING i.id, i.execution, i.last_sequence
 )
 INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, payload, occurred_at, actor)

@@ -8,7 +8,7 @@ namespace TaskFlow.Orchestrations;
 /// <summary>The SDK's protobuf history events as the Durable Task Framework's own <see cref="HistoryEvent"/> objects,
 /// the type <c>DurableTaskClient.GetOrchestrationHistoryAsync</c> answers with. A type mapping only: what each stored
 /// row means is decided once, in <see cref="DurableHistory.ToProto(OrchestrationEvent, string, int, bool)"/>.</summary>
-internal static class CoreHistory
+internal static class FrameworkHistory
 {
     private const int HistoryPageSize = 1_000;
 

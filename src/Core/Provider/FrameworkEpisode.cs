@@ -11,7 +11,7 @@ namespace TaskFlow.Provider;
 /// history and inbox as an <see cref="OrchestrationRuntimeState"/> and new messages, and what the dispatcher decided
 /// back into the <see cref="EpisodeResult"/> the server's own episodes commit, so both commit through one set of
 /// store operations (<see cref="EpisodeStore"/>).</summary>
-internal static class CoreEpisode
+internal static class FrameworkEpisode
 {
     /// <summary>The instance's current execution as the dispatcher replays it (TaskFlow's own rows left out).</summary>
     public static OrchestrationRuntimeState RuntimeState(string instanceId, int execution, IEnumerable<OrchestrationEvent> history) =>
@@ -126,7 +126,7 @@ internal static class CoreEpisode
             details.InnerFailure is { } inner ? Failure(inner, typeWithoutDetails, null) : null);
 
     private static HistoryEvent? ToCore(OrchestrationEvent row, string instanceId, int execution) =>
-        DurableHistory.ToProto(row, instanceId, execution) is P.HistoryEvent proto ? CoreHistory.From(proto) : null;
+        DurableHistory.ToProto(row, instanceId, execution) is P.HistoryEvent proto ? FrameworkHistory.From(proto) : null;
 
     private static DateTimeOffset Utc(DateTime time) =>
         new(time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : time.ToUniversalTime());

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using TaskFlow.Instances;
+using TaskFlow.Json;
 
-namespace TaskFlow.Orchestrations;
+namespace TaskFlow.Instances;
 
 /// <summary>A single-activity task started as an orchestration (where activities run only inside orchestrations, on
 /// Azure Functions): the orchestrator's name and its input, which carries the activity, its input and how to run it.</summary>
@@ -15,7 +15,7 @@ internal static class ActivityTask
     {
         Type = OrchestratorName,
         InputJson = JsonSerializer.Serialize(
-            new Input(activityTask.Type, DurableHistory.Parse(activityTask.InputJson), activityTask.Retry, activityTask.Timeout), TaskFlowJson.Options),
+            new Input(activityTask.Type, activityTask.InputJson is null ? null : JsonDocument.Parse(activityTask.InputJson).RootElement.Clone(), activityTask.Retry, activityTask.Timeout), TaskFlowJson.Options),
         IsOrchestration = true,
     };
 

@@ -1,4 +1,4 @@
-namespace TaskFlow.Dispatch;
+namespace TaskFlow.Notifications;
 
 /// <summary>The PostgreSQL NOTIFY channels TaskFlow uses. They carry no state: losing one only delays work.</summary>
 internal static class NotificationChannels

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Xml;
 
-namespace TaskFlow;
+namespace TaskFlow.Json;
 
 /// <summary>TaskFlow's two JSON shapes: its own (the HTTP API, history payloads, stored policies) and the data
 /// converter's, in which orchestrations and activities exchange their inputs and outputs.</summary>

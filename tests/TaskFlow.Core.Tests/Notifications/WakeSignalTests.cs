@@ -1,7 +1,8 @@
 using TaskFlow.Dispatch;
+using TaskFlow.Notifications;
 using TaskFlow.Testing;
 
-namespace TaskFlow.Core.Tests.Dispatch;
+namespace TaskFlow.Core.Tests.Notifications;
 
 /// <summary>Every loop that waits on the signal gets each wake-up, however the others use it.</summary>
 public sealed class WakeSignalTests

@@ -2,9 +2,10 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using TaskFlow.Dispatch;
+using TaskFlow.Notifications;
 using TaskFlow.Testing;
 
-namespace TaskFlow.Core.Tests.Dispatch;
+namespace TaskFlow.Core.Tests.Notifications;
 
 /// <summary>The work-ready NOTIFY after a commit: every ring is answered, and a burst of rings costs a
 /// handful of NOTIFYs, not one each.</summary>

@@ -1,4 +1,4 @@
-namespace TaskFlow.Dispatch;
+namespace TaskFlow.Notifications;
 
 /// <summary>Wakes the dispatchers: a NOTIFY arrived, an activity finished, or a retry was scheduled.</summary>
 /// <remarks>Each waiting loop listens through its own <see cref="Listener"/>: a signal set while a loop is busy is kept

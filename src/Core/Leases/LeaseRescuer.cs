@@ -1,16 +1,18 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
-using TaskFlow.Dispatch;
+using TaskFlow.Logging;
+using TaskFlow.Notifications;
+using TaskFlow.WorkItems;
 using TaskFlow.Workers;
 
-namespace TaskFlow.WorkItems;
+namespace TaskFlow.Leases;
 
 /// <summary>Finds leases whose holder stopped renewing them and records each as a failed attempt, so the work
 /// is retried (or, attempts exhausted, fails) instead of waiting forever on a dead worker.</summary>
 /// <remarks>Runs in every worker; the writes are fenced by token and expiry, so two rescuers never both act.</remarks>
 internal sealed partial class LeaseRescuer(
-    WorkItemQueue queue, WakeSignal wake, WorkerIdentity identity, IOptions<WorkerOptions> options, TimeProvider time, ILogger<LeaseRescuer> logger)
+    WorkItemLeases leases, WorkItemQueue queue, WakeSignal wake, WorkerIdentity identity, IOptions<LeaseOptions> options, TimeProvider time, ILogger<LeaseRescuer> logger)
     : PeriodicService(time, logger)
 {
     private const int BatchSize = 100;
@@ -22,7 +24,7 @@ internal sealed partial class LeaseRescuer(
     /// <summary>Records every expired lease found (up to a batch) as a failed attempt; returns how many were found.</summary>
     public async Task<int> RescueAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<WorkItemLease> expired = await queue.FindExpiredLeasesAsync(BatchSize, cancellationToken);
+        IReadOnlyList<WorkItemLease> expired = await leases.FindExpiredAsync(BatchSize, cancellationToken);
         foreach (WorkItemLease lease in expired)
         {
             var failure = new FailureDetails(
@@ -43,6 +45,6 @@ internal sealed partial class LeaseRescuer(
         return expired.Count;
     }
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Rescued task {InstanceId} attempt {Attempt}: lease of {Owner} expired")]
+    [LoggerMessage(EventId = EventIds.LeaseRescued, Level = LogLevel.Warning, Message = "Rescued task {InstanceId} attempt {Attempt}: lease of {Owner} expired")]
     private static partial void LogRescued(ILogger logger, string instanceId, int attempt, string owner);
 }

@@ -7,9 +7,10 @@ using Microsoft.DurableTask.Client;
 using Npgsql;
 using TaskFlow.Activities;
 using TaskFlow.Instances;
+using TaskFlow.Json;
 using TaskFlow.Orchestrations;
 
-namespace TaskFlow.Client;
+namespace TaskFlow.DurableClient;
 
 /// <summary>The Durable Task SDK's <see cref="DurableTaskClient"/> over TaskFlow's store, so code written against
 /// Durable Functions' <c>[DurableClient]</c> runs against TaskFlow unchanged. Registered by <c>AddTaskFlow</c>.</summary>
@@ -51,7 +52,7 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.TableName == "instances")
         {
             // Another caller started the same id at the same moment.
-            throw new InstanceAlreadyRunningException(id!, "pending");
+            throw new InstanceAlreadyRunningException(id!, TaskStatuses.Pending);
         }
     }
 
@@ -124,7 +125,7 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
     /// <remarks>The Durable Task events of the instance's current execution, in order (TaskFlow's own API events,
     /// such as Submitted, are in <c>GET /api/tasks/{id}/history</c> and <c>taskflow.task_history</c>).</remarks>
     public override async Task<IList<HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default) =>
-        await CoreHistory.ExecutionAsync(this.tasks, ParseId(instanceId), execution: null, cancellation);
+        await FrameworkHistory.ExecutionAsync(this.tasks, ParseId(instanceId), execution: null, cancellation);
 
     /// <inheritdoc/>
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;

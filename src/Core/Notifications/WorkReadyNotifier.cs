@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using TaskFlow.Logging;
 
-namespace TaskFlow.Dispatch;
+namespace TaskFlow.Notifications;
 
 /// <summary>Tells the workers that work became ready: a NOTIFY on <see cref="NotificationChannels.WorkReady"/>,
 /// sent after the commit that made the work ready, and coalesced: rings that arrive while one NOTIFY is
@@ -66,6 +67,6 @@ internal sealed partial class WorkReadyNotifier(NpgsqlDataSource dataSource, ILo
         }
     }
 
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Could not send the work-ready NOTIFY; workers will find the work at their next poll")]
+    [LoggerMessage(EventId = EventIds.WorkReadyNotifyFailed, Level = LogLevel.Warning, Message = "Could not send the work-ready NOTIFY; workers will find the work at their next poll")]
     private static partial void LogNotifyFailed(ILogger logger, Exception exception);
 }

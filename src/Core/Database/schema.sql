@@ -1,0 +1,756 @@
+-- The taskflow schema as src/Core/Database/Migrations builds it, dumped by pg_dump (generated: do not edit).
+-- A test fails when it is stale; scripts/schema.sh rewrites it.
+--
+-- PostgreSQL database dump
+--
+
+
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: taskflow; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA taskflow;
+
+
+--
+-- Name: append_to_inbox(text, integer, text, integer, integer, jsonb, timestamp with time zone, text, boolean); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.append_to_inbox(p_instance_id text, p_execution integer, p_event_type text, p_task_id integer, p_attempt integer, p_payload jsonb, p_now timestamp with time zone, p_actor text, p_wake boolean) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO taskflow.inbox (instance_id, execution, event_type, task_id, attempt, payload, occurred_at, actor)
+    VALUES (p_instance_id, p_execution, p_event_type, p_task_id, p_attempt, p_payload, p_now, p_actor);
+    IF p_wake THEN
+        PERFORM taskflow.wake_orchestration(p_instance_id, p_execution, p_now);
+    END IF;
+END;
+$$;
+
+
+--
+-- Name: expect_history_unmoved(bigint, text); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.expect_history_unmoved(p_instances_updated bigint, p_instance_id text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF p_instances_updated <> 1 THEN
+        RAISE EXCEPTION 'The history of instance % moved during the episode.', p_instance_id
+            USING ERRCODE = 'TF002';
+    END IF;
+END;
+$$;
+
+
+--
+-- Name: finished_statuses(); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.finished_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text];
+
+
+--
+-- Name: forget_doorbell(); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.forget_doorbell() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.doorbell_visible_at := NULL;
+    RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: hold_episode_lease(bigint, bigint); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.hold_episode_lease(p_work_item_id bigint, p_lease_token bigint) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- Locks the work item first, before any instance row, as every writer does.
+    PERFORM 1 FROM taskflow.work_items WHERE id = p_work_item_id AND lease_token = p_lease_token FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'The lease % on work item % is no longer held.', p_lease_token, p_work_item_id
+            USING ERRCODE = 'TF001';
+    END IF;
+END;
+$$;
+
+
+--
+-- Name: runnable_statuses(); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.runnable_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ARRAY['pending'::text, 'running'::text];
+
+
+--
+-- Name: unfinished_statuses(); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.unfinished_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ARRAY['pending'::text, 'running'::text, 'suspended'::text];
+
+
+--
+-- Name: wake_orchestration(text, integer, timestamp with time zone); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.wake_orchestration(p_instance_id text, p_execution integer, p_now timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, priority, retry_policy, max_attempts, visible_at, created_at)
+    SELECT id, execution, 'orchestration', 0, name, priority, '{"maxAttempts":10}', 10, p_now, p_now
+    FROM taskflow.instances
+    WHERE id = p_instance_id AND execution >= p_execution AND status = ANY (taskflow.runnable_statuses())
+    ON CONFLICT (instance_id, execution, kind, task_id) DO UPDATE
+    SET wakeups = taskflow.work_items.wakeups + 1,
+        visible_at = least(taskflow.work_items.visible_at, excluded.visible_at);
+END;
+$$;
+
+
+SET default_table_access_method = heap;
+
+--
+-- Name: api_key_events; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.api_key_events (
+    id bigint NOT NULL,
+    key_id text NOT NULL,
+    event_type text NOT NULL,
+    actor text NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    details jsonb,
+    CONSTRAINT api_key_event_known CHECK ((event_type = ANY (ARRAY['Created'::text, 'Revoked'::text, 'Deleted'::text])))
+);
+
+
+--
+-- Name: api_key_events_id_seq; Type: SEQUENCE; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE taskflow.api_key_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME taskflow.api_key_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: api_keys; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.api_keys (
+    id text NOT NULL,
+    prefix text NOT NULL,
+    name text NOT NULL,
+    secret_hash bytea NOT NULL,
+    roles text[] NOT NULL,
+    requests_per_minute integer,
+    expires_at timestamp with time zone,
+    created_at timestamp with time zone NOT NULL,
+    created_by text NOT NULL,
+    revoked_at timestamp with time zone,
+    revoked_by text,
+    CONSTRAINT api_key_hash_length CHECK ((length(secret_hash) = 32)),
+    CONSTRAINT api_key_name_length CHECK (((length(name) >= 1) AND (length(name) <= 100))),
+    CONSTRAINT api_key_rate_positive CHECK ((requests_per_minute > 0)),
+    CONSTRAINT api_key_roles_known CHECK (((cardinality(roles) > 0) AND (roles <@ ARRAY['admin'::text, 'operator'::text, 'submitter'::text, 'viewer'::text])))
+);
+
+
+--
+-- Name: instances; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.instances (
+    id text NOT NULL COLLATE pg_catalog."C",
+    name text NOT NULL,
+    kind text NOT NULL,
+    execution integer DEFAULT 1 NOT NULL,
+    status text NOT NULL,
+    priority smallint NOT NULL,
+    input jsonb,
+    output jsonb,
+    error jsonb,
+    custom_status jsonb,
+    retry_policy jsonb NOT NULL,
+    timeout interval,
+    attempt integer DEFAULT 0 NOT NULL,
+    tags jsonb DEFAULT '{}'::jsonb NOT NULL,
+    idempotency_key text,
+    request_hash bytea,
+    parent_instance_id text COLLATE pg_catalog."C",
+    last_sequence integer DEFAULT 0 NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    run_at timestamp with time zone NOT NULL,
+    started_at timestamp with time zone,
+    completed_at timestamp with time zone,
+    updated_at timestamp with time zone NOT NULL,
+    parent_task_id integer,
+    trace_parent text,
+    CONSTRAINT id_length_in_range CHECK (((length(id) >= 1) AND (length(id) <= 100))),
+    CONSTRAINT kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text]))),
+    CONSTRAINT priority_in_range CHECK (((priority >= 0) AND (priority <= 9))),
+    CONSTRAINT status_is_known CHECK ((status = ANY ((taskflow.unfinished_statuses() || taskflow.finished_statuses())))),
+    CONSTRAINT terminal_has_completed_at CHECK (((status = ANY (taskflow.finished_statuses())) = (completed_at IS NOT NULL)))
+)
+WITH (fillfactor='80');
+
+
+--
+-- Name: dead_letter; Type: VIEW; Schema: taskflow; Owner: -
+--
+
+CREATE VIEW taskflow.dead_letter AS
+ SELECT instances.id AS instance_id,
+    instances.name,
+    instances.attempt,
+    instances.error,
+    instances.tags,
+    instances.created_at,
+    instances.completed_at
+   FROM taskflow.instances
+  WHERE (instances.status = 'failed'::text);
+
+
+--
+-- Name: history; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.history (
+    instance_id text NOT NULL COLLATE pg_catalog."C",
+    sequence integer NOT NULL,
+    execution integer NOT NULL,
+    event_type text NOT NULL,
+    task_id integer,
+    attempt integer,
+    payload jsonb,
+    occurred_at timestamp with time zone NOT NULL,
+    actor text,
+    CONSTRAINT sequence_starts_at_one CHECK ((sequence >= 1))
+);
+
+
+--
+-- Name: inbox; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.inbox (
+    id bigint NOT NULL,
+    instance_id text NOT NULL COLLATE pg_catalog."C",
+    execution integer NOT NULL,
+    event_type text NOT NULL,
+    task_id integer,
+    attempt integer,
+    payload jsonb,
+    occurred_at timestamp with time zone NOT NULL,
+    actor text
+);
+
+
+--
+-- Name: inbox_id_seq; Type: SEQUENCE; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE taskflow.inbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME taskflow.inbox_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: lease_tokens; Type: SEQUENCE; Schema: taskflow; Owner: -
+--
+
+CREATE SEQUENCE taskflow.lease_tokens
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: orchestration_activity_counts; Type: VIEW; Schema: taskflow; Owner: -
+--
+
+CREATE VIEW taskflow.orchestration_activity_counts AS
+ SELECT history.instance_id,
+    count(*) FILTER (WHERE (history.event_type = 'TaskScheduled'::text)) AS scheduled,
+    count(*) FILTER (WHERE (history.event_type = 'TaskCompleted'::text)) AS completed,
+    count(*) FILTER (WHERE ((history.event_type = 'TaskFailed'::text) AND (NOT COALESCE(((history.payload ->> 'retrying'::text))::boolean, false)))) AS failed
+   FROM taskflow.history
+  GROUP BY history.instance_id;
+
+
+--
+-- Name: schedule_events; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.schedule_events (
+    id bigint NOT NULL,
+    schedule_name text NOT NULL,
+    event_type text NOT NULL,
+    payload jsonb,
+    occurred_at timestamp with time zone NOT NULL,
+    actor text NOT NULL
+);
+
+
+--
+-- Name: schedule_events_id_seq; Type: SEQUENCE; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE taskflow.schedule_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME taskflow.schedule_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: schedule_history; Type: VIEW; Schema: taskflow; Owner: -
+--
+
+CREATE VIEW taskflow.schedule_history AS
+ SELECT schedule_events.schedule_name,
+    schedule_events.id AS sequence,
+    schedule_events.event_type,
+    schedule_events.payload,
+    schedule_events.occurred_at,
+    schedule_events.actor
+   FROM taskflow.schedule_events;
+
+
+--
+-- Name: schedule_slots; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.schedule_slots (
+    schedule_name text NOT NULL,
+    slot timestamp with time zone NOT NULL,
+    outcome text NOT NULL,
+    instance_id text COLLATE pg_catalog."C",
+    decided_at timestamp with time zone NOT NULL,
+    CONSTRAINT slot_outcome_is_known CHECK ((outcome = ANY (ARRAY['started'::text, 'skipped'::text, 'buffered'::text])))
+);
+
+
+--
+-- Name: schedules; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.schedules (
+    name text NOT NULL,
+    cron text NOT NULL,
+    time_zone text NOT NULL,
+    task jsonb NOT NULL,
+    overlap text NOT NULL,
+    catch_up text NOT NULL,
+    catch_up_limit integer NOT NULL,
+    paused boolean DEFAULT false NOT NULL,
+    start_at timestamp with time zone,
+    end_at timestamp with time zone,
+    next_fire_at timestamp with time zone,
+    buffered_slot timestamp with time zone,
+    last_instance_id text COLLATE pg_catalog."C",
+    source text NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT catch_up_is_known CHECK ((catch_up = ANY (ARRAY['none'::text, 'latest'::text, 'all'::text]))),
+    CONSTRAINT catch_up_limit_in_range CHECK (((catch_up_limit >= 1) AND (catch_up_limit <= 1000))),
+    CONSTRAINT ends_after_start CHECK (((end_at IS NULL) OR (start_at IS NULL) OR (end_at > start_at))),
+    CONSTRAINT name_is_simple CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$'::text)),
+    CONSTRAINT overlap_is_known CHECK ((overlap = ANY (ARRAY['allow'::text, 'skip'::text, 'buffer-one'::text]))),
+    CONSTRAINT source_is_known CHECK ((source = ANY (ARRAY['api'::text, 'configuration'::text])))
+);
+
+
+--
+-- Name: schema_migrations; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.schema_migrations (
+    version integer NOT NULL,
+    name text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL,
+    checksum text
+);
+
+
+--
+-- Name: task_history; Type: VIEW; Schema: taskflow; Owner: -
+--
+
+CREATE VIEW taskflow.task_history AS
+ SELECT history.instance_id,
+    history.sequence,
+    history.execution,
+    history.event_type,
+    history.task_id,
+    history.attempt,
+    history.payload,
+    history.occurred_at,
+    history.actor
+   FROM taskflow.history;
+
+
+--
+-- Name: work_items; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.work_items (
+    id bigint NOT NULL,
+    instance_id text NOT NULL COLLATE pg_catalog."C",
+    execution integer NOT NULL,
+    kind text NOT NULL,
+    task_id integer NOT NULL,
+    name text NOT NULL,
+    input jsonb,
+    priority smallint NOT NULL,
+    retry_policy jsonb NOT NULL,
+    timeout interval,
+    attempt integer DEFAULT 0 NOT NULL,
+    max_attempts integer NOT NULL,
+    visible_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    lease_token bigint,
+    lease_owner text,
+    leased_at timestamp with time zone,
+    lease_expires_at timestamp with time zone,
+    wakeups integer DEFAULT 0 NOT NULL,
+    doorbell_visible_at timestamp with time zone,
+    CONSTRAINT attempt_within_max CHECK ((attempt <= max_attempts)),
+    CONSTRAINT lease_is_whole CHECK (((lease_token IS NULL) = (lease_expires_at IS NULL))),
+    CONSTRAINT work_kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text, 'timer'::text])))
+)
+WITH (fillfactor='70', autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_threshold='1000', autovacuum_analyze_scale_factor='0.02');
+
+
+--
+-- Name: tasks; Type: VIEW; Schema: taskflow; Owner: -
+--
+
+CREATE VIEW taskflow.tasks AS
+ SELECT i.id,
+    i.name,
+    i.kind,
+    i.status,
+    i.priority,
+    i.input,
+    i.output,
+    i.error,
+    i.custom_status,
+    i.attempt,
+    ((i.retry_policy ->> 'maxAttempts'::text))::integer AS max_attempts,
+    i.tags,
+    i.idempotency_key,
+    i.execution,
+    i.created_by,
+    i.created_at,
+    i.run_at,
+    i.started_at,
+    i.completed_at,
+    i.updated_at,
+    ( SELECT min(w.visible_at) FILTER (WHERE (w.lease_token IS NULL)) AS min
+           FROM taskflow.work_items w
+          WHERE (w.instance_id = i.id)) AS next_visible_at
+   FROM taskflow.instances i;
+
+
+--
+-- Name: work_items_id_seq; Type: SEQUENCE; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE taskflow.work_items ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME taskflow.work_items_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: workers; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.workers (
+    id text NOT NULL,
+    host text NOT NULL,
+    process_id integer NOT NULL,
+    role text NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    heartbeat_at timestamp with time zone NOT NULL,
+    stopped_at timestamp with time zone
+);
+
+
+--
+-- Name: api_key_events api_key_events_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.api_key_events
+    ADD CONSTRAINT api_key_events_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: api_keys api_keys_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: api_keys api_keys_prefix_key; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.api_keys
+    ADD CONSTRAINT api_keys_prefix_key UNIQUE (prefix);
+
+
+--
+-- Name: history history_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.history
+    ADD CONSTRAINT history_pkey PRIMARY KEY (instance_id, sequence);
+
+
+--
+-- Name: inbox inbox_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.inbox
+    ADD CONSTRAINT inbox_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: instances instances_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.instances
+    ADD CONSTRAINT instances_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: schedule_events schedule_events_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.schedule_events
+    ADD CONSTRAINT schedule_events_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: schedule_slots schedule_slots_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.schedule_slots
+    ADD CONSTRAINT schedule_slots_pkey PRIMARY KEY (schedule_name, slot);
+
+
+--
+-- Name: schedules schedules_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.schedules
+    ADD CONSTRAINT schedules_pkey PRIMARY KEY (name);
+
+
+--
+-- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+
+--
+-- Name: work_items work_items_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.work_items
+    ADD CONSTRAINT work_items_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: workers workers_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.workers
+    ADD CONSTRAINT workers_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: api_key_events_by_key; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX api_key_events_by_key ON taskflow.api_key_events USING btree (key_id, id);
+
+
+--
+-- Name: history_one_outcome_per_attempt; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE UNIQUE INDEX history_one_outcome_per_attempt ON taskflow.history USING btree (instance_id, execution, task_id, attempt) WHERE (event_type = ANY (ARRAY['TaskCompleted'::text, 'TaskFailed'::text]));
+
+
+--
+-- Name: history_one_terminal_event_per_execution; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE UNIQUE INDEX history_one_terminal_event_per_execution ON taskflow.history USING btree (instance_id, execution) WHERE (event_type = 'ExecutionCompleted'::text);
+
+
+--
+-- Name: inbox_by_instance; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX inbox_by_instance ON taskflow.inbox USING btree (instance_id, id);
+
+
+--
+-- Name: instances_by_created; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX instances_by_created ON taskflow.instances USING btree (created_at DESC, id DESC);
+
+
+--
+-- Name: instances_by_name_created; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX instances_by_name_created ON taskflow.instances USING btree (name, created_at DESC, id DESC);
+
+
+--
+-- Name: instances_by_parent; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX instances_by_parent ON taskflow.instances USING btree (parent_instance_id) WHERE (parent_instance_id IS NOT NULL);
+
+
+--
+-- Name: instances_by_status_created; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX instances_by_status_created ON taskflow.instances USING btree (status, created_at DESC, id DESC);
+
+
+--
+-- Name: instances_by_tags; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX instances_by_tags ON taskflow.instances USING gin (tags jsonb_path_ops) WHERE (tags <> '{}'::jsonb);
+
+
+--
+-- Name: instances_finished; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX instances_finished ON taskflow.instances USING btree (completed_at) WHERE (completed_at IS NOT NULL);
+
+
+--
+-- Name: instances_idempotency_key_is_unique; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE UNIQUE INDEX instances_idempotency_key_is_unique ON taskflow.instances USING btree (idempotency_key) WHERE (idempotency_key IS NOT NULL);
+
+
+--
+-- Name: schedule_events_by_schedule; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX schedule_events_by_schedule ON taskflow.schedule_events USING btree (schedule_name, id DESC);
+
+
+--
+-- Name: schedules_due; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX schedules_due ON taskflow.schedules USING btree (next_fire_at) WHERE (NOT paused);
+
+
+--
+-- Name: work_items_by_lease_token; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE UNIQUE INDEX work_items_by_lease_token ON taskflow.work_items USING btree (lease_token) WHERE (lease_token IS NOT NULL);
+
+
+--
+-- Name: work_items_leases_by_expiry; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX work_items_leases_by_expiry ON taskflow.work_items USING btree (lease_expires_at) WHERE (lease_token IS NOT NULL);
+
+
+--
+-- Name: work_items_one_per_task; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE UNIQUE INDEX work_items_one_per_task ON taskflow.work_items USING btree (instance_id, execution, kind, task_id);
+
+
+--
+-- Name: work_items_ready; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX work_items_ready ON taskflow.work_items USING btree (priority DESC, visible_at, id) WHERE (lease_token IS NULL);
+
+
+--
+-- Name: work_items ready_again_needs_a_new_doorbell; Type: TRIGGER; Schema: taskflow; Owner: -
+--
+
+CREATE TRIGGER ready_again_needs_a_new_doorbell BEFORE UPDATE OF lease_token, visible_at ON taskflow.work_items FOR EACH ROW WHEN (((new.doorbell_visible_at IS NOT NULL) AND (new.lease_token IS NULL) AND ((old.lease_token IS NOT NULL) OR (new.visible_at < old.visible_at)))) EXECUTE FUNCTION taskflow.forget_doorbell();
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+

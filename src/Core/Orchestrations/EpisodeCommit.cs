@@ -1,0 +1,18 @@
+namespace TaskFlow.Orchestrations;
+
+/// <summary>How an episode's commit ended.</summary>
+internal enum EpisodeCommitOutcome
+{
+    Committed,
+
+    /// <summary>The lease was no longer held: nothing was written; whoever holds the work item now runs the episode.</summary>
+    LeaseLost,
+
+    /// <summary>The instance's history moved since the load (a caller wrote it): nothing was written and the work item
+    /// was handed back at once, for an episode on the new history.</summary>
+    HistoryMoved,
+}
+
+/// <summary>What an episode's commit did.</summary>
+/// <param name="LastSequence">With <see cref="EpisodeCommitOutcome.Committed"/>: the history sequence the commit left.</param>
+internal readonly record struct EpisodeCommit(EpisodeCommitOutcome Outcome, int LastSequence);
