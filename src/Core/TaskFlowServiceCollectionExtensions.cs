@@ -91,20 +91,13 @@ public static class TaskFlowServiceCollectionExtensions
     private static IServiceCollection AddWorkRunning(TaskFlowBuilder builder)
     {
         IServiceCollection services = builder.Services;
-        services.TryAddSingleton<WakeSignal>();
-        services.TryAddSingleton<RunningWorkItems>();
         services.TryAddSingleton<EpisodeReplayer>();
-        services.TryAddSingleton<EpisodeStore>();
         services.TryAddSingleton<OrchestrationRunner>();
         services.TryAddSingleton<WorkItemRunner>();
-        services.AddHostedService<WorkerRegistry>();
-        services.AddHostedService<NotificationListener>();
+        services.AddLeaseHolding();
         services.AddHostedService<LeaseRenewer>();
-        services.TryAddSingleton<LeaseRescuer>();
-        services.AddHostedService(provider => provider.GetRequiredService<LeaseRescuer>());
         builder.AddMaintenance();
         services.AddHostedService(provider => provider.GetRequiredService<HistoryPurger>());
-        services.TryAddSingleton<CompletionBatcher>();
         return services;
     }
 

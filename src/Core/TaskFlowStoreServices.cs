@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using TaskFlow.Database;
@@ -8,6 +8,7 @@ using TaskFlow.Dispatch;
 using TaskFlow.Instances;
 using TaskFlow.Leases;
 using TaskFlow.Notifications;
+using TaskFlow.Orchestrations;
 using TaskFlow.Schedules;
 using TaskFlow.WorkItems;
 using TaskFlow.Workers;
@@ -50,6 +51,23 @@ internal static class TaskFlowStoreServices
             options => { options.Validate(); return true; });
         services.AddOptions<LeaseOptions>().BindConfiguration(LeaseOptions.Section).Validate<IConfiguration>(
             (options, configuration) => { options.Validate(configuration); return true; });
+        return services;
+    }
+
+    /// <summary>What every process that leases work runs beside its dispatchers (the server's worker and the Durable
+    /// provider): its row and heartbeat in <c>taskflow.workers</c>, the LISTEN connection that wakes the dispatchers and
+    /// cancels running work, the rescuer of expired leases, and the activity completion batcher (started by the caller,
+    /// where its stop order needs it).</summary>
+    public static IServiceCollection AddLeaseHolding(this IServiceCollection services)
+    {
+        services.TryAddSingleton<WakeSignal>();
+        services.TryAddSingleton<RunningWorkItems>();
+        services.TryAddSingleton<EpisodeStore>();
+        services.TryAddSingleton<LeaseRescuer>();
+        services.TryAddSingleton<CompletionBatcher>();
+        services.AddHostedService<WorkerRegistry>();
+        services.AddHostedService<NotificationListener>();
+        services.AddHostedService(provider => provider.GetRequiredService<LeaseRescuer>());
         return services;
     }
 }

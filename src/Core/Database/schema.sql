@@ -223,8 +223,8 @@ CREATE TABLE taskflow.instances (
     CONSTRAINT id_length_in_range CHECK (((length(id) >= 1) AND (length(id) <= 100))),
     CONSTRAINT kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text]))),
     CONSTRAINT priority_in_range CHECK (((priority >= 0) AND (priority <= 9))),
-    CONSTRAINT status_is_known CHECK ((status = ANY ((taskflow.unfinished_statuses() || taskflow.finished_statuses())))),
-    CONSTRAINT terminal_has_completed_at CHECK (((status = ANY (taskflow.finished_statuses())) = (completed_at IS NOT NULL)))
+    CONSTRAINT status_is_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'suspended'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text]))),
+    CONSTRAINT terminal_has_completed_at CHECK (((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])) = (completed_at IS NOT NULL)))
 )
 WITH (fillfactor='80');
 

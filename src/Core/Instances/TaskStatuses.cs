@@ -4,7 +4,7 @@ namespace TaskFlow.Instances;
 /// <c>pending</c>: a task is scheduled while its work is not yet visible (a delay, a run-at, a retry backoff).</summary>
 /// <remarks>SQL names the same sets through <c>taskflow.unfinished_statuses()</c>, <c>finished_statuses()</c> and
 /// <c>runnable_statuses()</c> (migration 0014), the Durable Task mapping is <see cref="DurableStatuses"/>, and the dashboard
-/// reads <c>GET /api/statuses</c>. Adding a status: here, a migration replacing those functions, and DurableStatuses;
+/// reads <c>GET /api/statuses</c>. Adding a status: here, a migration replacing those functions and the instances' CHECK constraints, and DurableStatuses;
 /// TaskStatusCatalogueTests fails until all of them agree.</remarks>
 public static class TaskStatuses
 {

@@ -8,7 +8,7 @@ namespace TaskFlow.Provider;
 /// <remarks>A buffered lease is not renewed; one handed out with less than half its duration left is renewed first,
 /// and one that was lost meanwhile (expired and rescued) is dropped, so nothing runs on a lease it no longer holds.</remarks>
 internal sealed class LeaseBuffer(
-    Func<int, CancellationToken, Task<IReadOnlyList<WorkItemLease>>> lease,
+    Func<int, CancellationToken, Task<IReadOnlyList<WorkItemLease>>> leaseBatch,
     WorkItemLeases leases,
     TimeSpan leaseDuration,
     TimeProvider time)
@@ -27,7 +27,7 @@ internal sealed class LeaseBuffer(
             {
                 if (this.buffered.Count == 0)
                 {
-                    foreach (WorkItemLease leased in await lease(batch, cancellationToken))
+                    foreach (WorkItemLease leased in await leaseBatch(batch, cancellationToken))
                     {
                         this.buffered.Enqueue(leased);
                     }

@@ -72,14 +72,7 @@ public sealed partial class TaskFlowOrchestrationService
         services.AddTaskFlowStore(settings.ConnectionString);
         services.AddSingleton(Options.Create(settings.Lease));
         services.AddSingleton(new WorkerIdentity { Role = "durable" });
-        services.AddSingleton<WakeSignal>();
-        services.AddSingleton<RunningWorkItems>();
-        services.AddSingleton<EpisodeStore>();
-        services.AddSingleton<LeaseRescuer>();
-        services.AddSingleton<CompletionBatcher>();
-        services.AddHostedService<WorkerRegistry>();
-        services.AddHostedService<NotificationListener>();
-        services.AddHostedService(provider => provider.GetRequiredService<LeaseRescuer>());
+        services.AddLeaseHolding();
         services.AddHostedService(provider => provider.GetRequiredService<CompletionBatcher>());
         this.services = services.BuildServiceProvider();
 

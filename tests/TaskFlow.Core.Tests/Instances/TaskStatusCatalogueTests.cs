@@ -22,18 +22,23 @@ public sealed partial class TaskStatusCatalogueTests(PostgresDatabase database) 
     }
 
     [Fact]
-    public async Task InstancesStatusConstraint_AcceptsExactlyTheStoredStatuses()
+    public async Task InstancesStatusConstraints_AcceptExactlyTheStoredStatuses_AndTheFinishedOnesWithACompletionTime()
     {
-        string check = await database.ScalarAsync<string>("""
-            SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint
-            WHERE conname = 'status_is_known' AND conrelid = 'taskflow.instances'::regclass
-            """);
+        string known = await this.ConstraintAsync("status_is_known");
+        string completed = await this.ConstraintAsync("terminal_has_completed_at");
         foreach (string status in TaskStatuses.All.Append("paused"))
         {
-            bool accepted = await database.ScalarAsync<bool>($"SELECT {check} FROM (VALUES (@status)) AS candidate (status)", ("status", status));
+            bool accepted = await database.ScalarAsync<bool>($"SELECT {known} FROM (VALUES (@status)) AS candidate (status)", ("status", status));
             Assert.True(accepted == Stored.Contains(status), $"status_is_known {(accepted ? "accepts" : "refuses")} '{status}'.");
+            bool needsCompletion = !await database.ScalarAsync<bool>(
+                $"SELECT {completed} FROM (VALUES (@status, NULL::timestamptz)) AS candidate (status, completed_at)", ("status", status));
+            Assert.True(needsCompletion == TaskStatuses.IsFinished(status), $"terminal_has_completed_at {(needsCompletion ? "wants" : "does not want")} a completion time for '{status}'.");
         }
     }
+
+    private Task<string> ConstraintAsync(string name) => database.ScalarAsync<string>(
+        "SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint WHERE conname = @name AND conrelid = 'taskflow.instances'::regclass",
+        ("name", name));
 
     [Fact]
     public void SqlFiles_NameStatusSetsThroughTheFunctions_AndOnlyKnownStatuses()

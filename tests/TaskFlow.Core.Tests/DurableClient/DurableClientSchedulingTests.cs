@@ -4,7 +4,7 @@ using Microsoft.DurableTask;
 using TaskFlow.Instances;
 using TaskFlow.Testing;
 
-namespace TaskFlow.Core.Tests.Client;
+namespace TaskFlow.Core.Tests.DurableClient;
 
 /// <summary>TaskFlow's <see cref="DurableTaskClient"/> does what the SDK's does, whatever the calling process registered.</summary>
 public sealed class DurableClientSchedulingTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
