@@ -83,9 +83,36 @@ public sealed class DurableExtensionTests(PostgresDatabase database) : IClassFix
         Assert.Contains(all.DurableOrchestrationState, s => s.InstanceId == $"{prefix}-with-input");
     }
 
+    /// <summary>host.json's <c>storageProvider.lockDuration</c> is TaskFlow's lease duration: the provider leases the
+    /// running activity for that long (not the 30-second default).</summary>
+    [Fact]
+    public async Task LockDurationInHostJson_IsTheLeaseTheProviderTakes()
+    {
+        using IHost host = await StartHostAsync(database.ConnectionString, ("storageProvider:lockDuration", "00:00:07"));
+        string id = $"lock-{Guid.NewGuid():N}";
+        await host.Services.GetRequiredService<IJobHost>().CallAsync(nameof(DurableFunctions.StartHolding), new Dictionary<string, object?> { ["instanceId"] = id });
+        try
+        {
+            double secondsLeft = await Eventually.WaitForAsync(
+                () => database.ScalarAsync<double?>(
+                    "SELECT extract(epoch FROM lease_expires_at - now())::float8 FROM taskflow.work_items WHERE instance_id = @id AND kind = 'activity' AND lease_token IS NOT NULL",
+                    ("id", id)),
+                left => left is not null, TimeSpan.FromSeconds(30), "the held activity's lease") ?? 0;
+            Assert.InRange(secondsLeft, 4, 7.5);
+        }
+        finally
+        {
+            DurableFunctions.Held.GetOrAdd(id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+
+        await Eventually.WaitForAsync(
+            () => database.ScalarAsync<string>("SELECT status FROM taskflow.tasks WHERE id = @id", ("id", id)),
+            status => status == "succeeded", TimeSpan.FromSeconds(30), "the orchestration to finish");
+    }
+
     /// <summary>A WebJobs host configured as a Function App's host.json configures it: the Durable extension with
     /// <c>storageProvider.type = "TaskFlow"</c>, the connection string in an app setting.</summary>
-    private static async Task<IHost> StartHostAsync(string connectionString)
+    private static async Task<IHost> StartHostAsync(string connectionString, params (string Key, string Value)[] durableSettings)
     {
         IHost host = new HostBuilder()
             .ConfigureAppConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
@@ -98,7 +125,7 @@ public sealed class DurableExtensionTests(PostgresDatabase database) : IClassFix
 
                 // Without it the extension opens a gRPC listener on 127.0.0.1:17071 for out-of-process workers.
                 ["FUNCTIONS_WORKER_RUNTIME"] = "dotnet",
-            }))
+            }).AddInMemoryCollection(durableSettings.Select(s => KeyValuePair.Create($"AzureWebJobs:extensions:durableTask:{s.Key}", (string?)s.Value))))
             .ConfigureWebJobs(webJobs =>
             {
                 webJobs.AddDurableTask();

@@ -29,6 +29,22 @@ public static class DurableFunctions
         return squares.Sum() + bonus;
     }
 
+    /// <summary>Activities of <see cref="HoldsAnActivity"/> wait here until a test lets them go.</summary>
+    public static ConcurrentDictionary<string, TaskCompletionSource> Held { get; } = new();
+
+    [NoAutomaticTrigger]
+    [FunctionName(nameof(StartHolding))]
+    public static Task StartHolding([DurableClient] IDurableOrchestrationClient client, string instanceId) =>
+        client.StartNewAsync(nameof(HoldsAnActivity), instanceId, instanceId);
+
+    /// <summary>One activity that runs until the test releases it, so its lease can be looked at.</summary>
+    [FunctionName(nameof(HoldsAnActivity))]
+    public static Task HoldsAnActivity([OrchestrationTrigger] IDurableOrchestrationContext context) =>
+        context.CallActivityAsync(nameof(Hold), context.GetInput<string>());
+
+    [FunctionName(nameof(Hold))]
+    public static Task Hold([ActivityTrigger] string key) => Held.GetOrAdd(key, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
     [FunctionName(nameof(Square))]
     public static int Square([ActivityTrigger] int value) => value * value;
 
