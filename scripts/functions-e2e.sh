@@ -69,6 +69,9 @@ check "GET /readyz answers 200 (database reachable, migrations applied)" "$([[ $
 # Who may call it.
 status=$(curl -sS -m 10 -o /dev/null -w '%{http_code}' "$base/api/tasks")
 check "no key: 401" "$([[ $status == 401 ]] && echo true)" "status $status"
+call GET /api/statuses
+check "GET /api/statuses: seven statuses, the last three finished" \
+  "$([[ $status == 200 && $(json '[.[].name] | join(",")') == scheduled,pending,running,suspended,succeeded,failed,cancelled && $(json '[.[] | select(.finished) | .name] | join(",")') == succeeded,failed,cancelled ]] && echo true)" "status $status: $body"
 call POST /api/tasks '{"type":"no-such-type"}'
 check "an unknown type: 400 problem+json naming the field" "$([[ $status == 400 && $(json '.errors | keys | join(",")') == *type* ]] && echo true)" "status $status: $body"
 
