@@ -4,7 +4,7 @@ using TaskFlow.Database;
 
 namespace TaskFlow.Instances;
 
-/// <summary>Tasks as rows are read back (<c>GetTasks.sql</c>'s columns), for every query and submit that returns them.
+/// <summary>Reads tasks from their rows (<c>GetTasks.sql</c>'s columns), for every query and submit that returns them.
 /// A pending task whose work is not visible yet reads as <see cref="TaskStatuses.Scheduled"/>.</summary>
 internal sealed class TaskRows(NpgsqlDataSource dataSource, SqlClock clock)
 {
