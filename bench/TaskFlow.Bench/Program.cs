@@ -300,9 +300,10 @@ async Task<ScenarioResult> SteadyAsync(int perSecond, bool withKey = true, Telem
     for (int i = 0; i < total; i++)
     {
         TimeSpan due = TimeSpan.FromSeconds((double)i / perSecond);
-        if (due > clock.Elapsed)
+        // One reading of the clock: read twice, the wait could turn negative in between, which Task.Delay refuses.
+        if (due - clock.Elapsed is { Ticks: > 0 } wait)
         {
-            await Task.Delay(due - clock.Elapsed);
+            await Task.Delay(wait);
         }
 
         await inFlight.WaitAsync();
