@@ -52,8 +52,7 @@ public sealed partial class FolderDependencyTests
     private static Dictionary<string, HashSet<string>> Dependencies()
     {
         string core = Repository.PathTo("src", "Core");
-        List<(string Folder, string Text)> files = Directory.EnumerateFiles(core, "*.cs", SearchOption.AllDirectories)
-            .Where(path => !IsBuildOutput(Path.GetRelativePath(core, path)))
+        List<(string Folder, string Text)> files = Repository.SourceFiles(Path.Combine("src", "Core"), "*.cs")
             .Select(path => (FolderOf(Path.GetRelativePath(core, path)), File.ReadAllText(path)))
             .ToList();
         string[] folders = files.Select(f => f.Folder).Where(f => f != Root).Distinct().ToArray();
@@ -77,10 +76,6 @@ public sealed partial class FolderDependencyTests
 
     private static string FolderOf(string relativePath) =>
         relativePath.Split(Path.DirectorySeparatorChar) is { Length: > 1 } parts ? parts[0] : Root;
-
-    private static bool IsBuildOutput(string relativePath) =>
-        relativePath.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-        || relativePath.StartsWith("obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     [GeneratedRegex(@"\b(class|record|struct|interface|enum)\s+(?<name>[A-Z]\w*)")]
     private static partial Regex TypeDeclaration();

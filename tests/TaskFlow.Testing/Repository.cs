@@ -8,6 +8,12 @@ public static class Repository
 
     public static string PathTo(params string[] parts) => Path.Combine([Root, .. parts]);
 
+    /// <summary>The checked-in files under <paramref name="folder"/> (relative to the root) matching <paramref name="pattern"/>,
+    /// without build output (bin/, obj/).</summary>
+    public static IEnumerable<string> SourceFiles(string folder, string pattern) =>
+        Directory.EnumerateFiles(PathTo(folder), pattern, SearchOption.AllDirectories)
+            .Where(path => !Path.GetRelativePath(Root, path).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"));
+
     private static string FindRoot()
     {
         DirectoryInfo? folder = new(AppContext.BaseDirectory);

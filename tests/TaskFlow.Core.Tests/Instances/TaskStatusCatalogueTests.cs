@@ -45,7 +45,7 @@ public sealed partial class TaskStatusCatalogueTests(PostgresDatabase database) 
     {
         var problems = new List<string>();
         int literals = 0;
-        foreach (string file in Directory.EnumerateFiles(Repository.PathTo("src"), "*.sql", SearchOption.AllDirectories)
+        foreach (string file in Repository.SourceFiles("src", "*.sql")
                      .Where(path => path.Contains($"{Path.DirectorySeparatorChar}Sql{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
         {
             string sql = File.ReadAllText(file);

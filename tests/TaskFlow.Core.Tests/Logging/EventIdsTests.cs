@@ -22,8 +22,7 @@ public sealed partial class EventIdsTests
     [Fact]
     public void EveryLogMessage_TakesItsIdFromTheCatalogue_AndEveryIdIsUsedOnce()
     {
-        string[] sources = Directory.EnumerateFiles(Repository.PathTo("src"), "*.cs", SearchOption.AllDirectories)
-            .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+        string[] sources = Repository.SourceFiles("src", "*.cs")
             .Select(File.ReadAllText)
             .ToArray();
 
