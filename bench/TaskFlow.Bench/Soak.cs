@@ -28,18 +28,24 @@ internal static class Soak
         var started = new DateTimeOffset(await db.ScalarAsync<DateTime>("SELECT now()"), TimeSpan.Zero); // the database's clock, as created_at
         Task sampling = SampleAsync(db, worker, api, clock, started, samples, minutes, stop.Token);
 
-        int total = (int)(perSecond * duration.TotalSeconds), refused = 0, failed = 0;
+        int total = (int)(perSecond * duration.TotalSeconds), refused = 0, failed = 0, answered = 0, sent = 0;
+        var errors = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        using var progress = new Timer(_ => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"[soak] {clock.Elapsed:mm\\:ss} sent {Volatile.Read(ref sent)} answered {Volatile.Read(ref answered)} refused {Volatile.Read(ref refused)} failed {Volatile.Read(ref failed)} {string.Join(' ', errors.Select(e => $"{e.Key}={e.Value}"))}")),
+            null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         using var inFlight = new SemaphoreSlim(512);
         var sends = new List<Task>(total);
         for (int i = 0; i < total; i++)
         {
             TimeSpan due = TimeSpan.FromSeconds((double)i / perSecond);
-            if (due > clock.Elapsed)
+            // One reading of the clock: read twice, the wait could turn negative in between, which Task.Delay refuses.
+            if (due - clock.Elapsed is { Ticks: > 0 } wait)
             {
-                await Task.Delay(due - clock.Elapsed);
+                await Task.Delay(wait);
             }
 
             await inFlight.WaitAsync();
+            Interlocked.Increment(ref sent);
             string body = i % OrchestrationEvery == 0
                 ? "{\"type\":\"sequence\",\"input\":{\"steps\":3}}"
                 : string.Create(CultureInfo.InvariantCulture, $"{{\"type\":\"echo\",\"input\":{i}}}");
@@ -49,14 +55,17 @@ internal static class Soak
                 {
                     using var content = new StringContent(body, Encoding.UTF8, "application/json");
                     using HttpResponseMessage response = await http.PostAsync("/api/tasks", content);
+                    Interlocked.Increment(ref answered);
                     if (!response.IsSuccessStatusCode)
                     {
                         Interlocked.Increment(ref refused);
+                        errors.AddOrUpdate($"http{(int)response.StatusCode}", 1, (_, n) => n + 1);
                     }
                 }
-                catch (HttpRequestException)
+                catch (Exception exception)
                 {
                     Interlocked.Increment(ref failed);
+                    errors.AddOrUpdate(exception.GetType().Name, 1, (_, n) => n + 1);
                 }
                 finally
                 {
