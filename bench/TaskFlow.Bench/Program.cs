@@ -13,9 +13,10 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000"];
-// On request: "aged" (a minute of seeding), "queue-drain" (Azurite), "provider", "auth" and "steady-1000" (telemetry's cost).
-string[] chosen = args.Length > 3 ? args[3..] : all[..^5];
+string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak"];
+// On request: "aged" (a minute of seeding), "queue-drain" (Azurite), "provider", "auth", "steady-1000" (telemetry's cost)
+// and "soak" (30 minutes; TASKFLOW_BENCH_SOAK_MINUTES sets another length).
+string[] chosen = args.Length > 3 ? args[3..] : all[..^6];
 foreach (string unknown in chosen.Except(all))
 {
     Console.Error.WriteLine($"Unknown scenario '{unknown}'. Scenarios: {string.Join(", ", all)}.");
@@ -47,6 +48,7 @@ foreach (string scenario in chosen)
         "steady-1000" => [
             await SteadyAsync(1_000, telemetry: Telemetry.Off), await SteadyAsync(1_000, telemetry: Telemetry.Full),
             await SteadyAsync(1_000, telemetry: Telemetry.Off), await SteadyAsync(1_000, telemetry: Telemetry.Full)],
+        "soak" => [await SoakAsync()],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -146,7 +148,7 @@ async Task<ScenarioResult> EnqueueAsync(int producers)
         throw new InvalidOperationException($"{name}: {queued} of {Tasks} tasks are queued.");
     }
 
-    return new ScenarioResult(name, Tasks, perSecond, perSecond, [], [.. batchMs], PeakRss.OfProcessMb(Environment.ProcessId),
+    return new ScenarioResult(name, Tasks, perSecond, perSecond, [], [.. batchMs], ProcessMemory.PeakMb(Environment.ProcessId),
         (double)(await db.WalBytesAsync() - before.wal) / Tasks, (double)(await db.RowsWrittenAsync() - before.rows) / Tasks,
         $"{producers} producer(s) in this process, batches of {BatchSize}; latency = one batch call; rss = this process (its peak so far)");
 }
@@ -396,6 +398,20 @@ async Task<ScenarioResult> IdleHttpAsync(bool withKey)
 
     return new ScenarioResult(name, Measured, Measured / wall.Elapsed.TotalSeconds, null, [], roundTrips, fleet.PeakRssMb(), 0, 0,
         $"one POST /api/tasks at a time; latency = the HTTP round trip the caller sees; {(withKey ? "with an API key" : "authentication off")}");
+}
+
+// 1,000 tasks/s over HTTP for 30 minutes with retention on (finished tasks kept 5 minutes, so the tables must stop
+// growing), to an API process and one worker: memory, latency and table sizes over time (Soak.cs).
+async Task<ScenarioResult> SoakAsync()
+{
+    TimeSpan duration = TimeSpan.FromMinutes(
+        double.TryParse(Environment.GetEnvironmentVariable("TASKFLOW_BENCH_SOAK_MINUTES"), CultureInfo.InvariantCulture, out double minutes) ? minutes : 30);
+    TimeSpan keep = TimeSpan.FromMinutes(5);
+    string[] retention = [$"--TaskFlow:Retention:KeepFinishedFor={keep:c}", "--TaskFlow:Retention:Interval=00:00:10"];
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "soak");
+    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency, retention);
+    using HttpClient http = await StartApiAsync(fleet, db, withKey: true);
+    return await Soak.RunAsync(db, fleet, http, 1_000, duration, keep, resultsFolder);
 }
 
 // The API process, with an admin key for the client (its rate above anything the bench sends), or with authentication off.

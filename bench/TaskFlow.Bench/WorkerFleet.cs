@@ -62,7 +62,10 @@ internal sealed class WorkerFleet : IAsyncDisposable
     }
 
     /// <summary>The largest peak resident set (VmHWM) of any worker so far, in MiB.</summary>
-    public double PeakRssMb() => this.workers.Max(worker => PeakRss.OfProcessMb(worker.Id));
+    public double PeakRssMb() => this.workers.Max(worker => ProcessMemory.PeakMb(worker.Id));
+
+    /// <summary>The processes' ids, in the order they were started.</summary>
+    public IReadOnlyList<int> ProcessIds => this.workers.Select(worker => worker.Id).ToList();
 
     public async ValueTask DisposeAsync()
     {

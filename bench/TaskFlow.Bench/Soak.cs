@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Npgsql;
+
+namespace TaskFlow.Bench;
+
+/// <summary>The endurance run (<c>./bench/run.sh soak</c>): tasks offered over HTTP at a fixed rate for a long time
+/// (open loop: one in twenty a three-step <c>sequence</c> orchestration, the rest <c>echo</c>), to an API process run by
+/// a worker process, retention on. Every 10 s it samples both processes' resident memory and the tables' sizes; every
+/// minute the latency of the tasks submitted the minute before (finished by then, and not yet purged). The verdict
+/// compares the last third of the run with minutes 5–10, once the tables have reached retention's plateau.</summary>
+internal static class Soak
+{
+    private const int OrchestrationEvery = 20;
+    private static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(10);
+
+    /// <param name="fleet">A worker process, then an API process (<paramref name="http"/> submits to it).</param>
+    /// <param name="keepFinishedFor">Retention: finished tasks older than this are purged (so the tables must stop growing).</param>
+    public static async Task<ScenarioResult> RunAsync(
+        BenchDatabase db, WorkerFleet fleet, HttpClient http, int perSecond, TimeSpan duration, TimeSpan keepFinishedFor, string resultsFolder)
+    {
+        (int worker, int api) = (fleet.ProcessIds[0], fleet.ProcessIds[1]);
+        var samples = new List<Sample>();
+        var minutes = new List<Minute>();
+        using var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        var started = new DateTimeOffset(await db.ScalarAsync<DateTime>("SELECT now()"), TimeSpan.Zero); // the database's clock, as created_at
+        Task sampling = SampleAsync(db, worker, api, clock, started, samples, minutes, stop.Token);
+
+        int total = (int)(perSecond * duration.TotalSeconds), refused = 0, failed = 0, answered = 0, sent = 0;
+        var errors = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        using var progress = new Timer(_ => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"[soak] {clock.Elapsed:mm\\:ss} sent {Volatile.Read(ref sent)} answered {Volatile.Read(ref answered)} refused {Volatile.Read(ref refused)} failed {Volatile.Read(ref failed)} {string.Join(' ', errors.Select(e => $"{e.Key}={e.Value}"))}")),
+            null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        using var inFlight = new SemaphoreSlim(512);
+        var sends = new List<Task>(total);
+        for (int i = 0; i < total; i++)
+        {
+            TimeSpan due = TimeSpan.FromSeconds((double)i / perSecond);
+            // One reading of the clock: read twice, the wait could turn negative in between, which Task.Delay refuses.
+            if (due - clock.Elapsed is { Ticks: > 0 } wait)
+            {
+                await Task.Delay(wait);
+            }
+
+            await inFlight.WaitAsync();
+            Interlocked.Increment(ref sent);
+            string body = i % OrchestrationEvery == 0
+                ? "{\"type\":\"sequence\",\"input\":{\"steps\":3}}"
+                : string.Create(CultureInfo.InvariantCulture, $"{{\"type\":\"echo\",\"input\":{i}}}");
+            sends.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    using var content = new StringContent(body, Encoding.UTF8, "application/json");
+                    using HttpResponseMessage response = await http.PostAsync("/api/tasks", content);
+                    Interlocked.Increment(ref answered);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        Interlocked.Increment(ref refused);
+                        errors.AddOrUpdate($"http{(int)response.StatusCode}", 1, (_, n) => n + 1);
+                    }
+                }
+                catch (Exception exception)
+                {
+                    Interlocked.Increment(ref failed);
+                    errors.AddOrUpdate(exception.GetType().Name, 1, (_, n) => n + 1);
+                }
+                finally
+                {
+                    inFlight.Release();
+                }
+            }));
+        }
+
+        await Task.WhenAll(sends);
+        double sendSeconds = clock.Elapsed.TotalSeconds;
+        await Task.Delay(TimeSpan.FromSeconds(70)); // the last minute's tasks finish, and its latency is read
+        await stop.CancelAsync();
+        await sampling;
+
+        string csv = await WriteCsvAsync(resultsFolder, samples, minutes);
+        Console.Error.WriteLine(Table(samples, minutes));
+        string verdict = Verdict(samples, minutes, duration);
+        Console.Error.WriteLine(verdict);
+        List<double> p99s = minutes.Select(m => m.EchoP99Ms).ToList();
+        return new ScenarioResult(
+            "soak", total, (total - refused - failed) / sendSeconds, null, [], p99s, fleet.PeakRssMb(), 0, 0,
+            string.Create(CultureInfo.InvariantCulture,
+                $"{perSecond}/s over HTTP for {duration.TotalMinutes:F0} min (1 in {OrchestrationEvery} a 3-step sequence), retention {keepFinishedFor.TotalMinutes:F0} min; " +
+                $"{refused} refused, {failed} failed to send; latency column = each minute's echo p99; {verdict.ReplaceLineEndings(" ")}; per sample: {csv}"));
+    }
+
+    private static async Task SampleAsync(
+        BenchDatabase db, int worker, int api, Stopwatch clock, DateTimeOffset started, List<Sample> samples, List<Minute> minutes, CancellationToken stop)
+    {
+        int nextMinute = 2;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(SampleEvery, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            samples.Add(new Sample(
+                clock.Elapsed, ProcessMemory.ResidentMb(worker), ProcessMemory.ResidentMb(api),
+                await db.ScalarAsync<long>("SELECT count(*) FROM taskflow.instances"),
+                await db.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items"),
+                await SizeMbAsync(db, "instances"), await SizeMbAsync(db, "history"), await SizeMbAsync(db, "work_items"), await SizeMbAsync(db, "inbox")));
+            if (clock.Elapsed >= TimeSpan.FromMinutes(nextMinute))
+            {
+                minutes.Add(await MinuteAsync(db, nextMinute - 1, started));
+                nextMinute++;
+            }
+        }
+    }
+
+    /// <summary>The tasks submitted during minute <paramref name="minute"/> (1-based) of the run: how long each took.</summary>
+    private static async Task<Minute> MinuteAsync(BenchDatabase db, int minute, DateTimeOffset started)
+    {
+        await using NpgsqlCommand command = db.DataSource.CreateCommand("""
+            SELECT count(*) FILTER (WHERE name = 'echo'),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at) * 1000) FILTER (WHERE name = 'echo'),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at) * 1000) FILTER (WHERE name = 'echo'),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at) * 1000) FILTER (WHERE name = 'sequence'),
+                   count(*) FILTER (WHERE completed_at IS NULL)
+            FROM taskflow.instances
+            WHERE created_at >= @from AND created_at < @to
+            """);
+        command.Parameters.AddWithValue("from", started + TimeSpan.FromMinutes(minute - 1));
+        command.Parameters.AddWithValue("to", started + TimeSpan.FromMinutes(minute));
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        double Optional(int ordinal) => reader.IsDBNull(ordinal) ? double.NaN : reader.GetDouble(ordinal);
+        return new Minute(minute, reader.GetInt64(0), Optional(1), Optional(2), Optional(3), reader.GetInt64(4));
+    }
+
+    private static Task<double> SizeMbAsync(BenchDatabase db, string table) =>
+        db.ScalarAsync<double>($"SELECT pg_total_relation_size('taskflow.{table}') / 1048576.0::float8");
+
+    /// <summary>Flat means: the last third's mean resident memory within ±10 % of minutes 5–10's, its worst minute's p99
+    /// at most 1.5× the worst of minutes 5–10, and the tables' total size at the end at most 20 % above minute 10's.</summary>
+    private static string Verdict(List<Sample> samples, List<Minute> minutes, TimeSpan duration)
+    {
+        TimeSpan lastThird = duration * 2 / 3;
+        bool Early(TimeSpan at) => at >= TimeSpan.FromMinutes(5) && at < TimeSpan.FromMinutes(10);
+        List<Sample> early = samples.Where(s => Early(s.At)).ToList(), late = samples.Where(s => s.At >= lastThird && s.At <= duration).ToList();
+        List<Minute> earlyMinutes = minutes.Where(m => m.Number is >= 5 and < 10).ToList(), lateMinutes = minutes.Where(m => m.Number >= lastThird.TotalMinutes).ToList();
+        if (early.Count == 0 || late.Count == 0 || earlyMinutes.Count == 0 || lateMinutes.Count == 0)
+        {
+            return "verdict: the run is too short to judge (it needs minutes 5–10 and a last third after them)";
+        }
+
+        double workerChange = late.Average(s => s.WorkerRssMb) / early.Average(s => s.WorkerRssMb) - 1;
+        double apiChange = late.Average(s => s.ApiRssMb) / early.Average(s => s.ApiRssMb) - 1;
+        double p99Ratio = lateMinutes.Max(m => m.EchoP99Ms) / earlyMinutes.Max(m => m.EchoP99Ms);
+        double sizeChange = late[^1].TablesMb / early[^1].TablesMb - 1;
+        string Mark(bool ok) => ok ? "flat" : "NOT FLAT";
+        return string.Create(CultureInfo.InvariantCulture, $"""
+            verdict: worker RSS {workerChange:+0.0%;-0.0%} ({Mark(Math.Abs(workerChange) <= 0.10)}), API RSS {apiChange:+0.0%;-0.0%} ({Mark(Math.Abs(apiChange) <= 0.10)}), echo p99 worst minute ×{p99Ratio:F2} ({Mark(p99Ratio <= 1.5)}), tables {sizeChange:+0.0%;-0.0%} ({Mark(sizeChange <= 0.20)}); last third against minutes 5–10
+            """);
+    }
+
+    private static string Table(List<Sample> samples, List<Minute> minutes)
+    {
+        var table = new StringBuilder();
+        table.AppendLine(CultureInfo.InvariantCulture,
+            $"{"minute",6} {"echo",7} {"p50 ms",8} {"p99 ms",8} {"seq p99",8} {"unfinished",10} {"worker MB",10} {"api MB",7} {"instances",10} {"tables MB",10}");
+        foreach (Minute minute in minutes)
+        {
+            Sample last = samples.LastOrDefault(s => s.At <= TimeSpan.FromMinutes(minute.Number)) ?? samples[0];
+            table.AppendLine(CultureInfo.InvariantCulture,
+                $"{minute.Number,6} {minute.Echoes,7} {minute.EchoP50Ms,8:F1} {minute.EchoP99Ms,8:F1} {minute.SequenceP99Ms,8:F1} {minute.Unfinished,10} {last.WorkerRssMb,10:F0} {last.ApiRssMb,7:F0} {last.Instances,10} {last.TablesMb,10:F0}");
+        }
+
+        return table.ToString();
+    }
+
+    private static async Task<string> WriteCsvAsync(string resultsFolder, List<Sample> samples, List<Minute> minutes)
+    {
+        Directory.CreateDirectory(resultsFolder);
+        string file = Path.Combine(resultsFolder, $"soak-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv");
+        var csv = new StringBuilder("seconds,worker_rss_mb,api_rss_mb,instances,work_items,instances_mb,history_mb,work_items_mb,inbox_mb\n");
+        foreach (Sample s in samples)
+        {
+            csv.AppendLine(CultureInfo.InvariantCulture,
+                $"{s.At.TotalSeconds:F0},{s.WorkerRssMb:F1},{s.ApiRssMb:F1},{s.Instances},{s.WorkItems},{s.InstancesMb:F1},{s.HistoryMb:F1},{s.WorkItemsMb:F1},{s.InboxMb:F1}");
+        }
+
+        csv.AppendLine().AppendLine("minute,echo_tasks,echo_p50_ms,echo_p99_ms,sequence_p99_ms,unfinished");
+        foreach (Minute m in minutes)
+        {
+            csv.AppendLine(CultureInfo.InvariantCulture, $"{m.Number},{m.Echoes},{m.EchoP50Ms:F1},{m.EchoP99Ms:F1},{m.SequenceP99Ms:F1},{m.Unfinished}");
+        }
+
+        await File.WriteAllTextAsync(file, csv.ToString());
+        return file;
+    }
+
+    private sealed record Sample(
+        TimeSpan At, double WorkerRssMb, double ApiRssMb, long Instances, long WorkItems, double InstancesMb, double HistoryMb, double WorkItemsMb, double InboxMb)
+    {
+        public double TablesMb => this.InstancesMb + this.HistoryMb + this.WorkItemsMb + this.InboxMb;
+    }
+
+    private sealed record Minute(int Number, long Echoes, double EchoP50Ms, double EchoP99Ms, double SequenceP99Ms, long Unfinished);
+}
