@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks TaskFlow's real code paths against a private PostgreSQL cluster with durable settings
 # (fsync and synchronous_commit on, as in production). Usage: ./bench/run.sh [scenario ...]
-# Scenarios: enqueue drain idle-latency fanout orchestrations steady scale (the default), and aged and queue-drain (on
-# request; queue-drain starts Azurite), and provider (on request: the Durable Task Framework's dispatchers over TaskFlow's
-# provider beside the server's own). Method: docs/benchmarks.md.
+# Scenarios: enqueue drain idle-latency fanout orchestrations steady scale (the default); on request: aged, queue-drain
+# (starts Azurite), provider (the Durable Task Framework's dispatchers over TaskFlow's provider beside the server's own),
+# auth, steady-1000, soak (30 minutes) and overload (past saturation). Method: docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh

@@ -57,9 +57,14 @@ internal sealed class BenchDatabase : IAsyncDisposable
         await analyze.ExecuteNonQueryAsync();
     }
 
-    public async Task<T> ScalarAsync<T>(string sql)
+    public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)
     {
         await using NpgsqlCommand command = this.DataSource.CreateCommand(sql);
+        foreach ((string name, object value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
         return (T)(await command.ExecuteScalarAsync())!;
     }
 

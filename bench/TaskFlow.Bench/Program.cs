@@ -13,10 +13,10 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak"];
-// On request: "aged" (a minute of seeding), "queue-drain" (Azurite), "provider", "auth", "steady-1000" (telemetry's cost)
-// and "soak" (30 minutes; TASKFLOW_BENCH_SOAK_MINUTES sets another length).
-string[] chosen = args.Length > 3 ? args[3..] : all[..^6];
+string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak", "overload"];
+// On request: "aged" (a minute of seeding), "queue-drain" (Azurite), "provider", "auth", "steady-1000" (telemetry's cost),
+// "soak" (30 minutes; TASKFLOW_BENCH_SOAK_MINUTES sets another length) and "overload" (past saturation).
+string[] chosen = args.Length > 3 ? args[3..] : all[..^7];
 foreach (string unknown in chosen.Except(all))
 {
     Console.Error.WriteLine($"Unknown scenario '{unknown}'. Scenarios: {string.Join(", ", all)}.");
@@ -49,6 +49,7 @@ foreach (string scenario in chosen)
             await SteadyAsync(1_000, telemetry: Telemetry.Off), await SteadyAsync(1_000, telemetry: Telemetry.Full),
             await SteadyAsync(1_000, telemetry: Telemetry.Off), await SteadyAsync(1_000, telemetry: Telemetry.Full)],
         "soak" => [await SoakAsync()],
+        "overload" => [await OverloadAsync()],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -412,6 +413,16 @@ async Task<ScenarioResult> SoakAsync()
     await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency, retention);
     using HttpClient http = await StartApiAsync(fleet, db, withKey: true);
     return await Soak.RunAsync(db, fleet, http, 1_000, duration, keep, resultsFolder);
+}
+
+// 101,500 tasks offered over HTTP from 64 connections as fast as they are answered, to an API process (admission
+// control at its defaults) and one worker (Overload.cs).
+async Task<ScenarioResult> OverloadAsync()
+{
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "overload");
+    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency);
+    using HttpClient http = await StartApiAsync(fleet, db, withKey: true);
+    return await Overload.RunAsync(db, fleet, http.BaseAddress!, http.DefaultRequestHeaders.Authorization!.Parameter!);
 }
 
 // The API process, with an admin key for the client (its rate above anything the bench sends), or with authentication off.

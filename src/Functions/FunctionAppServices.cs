@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using TaskFlow.Api.Admission;
 using TaskFlow.Api.Endpoints;
 using TaskFlow.Api.Samples;
 using TaskFlow.Api.Schedules;
@@ -46,6 +47,7 @@ internal static class FunctionAppServices
         services.AddOptions<TaskFlow.Workers.WorkerOptions>().BindConfiguration(TaskFlow.Workers.WorkerOptions.Section);
         services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
         services.AddTaskFlowSecurity(configuration);
+        services.AddTaskFlowAdmission();
         services.AddHostedService<ConfiguredSchedules>();
         services.AddSingleton<TaskRunner>();
         return services;

@@ -2,11 +2,14 @@ using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
+using TaskFlow.Api.Admission;
 using TaskFlow.Api.Endpoints;
 using TaskFlow.Functions.Http;
 using TaskFlow.Instances;
+using TaskFlow.Testing;
 
 namespace TaskFlow.Functions.Tests;
 
@@ -118,7 +121,28 @@ public sealed class SubmitFunctionTests(FunctionAppServicesFixture app) : IClass
             && json.GetProperty("timeout").GetString() == timeout;
     }
 
-    private TaskFunctions Functions() => new(
+    [Fact]
+    public async Task Submit_WhileTheReadyBacklogIsAtItsLimit_Is429WithRetryAfter_AndStartsNothing()
+    {
+        await app.Services.GetRequiredService<TaskFlowClient>().ScheduleNewTaskAsync(
+            TestTasks.Submission(), "tests", CancellationToken.None);
+        var limits = Options.Create(new AdmissionOptions { MaxReadyBacklog = 1, BacklogCheckInterval = TimeSpan.FromSeconds(3) });
+        var backlog = new ReadyBacklog(app.Services.GetRequiredService<WorkItems.WorkItemQueue>(), limits, app.Time, NullLogger<ReadyBacklog>.Instance);
+        await backlog.RefreshAsync(CancellationToken.None);
+        using var admission = new SubmissionAdmission(limits, backlog, app.Time);
+        var durable = new Mock<DurableTaskClient>("test");
+        Microsoft.AspNetCore.Http.DefaultHttpContext http = app.Request("POST", """{"type":"echo","input":"refused"}""");
+
+        var (status, contentType, body) = await FunctionAppServicesFixture.AnswerAsync(await this.Functions(admission).SubmitAsync(http.Request, durable.Object), http);
+
+        Assert.Equal(429, status);
+        Assert.Equal("application/problem+json", contentType);
+        Assert.Equal("Backlog full", body.GetProperty("title").GetString());
+        Assert.Equal("3", http.Response.Headers.RetryAfter.ToString());
+        durable.VerifyNoOtherCalls();
+    }
+
+    private TaskFunctions Functions(SubmissionAdmission? admission = null) => new(
         app.Services.GetRequiredService<TaskFlowClient>(), app.Services.GetRequiredService<TaskTypes>(),
-        app.Services.GetRequiredService<IOptions<ApiOptions>>(), app.Time);
+        app.Services.GetRequiredService<IOptions<ApiOptions>>(), admission ?? app.Services.GetRequiredService<SubmissionAdmission>(), app.Time);
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using TaskFlow.Api.Admission;
 using TaskFlow.Api.Security;
 using TaskFlow.Instances;
 using TaskFlow.Orchestrations;
@@ -32,12 +33,19 @@ internal static class TaskEndpoints
         tasks.MapDelete("/{id}", PurgeAsync).Requires(Policies.Operate).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    internal static async Task<IResult> SubmitAsync(HttpContext http, TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options)
+    internal static async Task<IResult> SubmitAsync(
+        HttpContext http, TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options, SubmissionAdmission admission)
     {
         (TaskSubmission? submission, IResult? problem) = await ParseSubmissionAsync(http, taskTypes, options.Value);
         if (submission is null)
         {
             return problem!;
+        }
+
+        using AdmissionDecision admitted = await admission.AdmitAsync(http.RequestAborted);
+        if (admitted.Refusal is { } refusal)
+        {
+            return refusal;
         }
 
         string? callerTrace = CallerTraceParent(http);
@@ -90,7 +98,8 @@ internal static class TaskEndpoints
         }
     }
 
-    internal static async Task<IResult> SubmitBatchAsync(HttpContext http, TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options)
+    internal static async Task<IResult> SubmitBatchAsync(
+        HttpContext http, TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options, SubmissionAdmission admission)
     {
         (JsonDocument? body, IResult? problem) = await JsonBodyReader.ReadAsync(http.Request, options.Value.MaxBatchBodyBytes);
         if (problem is not null)
@@ -126,6 +135,12 @@ internal static class TaskEndpoints
             if (errors.Count > 0)
             {
                 return ApiProblems.Invalid(errors, "The batch is not valid; no task was accepted");
+            }
+
+            using AdmissionDecision admitted = await admission.AdmitAsync(http.RequestAborted);
+            if (admitted.Refusal is { } refusal)
+            {
+                return refusal;
             }
 
             try

@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using TaskFlow.Api.Admission;
 
 namespace TaskFlow.Api.Security;
 
@@ -60,14 +60,4 @@ internal sealed class CallerGate(IOptions<SecurityOptions> options, LockoutTrack
 
     private static IResult TooManyRequests(TimeSpan wait, string title, string detail) => new RetryAfterResult(
         Results.Problem(detail, statusCode: StatusCodes.Status429TooManyRequests, title: title), wait);
-
-    /// <summary>A problem with a <c>Retry-After</c> header (whole seconds, rounded up).</summary>
-    private sealed class RetryAfterResult(IResult problem, TimeSpan wait) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return problem.ExecuteAsync(httpContext);
-        }
-    }
 }

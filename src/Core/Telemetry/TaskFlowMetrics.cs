@@ -40,6 +40,10 @@ internal static class TaskFlowMetrics
     /// <summary>Schedule slots by outcome: fired, skipped (overlap), buffered, missed.</summary>
     public static readonly Counter<long> ScheduleSlots = Meter.CreateCounter<long>("taskflow.schedule.slots", "{slot}", "Schedule slots, by outcome");
 
+    /// <summary>Submissions the API refused to take on, by reason: backlog (429: the workers are behind) or busy (503: no
+    /// slot to write to PostgreSQL in time).</summary>
+    public static readonly Counter<long> SubmissionsRefused = Meter.CreateCounter<long>("taskflow.submissions.refused", "{request}", "Submissions refused by admission control, by reason");
+
     /// <summary>Bucket bounds for the duration histograms: 5 ms to 1 hour.</summary>
     public static double[] SecondsBuckets { get; } = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 

@@ -24,6 +24,15 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         return result is DateTime next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
     }
 
+    /// <summary>How many work items are ready and not taken, counting no further than <paramref name="upTo"/>.</summary>
+    public async Task<long> CountReadyAsync(long upTo, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/CountReady.sql"));
+        command.Parameters.Add(clock.Now());
+        command.Parameters.AddWithValue("up_to", upTo);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>Records many activities' results, in one statement and one commit per kind (single-activity
     /// tasks complete; orchestration activities go to their orchestration's inbox).</summary>
     /// <returns>The work items completed; a lease missing from it was lost, and its result is discarded.</returns>

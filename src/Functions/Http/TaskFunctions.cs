@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
+using TaskFlow.Api.Admission;
 using TaskFlow.Api.Endpoints;
 using TaskFlow.Api.Security;
 using TaskFlow.Instances;
@@ -12,7 +13,7 @@ namespace TaskFlow.Functions.Http;
 
 /// <summary><c>/api/tasks</c> as HTTP functions: the server's handlers (src/Api) behind Functions' routes; only a
 /// single submit differs, starting the orchestration through the Durable client.</summary>
-internal sealed class TaskFunctions(TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options, TimeProvider time)
+internal sealed class TaskFunctions(TaskFlowClient client, TaskTypes taskTypes, IOptions<ApiOptions> options, SubmissionAdmission admission, TimeProvider time)
 {
     private const string Tasks = "api/tasks";
 
@@ -27,6 +28,12 @@ internal sealed class TaskFunctions(TaskFlowClient client, TaskTypes taskTypes, 
             return new ResultAction(problem!);
         }
 
+        using AdmissionDecision admitted = await admission.AdmitAsync(request.HttpContext.RequestAborted);
+        if (admitted.Refusal is { } refusal)
+        {
+            return new ResultAction(refusal);
+        }
+
         // Durable's client sends the current span with the start; TaskFlow's provider keeps it as the task's trace.
         using System.Diagnostics.Activity? span = TaskFlowTracing.StartSubmit(submission.Type, TaskEndpoints.CallerTraceParent(request.HttpContext));
         return new ResultAction(await DurableTaskStarter.StartAsync(request.HttpContext, submission, durable, client, taskTypes, time));
@@ -36,7 +43,7 @@ internal sealed class TaskFunctions(TaskFlowClient client, TaskTypes taskTypes, 
     [Function("SubmitTaskBatch")]
     [Requires("submit")]
     public async Task<IActionResult> SubmitBatchAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Tasks + "/batch")] HttpRequest request) =>
-        new ResultAction(await TaskEndpoints.SubmitBatchAsync(request.HttpContext, client, taskTypes, options));
+        new ResultAction(await TaskEndpoints.SubmitBatchAsync(request.HttpContext, client, taskTypes, options, admission));
 
     [Function("ListTasks")]
     [Requires("read-tasks")]

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using TaskFlow.Api.Admission;
 using TaskFlow.Api.Endpoints;
 using TaskFlow.Api.Samples;
 using TaskFlow.Api.Schedules;
@@ -28,9 +29,17 @@ internal static class TaskFlowApp
         // appsettings.json sits beside the binary, wherever the process is started from.
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         AddTaskFlow(builder, role);
-        builder.Services.AddProblemDetails();
+        // A 503 (the database unreachable, or every pooled connection busy) says when to come back, like admission's refusals.
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            if (context.HttpContext.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
+            {
+                context.HttpContext.Response.Headers.TryAdd("Retry-After", RetryAfterResult.Seconds(TimeSpan.FromSeconds(1)));
+            }
+        });
         builder.Services.AddOpenApi("v1");
         builder.Services.AddTaskFlowSecurity(builder.Configuration);
+        builder.Services.AddTaskFlowAdmission();
         builder.Services.AddSingleton<QueueSnapshotService>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<QueueSnapshotService>());
         var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();

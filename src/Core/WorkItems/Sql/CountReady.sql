@@ -1,0 +1,7 @@
+-- How many work items are ready and waiting for a worker, counted no further than @up_to: the API's backlog check
+-- compares it with a limit, so the count never costs more than the limit, however long the queue.
+SELECT count(*)
+FROM (SELECT 1
+      FROM taskflow.work_items
+      WHERE lease_token IS NULL AND visible_at <= coalesce(@now, now())
+      LIMIT @up_to) AS ready;
