@@ -49,7 +49,7 @@ foreach (string scenario in chosen)
             await SteadyAsync(1_000, telemetry: Telemetry.Off), await SteadyAsync(1_000, telemetry: Telemetry.Full),
             await SteadyAsync(1_000, telemetry: Telemetry.Off), await SteadyAsync(1_000, telemetry: Telemetry.Full)],
         "soak" => [await SoakAsync()],
-        "overload" => [await OverloadAsync()],
+        "overload" => [await OverloadAsync(batchSize: 1), await OverloadAsync(batchSize: 100)],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -416,13 +416,13 @@ async Task<ScenarioResult> SoakAsync()
 }
 
 // 101,500 tasks offered over HTTP from 64 connections as fast as they are answered, to an API process (admission
-// control at its defaults) and one worker (Overload.cs).
-async Task<ScenarioResult> OverloadAsync()
+// control at its defaults) and one worker: one task per request, then in batches (Overload.cs).
+async Task<ScenarioResult> OverloadAsync(int batchSize)
 {
-    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "overload");
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, $"overload_{batchSize}");
     await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency);
     using HttpClient http = await StartApiAsync(fleet, db, withKey: true);
-    return await Overload.RunAsync(db, fleet, http.BaseAddress!, http.DefaultRequestHeaders.Authorization!.Parameter!);
+    return await Overload.RunAsync(db, fleet, http.BaseAddress!, http.DefaultRequestHeaders.Authorization!.Parameter!, batchSize);
 }
 
 // The API process, with an admin key for the client (its rate above anything the bench sends), or with authentication off.

@@ -17,8 +17,9 @@ internal sealed class SubmissionAdmission(IOptions<AdmissionOptions> options, Re
         QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
     });
 
-    /// <summary>A slot to write in (dispose it when the write is done), or the refusal to answer with.</summary>
-    public async Task<AdmissionDecision> AdmitAsync(CancellationToken requestAborted)
+    /// <summary>A slot to write <paramref name="tasks"/> new tasks in (dispose it when the write is done), or the refusal
+    /// to answer with.</summary>
+    public async Task<AdmissionDecision> AdmitAsync(int tasks, CancellationToken requestAborted)
     {
         if (backlog.IsFull)
         {
@@ -45,6 +46,7 @@ internal sealed class SubmissionAdmission(IOptions<AdmissionOptions> options, Re
             return Busy($"{options.Value.MaxQueuedSubmissions} submissions are already waiting ({AdmissionOptions.Section}:MaxQueuedSubmissions)");
         }
 
+        backlog.Admitted(tasks);
         return new AdmissionDecision(slot, null);
     }
 

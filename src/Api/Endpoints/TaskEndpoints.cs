@@ -42,7 +42,7 @@ internal static class TaskEndpoints
             return problem!;
         }
 
-        using AdmissionDecision admitted = await admission.AdmitAsync(http.RequestAborted);
+        using AdmissionDecision admitted = await admission.AdmitAsync(tasks: 1, http.RequestAborted);
         if (admitted.Refusal is { } refusal)
         {
             return refusal;
@@ -137,7 +137,7 @@ internal static class TaskEndpoints
                 return ApiProblems.Invalid(errors, "The batch is not valid; no task was accepted");
             }
 
-            using AdmissionDecision admitted = await admission.AdmitAsync(http.RequestAborted);
+            using AdmissionDecision admitted = await admission.AdmitAsync(count, http.RequestAborted);
             if (admitted.Refusal is { } refusal)
             {
                 return refusal;

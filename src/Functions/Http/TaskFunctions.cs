@@ -28,7 +28,7 @@ internal sealed class TaskFunctions(TaskFlowClient client, TaskTypes taskTypes, 
             return new ResultAction(problem!);
         }
 
-        using AdmissionDecision admitted = await admission.AdmitAsync(request.HttpContext.RequestAborted);
+        using AdmissionDecision admitted = await admission.AdmitAsync(tasks: 1, request.HttpContext.RequestAborted);
         if (admitted.Refusal is { } refusal)
         {
             return new ResultAction(refusal);
