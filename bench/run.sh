@@ -10,7 +10,16 @@ source scripts/postgres.sh
 source scripts/azurite.sh
 
 work=$(mktemp -d)
-cleanup() { azurite_stop; [[ -n ${cluster:-} ]] && pg_stop "$cluster"; rm -rf "$work"; }
+# TASKFLOW_BENCH_PG_OPTIONS adds server settings for a diagnosis (e.g. "-c log_checkpoints=on"); the server's log is
+# then kept as bench/results/postgres-<UTC time>.log.
+cleanup() {
+  azurite_stop
+  [[ -n ${cluster:-} ]] && pg_stop "$cluster"
+  if [[ -n ${TASKFLOW_BENCH_PG_OPTIONS:-} && -f ${cluster:-}/server.log ]]; then
+    mkdir -p bench/results && cp "$cluster/server.log" "bench/results/postgres-$(date -u +%Y%m%d-%H%M%S).log"
+  fi
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 pg_find_bin
@@ -18,7 +27,8 @@ cluster=$work/postgres
 port=$(free_port)
 [[ $(id -u) == 0 ]] && chown postgres: "$work"
 pg_init "$cluster"
-pg_start "$cluster" "$port" -c max_connections=200 -c shared_buffers=512MB
+# shellcheck disable=SC2086 # the options are words on purpose
+pg_start "$cluster" "$port" -c max_connections=200 -c shared_buffers=512MB ${TASKFLOW_BENCH_PG_OPTIONS:-}
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (fsync on, synchronous_commit on)" >&2
 
 if [[ " $* " == *" queue-drain "* ]]; then
