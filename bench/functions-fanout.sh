@@ -16,19 +16,12 @@ key=$2
 count=${3:-1000}
 rounds=${4:-5}
 auth="Authorization: ApiKey $key"
+source "$(dirname "$0")/functions-run.sh"
 
 printf '%-6s %8s %14s %9s %9s %9s %9s\n' round seconds activities/s episodes p50_ms p95_ms p99_ms
 for round in $(seq 1 "$rounds"); do
   id=bench-fanout-$(date +%s)-$RANDOM
-  status=$(curl -sS -m 30 -o /dev/null -w '%{http_code}' -X POST "$base/api/tasks" -H "$auth" -H 'Content-Type: application/json' \
-    -d "{\"id\":\"$id\",\"type\":\"fan-out\",\"input\":{\"count\":$count,\"activity\":\"echo\"}}")
-  [[ $status == 202 ]] || { echo "submit answered $status" >&2; exit 1; }
-  for _ in $(seq 1 1200); do
-    state=$(curl -sS -m 10 "$base/api/tasks/$id" -H "$auth" | jq -r .status)
-    [[ $state == succeeded || $state == failed || $state == cancelled ]] && break
-    sleep 0.1
-  done
-  [[ $state == succeeded ]] || { echo "round $round: the fan-out ended $state" >&2; exit 1; }
+  run_task "$base" "$auth" "$id" "{\"type\":\"fan-out\",\"input\":{\"count\":$count,\"activity\":\"echo\"}}" 0.1 1200 || exit 1
 
   # The history, a page of 1,000 events at a time.
   history='[]'

@@ -17,20 +17,13 @@ key=$2
 rounds=${3:-200}
 steps=${4:-3}
 auth="Authorization: ApiKey $key"
+source "$(dirname "$0")/functions-run.sh"
 runs=$(mktemp)
 trap 'rm -f "$runs"' EXIT
 
 for round in $(seq 1 "$rounds"); do
   id=bench-sequence-$(date +%s)-$RANDOM
-  status=$(curl -sS -m 30 -o /dev/null -w '%{http_code}' -X POST "$base/api/tasks" -H "$auth" -H 'Content-Type: application/json' \
-    -d "{\"id\":\"$id\",\"type\":\"sequence\",\"input\":{\"steps\":$steps}}")
-  [[ $status == 202 ]] || { echo "submit answered $status" >&2; exit 1; }
-  for _ in $(seq 1 600); do
-    state=$(curl -sS -m 10 "$base/api/tasks/$id" -H "$auth" | jq -r .status)
-    [[ $state == succeeded || $state == failed || $state == cancelled ]] && break
-    sleep 0.02
-  done
-  [[ $state == succeeded ]] || { echo "round $round: the sequence ended $state" >&2; exit 1; }
+  run_task "$base" "$auth" "$id" "{\"type\":\"sequence\",\"input\":{\"steps\":$steps}}" 0.02 600 || exit 1
 
   # Per run: total ms, and the longest gap between consecutive events with the event it ended at.
   curl -sS -m 30 "$base/api/tasks/$id/history" -H "$auth" | jq -r '
