@@ -143,27 +143,37 @@ internal static class Soak
     private static Task<double> SizeMbAsync(BenchDatabase db, string table) =>
         db.ScalarAsync<double>($"SELECT pg_total_relation_size('taskflow.{table}') / 1048576.0::float8");
 
-    /// <summary>Flat means: the last third's mean resident memory within ±10 % of minutes 5–10's, its worst minute's p99
-    /// at most 1.5× the worst of minutes 5–10, and the tables' total size at the end at most 20 % above minute 10's.</summary>
+    /// <summary>Flat means: the last third's median resident memory within ±10 % of minutes 5–10's; no minute from the
+    /// fifth on with an echo p99 above 1.5× the median of minutes 5–10's p99s; and the tables' total size at the end at
+    /// most 20 % above minute 10's. Medians, because a stall inside the reference window would otherwise move the
+    /// baseline it is judged against (a mean or a worst minute did, in the first runs).</summary>
     private static string Verdict(List<Sample> samples, List<Minute> minutes, TimeSpan duration)
     {
         TimeSpan lastThird = duration * 2 / 3;
         bool Early(TimeSpan at) => at >= TimeSpan.FromMinutes(5) && at < TimeSpan.FromMinutes(10);
         List<Sample> early = samples.Where(s => Early(s.At)).ToList(), late = samples.Where(s => s.At >= lastThird && s.At <= duration).ToList();
-        List<Minute> earlyMinutes = minutes.Where(m => m.Number is >= 5 and < 10).ToList(), lateMinutes = minutes.Where(m => m.Number >= lastThird.TotalMinutes).ToList();
-        if (early.Count == 0 || late.Count == 0 || earlyMinutes.Count == 0 || lateMinutes.Count == 0)
+        List<Minute> earlyMinutes = minutes.Where(m => m.Number is >= 5 and < 10).ToList();
+        if (early.Count == 0 || late.Count == 0 || earlyMinutes.Count == 0 || lastThird < TimeSpan.FromMinutes(10))
         {
             return "verdict: the run is too short to judge (it needs minutes 5–10 and a last third after them)";
         }
 
-        double workerChange = late.Average(s => s.WorkerRssMb) / early.Average(s => s.WorkerRssMb) - 1;
-        double apiChange = late.Average(s => s.ApiRssMb) / early.Average(s => s.ApiRssMb) - 1;
-        double p99Ratio = lateMinutes.Max(m => m.EchoP99Ms) / earlyMinutes.Max(m => m.EchoP99Ms);
+        double workerChange = Median(late.Select(s => s.WorkerRssMb)) / Median(early.Select(s => s.WorkerRssMb)) - 1;
+        double apiChange = Median(late.Select(s => s.ApiRssMb)) / Median(early.Select(s => s.ApiRssMb)) - 1;
+        double typicalP99 = Median(earlyMinutes.Select(m => m.EchoP99Ms));
+        List<Minute> slow = minutes.Where(m => m.Number >= 5 && m.EchoP99Ms > 1.5 * typicalP99).ToList();
         double sizeChange = late[^1].TablesMb / early[^1].TablesMb - 1;
         string Mark(bool ok) => ok ? "flat" : "NOT FLAT";
+        string slowList = slow.Count == 0 ? "none" : string.Join(", ", slow.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Number}: {m.EchoP99Ms:F0} ms")));
         return string.Create(CultureInfo.InvariantCulture, $"""
-            verdict: worker RSS {workerChange:+0.0%;-0.0%} ({Mark(Math.Abs(workerChange) <= 0.10)}), API RSS {apiChange:+0.0%;-0.0%} ({Mark(Math.Abs(apiChange) <= 0.10)}), echo p99 worst minute ×{p99Ratio:F2} ({Mark(p99Ratio <= 1.5)}), tables {sizeChange:+0.0%;-0.0%} ({Mark(sizeChange <= 0.20)}); last third against minutes 5–10
+            verdict: worker RSS {workerChange:+0.0%;-0.0%} ({Mark(Math.Abs(workerChange) <= 0.10)}), API RSS {apiChange:+0.0%;-0.0%} ({Mark(Math.Abs(apiChange) <= 0.10)}), echo p99 minutes above 1.5× the typical {typicalP99:F0} ms: {slowList} ({Mark(slow.Count == 0)}), tables {sizeChange:+0.0%;-0.0%} ({Mark(sizeChange <= 0.20)}); medians of the last third against minutes 5–10
             """);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static string Table(List<Sample> samples, List<Minute> minutes)
