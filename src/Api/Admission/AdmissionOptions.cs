@@ -2,7 +2,7 @@ namespace TaskFlow.Api.Admission;
 
 /// <summary>How much new work the API takes on before it asks callers to come back later (configuration section
 /// <c>TaskFlow:Admission</c>). Two limits: the backlog of ready work the workers have not taken yet (beyond it, 429),
-/// and how many submissions write to PostgreSQL at once, with a short bounded queue behind them (beyond it, 503).
+/// and how many submissions write to PostgreSQL at once, with a bounded queue and wait behind them (beyond them, 503).
 /// Both answers carry <c>Retry-After</c>; both change nothing.</summary>
 public sealed class AdmissionOptions
 {

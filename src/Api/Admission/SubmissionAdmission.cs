@@ -6,7 +6,7 @@ namespace TaskFlow.Api.Admission;
 
 /// <summary>Decides whether a submission may write now. Refuses with 429 while the ready backlog is at its limit (the
 /// workers are behind: more work would only wait longer), and with 503 when PostgreSQL is the bottleneck: every
-/// submission slot busy, and either the short queue behind them full or the wait in it too long. Either way the
+/// submission slot busy, and either the bounded queue behind them full or the wait in it too long. Either way the
 /// request changes nothing, the answer says when to come back, and no request waits without bound in this process.</summary>
 internal sealed class SubmissionAdmission(IOptions<AdmissionOptions> options, ReadyBacklog backlog, TimeProvider time) : IDisposable
 {
