@@ -10,7 +10,9 @@ namespace TaskFlow.Api.Admission;
 /// <remarks>Between counts, the tasks this process admitted are added to the last count, so one API process stops at
 /// the limit; N processes can pass it by what the others admitted within one interval. Work that accepted
 /// orchestrations make (activities, children) is never refused and can take the backlog past the limit too.
-/// When PostgreSQL cannot be reached the last count stands; submissions then fail on their own with 503.</remarks>
+/// When PostgreSQL cannot be reached the last count stands; submissions then fail on their own with 503.
+/// Not the metrics' <c>QueueSnapshotService</c>: it counts the whole queue every 5 s, too stale for this and too costly
+/// to run every second when the queue is deep; and the Function App has none.</remarks>
 internal sealed class ReadyBacklog(WorkItemQueue queue, IOptions<AdmissionOptions> options, TimeProvider time, ILogger<ReadyBacklog> logger)
     : PeriodicService(time, logger)
 {

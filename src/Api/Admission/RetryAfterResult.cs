@@ -6,11 +6,9 @@ namespace TaskFlow.Api.Admission;
 /// learns when to come back from a 429 or a 503.</summary>
 internal sealed class RetryAfterResult(IResult problem, TimeSpan wait) : IResult
 {
-    public static string Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-
     public Task ExecuteAsync(HttpContext httpContext)
     {
-        httpContext.Response.Headers.RetryAfter = Seconds(wait);
+        httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         return problem.ExecuteAsync(httpContext);
     }
 }

@@ -28,27 +28,35 @@ internal sealed class SubmissionAdmission(IOptions<AdmissionOptions> options, Re
                 $"({AdmissionOptions.Section}:MaxReadyBacklog). Nothing was accepted; send it again after Retry-After.");
         }
 
-        using var tooLong = new CancellationTokenSource(options.Value.MaxQueueWait, time);
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, tooLong.Token);
-        RateLimitLease slot;
-        try
-        {
-            slot = await this.slots.AcquireAsync(1, wait.Token);
-        }
-        catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
-        {
-            return Busy($"no submission slot came free within {options.Value.MaxQueueWait.TotalSeconds:0.###} s ({AdmissionOptions.Section}:MaxQueueWait)");
-        }
-
+        // A free slot is taken at once; only a submission that has to wait pays for the timer that bounds its wait.
+        RateLimitLease slot = this.slots.AttemptAcquire(1);
         if (!slot.IsAcquired)
         {
             slot.Dispose();
-            return Busy($"{options.Value.MaxQueuedSubmissions} submissions are already waiting ({AdmissionOptions.Section}:MaxQueuedSubmissions)");
+            using var tooLong = new CancellationTokenSource(options.Value.MaxQueueWait, time);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, tooLong.Token);
+            try
+            {
+                slot = await this.slots.AcquireAsync(1, wait.Token);
+            }
+            catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
+            {
+                return Busy($"no submission slot came free within {options.Value.MaxQueueWait.TotalSeconds:0.###} s ({AdmissionOptions.Section}:MaxQueueWait)");
+            }
+
+            if (!slot.IsAcquired)
+            {
+                slot.Dispose();
+                return Busy($"{options.Value.MaxQueuedSubmissions} submissions are already waiting ({AdmissionOptions.Section}:MaxQueuedSubmissions)");
+            }
         }
 
         backlog.Admitted(tasks);
         return new AdmissionDecision(slot, null);
     }
+
+    /// <summary>Submissions waiting for a slot now.</summary>
+    public long Waiting => this.slots.GetStatistics()?.CurrentQueuedCount ?? 0;
 
     public void Dispose() => this.slots.Dispose();
 

@@ -34,7 +34,7 @@ internal static class TaskFlowApp
         {
             if (context.HttpContext.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
             {
-                context.HttpContext.Response.Headers.TryAdd("Retry-After", RetryAfterResult.Seconds(TimeSpan.FromSeconds(1)));
+                context.HttpContext.Response.Headers.TryAdd("Retry-After", "1");
             }
         });
         builder.Services.AddOpenApi("v1");
@@ -59,6 +59,10 @@ internal static class TaskFlowApp
                 : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
+
+        // Named here, inside the exception handler: left out, WebApplication puts it first of all, where a database
+        // error while it looks up an API key escaped as a bare 500 instead of a 503 with Retry-After.
+        app.UseAuthentication();
         app.Use((context, next) =>
         {
             SecurityHeaders.Apply(context.Response);

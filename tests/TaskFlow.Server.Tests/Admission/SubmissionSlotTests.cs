@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Npgsql;
+using TaskFlow.Api.Admission;
 using TaskFlow.Testing;
 
 namespace TaskFlow.Server.Tests.Admission;
@@ -34,7 +35,8 @@ public sealed class SubmissionSlotTests(PostgresDatabase database) : IClassFixtu
         var clock = Stopwatch.StartNew();
         Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> queued =
             api.Client.PostJsonAsync("/api/tasks", """{"type":"echo","input":"waits in the queue"}""");
-        await Task.Delay(100); // the second is in the queue before the third arrives
+        await Eventually.WaitForAsync(
+            () => Task.FromResult(api.Service<SubmissionAdmission>().Waiting), waiting => waiting == 1, TimeSpan.FromSeconds(1), "the second submission to queue");
         (HttpStatusCode overflowStatus, JsonElement overflow, HttpResponseMessage overflowResponse) =
             await api.Client.PostJsonAsync("/api/tasks", """{"type":"echo","input":"finds the queue full"}""");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, overflowStatus);
@@ -54,6 +56,20 @@ public sealed class SubmissionSlotTests(PostgresDatabase database) : IClassFixtu
         Assert.Equal(
             ["holds the slot"],
             await database.ColumnAsync("SELECT input #>> '{}' FROM taskflow.instances"));
+    }
+
+    /// <summary>A 503 that admission did not decide (here every pooled connection held) says when to come back too.</summary>
+    [Fact]
+    public async Task AnyOther503_CarriesRetryAfter()
+    {
+        string onePool = new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 1, Timeout = 1 }.ToString();
+        await using TaskFlowServer api = await TaskFlowServer.StartAsync(onePool, role: "api", time: null, "--TaskFlow:Admission:MaxReadyBacklog=0");
+        await using NpgsqlConnection held = await api.Service<NpgsqlDataSource>().OpenConnectionAsync();
+
+        HttpResponseMessage response = await api.Client.GetAsync("/api/tasks/anything");
+
+        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, await response.Content.ReadAsStringAsync());
+        Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
     }
 
     [Fact]
