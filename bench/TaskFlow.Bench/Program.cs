@@ -13,10 +13,11 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak", "overload"];
+string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak", "overload", "provider-sequence"];
 // On request: "aged" (a minute of seeding), "queue-drain" (Azurite), "provider", "auth", "steady-1000" (telemetry's cost),
-// "soak" (30 minutes; TASKFLOW_BENCH_SOAK_MINUTES sets another length) and "overload" (past saturation).
-string[] chosen = args.Length > 3 ? args[3..] : all[..^7];
+// "soak" (30 minutes; TASKFLOW_BENCH_SOAK_MINUTES sets another length), "overload" (past saturation) and
+// "provider-sequence" (one sequence at a time through the provider, extended sessions off and on).
+string[] chosen = args.Length > 3 ? args[3..] : all[..^8];
 foreach (string unknown in chosen.Except(all))
 {
     Console.Error.WriteLine($"Unknown scenario '{unknown}'. Scenarios: {string.Join(", ", all)}.");
@@ -50,6 +51,10 @@ foreach (string scenario in chosen)
             await SteadyAsync(1_000, telemetry: Telemetry.Off), await SteadyAsync(1_000, telemetry: Telemetry.Full)],
         "soak" => [await SoakAsync()],
         "overload" => [await OverloadAsync(batchSize: 1), await OverloadAsync(batchSize: 100)],
+        // Off and on twice, interleaved, as above.
+        "provider-sequence" => [
+            await ProviderSequenceAsync(extendedSessions: false), await ProviderSequenceAsync(extendedSessions: true),
+            await ProviderSequenceAsync(extendedSessions: false), await ProviderSequenceAsync(extendedSessions: true)],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -240,6 +245,46 @@ async Task<ScenarioResult> ProviderAsync(int orchestrations, int fanOut)
     await using WorkerFleet fleet = WorkerFleet.StartDurableHost(host, db.ConnectionString, concurrency: 256);
     return await FanOutsDoneAsync(db, "provider-dtfx", orchestrations, fanOut, enqueuePerSecond, fleet, before,
         "Durable Task Framework dispatchers (TaskHubWorker) over TaskFlowOrchestrationService, 1 host process, concurrency 256");
+}
+
+// Three-step sequences one at a time through the provider, run by the Durable Task Framework's dispatchers (as the Durable
+// extension runs them) in a host process, with extended sessions off or on: start to completed, on the database's clock,
+// and the longest wait between two events of one run (a step that waited for the poll shows as a second there).
+async Task<ScenarioResult> ProviderSequenceAsync(bool extendedSessions)
+{
+    string name = extendedSessions ? "provider-sequence-sessions" : "provider-sequence";
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, name.Replace('-', '_'));
+    using var store = new TaskFlow.Provider.TaskFlowOrchestrationService(new TaskFlow.Provider.TaskFlowOrchestrationServiceSettings { ConnectionString = db.ConnectionString });
+    var hub = new DurableTask.Core.TaskHubClient(store);
+    string host = Environment.GetEnvironmentVariable("TASKFLOW_BENCH_DURABLE_HOST") ?? throw new InvalidOperationException("bench/run.sh sets TASKFLOW_BENCH_DURABLE_HOST.");
+    await using WorkerFleet fleet = WorkerFleet.StartDurableHost(host, db.ConnectionString, concurrency: 32, extendedSessions);
+    await WaitUntilAsync(db, "SELECT count(*) >= 1 FROM taskflow.workers WHERE stopped_at IS NULL", TimeSpan.FromMinutes(1));
+    const int Warmup = 20, Measured = 200;
+    (decimal wal, long rows) before = (0, 0);
+    var wall = new Stopwatch();
+    for (int i = 0; i < Warmup + Measured; i++)
+    {
+        if (i == Warmup)
+        {
+            before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+            wall.Start();
+        }
+
+        string id = i < Warmup ? $"warmup-{i}" : $"sequence-{i}";
+        await hub.CreateOrchestrationInstanceAsync("TaskFlow.DurableHost.SequenceOrchestration", string.Empty, id, 3);
+        await WaitUntilAsync(db, $"SELECT status = 'succeeded' FROM taskflow.instances WHERE id = '{id}'", TimeSpan.FromSeconds(30), poll: TimeSpan.FromMilliseconds(1));
+    }
+
+    (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync("id LIKE 'sequence-%'");
+    double longestGap = await db.ScalarAsync<double>("""
+        SELECT coalesce(max(gap), 0)::float8 FROM (
+            SELECT extract(epoch FROM occurred_at - lag(occurred_at) OVER (PARTITION BY instance_id ORDER BY sequence)) * 1000 AS gap
+            FROM taskflow.history WHERE instance_id LIKE 'sequence-%') AS gaps
+        """);
+    return new ScenarioResult(name, Measured, Measured / wall.Elapsed.TotalSeconds, null, toStart, toComplete, fleet.PeakRssMb(),
+        (double)(await db.WalBytesAsync() - before.wal) / Measured, (double)(await db.RowsWrittenAsync() - before.rows) / Measured,
+        $"one 3-step sequence at a time, Durable Task Framework dispatchers in 1 host process, extended sessions {(extendedSessions ? "on" : "off")}; " +
+        $"longest wait between two events of one run {longestGap:F1} ms");
 }
 
 // The same work on the server's own dispatcher (the fan-out sample with echo activities, one worker process).

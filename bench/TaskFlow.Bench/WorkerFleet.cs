@@ -28,10 +28,14 @@ internal sealed class WorkerFleet : IAsyncDisposable
         this.Add(assembly, connectionString, ["--role", "api", "--urls", url, .. settings]);
 
     /// <summary>A fleet of one Durable Task Framework host over TaskFlow's provider (tests/TaskFlow.DurableHost).</summary>
-    public static WorkerFleet StartDurableHost(string assembly, string connectionString, int concurrency)
+    public static WorkerFleet StartDurableHost(string assembly, string connectionString, int concurrency, bool extendedSessions = false)
     {
         var fleet = new WorkerFleet();
-        fleet.Add(assembly, connectionString, new Dictionary<string, string> { ["TASKFLOW_HOST_CONCURRENCY"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        fleet.Add(assembly, connectionString, new Dictionary<string, string>
+        {
+            ["TASKFLOW_HOST_CONCURRENCY"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["TASKFLOW_HOST_EXTENDED_SESSIONS"] = extendedSessions ? "true" : "false",
+        });
         return fleet;
     }
 

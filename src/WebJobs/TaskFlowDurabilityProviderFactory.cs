@@ -47,6 +47,10 @@ internal sealed class TaskFlowDurabilityProviderFactory(IOptions<DurableTaskOpti
                 MaxConcurrentActivities = extension.MaxConcurrentActivityFunctions ?? 10 * Environment.ProcessorCount,
                 Lease = new LeaseOptions { Duration = options.LockDuration },
                 PollInterval = options.PollInterval,
+
+                // The extension turns these off itself where they cannot apply (an isolated worker's app).
+                ExtendedSessionsEnabled = extension.ExtendedSessionsEnabled,
+                ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(Math.Max(extension.ExtendedSessionIdleTimeoutInSeconds, 0)),
             },
             loggerFactory);
         return new TaskFlowDurabilityProvider(service, options);

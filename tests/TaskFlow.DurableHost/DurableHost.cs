@@ -4,7 +4,7 @@ using TaskFlow.Provider;
 
 namespace TaskFlow.DurableHost;
 
-/// <summary>A <see cref="TaskHubWorker"/> over <see cref="TaskFlowOrchestrationService"/>, with the sample orchestration.</summary>
+/// <summary>A <see cref="TaskHubWorker"/> over <see cref="TaskFlowOrchestrationService"/>, with the sample orchestrations.</summary>
 public sealed class DurableHost : IAsyncDisposable
 {
     private readonly TaskHubWorker worker;
@@ -22,7 +22,7 @@ public sealed class DurableHost : IAsyncDisposable
         var service = new TaskFlowOrchestrationService(settings, loggerFactory);
         await service.CreateIfNotExistsAsync();
         var worker = new TaskHubWorker(service, loggerFactory);
-        worker.AddTaskOrchestrations(typeof(FanOutOrchestration));
+        worker.AddTaskOrchestrations(typeof(FanOutOrchestration), typeof(SequenceOrchestration));
         worker.AddTaskActivities(typeof(SquareActivity));
         await worker.StartAsync();
         return new DurableHost(service, worker);

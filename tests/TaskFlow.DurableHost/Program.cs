@@ -4,7 +4,7 @@ using TaskFlow.Leases;
 using TaskFlow.Provider;
 
 // Usage: TaskFlow.DurableHost, with ConnectionStrings__TaskFlow set; TASKFLOW_HOST_LOCK_MS, _CONCURRENCY,
-// _EPISODE_MS and _ACTIVITY_MS tune it. Prints "worker <id>" once it runs; stops on SIGTERM or Ctrl+C.
+// _EPISODE_MS and _ACTIVITY_MS tune it, and TASKFLOW_HOST_EXTENDED_SESSIONS=true turns extended sessions on. Prints "worker <id>" once it runs; stops on SIGTERM or Ctrl+C.
 string connectionString = Environment.GetEnvironmentVariable("ConnectionStrings__TaskFlow")
     ?? throw new InvalidOperationException("Set ConnectionStrings__TaskFlow to the PostgreSQL connection string.");
 int concurrency = int.TryParse(Environment.GetEnvironmentVariable("TASKFLOW_HOST_CONCURRENCY"), out int c) ? c : 32;
@@ -17,6 +17,7 @@ await using DurableHost host = await DurableHost.StartAsync(
         ConnectionString = connectionString,
         MaxConcurrentOrchestrations = concurrency,
         MaxConcurrentActivities = concurrency,
+        ExtendedSessionsEnabled = Environment.GetEnvironmentVariable("TASKFLOW_HOST_EXTENDED_SESSIONS") == "true",
         Lease = new LeaseOptions { Duration = lockDuration, RescueInterval = TimeSpan.FromTicks(Math.Min(lockDuration.Ticks / 4, TimeSpan.FromSeconds(5).Ticks)) },
     },
     logging);

@@ -110,6 +110,68 @@ public sealed class DurableExtensionTests(PostgresDatabase database) : IClassFix
             status => status == "succeeded", TimeSpan.FromSeconds(30), "the orchestration to finish");
     }
 
+    /// <summary>host.json's <c>extendedSessionsEnabled</c>: the dispatcher keeps the orchestrator between its episodes,
+    /// and TaskFlow hands it only the new events, so the orchestrator function is entered once instead of once per episode
+    /// (replayed from its start each time). The result and the audit trail are the same either way.</summary>
+    [Theory]
+    [InlineData(false, 5)]
+    [InlineData(true, 1)]
+    public async Task ExtendedSessions_KeepTheOrchestratorBetweenEpisodes(bool enabled, int entries)
+    {
+        using IHost host = await StartHostAsync(database.ConnectionString, ("extendedSessionsEnabled", enabled ? "true" : "false"));
+        IDurableClient client = host.Services.GetRequiredService<IDurableClientFactory>().CreateClient(new DurableClientOptions { TaskHub = "TaskFlowTests" });
+        string id = $"sessions-{enabled}-{Guid.NewGuid():N}";
+
+        await host.Services.GetRequiredService<IJobHost>().CallAsync(nameof(DurableFunctions.StartSequence), new Dictionary<string, object?> { ["instanceId"] = id });
+        await WaitForHistoryAsync(id, "TaskCompleted", 3);
+        await client.RaiseEventAsync(id, "bonus", 1000);
+
+        Assert.Equal("1014", await FinishedOutputAsync(id));
+        Assert.Equal(entries, DurableFunctions.Entries[id]);
+        Assert.Equal(
+            ["Submitted", "OrchestratorStarted", "ExecutionStarted", "TaskScheduled", "OrchestratorCompleted",
+             "OrchestratorStarted", "TaskCompleted", "TaskScheduled", "OrchestratorCompleted",
+             "OrchestratorStarted", "TaskCompleted", "TaskScheduled", "OrchestratorCompleted",
+             "OrchestratorStarted", "TaskCompleted", "OrchestratorCompleted",
+             "OrchestratorStarted", "EventRaised", "ExecutionCompleted", "OrchestratorCompleted"],
+            await database.ColumnAsync("SELECT event_type FROM taskflow.task_history WHERE instance_id = @id ORDER BY sequence", ("id", id)));
+    }
+
+    /// <summary>A session whose history moved on in the store (here a suspend, written by a client) no longer matches what
+    /// the dispatcher kept: it ends, and the next episode replays from the stored history, so nothing is lost or doubled.</summary>
+    [Fact]
+    public async Task ExtendedSession_WhoseHistoryMovedInTheStore_EndsAndTheNextEpisodeReplays()
+    {
+        using IHost host = await StartHostAsync(database.ConnectionString, ("extendedSessionsEnabled", "true"));
+        IDurableClient client = host.Services.GetRequiredService<IDurableClientFactory>().CreateClient(new DurableClientOptions { TaskHub = "TaskFlowTests" });
+        string id = $"sessions-moved-{Guid.NewGuid():N}";
+
+        await host.Services.GetRequiredService<IJobHost>().CallAsync(nameof(DurableFunctions.StartSequence), new Dictionary<string, object?> { ["instanceId"] = id });
+        await WaitForHistoryAsync(id, "TaskCompleted", 3);
+        await client.SuspendAsync(id, "a look");
+        await client.ResumeAsync(id, "go on");
+        await WaitForHistoryAsync(id, "ExecutionResumed", 1);
+        await client.RaiseEventAsync(id, "bonus", 1000);
+
+        Assert.Equal("1014", await FinishedOutputAsync(id));
+        Assert.Equal(2, DurableFunctions.Entries[id]); // the session's, then one replay from the store
+        IReadOnlyList<string> kinds = await database.ColumnAsync("SELECT event_type FROM taskflow.task_history WHERE instance_id = @id ORDER BY sequence", ("id", id));
+        Assert.Equal(3, kinds.Count(k => k == "TaskCompleted"));
+        Assert.Equal(["ExecutionSuspended", "ExecutionResumed", "EventRaised", "ExecutionCompleted"], kinds.Where(k => k is "ExecutionSuspended" or "ExecutionResumed" or "EventRaised" or "ExecutionCompleted"));
+    }
+
+    private Task WaitForHistoryAsync(string id, string eventType, int count) => Eventually.WaitForAsync(
+        () => database.ScalarAsync<long>("SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id AND event_type = @type", ("id", id), ("type", eventType)),
+        n => n >= count, TimeSpan.FromSeconds(30), $"{count} {eventType} in the history of {id}");
+
+    private async Task<string?> FinishedOutputAsync(string id)
+    {
+        await Eventually.WaitForAsync(
+            () => database.ScalarAsync<string>("SELECT status FROM taskflow.tasks WHERE id = @id", ("id", id)),
+            status => status is "succeeded" or "failed", TimeSpan.FromSeconds(30), $"{id} to finish");
+        return await database.ScalarAsync<string>("SELECT output::text FROM taskflow.tasks WHERE id = @id", ("id", id));
+    }
+
     /// <summary>A WebJobs host configured as a Function App's host.json configures it: the Durable extension with
     /// <c>storageProvider.type = "TaskFlow"</c>, the connection string in an app setting.</summary>
     private static async Task<IHost> StartHostAsync(string connectionString, params (string Key, string Value)[] durableSettings)

@@ -45,6 +45,29 @@ public static class DurableFunctions
     [FunctionName(nameof(Hold))]
     public static Task Hold([ActivityTrigger] string key) => Held.GetOrAdd(key, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
+    /// <summary>How often <see cref="SequenceThenEvent"/> was entered from its start, by input: once per episode that
+    /// replays it, once in all when an extended session keeps it between episodes.</summary>
+    public static ConcurrentDictionary<string, int> Entries { get; } = new();
+
+    [NoAutomaticTrigger]
+    [FunctionName(nameof(StartSequence))]
+    public static Task StartSequence([DurableClient] IDurableOrchestrationClient client, string instanceId) =>
+        client.StartNewAsync(nameof(SequenceThenEvent), instanceId, instanceId);
+
+    /// <summary>Three activities one after another, then an external event: five episodes.</summary>
+    [FunctionName(nameof(SequenceThenEvent))]
+    public static async Task<int> SequenceThenEvent([OrchestrationTrigger] IDurableOrchestrationContext context)
+    {
+        Entries.AddOrUpdate(context.GetInput<string>(), 1, (_, entries) => entries + 1);
+        int sum = 0;
+        for (int i = 1; i <= 3; i++)
+        {
+            sum += await context.CallActivityAsync<int>(nameof(Square), i);
+        }
+
+        return sum + await context.WaitForExternalEvent<int>("bonus");
+    }
+
     [FunctionName(nameof(Square))]
     public static int Square([ActivityTrigger] int value) => value * value;
 

@@ -40,6 +40,8 @@ internal static class EventIds
     // Durable storage provider (1800)
     public const int EpisodeLeased = 1801;
     public const int ProviderStopStepFailed = 1802;
+    public const int SessionEpisode = 1803;
+    public const int SessionEnded = 1804;
 
     // Schedules (1900); the scheduler's pass failure was 1501, shared with the doorbells, before this catalogue.
     public const int SchedulerPassFailed = 1901;

@@ -15,4 +15,6 @@ internal enum EpisodeCommitOutcome
 
 /// <summary>What an episode's commit did.</summary>
 /// <param name="LastSequence">With <see cref="EpisodeCommitOutcome.Committed"/>: the history sequence the commit left.</param>
-internal readonly record struct EpisodeCommit(EpisodeCommitOutcome Outcome, int LastSequence);
+/// <param name="HandedBack">With <see cref="EpisodeCommitOutcome.Committed"/>: events came while the episode ran, so its
+/// work item was released for the next episode (ready now) instead of deleted.</param>
+internal readonly record struct EpisodeCommit(EpisodeCommitOutcome Outcome, int LastSequence, bool HandedBack = false);

@@ -68,7 +68,8 @@ internal sealed partial class EpisodeStore(
 
             // The work item released rather than deleted (its UPDATE's count): events came while the episode ran, and
             // the next episode is ready now. A waiting dispatcher must hear of it, or it sleeps until its next poll.
-            if (readiesWork || finish.RecordsAffected > 0)
+            bool handedBack = finish.RecordsAffected > 0;
+            if (readiesWork || handedBack)
             {
                 notifier.Ring();
             }
@@ -78,7 +79,7 @@ internal sealed partial class EpisodeStore(
                 RecordMetrics(state, result);
             }
 
-            return new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence);
+            return new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence, handedBack);
         }
         catch (PostgresException exception) when (exception.SqlState == LeaseLost)
         {

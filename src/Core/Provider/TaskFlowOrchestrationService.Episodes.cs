@@ -30,6 +30,11 @@ public sealed partial class TaskFlowOrchestrationService
                 continue;
             }
 
+            if (this.HandToWaitingSession(lease))
+            {
+                continue; // an extended session here waits for this orchestration's next episode
+            }
+
             if (await this.OpenEpisodeAsync(lease, cancellationToken) is { } workItem)
             {
                 return workItem;
@@ -69,6 +74,9 @@ public sealed partial class TaskFlowOrchestrationService
         {
             throw new LockLostException(episode.Lease);
         }
+
+        // An extended session continues only from an execution that waits on, with the history this commit left.
+        episode.Waiting = result.Outcome == EpisodeOutcome.Waiting ? commit : null;
     }
 
     /// <inheritdoc/>
@@ -77,7 +85,8 @@ public sealed partial class TaskFlowOrchestrationService
         this.leases.ReleaseAsync(Episode(workItem).Lease, CancellationToken.None);
 
     /// <inheritdoc/>
-    /// <remarks>Nothing to do: the commit ended the lease (or handed the work item back when new events came meanwhile).</remarks>
+    /// <remarks>Nothing to do: the commit ended the lease (or handed the work item back when new events came meanwhile),
+    /// and an extended session holds none between episodes.</remarks>
     public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => Task.CompletedTask;
 
     /// <summary>How many episodes one lease takes (each is loaded only when handed out, so it reads the latest inbox).</summary>
@@ -109,7 +118,13 @@ public sealed partial class TaskFlowOrchestrationService
 
         OrchestrationRuntimeState runtimeState = FrameworkEpisode.RuntimeState(lease.InstanceId, state.Execution, state.History!);
         LogEpisodeLeased(this.logger, lease.InstanceId, state.Execution, messages.Count);
-        return new EpisodeWorkItem(lease, state, runtimeState, messages);
+        var workItem = new EpisodeWorkItem(lease, state, runtimeState, messages);
+        if (this.settings.ExtendedSessionsEnabled)
+        {
+            workItem.Session = new EpisodeSession(this, workItem);
+        }
+
+        return workItem;
     }
 
     [LoggerMessage(EventId = EventIds.EpisodeLeased, Level = LogLevel.Debug, Message = "Episode of {InstanceId} (execution {Execution}) leased with {Messages} new events")]

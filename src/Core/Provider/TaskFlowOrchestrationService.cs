@@ -42,6 +42,7 @@ public sealed partial class TaskFlowOrchestrationService
     private readonly EpisodeStore episodes;
     private readonly TaskFlowClient client;
     private readonly CompletionBatcher completions;
+    private readonly WorkReadyNotifier notifier;
     private readonly WakeSignal.Listener episodeWakeUps;
     private readonly WakeSignal.Listener activityWakeUps;
     private readonly WorkerIdentity identity;
@@ -81,6 +82,7 @@ public sealed partial class TaskFlowOrchestrationService
         this.episodes = this.services.GetRequiredService<EpisodeStore>();
         this.client = this.services.GetRequiredService<TaskFlowClient>();
         this.completions = this.services.GetRequiredService<CompletionBatcher>();
+        this.notifier = this.services.GetRequiredService<WorkReadyNotifier>();
         // The episode and activity loops wait on their own listeners, so neither takes the other's wake-up.
         WakeSignal wake = this.services.GetRequiredService<WakeSignal>();
         this.episodeWakeUps = wake.Listen();

@@ -21,12 +21,23 @@ public sealed class TaskFlowOrchestrationServiceSettings
     /// <summary>The longest a dispatcher waits between looks at the store when no notification woke it.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Extended sessions (Durable's <c>extendedSessionsEnabled</c>): after an episode that leaves its
+    /// orchestration waiting, the dispatcher keeps the orchestration's replayed state and waits for its next events, and
+    /// the next episode this process runs for it reads only the new events from the store, not the whole history, and
+    /// does not replay from the start. Costs a dispatcher slot per idle session (the dispatcher allows sessions half its
+    /// slots).</summary>
+    public bool ExtendedSessionsEnabled { get; init; }
+
+    /// <summary>How long an extended session waits for its orchestration's next events before it ends.</summary>
+    public TimeSpan ExtendedSessionIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Raises errors for settings out of range, naming the setting.</summary>
     public void Validate()
     {
         Check(this.MaxConcurrentOrchestrations >= 1, nameof(this.MaxConcurrentOrchestrations), "at least 1");
         Check(this.MaxConcurrentActivities >= 1, nameof(this.MaxConcurrentActivities), "at least 1");
         Check(this.PollInterval > TimeSpan.Zero && this.PollInterval <= TimeSpan.FromMinutes(1), nameof(this.PollInterval), "between zero and a minute");
+        Check(this.ExtendedSessionIdleTimeout >= TimeSpan.Zero && this.ExtendedSessionIdleTimeout <= TimeSpan.FromHours(1), nameof(this.ExtendedSessionIdleTimeout), "between zero and an hour");
         Check(!string.IsNullOrWhiteSpace(this.ConnectionString), nameof(this.ConnectionString), "set");
         this.Lease.Validate();
     }
