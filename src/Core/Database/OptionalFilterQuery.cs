@@ -16,13 +16,14 @@ internal static class OptionalFilterQuery
     public static NpgsqlBatch Create(NpgsqlDataSource dataSource, string sql)
     {
         NpgsqlBatch batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(TransactionSetting("plan_cache_mode", "force_custom_plan")));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(TransactionSettings(("plan_cache_mode", "force_custom_plan"))));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
         return batch;
     }
 
-    /// <summary>A statement that sets a server setting until the end of the (implicit) transaction; it returns one row.</summary>
-    public static string TransactionSetting(string name, string value) => $"SELECT set_config('{name}', '{value}', true)";
+    /// <summary>One statement that sets server settings until the end of the (implicit) transaction; it returns one row.</summary>
+    public static string TransactionSettings(params (string Name, string Value)[] settings) =>
+        "SELECT " + string.Join(", ", settings.Select(s => $"set_config('{s.Name}', '{s.Value}', true)"));
 
     /// <summary>Runs the batch and returns a reader at the query's rows, past the setting's.</summary>
     public static async Task<NpgsqlDataReader> ExecuteQueryAsync(this NpgsqlBatch batch, CancellationToken cancellationToken)

@@ -16,8 +16,23 @@ namespace TaskFlow.Leases;
 internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock, IOptions<LeaseOptions> options)
 {
     // The two ways to lease differ only in which rows they choose.
-    private static readonly string LeaseNextSql = SqlText.Get("Leases/Sql/ChooseNext.sql") + SqlText.Get("Leases/Sql/LeaseChosen.sql");
+    internal static readonly string LeaseNextSql = SqlText.Get("Leases/Sql/ChooseNext.sql") + SqlText.Get("Leases/Sql/LeaseChosen.sql");
     private static readonly string LeaseByIdsSql = SqlText.Get("Leases/Sql/ChooseByIds.sql") + SqlText.Get("Leases/Sql/LeaseChosen.sql");
+
+    /// <summary>The planner settings <see cref="LeaseNextSql"/> runs under, for its implicit transaction only
+    /// (<see cref="OptionalFilterQuery"/>).</summary>
+    /// <remarks>The lease must walk the ready index in its order, stop after the batch, and find the chosen rows by id,
+    /// and the queue's statistics mislead the planner about that. A queue that grew since it was last analysed (every
+    /// burst) looks a few rows long, so it preferred a bitmap scan that sorts every ready row (10-40 ms per lease with a
+    /// few thousand ready, against 1-3 ms: EXPLAIN during ./bench/run.sh orchestrations). One analysed while nearly
+    /// empty but thousands of pages long (autovacuum just after a backlog drained) looks that way whatever it then
+    /// holds, so it chose a sequential scan and sort of the whole table and a hash join over it, per lease: 270 ms with
+    /// 40,000 ready against 15-25 ms by the index, which stalled the soak's worker for a minute at a time, until the next
+    /// analyse (docs/benchmarks.md, "The soak's stalls"). No plan but the index's is right here, so the others are off.
+    /// (Not <c>enable_sort</c>: the final sort by id is a few hundred rows, and turning it off made the same plan run
+    /// 50 times slower.)</remarks>
+    internal static readonly string LeaseNextPlannerSettings = OptionalFilterQuery.TransactionSettings(
+        ("enable_bitmapscan", "off"), ("enable_seqscan", "off"), ("enable_hashjoin", "off"), ("enable_mergejoin", "off"));
 
     private TimeSpan Duration => options.Value.Duration;
 
@@ -27,12 +42,8 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
     public async Task<IReadOnlyList<WorkItemLease>> LeaseNextAsync(
         string workerId, int batchSize, CancellationToken cancellationToken, string[]? kinds = null, bool orchestrationWorkOnly = false)
     {
-        // The lease must walk the ready index in its order and stop after the batch. A queue that grew since it
-        // was last analysed (every burst) looks a few rows long to the planner, which then prefers a bitmap scan
-        // that sorts every ready row: 10-40 ms per lease with a few thousand ready, against 1-3 ms (EXPLAIN
-        // during ./bench/run.sh orchestrations). The setting ends with the batch's implicit transaction (OptionalFilterQuery).
         await using NpgsqlBatch batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(OptionalFilterQuery.TransactionSetting("enable_bitmapscan", "off")));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(LeaseNextPlannerSettings));
         var lease = new NpgsqlBatchCommand(LeaseNextSql);
         batch.BatchCommands.Add(lease);
         lease.Parameters.Add(clock.Now());
