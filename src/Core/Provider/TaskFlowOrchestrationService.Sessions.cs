@@ -86,7 +86,13 @@ public sealed partial class TaskFlowOrchestrationService
             // Registered first: if the episode loop leases the work item before this does, it hands it over.
             if (handedBack && (await this.leases.LeaseByIdsAsync(this.identity.Id, [episode.Lease.WorkItemId], this.stopping.Token)).FirstOrDefault() is { } own)
             {
-                return this.waitingSessions.TryRemove(entry) ? own : await waiter.Task;
+                if (this.waitingSessions.TryRemove(entry))
+                {
+                    return own;
+                }
+
+                await this.leases.ReleaseAsync(own, CancellationToken.None); // the episode loop handed one over meanwhile
+                return await waiter.Task;
             }
 
             TimeSpan left = giveUpAt - this.time.GetUtcNow();

@@ -92,8 +92,9 @@ public sealed class OrchestrationTests(PostgresDatabase database) : IClassFixtur
             TimeSpan.FromSeconds(20),
             "the child's sleep activity to start");
         string childId = children[0];
+        // The lease commits before the worker registers what it runs: wait for both.
         RunningWorkItems running = this.server.Service<RunningWorkItems>();
-        Assert.Equal(1, running.CountFor(childId));
+        await Eventually.WaitForAsync(() => Task.FromResult(running.CountFor(childId)), count => count == 1, TimeSpan.FromSeconds(5), "the sleep to run in the worker");
 
         (HttpStatusCode status, _, _) = await this.Client.PostJsonAsync($"/api/tasks/{id}/cancel", "{}");
 
