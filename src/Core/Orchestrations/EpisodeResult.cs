@@ -26,5 +26,8 @@ internal sealed record EpisodeResult(
     IReadOnlyList<OrchestrationEvent> CarryoverEvents,
     string? CustomStatusJson)
 {
+    /// <summary>An episode that only records what it read (events no orchestrator replays, such as a resume): it decides nothing.</summary>
+    public static EpisodeResult RecordOnly { get; } = new(EpisodeOutcome.Waiting, [], null, null, null, [], null);
+
     public static EpisodeResult Failed(FailureDetails failure) => new(EpisodeOutcome.Failed, [], null, failure, null, [], null);
 }

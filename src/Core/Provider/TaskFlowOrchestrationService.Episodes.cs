@@ -111,8 +111,7 @@ public sealed partial class TaskFlowOrchestrationService
         if (messages.Count == 0)
         {
             // Only events the dispatcher does not replay (a resume): recorded, and nothing else to decide.
-            var nothing = new EpisodeResult(EpisodeOutcome.Waiting, [], null, null, null, [], null);
-            await this.episodes.CommitAsync(connection, lease, state, nothing, cancellationToken);
+            await this.episodes.CommitAsync(connection, lease, state, EpisodeResult.RecordOnly, cancellationToken);
             return null;
         }
 

@@ -53,8 +53,7 @@ public sealed partial class TaskFlowOrchestrationService
             {
                 // Only events the dispatcher does not replay (a resume): recorded as OpenEpisodeAsync does, which moves the
                 // history past the kept state, so the session ends.
-                var recorded = new EpisodeResult(EpisodeOutcome.Waiting, [], null, null, null, [], null);
-                await this.episodes.CommitAsync(connection, lease, state, recorded, CancellationToken.None);
+                await this.episodes.CommitAsync(connection, lease, state, EpisodeResult.RecordOnly, CancellationToken.None);
                 return null;
             }
 
