@@ -33,6 +33,8 @@ internal static class TaskFlowStoreServices
         services.TryAddSingleton<WorkItemLeases>();
         services.TryAddSingleton(provider => new TaskFlowClient(
             provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>(), notifier: provider.GetRequiredService<WorkReadyNotifier>()));
+        services.TryAddSingleton(provider => new Entities.EntityClient(
+            provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>(), provider.GetRequiredService<WorkReadyNotifier>()));
         services.TryAddSingleton<WorkerIdentity>();
         services.TryAddSingleton(provider => new Security.ApiKeyStore(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>()));
         services.TryAddSingleton<WorkerDirectory>();

@@ -34,7 +34,7 @@ internal static class FunctionAppServices
         // Inputs, outputs and events are in the worker's own default JSON (declared names, read case-insensitively), which
         // is TaskFlow's default data converter too (TaskFlowJson.Data): the server and this app read each other's.
 
-        TaskFlowBuilder taskFlow = services.AddTaskFlow(connectionString, tasks => tasks.AddSampleTaskTypes());
+        TaskFlowBuilder taskFlow = services.AddTaskFlow(connectionString, tasks => tasks.AddSampleTaskTypes().AddSampleEntities());
         taskFlow.AddMaintenance();
         services.AddSingleton(new WorkerIdentity { Role = "functions" });
 

@@ -25,10 +25,8 @@ internal sealed class TaskFlowDurabilityProvider(TaskFlowOrchestrationService se
     public override string EventSourceName { get; set; } = "TaskFlow";
 
     /// <summary>Asked of the factory and of the provider at start-up (see
-    /// <see cref="TaskFlowDurabilityProviderFactory.SetUseSeparateQueueForEntityWorkItems"/>): nothing to choose.</summary>
-    public override void SetUseSeparateQueueForEntityWorkItems(bool newValue)
-    {
-    }
+    /// <see cref="TaskFlowDurabilityProviderFactory.SetUseSeparateQueueForEntityWorkItems"/>).</summary>
+    public override void SetUseSeparateQueueForEntityWorkItems(bool newValue) => service.SetUseSeparateQueueForEntityWorkItems(newValue);
 
     public override async Task<IList<OrchestrationState>> GetOrchestrationStateWithInputsAsync(string instanceId, bool showInput = true)
     {

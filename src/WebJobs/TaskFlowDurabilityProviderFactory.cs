@@ -12,11 +12,21 @@ namespace TaskFlow.WebJobs;
 /// <summary>Creates TaskFlow's durability provider when host.json names it: <c>"extensions": {"durableTask":
 /// {"storageProvider": {"type": "TaskFlow", "connectionStringName": "TaskFlow"}}}</c>. One provider (one orchestration
 /// service, one connection pool) serves the host's triggers and its clients.</summary>
-internal sealed class TaskFlowDurabilityProviderFactory(IOptions<DurableTaskOptions> extensionOptions, IConfiguration configuration, ILoggerFactory loggerFactory)
-    : IDurabilityProviderFactory
+internal sealed class TaskFlowDurabilityProviderFactory : IDurabilityProviderFactory
 {
     public const string ProviderName = "TaskFlow";
-    private readonly Lazy<TaskFlowDurabilityProvider> provider = new(() => Create(extensionOptions.Value, configuration, loggerFactory));
+    private readonly Lazy<TaskFlowDurabilityProvider> provider;
+    private bool separateEntityQueue;
+
+    public TaskFlowDurabilityProviderFactory(IOptions<DurableTaskOptions> extensionOptions, IConfiguration configuration, ILoggerFactory loggerFactory)
+    {
+        this.provider = new(() =>
+        {
+            TaskFlowDurabilityProvider created = Create(extensionOptions.Value, configuration, loggerFactory);
+            created.SetUseSeparateQueueForEntityWorkItems(this.separateEntityQueue);
+            return created;
+        });
+    }
 
     public string Name => ProviderName;
 
@@ -25,12 +35,16 @@ internal sealed class TaskFlowDurabilityProviderFactory(IOptions<DurableTaskOpti
     /// <remarks>A client attribute's own task hub or connection is not supported: one database is one task hub.</remarks>
     public DurabilityProvider GetDurabilityProvider(DurableClientAttribute attribute) => this.provider.Value;
 
-    /// <summary>The Durable extension asks every provider factory at start-up (for the isolated worker's gRPC protocol)
-    /// to put entity work items on a queue of their own. TaskFlow runs no entities (a call to one fails the orchestration
-    /// with a message saying so), so there is no queue to choose; the interface's default throws NotImplementedException,
-    /// which the extension logs with its stack trace at every start.</summary>
+    /// <summary>The Durable extension asks the factory at start-up whether entities' work items go on a queue of their
+    /// own: yes for the isolated worker's gRPC protocol (the Durable Task Framework's entity dispatcher fetches them),
+    /// no for in-process apps (entities run through the orchestration dispatcher). Kept for the provider it creates.</summary>
     public void SetUseSeparateQueueForEntityWorkItems(bool newValue)
     {
+        this.separateEntityQueue = newValue;
+        if (this.provider.IsValueCreated)
+        {
+            this.provider.Value.SetUseSeparateQueueForEntityWorkItems(newValue);
+        }
     }
 
     private static TaskFlowDurabilityProvider Create(DurableTaskOptions extension, IConfiguration configuration, ILoggerFactory loggerFactory)
@@ -45,6 +59,8 @@ internal sealed class TaskFlowDurabilityProviderFactory(IOptions<DurableTaskOpti
                 ConnectionString = connectionString,
                 MaxConcurrentOrchestrations = extension.MaxConcurrentOrchestratorFunctions ?? 10 * Environment.ProcessorCount,
                 MaxConcurrentActivities = extension.MaxConcurrentActivityFunctions ?? 10 * Environment.ProcessorCount,
+                MaxConcurrentEntities = extension.MaxConcurrentEntityFunctions ?? 10 * Environment.ProcessorCount,
+                MaxEntityOperationBatchSize = extension.MaxEntityOperationBatchSize ?? 5000,
                 Lease = new LeaseOptions { Duration = options.LockDuration },
                 PollInterval = options.PollInterval,
 

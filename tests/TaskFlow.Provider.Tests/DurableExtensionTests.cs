@@ -172,6 +172,36 @@ public sealed class DurableExtensionTests(PostgresDatabase database) : IClassFix
         return await database.ScalarAsync<string>("SELECT output::text FROM taskflow.tasks WHERE id = @id", ("id", id));
     }
 
+    /// <summary>Durable entities in the in-process model, which the extension runs through the orchestration
+    /// dispatcher (its entity middleware), not on a queue of their own: a client's signals, an orchestration's lock,
+    /// signals and call, the state read back through the provider's entity queries and from TaskFlow's view.</summary>
+    [Fact]
+    public async Task Entity_InTheInProcessModel_TakesSignalsAndCriticalSections_AndItsStateIsInSql()
+    {
+        using IHost host = await StartHostAsync(database.ConnectionString);
+        IDurableClient client = host.Services.GetRequiredService<IDurableClientFactory>().CreateClient(new DurableClientOptions { TaskHub = "TaskFlowTests" });
+        string key = $"inproc-{Guid.NewGuid():N}";
+        var counter = new EntityId(nameof(DurableFunctions.Counter), key);
+        await client.SignalEntityAsync(counter, "add", 10);
+        await Eventually.WaitForAsync(
+            async () => (await client.ReadEntityStateAsync<int>(counter)).EntityState, state => state == 10, TimeSpan.FromSeconds(30), "the signal");
+
+        string id = $"webjobs-count-{Guid.NewGuid():N}";
+        await host.Services.GetRequiredService<IJobHost>().CallAsync(
+            nameof(DurableFunctions.StartCounting), new Dictionary<string, object?> { ["instanceId"] = id, ["counter"] = key });
+        Assert.Equal("13", await this.FinishedOutputAsync(id));
+
+        string entityId = $"@counter@{key}"; // the extension lower-cases an entity's name
+        Assert.Equal("13", await database.ScalarAsync<string>("SELECT state FROM taskflow.entities WHERE instance_id = @id", ("id", entityId)));
+        Assert.Equal("unlocked", await database.ScalarAsync<string>("SELECT coalesce(locked_by, 'unlocked') FROM taskflow.entities WHERE instance_id = @id", ("id", entityId)));
+        // From the orchestration: three signals, the lock request (no operation), the call.
+        Assert.Equal(
+            ["add", "add", "add", "(lock)", "get"],
+            await database.ColumnAsync(
+                "SELECT coalesce(operation, '(lock)') FROM taskflow.entity_operations WHERE instance_id = @id AND caller_instance_id = @caller ORDER BY sequence",
+                ("id", entityId), ("caller", id)));
+    }
+
     /// <summary>A WebJobs host configured as a Function App's host.json configures it: the Durable extension with
     /// <c>storageProvider.type = "TaskFlow"</c>, the connection string in an app setting.</summary>
     private static async Task<IHost> StartHostAsync(string connectionString, params (string Key, string Value)[] durableSettings)

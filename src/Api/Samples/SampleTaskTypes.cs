@@ -15,4 +15,13 @@ internal static class SampleTaskTypes
         .AddOrchestrator<CountdownOrchestrator>("countdown")
         .AddOrchestrator<BatchOfBatchesOrchestrator>("batch-of-batches")
         .AddOrchestrator<SequenceOrchestrator>("sequence");
+
+    /// <summary>Registers the sample Durable entities <c>counter</c> and <c>account</c> and the orchestrations that use
+    /// them, <c>count</c> and <c>transfer</c>. Entities run where the Durable Task Framework dispatches them: in a
+    /// Function App (or any host) over TaskFlow's storage provider.</summary>
+    public static DurableTaskRegistry AddSampleEntities(this DurableTaskRegistry registry) => registry
+        .AddEntity<CounterEntity>("counter")
+        .AddEntity<AccountEntity>("account")
+        .AddOrchestrator<CountOrchestrator>("count")
+        .AddOrchestrator<TransferOrchestrator>("transfer");
 }

@@ -108,6 +108,38 @@ CREATE FUNCTION taskflow.runnable_statuses() RETURNS text[]
 
 
 --
+-- Name: send_to_entity(text, jsonb, timestamp with time zone, timestamp with time zone, text); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.send_to_entity(p_instance_id text, p_payload jsonb, p_due timestamp with time zone, p_now timestamp with time zone, p_actor text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- The entity row is held (KEY SHARE) until the message commits, so cleaning storage (which deletes empty entities
+    -- FOR UPDATE SKIP LOCKED) cannot delete it under the message; one deleted meanwhile is created again.
+    LOOP
+        INSERT INTO taskflow.instances (id, name, kind, status, priority, retry_policy, last_sequence, created_by,
+                                        created_at, run_at, updated_at)
+        VALUES (p_instance_id, split_part(p_instance_id, '@', 2), 'entity', 'running', 5, '{"maxAttempts":1}', 0, p_actor,
+                p_now, p_now, p_now)
+        ON CONFLICT (id) DO NOTHING;
+        PERFORM 1 FROM taskflow.instances WHERE id = p_instance_id FOR KEY SHARE;
+        EXIT WHEN FOUND;
+    END LOOP;
+
+    IF p_due > p_now THEN
+        INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, input, priority, retry_policy,
+                                         max_attempts, visible_at, created_at)
+        VALUES (p_instance_id, 1, 'timer', nextval('taskflow.entity_message_ids'), 'entity message', p_payload, 5,
+                '{"maxAttempts":100}', 100, p_due, p_now);
+    ELSE
+        PERFORM taskflow.append_to_inbox(p_instance_id, 1, 'EventRaised', NULL, NULL, p_payload, p_now, p_actor, true);
+    END IF;
+END;
+$$;
+
+
+--
 -- Name: unfinished_statuses(); Type: FUNCTION; Schema: taskflow; Owner: -
 --
 
@@ -125,7 +157,8 @@ CREATE FUNCTION taskflow.wake_orchestration(p_instance_id text, p_execution inte
     AS $$
 BEGIN
     INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, priority, retry_policy, max_attempts, visible_at, created_at)
-    SELECT id, execution, 'orchestration', 0, name, priority, '{"maxAttempts":10}', 10, p_now, p_now
+    SELECT id, execution, CASE WHEN kind = 'entity' THEN 'entity' ELSE 'orchestration' END, 0, name, priority,
+           '{"maxAttempts":10}', 10, p_now, p_now
     FROM taskflow.instances
     WHERE id = p_instance_id AND execution >= p_execution AND status = ANY (taskflow.runnable_statuses())
     ON CONFLICT (instance_id, execution, kind, task_id) DO UPDATE
@@ -221,7 +254,7 @@ CREATE TABLE taskflow.instances (
     parent_task_id integer,
     trace_parent text,
     CONSTRAINT id_length_in_range CHECK (((length(id) >= 1) AND (length(id) <= 100))),
-    CONSTRAINT kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text]))),
+    CONSTRAINT kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text, 'entity'::text]))),
     CONSTRAINT priority_in_range CHECK (((priority >= 0) AND (priority <= 9))),
     CONSTRAINT status_is_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'suspended'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text]))),
     CONSTRAINT terminal_has_completed_at CHECK (((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])) = (completed_at IS NOT NULL)))
@@ -246,6 +279,94 @@ CREATE VIEW taskflow.dead_letter AS
 
 
 --
+-- Name: inbox; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.inbox (
+    id bigint NOT NULL,
+    instance_id text NOT NULL COLLATE pg_catalog."C",
+    execution integer NOT NULL,
+    event_type text NOT NULL,
+    task_id integer,
+    attempt integer,
+    payload jsonb,
+    occurred_at timestamp with time zone NOT NULL,
+    actor text
+);
+
+
+--
+-- Name: work_items; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.work_items (
+    id bigint NOT NULL,
+    instance_id text NOT NULL COLLATE pg_catalog."C",
+    execution integer NOT NULL,
+    kind text NOT NULL,
+    task_id integer NOT NULL,
+    name text NOT NULL,
+    input jsonb,
+    priority smallint NOT NULL,
+    retry_policy jsonb NOT NULL,
+    timeout interval,
+    attempt integer DEFAULT 0 NOT NULL,
+    max_attempts integer NOT NULL,
+    visible_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    lease_token bigint,
+    lease_owner text,
+    leased_at timestamp with time zone,
+    lease_expires_at timestamp with time zone,
+    wakeups integer DEFAULT 0 NOT NULL,
+    doorbell_visible_at timestamp with time zone,
+    CONSTRAINT attempt_within_max CHECK ((attempt <= max_attempts)),
+    CONSTRAINT lease_is_whole CHECK (((lease_token IS NULL) = (lease_expires_at IS NULL))),
+    CONSTRAINT work_kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text, 'timer'::text, 'entity'::text])))
+)
+WITH (fillfactor='70', autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_threshold='1000', autovacuum_analyze_scale_factor='0.02');
+
+
+--
+-- Name: entities; Type: VIEW; Schema: taskflow; Owner: -
+--
+
+CREATE VIEW taskflow.entities AS
+ SELECT i.id AS instance_id,
+    split_part(i.id, '@'::text, 2) AS name,
+    substr(i.id, (length(split_part(i.id, '@'::text, 2)) + 3)) AS key,
+        CASE
+            WHEN ((i.custom_status ->> 'entityExists'::text))::boolean THEN (i.input ->> 'state'::text)
+            ELSE NULL::text
+        END AS state,
+    (i.custom_status ->> 'lockedBy'::text) AS locked_by,
+    (COALESCE(((i.custom_status ->> 'queueSize'::text))::integer, 0) + ( SELECT count(*) AS count
+           FROM taskflow.inbox b
+          WHERE (b.instance_id = i.id))) AS queued_operations,
+    ( SELECT count(*) AS count
+           FROM taskflow.work_items w
+          WHERE ((w.instance_id = i.id) AND (w.kind = 'timer'::text))) AS scheduled_operations,
+    i.created_at,
+    i.updated_at AS last_modified_at
+   FROM taskflow.instances i
+  WHERE (i.kind = 'entity'::text);
+
+
+--
+-- Name: entity_message_ids; Type: SEQUENCE; Schema: taskflow; Owner: -
+--
+
+CREATE SEQUENCE taskflow.entity_message_ids
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+    CYCLE;
+
+
+--
 -- Name: history; Type: TABLE; Schema: taskflow; Owner: -
 --
 
@@ -264,20 +385,24 @@ CREATE TABLE taskflow.history (
 
 
 --
--- Name: inbox; Type: TABLE; Schema: taskflow; Owner: -
+-- Name: entity_operations; Type: VIEW; Schema: taskflow; Owner: -
 --
 
-CREATE TABLE taskflow.inbox (
-    id bigint NOT NULL,
-    instance_id text NOT NULL COLLATE pg_catalog."C",
-    execution integer NOT NULL,
-    event_type text NOT NULL,
-    task_id integer,
-    attempt integer,
-    payload jsonb,
-    occurred_at timestamp with time zone NOT NULL,
-    actor text
-);
+CREATE VIEW taskflow.entity_operations AS
+ SELECT h.instance_id,
+    split_part(h.instance_id, '@'::text, 2) AS name,
+    substr(h.instance_id, (length(split_part(h.instance_id, '@'::text, 2)) + 3)) AS key,
+    h.sequence,
+    ((h.payload -> 'input'::text) ->> 'op'::text) AS operation,
+    COALESCE((((h.payload -> 'input'::text) ->> 'signal'::text))::boolean, false) AS is_signal,
+    ((h.payload -> 'input'::text) ->> 'input'::text) AS input,
+    ((h.payload -> 'input'::text) ->> 'parent'::text) AS caller_instance_id,
+    ((h.payload -> 'input'::text) ->> 'id'::text) AS request_id,
+    ((h.payload -> 'input'::text) -> 'lockset'::text) AS lockset,
+    h.occurred_at,
+    h.actor
+   FROM taskflow.history h
+  WHERE ((h.instance_id ~~ '@%'::text) AND (h.event_type = 'EventRaised'::text) AND ((h.payload ->> 'name'::text) ~~ 'op%'::text));
 
 
 --
@@ -433,38 +558,6 @@ CREATE VIEW taskflow.task_history AS
     history.occurred_at,
     history.actor
    FROM taskflow.history;
-
-
---
--- Name: work_items; Type: TABLE; Schema: taskflow; Owner: -
---
-
-CREATE TABLE taskflow.work_items (
-    id bigint NOT NULL,
-    instance_id text NOT NULL COLLATE pg_catalog."C",
-    execution integer NOT NULL,
-    kind text NOT NULL,
-    task_id integer NOT NULL,
-    name text NOT NULL,
-    input jsonb,
-    priority smallint NOT NULL,
-    retry_policy jsonb NOT NULL,
-    timeout interval,
-    attempt integer DEFAULT 0 NOT NULL,
-    max_attempts integer NOT NULL,
-    visible_at timestamp with time zone NOT NULL,
-    created_at timestamp with time zone NOT NULL,
-    lease_token bigint,
-    lease_owner text,
-    leased_at timestamp with time zone,
-    lease_expires_at timestamp with time zone,
-    wakeups integer DEFAULT 0 NOT NULL,
-    doorbell_visible_at timestamp with time zone,
-    CONSTRAINT attempt_within_max CHECK ((attempt <= max_attempts)),
-    CONSTRAINT lease_is_whole CHECK (((lease_token IS NULL) = (lease_expires_at IS NULL))),
-    CONSTRAINT work_kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text, 'timer'::text])))
-)
-WITH (fillfactor='70', autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_threshold='1000', autovacuum_analyze_scale_factor='0.02');
 
 
 --

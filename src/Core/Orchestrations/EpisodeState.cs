@@ -8,6 +8,13 @@ internal sealed record EpisodeState(
     string Name, int Execution, string Status, int LastSequence, string? ParentInstanceId, int? ParentTaskId, int Priority, DateTimeOffset Now,
     IReadOnlyList<OrchestrationEvent>? History, IReadOnlyList<InboxEvent> Inbox, DateTimeOffset CreatedAt)
 {
+    /// <summary>The instance's kind: <c>orchestration</c>, or <c>entity</c> for a Durable entity.</summary>
+    public string Kind { get; init; } = "orchestration";
+
+    /// <summary>An entity's scheduler state after its last batch (the Durable Task Framework's JSON); null for an
+    /// orchestration, and for an entity before its first batch.</summary>
+    public string? EntityStateJson { get; init; }
+
     /// <summary>Whether the leased episode has an execution to run: not when it finished, was cancelled or moved on
     /// (ContinueAsNew) since the work item was queued.</summary>
     public bool IsRunnable(WorkItemLease lease) => TaskStatuses.IsRunnable(this.Status) && this.Execution == lease.Execution;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Database;
+using TaskFlow.Entities;
 using TaskFlow.Instances;
 using TaskFlow.Json;
 using TaskFlow.Logging;
@@ -58,7 +59,7 @@ internal sealed partial class EpisodeStore(
         // anything woke it since the lease (an event that came after the load must still find an episode).
         NpgsqlBatchCommand finish = Command(batch, "Orchestrations/Sql/FinishEpisode.sql", clock.Now());
         AddFence(finish, lease);
-        finish.Parameters.AddWithValue("finished", result is null ? state is null : result.Outcome != EpisodeOutcome.Waiting);
+        finish.Parameters.AddWithValue("finished", result is null ? state is null : result.EndsExecution);
 
         // A full inbox page means more events wait: never count the item as drained then.
         finish.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
@@ -155,7 +156,12 @@ internal sealed partial class EpisodeStore(
                     break;
                 case StartSubOrchestrationAction child:
                     events.Add(execution, "SubOrchestrationInstanceCreated", action.TaskId, null, DurableHistory.Payload(new { name = child.Name, instanceId = child.InstanceId, input = DurableHistory.Parse(child.InputJson) }), null, actor);
-                    this.AddStartChild(batch, lease, state, child, actor);
+                    this.AddStartOrchestration(batch, lease, state, child.Name, child.InstanceId, child.InputJson, child.TaskId, actor);
+                    readiesWork = true;
+                    break;
+                case StartOrchestrationAction started:
+                    events.Add(execution, "OrchestrationScheduled", action.TaskId, null, DurableHistory.Payload(new { name = started.Name, instanceId = started.InstanceId, input = DurableHistory.Parse(started.InputJson) }), null, actor);
+                    this.AddStartOrchestration(batch, lease, state, started.Name, started.InstanceId, started.InputJson, parentTaskId: null, actor);
                     readiesWork = true;
                     break;
                 case SendEventAction sent:
@@ -179,6 +185,9 @@ internal sealed partial class EpisodeStore(
             case EpisodeOutcome.ContinuedAsNew:
                 events.Add(execution, "ContinueAsNew", null, null, DurableHistory.Payload(new { input = DurableHistory.Parse(result.ContinueAsNewInputJson) }), null, actor);
                 break;
+            case EpisodeOutcome.EntityBatch:
+                events.Add(execution, "EntityStateSaved", null, null, DurableHistory.Payload(new { state = DurableHistory.Parse(result.ContinueAsNewInputJson) }), null, actor);
+                break;
         }
 
         events.Add(execution, "OrchestratorCompleted", null, null, null, null, actor);
@@ -198,7 +207,7 @@ internal sealed partial class EpisodeStore(
         update.Parameters.AddWithValue("instance_id", lease.InstanceId);
         update.Parameters.AddWithValue("status", status);
         update.Parameters.AddWithValue("execution", execution);
-        update.Parameters.AddWithValue("replace_input", result.Outcome == EpisodeOutcome.ContinuedAsNew);
+        update.Parameters.AddWithValue("replace_input", result.Outcome is EpisodeOutcome.ContinuedAsNew or EpisodeOutcome.EntityBatch);
         update.Parameters.Add(SqlParameters.Nullable("input", NpgsqlDbType.Text, result.ContinueAsNewInputJson));
         update.Parameters.Add(SqlParameters.Nullable("output", NpgsqlDbType.Text, result.OutputJson));
         update.Parameters.Add(SqlParameters.Nullable("error", NpgsqlDbType.Text, result.Failure is null ? null : JsonSerializer.Serialize(result.Failure, TaskFlowJson.Options)));
@@ -213,8 +222,7 @@ internal sealed partial class EpisodeStore(
         // Before any new work is inserted: when the execution ends, all its other work goes, and a
         // ContinueAsNew's first episode must not go with it. (Timers an episode abandoned, as a wait's time-out
         // once its event came, stay: they fire into a history that no longer waits for them, as in Durable Task.)
-        bool finished = result.Outcome != EpisodeOutcome.Waiting;
-        if (finished)
+        if (result.EndsExecution)
         {
             NpgsqlBatchCommand moot = Command(batch, "Orchestrations/Sql/DeleteOrchestrationWork.sql");
             moot.Parameters.AddWithValue("instance_id", lease.InstanceId);
@@ -285,9 +293,16 @@ internal sealed partial class EpisodeStore(
     }
 
     /// <returns>Whether the event can wake anything: an event to an id that is not a TaskFlow instance is dropped,
-    /// as Durable Task drops events to instances that do not exist.</returns>
+    /// as Durable Task drops events to instances that do not exist; a message to an entity creates it.</returns>
     private bool AddSendEvent(NpgsqlBatch batch, SendEventAction sent, string actor)
     {
+        if (EntityIds.IsEntity(sent.InstanceId))
+        {
+            NpgsqlBatchCommand send = Command(batch, "Entities/Sql/SendToEntity.sql");
+            EntityClient.AddSend(send.Parameters, clock.Now(), sent.InstanceId, sent.EventName, sent.DataJson, actor);
+            return true;
+        }
+
         if (!InstanceIds.IsValid(sent.InstanceId))
         {
             return false;
@@ -301,19 +316,22 @@ internal sealed partial class EpisodeStore(
         return true;
     }
 
-    private void AddStartChild(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, StartSubOrchestrationAction child, string actor)
+    /// <param name="parentTaskId">The child's task id in the parent's history; null for an orchestration an entity
+    /// starts, which reports to no one.</param>
+    private void AddStartOrchestration(
+        NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, string name, string instanceId, string? inputJson, int? parentTaskId, string actor)
     {
         NpgsqlBatchCommand start = Command(batch, "Orchestrations/Sql/StartOrchestration.sql", clock.Now());
-        start.Parameters.AddWithValue("id", child.InstanceId);
-        start.Parameters.AddWithValue("name", child.Name);
+        start.Parameters.AddWithValue("id", instanceId);
+        start.Parameters.AddWithValue("name", name);
         start.Parameters.AddWithValue("priority", (short)state.Priority);
-        start.Parameters.Add(SqlParameters.Nullable("input", NpgsqlDbType.Text, child.InputJson));
+        start.Parameters.Add(SqlParameters.Nullable("input", NpgsqlDbType.Text, inputJson));
         start.Parameters.Add(new NpgsqlParameter("tags", NpgsqlDbType.Text) { Value = "{}" });
         start.Parameters.Add(SqlParameters.Nullable("idempotency_key", NpgsqlDbType.Text, null));
         start.Parameters.Add(new NpgsqlParameter("request_hash", NpgsqlDbType.Bytea) { Value = DBNull.Value });
-        start.Parameters.AddWithValue("parent_instance_id", lease.InstanceId);
-        start.Parameters.AddWithValue("parent_task_id", child.TaskId);
-        start.Parameters.AddWithValue("parent_name", state.Name);
+        start.Parameters.Add(SqlParameters.Nullable("parent_instance_id", NpgsqlDbType.Text, parentTaskId is null ? null : lease.InstanceId));
+        start.Parameters.Add(SqlParameters.Nullable("parent_task_id", NpgsqlDbType.Integer, parentTaskId));
+        start.Parameters.Add(SqlParameters.Nullable("parent_name", NpgsqlDbType.Text, parentTaskId is null ? null : state.Name));
         start.Parameters.AddWithValue("submitted", false);
         start.Parameters.AddWithValue("actor", actor);
         start.Parameters.Add(SqlParameters.Nullable("run_at", NpgsqlDbType.TimestampTz, null));
@@ -343,7 +361,11 @@ internal sealed partial class EpisodeStore(
         var state = new EpisodeState(
             reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3),
             reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt16(6),
-            reader.GetFieldValue<DateTimeOffset>(7), null, [], reader.GetFieldValue<DateTimeOffset>(8));
+            reader.GetFieldValue<DateTimeOffset>(7), null, [], reader.GetFieldValue<DateTimeOffset>(8))
+        {
+            Kind = reader.GetString(9),
+            EntityStateJson = reader.IsDBNull(10) ? null : reader.GetString(10),
+        };
         var inbox = new List<InboxEvent>();
         await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

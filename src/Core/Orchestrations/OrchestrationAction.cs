@@ -13,5 +13,8 @@ internal sealed record CreateTimerAction(int TaskId, DateTimeOffset FireAt) : Or
 /// <summary><c>CallSubOrchestratorAsync</c>: a child instance; its end comes back as SubOrchestrationInstanceCompleted or Failed.</summary>
 internal sealed record StartSubOrchestrationAction(int TaskId, string Name, string InstanceId, string? InputJson) : OrchestrationAction(TaskId);
 
-/// <summary><c>SendEvent</c>: an EventRaised in another instance's inbox.</summary>
+/// <summary>An entity's <c>ScheduleNewOrchestration</c>: a new instance that reports to no parent.</summary>
+internal sealed record StartOrchestrationAction(int TaskId, string Name, string InstanceId, string? InputJson) : OrchestrationAction(TaskId);
+
+/// <summary><c>SendEvent</c>: an EventRaised in another instance's inbox (an entity's message creates the entity).</summary>
 internal sealed record SendEventAction(int TaskId, string InstanceId, string EventName, string? DataJson) : OrchestrationAction(TaskId);

@@ -116,6 +116,45 @@ internal static class FrameworkEpisode
         };
     }
 
+    /// <summary>A Durable entity as the dispatcher runs it (the entity dispatcher, or the Durable extension's in-process
+    /// entity middleware): one execution that starts from the scheduler state its last batch saved, named by its
+    /// instance id (the extension recognizes an entity by the leading '@').</summary>
+    public static OrchestrationRuntimeState EntityRuntimeState(string instanceId, string? schedulerStateJson) =>
+        new(new List<HistoryEvent>
+        {
+            new OrchestratorStartedEvent(-1),
+            new ExecutionStartedEvent(-1, schedulerStateJson)
+            {
+                Name = instanceId,
+                Version = string.Empty,
+                OrchestrationInstance = new OrchestrationInstance { InstanceId = instanceId, ExecutionId = DurableHistory.Execution(1) },
+            },
+            new OrchestratorCompletedEvent(-1),
+        });
+
+    /// <summary>What an entity's batch decided: the framework ends every batch by continuing the entity as new with its
+    /// scheduler state as the input (<paramref name="final"/>), and sends its responses, signals, lock messages and new
+    /// orchestrations as messages (the entity dispatcher records none of them as history events).</summary>
+    public static EpisodeResult EntityBatch(OrchestrationRuntimeState final, OrchestrationState? state, IEnumerable<TaskMessage> messages)
+    {
+        var actions = new List<OrchestrationAction>();
+        foreach (TaskMessage message in messages)
+        {
+            string target = message.OrchestrationInstance?.InstanceId ?? string.Empty;
+            switch (message.Event)
+            {
+                case EventRaisedEvent raised:
+                    actions.Add(new SendEventAction(actions.Count, target, raised.Name ?? string.Empty, raised.Input));
+                    break;
+                case ExecutionStartedEvent started:
+                    actions.Add(new StartOrchestrationAction(actions.Count, started.Name ?? string.Empty, target, started.Input));
+                    break;
+            }
+        }
+
+        return new EpisodeResult(EpisodeOutcome.EntityBatch, actions, null, null, final.ExecutionStartedEvent?.Input, [], state?.Status ?? final.Status);
+    }
+
     /// <summary>A failure the dispatcher reported: its details when it has them (the SDK's workers send them), else the
     /// reason and details text that Durable Functions' in-process model reports (the details, a serialized exception,
     /// kept as the stack trace), under <paramref name="typeWithoutDetails"/>.</summary>

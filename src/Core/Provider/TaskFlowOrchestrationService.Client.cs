@@ -6,6 +6,7 @@ using DurableTask.Core.Exceptions;
 using DurableTask.Core.History;
 using DurableTask.Core.Query;
 using Newtonsoft.Json;
+using TaskFlow.Entities;
 using TaskFlow.Instances;
 using TaskFlow.Json;
 using TaskFlow.Orchestrations;
@@ -76,6 +77,9 @@ public sealed partial class TaskFlowOrchestrationService
         {
             case ExecutionStartedEvent:
                 await this.CreateTaskOrchestrationAsync(message);
+                break;
+            case EventRaisedEvent raised when EntityIds.IsEntity(id):
+                await this.entities.SendAsync(id, raised.Name, raised.Input, ClientActor);
                 break;
             case EventRaisedEvent raised:
                 await this.client.RaiseEventAsync(id, raised.Name, raised.Input, ClientActor);

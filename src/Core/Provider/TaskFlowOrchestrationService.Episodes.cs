@@ -3,6 +3,7 @@ using DurableTask.Core.History;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using TaskFlow.Logging;
+using TaskFlow.Notifications;
 using TaskFlow.Orchestrations;
 using TaskFlow.WorkItems;
 
@@ -13,13 +14,19 @@ namespace TaskFlow.Provider;
 public sealed partial class TaskFlowOrchestrationService
 {
     /// <inheritdoc/>
-    public async Task<TaskOrchestrationWorkItem?> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    /// <remarks>Durable entities' batches too, unless the host dispatches them apart (<see cref="SetUseSeparateQueueForEntityWorkItems"/>).</remarks>
+    public Task<TaskOrchestrationWorkItem?> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+        this.LockNextEpisodeAsync(this.episodeLeases, this.episodeWakeUps, this.EpisodeBatch, receiveTimeout, cancellationToken);
+
+    /// <summary>The next episode (or entity batch) from <paramref name="buffer"/> to run; timers due are fired on the way.</summary>
+    private async Task<TaskOrchestrationWorkItem?> LockNextEpisodeAsync(
+        LeaseBuffer buffer, WakeSignal.Listener wakeUps, int batch, TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
         DateTimeOffset giveUpAt = this.Deadline(receiveTimeout);
         while (true)
         {
             TimeSpan left = giveUpAt - this.time.GetUtcNow();
-            if (await this.NextLeaseAsync(this.episodeLeases, this.episodeWakeUps, this.EpisodeBatch, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken) is not { } lease)
+            if (await this.NextLeaseAsync(buffer, wakeUps, batch, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken) is not { } lease)
             {
                 return null;
             }
@@ -61,8 +68,9 @@ public sealed partial class TaskFlowOrchestrationService
         // The history events the dispatcher appended say what to do (and for which execution); the messages only lend
         // their inputs. The commit makes the work items, children, inbox events and the parent's notice itself.
         EpisodeWorkItem episode = Episode(workItem);
-        EpisodeResult result = FrameworkEpisode.Result(
-            episode.Original, newOrchestrationRuntimeState, orchestrationState, outboundMessages.Concat(orchestratorMessages));
+        EpisodeResult result = episode.Lease.Kind == WorkKinds.Entity
+            ? FrameworkEpisode.EntityBatch(newOrchestrationRuntimeState, orchestrationState, outboundMessages.Concat(orchestratorMessages))
+            : FrameworkEpisode.Result(episode.Original, newOrchestrationRuntimeState, orchestrationState, outboundMessages.Concat(orchestratorMessages));
 
         // The episode's time is the dispatcher's OrchestratorStarted (what CurrentUtcDateTime read), so replays agree.
         DateTimeOffset startedAt = episode.Original.NewEvents.OfType<OrchestratorStartedEvent>().FirstOrDefault()?.Timestamp is { } started
@@ -98,8 +106,10 @@ public sealed partial class TaskFlowOrchestrationService
     /// <summary>Loads a leased episode; null (its work item finished) when there is nothing for the dispatcher to run.</summary>
     private async Task<EpisodeWorkItem?> OpenEpisodeAsync(WorkItemLease lease, CancellationToken cancellationToken)
     {
+        // An entity's batch starts from its saved scheduler state, not from its history (its audit trail).
+        bool entity = lease.Kind == WorkKinds.Entity;
         await using NpgsqlConnection connection = await this.episodes.DataSource.OpenConnectionAsync(cancellationToken);
-        EpisodeState? state = await this.episodes.LoadAsync(connection, lease.InstanceId, withHistory: true, cancellationToken);
+        EpisodeState? state = await this.episodes.LoadAsync(connection, lease.InstanceId, withHistory: !entity, cancellationToken);
         if (state is null || !state.IsRunnable(lease) || !state.Fresh.Any())
         {
             // Ended, cancelled or moved on since the work item was queued, or woken with nothing new.
@@ -115,10 +125,12 @@ public sealed partial class TaskFlowOrchestrationService
             return null;
         }
 
-        OrchestrationRuntimeState runtimeState = FrameworkEpisode.RuntimeState(lease.InstanceId, state.Execution, state.History!);
+        OrchestrationRuntimeState runtimeState = entity
+            ? FrameworkEpisode.EntityRuntimeState(lease.InstanceId, state.EntityStateJson)
+            : FrameworkEpisode.RuntimeState(lease.InstanceId, state.Execution, state.History!);
         LogEpisodeLeased(this.logger, lease.InstanceId, state.Execution, messages.Count);
         var workItem = new EpisodeWorkItem(lease, state, runtimeState, messages);
-        if (this.settings.ExtendedSessionsEnabled)
+        if (this.settings.ExtendedSessionsEnabled && !entity)
         {
             workItem.Session = new EpisodeSession(this, workItem);
         }

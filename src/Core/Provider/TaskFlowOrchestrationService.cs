@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
+using TaskFlow.Entities;
 using TaskFlow.Instances;
 using TaskFlow.Leases;
 using TaskFlow.Logging;
@@ -34,6 +35,8 @@ public sealed partial class TaskFlowOrchestrationService
     : IOrchestrationService, IOrchestrationServiceClient, IOrchestrationServiceQueryClient, IOrchestrationServicePurgeClient, IDisposable
 {
     private static readonly string[] EpisodeKinds = [WorkKinds.Orchestration, WorkKinds.Timer];
+    private static readonly string[] EpisodeAndEntityKinds = [WorkKinds.Orchestration, WorkKinds.Timer, WorkKinds.Entity];
+    private static readonly string[] EntityKinds = [WorkKinds.Entity];
     private static readonly string[] ActivityKinds = [WorkKinds.Activity];
     private readonly TaskFlowOrchestrationServiceSettings settings;
     private readonly ServiceProvider services;
@@ -41,15 +44,18 @@ public sealed partial class TaskFlowOrchestrationService
     private readonly WorkItemLeases leases;
     private readonly EpisodeStore episodes;
     private readonly TaskFlowClient client;
+    private readonly EntityClient entities;
     private readonly CompletionBatcher completions;
     private readonly WorkReadyNotifier notifier;
     private readonly WakeSignal.Listener episodeWakeUps;
     private readonly WakeSignal.Listener activityWakeUps;
+    private readonly WakeSignal.Listener entityWakeUps;
     private readonly WorkerIdentity identity;
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly LeaseBuffer episodeLeases;
     private readonly LeaseBuffer activityLeases;
+    private readonly LeaseBuffer entityLeases;
     private readonly CancellationTokenSource stopping = new();
     private readonly object lifecycle = new();
     private Task? started;
@@ -81,17 +87,23 @@ public sealed partial class TaskFlowOrchestrationService
         this.leases = this.services.GetRequiredService<WorkItemLeases>();
         this.episodes = this.services.GetRequiredService<EpisodeStore>();
         this.client = this.services.GetRequiredService<TaskFlowClient>();
+        this.entities = this.services.GetRequiredService<EntityClient>();
         this.completions = this.services.GetRequiredService<CompletionBatcher>();
         this.notifier = this.services.GetRequiredService<WorkReadyNotifier>();
         // The episode and activity loops wait on their own listeners, so neither takes the other's wake-up.
         WakeSignal wake = this.services.GetRequiredService<WakeSignal>();
         this.episodeWakeUps = wake.Listen();
         this.activityWakeUps = wake.Listen();
+        this.entityWakeUps = wake.Listen();
         this.identity = this.services.GetRequiredService<WorkerIdentity>();
         this.time = this.services.GetRequiredService<TimeProvider>();
         this.logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TaskFlowOrchestrationService>();
+        // Entities' batches come with episodes unless the host asked for a queue of their own (SetUseSeparateQueueForEntityWorkItems).
         this.episodeLeases = new LeaseBuffer(
-            (batch, token) => this.leases.LeaseNextAsync(this.identity.Id, batch, token, EpisodeKinds), this.leases, settings.Lease.Duration, this.time);
+            (batch, token) => this.leases.LeaseNextAsync(this.identity.Id, batch, token, this.separateEntityQueue ? EpisodeKinds : EpisodeAndEntityKinds),
+            this.leases, settings.Lease.Duration, this.time);
+        this.entityLeases = new LeaseBuffer(
+            (batch, token) => this.leases.LeaseNextAsync(this.identity.Id, batch, token, EntityKinds), this.leases, settings.Lease.Duration, this.time);
         this.activityLeases = new LeaseBuffer(
             (batch, token) => this.leases.LeaseNextAsync(this.identity.Id, batch, token, ActivityKinds, orchestrationWorkOnly: true),
             this.leases, settings.Lease.Duration, this.time);
@@ -197,7 +209,7 @@ public sealed partial class TaskFlowOrchestrationService
         }
 
         await starting.ContinueWith(_ => { }, TaskScheduler.Default); // a start in flight finishes (or fails) first
-        foreach (WorkItemLease lease in this.episodeLeases.Drain().Concat(this.activityLeases.Drain()))
+        foreach (WorkItemLease lease in this.episodeLeases.Drain().Concat(this.activityLeases.Drain()).Concat(this.entityLeases.Drain()))
         {
             await this.BestEffortAsync("release a buffered lease", () => this.leases.ReleaseAsync(lease, CancellationToken.None));
         }

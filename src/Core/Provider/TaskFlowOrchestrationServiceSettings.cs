@@ -14,6 +14,13 @@ public sealed class TaskFlowOrchestrationServiceSettings
     /// <summary>Activities this process runs at once.</summary>
     public int MaxConcurrentActivities { get; init; } = 10 * Environment.ProcessorCount;
 
+    /// <summary>Durable entities' batches this process runs at once (Durable's <c>maxConcurrentEntityFunctions</c>).</summary>
+    public int MaxConcurrentEntities { get; init; } = 10 * Environment.ProcessorCount;
+
+    /// <summary>The most operations one entity batch runs (Durable's <c>maxEntityOperationBatchSize</c>); the rest
+    /// wait for the next batch.</summary>
+    public int MaxEntityOperationBatchSize { get; init; } = 5000;
+
     /// <summary>The leases locks are (a lock is a lease on a work item): how long one lasts unless renewed, a process
     /// that dies holding one delaying that work by about that long, and how often expired ones are handed on.</summary>
     public LeaseOptions Lease { get; init; } = new();
@@ -36,6 +43,8 @@ public sealed class TaskFlowOrchestrationServiceSettings
     {
         Check(this.MaxConcurrentOrchestrations >= 1, nameof(this.MaxConcurrentOrchestrations), "at least 1");
         Check(this.MaxConcurrentActivities >= 1, nameof(this.MaxConcurrentActivities), "at least 1");
+        Check(this.MaxConcurrentEntities >= 1, nameof(this.MaxConcurrentEntities), "at least 1");
+        Check(this.MaxEntityOperationBatchSize >= 1, nameof(this.MaxEntityOperationBatchSize), "at least 1");
         Check(this.PollInterval > TimeSpan.Zero && this.PollInterval <= TimeSpan.FromMinutes(1), nameof(this.PollInterval), "between zero and a minute");
         Check(this.ExtendedSessionIdleTimeout >= TimeSpan.Zero && this.ExtendedSessionIdleTimeout <= TimeSpan.FromHours(1), nameof(this.ExtendedSessionIdleTimeout), "between zero and an hour");
         Check(!string.IsNullOrWhiteSpace(this.ConnectionString), nameof(this.ConnectionString), "set");

@@ -102,6 +102,7 @@ internal static class TaskFlowApp
         app.MapHealthEndpoints();
         app.MapTaskEndpoints();
         app.MapDeadLetterEndpoints();
+        app.MapEntityEndpoints();
         app.MapScheduleEndpoints();
         app.MapWorkerEndpoints();
         app.MapStatusEndpoints();
