@@ -160,5 +160,37 @@ check "Durable API: purge a finished instance" "$([[ $status == 200 && $(json .i
 call GET "/api/tasks/$doomed"
 check "the purged instance is gone from TaskFlow's API too: 404" "$([[ $status == 404 ]] && echo true)" "status $status"
 
+# Durable entities (README, "Durable entities"): signals through the Durable client, the counter's state in TaskFlow's view,
+# an orchestration that signals and calls it, and a transfer inside a critical section over two accounts.
+counter=visits-$run
+call POST "/api/entities/counter/$counter/signals" '{"operation":"add","input":5}'
+check "signal counter add 5: 202" "$([[ $status == 202 ]] && echo true)" "status $status: $body"
+call POST "/api/entities/counter/$counter/signals" '{"input":5}'
+check "a signal without an operation: 400 naming the field" "$([[ $status == 400 && $(json '.errors | keys | join(",")') == operation ]] && echo true)" "status $status: $body"
+for _ in $(seq 1 60); do call GET "/api/entities/counter/$counter"; [[ $(json .state) == 5 ]] && break; sleep 0.5; done
+check "GET the counter: state 5, unlocked, nothing queued" \
+  "$([[ $status == 200 && $(json .state) == 5 && $(json .lockedBy) == null && $(json .queuedOperations) == 0 ]] && echo true)" "status $status: $body"
+count=count-$run
+call POST /api/tasks "{\"id\":\"$count\",\"type\":\"count\",\"input\":{\"counter\":\"$counter\",\"times\":3}}"
+wait_for "$count" succeeded failed cancelled
+check "count: three signals, then a call that reads them all: 8" "$([[ $(json .status) == succeeded && $(json .output) == 8 ]] && echo true)" "$body"
+alice=alice-$run bob=bob-$run
+call POST "/api/entities/account/$alice/signals" '{"operation":"deposit","input":100}'
+for _ in $(seq 1 60); do call GET "/api/entities/account/$alice"; [[ $(json .state) == 100 ]] && break; sleep 0.5; done
+transfer=transfer-$run
+call POST /api/tasks "{\"id\":\"$transfer\",\"type\":\"transfer\",\"input\":{\"from\":\"$alice\",\"to\":\"$bob\",\"amount\":30}}"
+wait_for "$transfer" succeeded failed cancelled
+check "transfer 30 in a critical section: alice 70, bob 30" \
+  "$([[ $(json .status) == succeeded && $(json .output.transferred) == true && $(json .output.fromBalance) == 70 && $(json .output.toBalance) == 30 ]] && echo true)" "$body"
+call GET "/api/entities?name=account"
+check "GET /api/entities?name=account lists both accounts, unlocked" \
+  "$([[ $status == 200 && $(json "[.items[] | select(.key == \"$alice\" or .key == \"$bob\") | select(.lockedBy == null)] | length") == 2 ]] && echo true)" "status $status: $(head -c 300 <<<"$body")"
+later=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)
+call POST "/api/entities/counter/$counter/signals" "{\"operation\":\"add\",\"input\":100,\"at\":\"$later\"}"
+call GET "/api/entities/counter/$counter"
+check "a signal for later waits: state 8, one scheduled" "$([[ $(json .state) == 8 && $(json .scheduledOperations) == 1 ]] && echo true)" "$body"
+for _ in $(seq 1 60); do call GET "/api/entities/counter/$counter"; [[ $(json .state) == 108 ]] && break; sleep 0.5; done
+check "at its time it runs: state 108" "$([[ $(json .state) == 108 && $(json .scheduledOperations) == 0 ]] && echo true)" "$body"
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
