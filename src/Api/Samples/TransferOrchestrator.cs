@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
 
@@ -29,5 +30,8 @@ internal sealed class TransferOrchestrator : TaskOrchestrator<TransferOrchestrat
     public sealed record Input(string From, string To, int Amount);
 
     /// <summary>Whether it moved the amount, and both balances after.</summary>
-    public sealed record Result(bool Transferred, int FromBalance, int ToBalance);
+    public sealed record Result(
+        [property: JsonPropertyName("transferred")] bool Transferred,
+        [property: JsonPropertyName("fromBalance")] int FromBalance,
+        [property: JsonPropertyName("toBalance")] int ToBalance);
 }
