@@ -45,7 +45,7 @@ public static class TaskFlowServiceCollectionExtensions
         services.TryAddSingleton(registry);
         services.TryAddSingleton<DataConverter>(new JsonDataConverter(TaskFlowJson.Data));
         services.TryAddSingleton(provider => new DurableTaskShimFactory(
-            new DurableTaskWorkerOptions { DataConverter = provider.GetRequiredService<DataConverter>() },
+            new DurableTaskWorkerOptions { DataConverter = provider.GetRequiredService<DataConverter>(), EnableEntitySupport = true },
             provider.GetService<ILoggerFactory>()));
         services.TryAddSingleton(provider => new ActivityRegistry(
             provider.GetRequiredService<DurableTaskRegistry>(), provider.GetRequiredService<DataConverter>(), provider));
@@ -57,7 +57,8 @@ public static class TaskFlowServiceCollectionExtensions
             provider.GetRequiredService<OrchestratorRegistry>().Contains,
             provider.GetRequiredService<WorkReadyNotifier>()));
         services.TryAddSingleton<DurableTaskClient>(provider => new TaskFlowDurableTaskClient(
-            provider.GetRequiredService<TaskFlowClient>(), provider.GetRequiredService<DataConverter>(), provider.GetRequiredService<TimeProvider>()));
+            provider.GetRequiredService<TaskFlowClient>(), provider.GetRequiredService<DataConverter>(), provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<Entities.EntityClient>()));
         services.AddTaskFlowStore(connectionString);
         services.AddOptions<HttpActivityOptions>().BindConfiguration(HttpActivityOptions.Section);
         services.AddOptions<QueueDispatchOptions>().BindConfiguration(QueueDispatchOptions.Section).Validate(
@@ -93,6 +94,7 @@ public static class TaskFlowServiceCollectionExtensions
         IServiceCollection services = builder.Services;
         services.TryAddSingleton<EpisodeReplayer>();
         services.TryAddSingleton<OrchestrationRunner>();
+        services.TryAddSingleton<Entities.EntityBatchRunner>();
         services.TryAddSingleton<WorkItemRunner>();
         services.AddLeaseHolding();
         services.AddHostedService<LeaseRenewer>();

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using DurableTask.Core;
-using DurableTask.Core.Entities;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
 using Npgsql;
@@ -11,50 +9,51 @@ using TaskFlow.Testing;
 
 namespace TaskFlow.Parity.Tests;
 
-/// <summary>Durable entities through TaskFlow's storage provider, run by the Durable Task Framework's dispatchers with
-/// the entity dispatcher on a queue of its own, as the Durable extension runs an isolated Function App (the SDK's
-/// classes: the sample entities). Microsoft's in-memory test backend has no entities, so the expected results come from
-/// the entities' semantics, written out.</summary>
-public sealed class EntityTests(EntityTests.Host fixture) : IClassFixture<EntityTests.Host>
+/// <summary>The same Durable entity scenarios on both of TaskFlow's hosts, each over a database of its own: the
+/// server's dispatcher (the SDK's entity runner) and the storage provider run by the Durable Task Framework's own
+/// dispatchers, entities on a queue of their own as the Durable extension runs an isolated Function App (the SDK's
+/// classes: the sample entities). Microsoft's in-memory test backend has no entities, so the expected results are the
+/// entities' semantics, written out; both hosts must give them.</summary>
+public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityTests.Hosts>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task Counter_TakesSignalsAndCallsInOrder_AndItsStateAndOperationsAreInSql()
+    public static TheoryData<string> Backends => new() { "server", "provider" };
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Counter_TakesSignalsAndCallsInOrder_AndItsStateAndOperationsAreInSql(string backend)
     {
-        FrameworkEntityHost host = fixture.Entities;
+        IEntityBackend host = hosts.For(backend);
         string key = $"visits-{Guid.NewGuid():N}";
         var counter = new EntityInstanceId("counter", key);
         await host.SignalAsync(counter, "add", 5);
         await host.SignalAsync(counter, "add", 5);
-        await this.WaitForStateAsync(host, counter, "10");
+        await WaitForStateAsync(host, counter, "10");
 
         // The orchestration's three signals reach the counter before its call: one sender's messages keep their order.
-        OrchestrationState count = await RunAsync(host, "count", new CountOrchestrator.Input(key, 3));
-        Assert.Equal(OrchestrationStatus.Completed, count.OrchestrationStatus);
-        Assert.Equal("13", count.Output);
+        string count = await host.StartAsync("count", new CountOrchestrator.Input(key, 3));
+        Assert.Equal(("Completed", "13"), await host.WaitAsync(count));
 
-        await using NpgsqlDataSource sql = NpgsqlDataSource.Create(fixture.ConnectionString);
-        (string? state, string? lockedBy, long queued) = await ReadEntityRowAsync(sql, counter);
-        Assert.Equal(("13", null, 0L), (state, lockedBy, queued));
-        List<(string? Operation, bool IsSignal, string? Caller)> operations = await ReadOperationsAsync(sql, counter);
+        await using NpgsqlDataSource sql = NpgsqlDataSource.Create(host.ConnectionString);
+        Assert.Equal(("13", null, 0L), await ReadEntityRowAsync(sql, counter));
         Assert.Equal(
-            [("add", true, null), ("add", true, null), ("add", true, count.OrchestrationInstance.InstanceId), ("add", true, count.OrchestrationInstance.InstanceId),
-             ("add", true, count.OrchestrationInstance.InstanceId), ("get", false, count.OrchestrationInstance.InstanceId)],
-            operations);
+            [("add", true, null), ("add", true, null), ("add", true, count), ("add", true, count), ("add", true, count), ("get", false, count)],
+            await ReadOperationsAsync(sql, counter));
     }
 
-    [Fact]
-    public async Task SignalScheduledForLater_WaitsUntilItsTime()
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task SignalScheduledForLater_WaitsUntilItsTime(string backend)
     {
-        FrameworkEntityHost host = fixture.Entities;
+        IEntityBackend host = hosts.For(backend);
         var counter = new EntityInstanceId("counter", $"later-{Guid.NewGuid():N}");
         await host.SignalAsync(counter, "add", 1);
-        await this.WaitForStateAsync(host, counter, "1");
+        await WaitForStateAsync(host, counter, "1");
 
-        DateTime due = DateTime.UtcNow.AddSeconds(3);
+        DateTimeOffset due = DateTimeOffset.UtcNow.AddSeconds(3);
         await host.SignalAsync(counter, "add", 10, at: due);
-        await using NpgsqlDataSource sql = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using NpgsqlDataSource sql = NpgsqlDataSource.Create(host.ConnectionString);
         await using (NpgsqlCommand scheduled = sql.CreateCommand("SELECT scheduled_operations FROM taskflow.entities WHERE instance_id = $1"))
         {
             scheduled.Parameters.AddWithValue(counter.ToString());
@@ -62,100 +61,94 @@ public sealed class EntityTests(EntityTests.Host fixture) : IClassFixture<Entity
         }
 
         await Task.Delay(TimeSpan.FromSeconds(1));
-        Assert.Equal("1", (await host.Entities.GetEntityAsync(Id(counter), includeState: true))?.SerializedState);
-        await this.WaitForStateAsync(host, counter, "11");
-        Assert.True(DateTime.UtcNow >= due.AddMilliseconds(-50), "the signal was read before its time");
+        Assert.Equal("1", await host.StateAsync(counter));
+        await WaitForStateAsync(host, counter, "11");
+        Assert.True(DateTimeOffset.UtcNow >= due.AddMilliseconds(-50), "the signal was read before its time");
     }
 
-    [Fact]
-    public async Task Transfers_InCriticalSections_KeepTheTotal_AndReleaseTheirLocks()
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Transfers_InCriticalSections_KeepTheTotal_AndReleaseTheirLocks(string backend)
     {
-        FrameworkEntityHost host = fixture.Entities;
-        string alice = $"alice-{Guid.NewGuid():N}", bob = $"bob-{Guid.NewGuid():N}";
-        await host.SignalAsync(new EntityInstanceId("account", alice), "deposit", 100);
-        await this.WaitForStateAsync(host, new EntityInstanceId("account", alice), "100");
+        IEntityBackend host = hosts.For(backend);
+        var alice = new EntityInstanceId("account", $"alice-{Guid.NewGuid():N}");
+        var bob = new EntityInstanceId("account", $"bob-{Guid.NewGuid():N}");
+        await host.SignalAsync(alice, "deposit", 100);
+        await WaitForStateAsync(host, alice, "100");
 
         // Ten transfers each way at once: each locks both accounts, so none sees the other half done.
-        OrchestrationState[] transfers = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => i % 2 == 0
-            ? RunAsync(host, "transfer", new TransferOrchestrator.Input(alice, bob, 10))
-            : RunAsync(host, "transfer", new TransferOrchestrator.Input(bob, alice, 5))));
-        Assert.All(transfers, t => Assert.Equal(OrchestrationStatus.Completed, t.OrchestrationStatus));
-        TransferOrchestrator.Result[] results = transfers.Select(t => JsonSerializer.Deserialize<TransferOrchestrator.Result>(t.Output, TaskFlowJson.Data)!).ToArray();
+        string[] ids = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => host.StartAsync(
+            "transfer", i % 2 == 0 ? new TransferOrchestrator.Input(alice.Key, bob.Key, 10) : new TransferOrchestrator.Input(bob.Key, alice.Key, 5))));
+        (string Status, string? Output)[] transfers = await Task.WhenAll(ids.Select(host.WaitAsync));
+        Assert.All(transfers, t => Assert.Equal("Completed", t.Status));
+        TransferOrchestrator.Result[] results = transfers.Select(t => JsonSerializer.Deserialize<TransferOrchestrator.Result>(t.Output!, TaskFlowJson.Data)!).ToArray();
         Assert.All(results, r => Assert.Equal(100, r.FromBalance + r.ToBalance));
         int moved = results.Where((r, i) => r.Transferred && i % 2 == 0).Count() * 10 - results.Where((r, i) => r.Transferred && i % 2 == 1).Count() * 5;
+        Assert.Equal((100 - moved, moved), (int.Parse((await host.StateAsync(alice))!), int.Parse((await host.StateAsync(bob))!)));
 
-        int aliceBalance = int.Parse((await host.Entities.GetEntityAsync(Id(new("account", alice)), includeState: true))!.Value.SerializedState!);
-        int bobBalance = int.Parse((await host.Entities.GetEntityAsync(Id(new("account", bob)), includeState: true))!.Value.SerializedState!);
-        Assert.Equal((100 - moved, moved), (aliceBalance, bobBalance));
-
-        await using NpgsqlDataSource sql = NpgsqlDataSource.Create(fixture.ConnectionString);
-        Assert.Null((await ReadEntityRowAsync(sql, new("account", alice))).LockedBy);
-        Assert.Null((await ReadEntityRowAsync(sql, new("account", bob))).LockedBy);
+        await using NpgsqlDataSource sql = NpgsqlDataSource.Create(host.ConnectionString);
+        Assert.Null((await ReadEntityRowAsync(sql, alice)).LockedBy);
+        Assert.Null((await ReadEntityRowAsync(sql, bob)).LockedBy);
     }
 
-    [Fact]
-    public async Task AnOperationThatThrows_FailsTheCall_AndChangesNothing()
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task AnOperationThatThrows_FailsTheCall_AndChangesNothing(string backend)
     {
-        FrameworkEntityHost host = fixture.Entities;
-        string account = $"carol-{Guid.NewGuid():N}";
-        await host.SignalAsync(new EntityInstanceId("account", account), "deposit", 7);
-        await this.WaitForStateAsync(host, new EntityInstanceId("account", account), "7");
+        IEntityBackend host = hosts.For(backend);
+        var account = new EntityInstanceId("account", $"carol-{Guid.NewGuid():N}");
+        await host.SignalAsync(account, "deposit", 7);
+        await WaitForStateAsync(host, account, "7");
 
-        OrchestrationState overdraw = await RunAsync(host, "overdraw", account);
-        Assert.Equal(OrchestrationStatus.Completed, overdraw.OrchestrationStatus);
-        Assert.Equal("\"Cannot withdraw 1000: the balance is 7.\"", overdraw.Output);
-        Assert.Equal("7", (await host.Entities.GetEntityAsync(Id(new("account", account)), includeState: true))?.SerializedState);
+        string overdraw = await host.StartAsync("overdraw", account.Key);
+        Assert.Equal(("Completed", "\"Cannot withdraw 1000: the balance is 7.\""), await host.WaitAsync(overdraw));
+        Assert.Equal("7", await host.StateAsync(account));
     }
 
-    [Fact]
-    public async Task DeletedEntity_IsGone_AndCleaningRemovesItsRow()
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task DeletedEntity_IsGone_AndCleaningRemovesItsRow(string backend)
     {
-        FrameworkEntityHost host = fixture.Entities;
+        IEntityBackend host = hosts.For(backend);
         var counter = new EntityInstanceId("counter", $"brief-{Guid.NewGuid():N}");
         await host.SignalAsync(counter, "add", 3);
-        await this.WaitForStateAsync(host, counter, "3");
+        await WaitForStateAsync(host, counter, "3");
 
         await host.SignalAsync(counter, "delete");
-        await Eventually.WaitForAsync(() => host.Entities.GetEntityAsync(Id(counter)), entity => entity is null, Patience, "the counter to be deleted");
-        Assert.NotNull(await host.Entities.GetEntityAsync(Id(counter), includeStateless: true));
+        await Eventually.WaitForAsync(() => host.StateAsync(counter), state => state is null, Patience, "the counter to be deleted");
+        Assert.True(await host.HasRowAsync(counter));
 
-        EntityBackendQueries.CleanEntityStorageResult cleaned = await host.Entities.CleanEntityStorageAsync(new() { RemoveEmptyEntities = true });
-        Assert.True(cleaned.EmptyEntitiesRemoved >= 1);
-        Assert.Null(await host.Entities.GetEntityAsync(Id(counter), includeStateless: true));
+        (int removed, _) = await host.CleanAsync(removeEmptyEntities: true, releaseOrphanedLocks: false);
+        Assert.True(removed >= 1);
+        Assert.False(await host.HasRowAsync(counter));
     }
 
-    [Fact]
-    public async Task LockHeldByATerminatedOrchestration_IsReleasedByCleaning_AndTheNextTransferRuns()
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task LockHeldByATerminatedOrchestration_IsReleasedByCleaning_AndTheNextTransferRuns(string backend)
     {
-        FrameworkEntityHost host = fixture.Entities;
-        string dave = $"dave-{Guid.NewGuid():N}", erin = $"erin-{Guid.NewGuid():N}";
-        await host.SignalAsync(new EntityInstanceId("account", dave), "deposit", 50);
-        await this.WaitForStateAsync(host, new EntityInstanceId("account", dave), "50");
+        IEntityBackend host = hosts.For(backend);
+        var dave = new EntityInstanceId("account", $"dave-{Guid.NewGuid():N}");
+        var erin = new EntityInstanceId("account", $"erin-{Guid.NewGuid():N}");
+        await host.SignalAsync(dave, "deposit", 50);
+        await WaitForStateAsync(host, dave, "50");
 
-        OrchestrationInstance holder = await host.Client.CreateOrchestrationInstanceAsync("hold-lock", string.Empty, $"holder-{Guid.NewGuid():N}", dave);
-        await using NpgsqlDataSource sql = NpgsqlDataSource.Create(fixture.ConnectionString);
-        await Eventually.WaitForAsync(() => ReadEntityRowAsync(sql, new("account", dave)), row => row.LockedBy == holder.InstanceId, Patience, "the lock to be taken");
-        await host.Client.TerminateInstanceAsync(holder, "stuck");
-        await host.Client.WaitForOrchestrationAsync(new OrchestrationInstance { InstanceId = holder.InstanceId }, Patience);
+        string holder = await host.StartAsync("hold-lock", dave.Key);
+        await using NpgsqlDataSource sql = NpgsqlDataSource.Create(host.ConnectionString);
+        await Eventually.WaitForAsync(() => ReadEntityRowAsync(sql, dave), row => row.LockedBy == holder, Patience, "the lock to be taken");
+        await host.TerminateAsync(holder);
+        Assert.Equal("Terminated", (await host.WaitAsync(holder)).Status);
 
-        EntityBackendQueries.CleanEntityStorageResult cleaned = await host.Entities.CleanEntityStorageAsync(new() { ReleaseOrphanedLocks = true });
-        Assert.Equal(1, cleaned.OrphanedLocksReleased);
-        OrchestrationState transfer = await RunAsync(host, "transfer", new TransferOrchestrator.Input(dave, erin, 20));
-        Assert.Equal(new TransferOrchestrator.Result(true, 30, 20), JsonSerializer.Deserialize<TransferOrchestrator.Result>(transfer.Output, TaskFlowJson.Data));
+        // The terminated orchestration never released it: cleaning does.
+        Assert.Equal((0, 1), await host.CleanAsync(removeEmptyEntities: false, releaseOrphanedLocks: true));
+        string transfer = await host.StartAsync("transfer", new TransferOrchestrator.Input(dave.Key, erin.Key, 20));
+        (string status, string? output) = await host.WaitAsync(transfer);
+        Assert.Equal("Completed", status);
+        Assert.Equal(new TransferOrchestrator.Result(true, 30, 20), JsonSerializer.Deserialize<TransferOrchestrator.Result>(output!, TaskFlowJson.Data));
     }
 
-    private static EntityId Id(EntityInstanceId entity) => new(entity.Name, entity.Key);
-
-    private async Task WaitForStateAsync(FrameworkEntityHost host, EntityInstanceId entity, string state) =>
-        await Eventually.WaitForAsync(
-            async () => (await host.Entities.GetEntityAsync(Id(entity), includeState: true))?.SerializedState, s => s == state, Patience, $"{entity} to hold {state}");
-
-    private static async Task<OrchestrationState> RunAsync(FrameworkEntityHost host, string name, object input)
-    {
-        OrchestrationInstance instance = await host.Client.CreateOrchestrationInstanceAsync(name, string.Empty, $"{name}-{Guid.NewGuid():N}", input);
-        // The store's own execution id, not the one the framework's client made up (it names no execution TaskFlow knows).
-        return await host.Client.WaitForOrchestrationAsync(new OrchestrationInstance { InstanceId = instance.InstanceId }, Patience) ?? throw new TimeoutException($"{name} did not finish");
-    }
+    private static Task WaitForStateAsync(IEntityBackend host, EntityInstanceId entity, string state) =>
+        Eventually.WaitForAsync(() => host.StateAsync(entity), s => s == state, Patience, $"{entity} to hold {state} on {host.Name}");
 
     private static async Task<(string? State, string? LockedBy, long Queued)> ReadEntityRowAsync(NpgsqlDataSource sql, EntityInstanceId entity)
     {
@@ -207,25 +200,29 @@ public sealed class EntityTests(EntityTests.Host fixture) : IClassFixture<Entity
         });
     }
 
-    /// <summary>The host, on a database of its own.</summary>
-    public sealed class Host : IAsyncLifetime
+    /// <summary>Both hosts, each on a database of its own.</summary>
+    public sealed class Hosts : IAsyncLifetime
     {
-        private readonly PostgresDatabase database = new();
+        private readonly PostgresDatabase serverDatabase = new();
+        private readonly PostgresDatabase providerDatabase = new();
+        private IEntityBackend? server;
+        private IEntityBackend? provider;
 
-        public FrameworkEntityHost Entities { get; private set; } = null!;
-
-        public string ConnectionString => this.database.ConnectionString;
+        public IEntityBackend For(string backend) => (backend == "server" ? this.server : this.provider)!;
 
         public async Task InitializeAsync()
         {
-            await this.database.InitializeAsync();
-            this.Entities = await FrameworkEntityHost.StartAsync(this.database.ConnectionString, Register);
+            await Task.WhenAll(this.serverDatabase.InitializeAsync(), this.providerDatabase.InitializeAsync());
+            this.server = await ServerEntityHost.StartAsync(this.serverDatabase.ConnectionString, Register);
+            this.provider = await FrameworkEntityHost.StartAsync(this.providerDatabase.ConnectionString, Register);
         }
 
         public async Task DisposeAsync()
         {
-            await this.Entities.DisposeAsync();
-            await this.database.DisposeAsync();
+            await (this.server?.DisposeAsync() ?? ValueTask.CompletedTask);
+            await (this.provider?.DisposeAsync() ?? ValueTask.CompletedTask);
+            await this.serverDatabase.DisposeAsync();
+            await this.providerDatabase.DisposeAsync();
         }
     }
 }

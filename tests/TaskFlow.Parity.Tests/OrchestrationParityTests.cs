@@ -169,18 +169,6 @@ public sealed class OrchestrationParityTests(ParityFixture fixture) : IClassFixt
             await backend.Client.RaiseEventAsync(id, "go", true);
         });
 
-    [Fact]
-    public async Task Entities_CalledFromAnOrchestration_FailItWithAMessageSayingTaskFlowHasNone()
-    {
-        IDurableBackend taskFlow = fixture.Backends.OfType<TaskFlowBackend>().Single();
-        string id = await taskFlow.Client.ScheduleNewOrchestrationInstanceAsync(nameof(ParityTasks.CallsAnEntity));
-
-        OrchestrationMetadata done = await taskFlow.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, this.Timeout());
-
-        Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
-        Assert.StartsWith("TaskFlow does not support Durable entities", done.FailureDetails!.ErrorMessage);
-    }
-
     private static async Task WaitForStatusAsync(IDurableBackend backend, string id, OrchestrationRuntimeStatus status)
     {
         using var patience = new CancellationTokenSource(Patience);

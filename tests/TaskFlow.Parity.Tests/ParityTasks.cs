@@ -22,7 +22,6 @@ internal static class ParityTasks
         .AddOrchestrator<SleepsLong>()
         .AddOrchestrator<WaitsForGo>()
         .AddOrchestrator<Switching>()
-        .AddOrchestrator<CallsAnEntity>()
         .AddOrchestrator<ParentWithNamedChild>()
         .AddOrchestrator<RetriesWithAHandler>()
         .AddOrchestrator<SendsAnEvent>()
@@ -155,13 +154,6 @@ internal static class ParityTasks
             await context.WaitForExternalEvent<bool>("go");
             return "done";
         }
-    }
-
-    /// <summary>Calls a Durable entity, which TaskFlow does not support.</summary>
-    public sealed class CallsAnEntity : TaskOrchestrator<object?, int>
-    {
-        public override Task<int> RunAsync(TaskOrchestrationContext context, object? input) =>
-            context.Entities.CallEntityAsync<int>(new Microsoft.DurableTask.Entities.EntityInstanceId("counter", "one"), "get");
     }
 
     /// <summary>Starts its child under an id of its own choosing: its own id + ":child".</summary>

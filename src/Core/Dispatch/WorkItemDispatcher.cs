@@ -23,10 +23,6 @@ internal sealed partial class WorkItemDispatcher(
     TimeProvider time,
     ILogger<WorkItemDispatcher> logger) : BackgroundService
 {
-    /// <summary>What the server runs: every kind of work but Durable entities' batches, which only a Durable Task
-    /// Framework host (the storage provider) runs.</summary>
-    private static readonly string[] ServerKinds = [WorkKinds.Activity, WorkKinds.Orchestration, WorkKinds.Timer];
-
     private readonly WorkerOptions settings = options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -61,7 +57,7 @@ internal sealed partial class WorkItemDispatcher(
 
         try
         {
-            IReadOnlyList<WorkItemLease> leases = await workItemLeases.LeaseNextAsync(identity.Id, free, stoppingToken, ServerKinds);
+            IReadOnlyList<WorkItemLease> leases = await workItemLeases.LeaseNextAsync(identity.Id, free, stoppingToken);
             foreach (WorkItemLease lease in leases)
             {
                 _ = runner.Start(lease); // tracked by the runner, drained on shutdown

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
+using TaskFlow.Entities;
 using TaskFlow.Leases;
 using TaskFlow.Logging;
 using TaskFlow.Notifications;
@@ -12,7 +13,7 @@ using TaskFlow.Workers;
 namespace TaskFlow.Dispatch;
 
 /// <summary>Does leased work items, whichever signal led to the lease: runs an activity (with its timeout
-/// and cancellation), runs an orchestration episode, or fires a timer; every outcome is committed fenced
+/// and cancellation), runs an orchestration episode or an entity's batch, or fires a timer; every outcome is committed fenced
 /// by the lease.</summary>
 /// <remarks>On shutdown the dispatchers stop leasing and call <see cref="DrainAsync"/>: running activities
 /// may finish within the grace period, the rest are released without counting their attempt.</remarks>
@@ -21,6 +22,7 @@ internal sealed partial class WorkItemRunner(
     WorkItemQueue queue,
     ActivityRegistry activities,
     OrchestrationRunner orchestrations,
+    EntityBatchRunner entities,
     CompletionBatcher completions,
     RunningWorkItems running,
     WakeSignal wake,
@@ -72,6 +74,13 @@ internal sealed partial class WorkItemRunner(
                     using (TaskFlowTracing.StartWork($"taskflow.episode {lease.Name}", lease.TraceParent, lease.InstanceId, lease.Attempt))
                     {
                         await orchestrations.RunEpisodeAsync(lease, CancellationToken.None);
+                    }
+
+                    break;
+                case WorkKinds.Entity:
+                    using (TaskFlowTracing.StartWork($"taskflow.entity {lease.Name}", lease.TraceParent, lease.InstanceId, lease.Attempt))
+                    {
+                        await entities.RunBatchAsync(lease, CancellationToken.None);
                     }
 
                     break;

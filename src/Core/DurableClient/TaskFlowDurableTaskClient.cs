@@ -4,8 +4,10 @@ using System.Text.Json;
 using DurableTask.Core.History;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Entities;
 using Npgsql;
 using TaskFlow.Activities;
+using TaskFlow.Entities;
 using TaskFlow.Instances;
 using TaskFlow.Json;
 using TaskFlow.Orchestrations;
@@ -26,13 +28,18 @@ public sealed class TaskFlowDurableTaskClient : DurableTaskClient
     private readonly DataConverter converter;
     private readonly TimeProvider time;
 
-    internal TaskFlowDurableTaskClient(TaskFlowClient tasks, DataConverter converter, TimeProvider time)
+    internal TaskFlowDurableTaskClient(TaskFlowClient tasks, DataConverter converter, TimeProvider time, EntityClient entities)
         : base("TaskFlow")
     {
         this.tasks = tasks;
         this.converter = converter;
         this.time = time;
+        this.Entities = new TaskFlowDurableEntityClient(entities, converter);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Signals, reads and cleaning of Durable entities, which the server's workers (or a Durable host) run.</remarks>
+    public override DurableEntityClient Entities { get; }
 
     /// <inheritdoc/>
     public override async Task<string> ScheduleNewOrchestrationInstanceAsync(

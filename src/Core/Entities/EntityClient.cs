@@ -19,7 +19,11 @@ public sealed class EntityClient
         this.dataSource = dataSource;
         this.clock = clock;
         this.notifier = notifier;
+        this.Queries = new TaskFlowEntityQueries(dataSource, this);
     }
+
+    /// <summary>The entities as the Durable Task Framework queries them (its metadata, paging and storage cleaning).</summary>
+    internal TaskFlowEntityQueries Queries { get; }
 
     /// <summary>Signals an operation, as <c>DurableTaskClient.Entities.SignalEntityAsync</c> does: a one-way request in
     /// the framework's format, which creates the entity if it has none yet.</summary>

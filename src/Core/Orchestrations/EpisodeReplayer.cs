@@ -99,6 +99,10 @@ internal sealed class EpisodeReplayer(OrchestratorRegistry orchestrators, IServi
                 ["IsExtendedSession"] = Value.ForBool(true),
                 ["IncludeState"] = Value.ForBool(past is not null),
             },
+
+            // Entities through context.Entities, in the Durable Task Framework's message format (EntityBatchRunner reads
+            // it). The store delivers each message once, in order: no reordering window.
+            EntityParameters = new P.OrchestratorEntityParameters { EntityMessageReorderWindow = Duration.FromTimeSpan(TimeSpan.Zero) },
         };
         request.PastEvents.AddRange((past ?? []).Select(e => DurableHistory.ToProto(e, instanceId, execution)).OfType<P.HistoryEvent>());
         request.NewEvents.Add(new P.HistoryEvent { EventId = -1, Timestamp = Timestamp.FromDateTimeOffset(now), OrchestratorStarted = new() });
@@ -142,7 +146,7 @@ internal sealed class EpisodeReplayer(OrchestratorRegistry orchestrators, IServi
                 default:
                     return EpisodeResult.Failed(new FailureDetails(
                         "TaskFlow.UnsupportedAction",
-                        $"The orchestrator asked for '{action.OrchestratorActionTypeCase}', which TaskFlow does not support (Durable entities among them).",
+                        $"The orchestrator asked for '{action.OrchestratorActionTypeCase}', which TaskFlow does not support.",
                         NonRetryable: true));
             }
         }
@@ -157,7 +161,7 @@ internal sealed class EpisodeReplayer(OrchestratorRegistry orchestrators, IServi
             P.OrchestrationStatus.ContinuedAsNew => new EpisodeResult(
                 EpisodeOutcome.ContinuedAsNew, actions, null, null, complete.Result,
                 complete.CarryoverEvents.Select(e => DurableHistory.FromCarryover(e, now)).OfType<OrchestrationEvent>().ToList(), customStatus),
-            _ => new EpisodeResult(EpisodeOutcome.Failed, actions, null, Explain(DurableHistory.ToFailure(complete.FailureDetails)), null, [], customStatus),
+            _ => new EpisodeResult(EpisodeOutcome.Failed, actions, null, DurableHistory.ToFailure(complete.FailureDetails), null, [], customStatus),
         };
 
     /// <summary>The SDK passes an activity's input through DurableTask.Core's parameter array (<c>[input]</c>) and its
@@ -165,10 +169,4 @@ internal sealed class EpisodeReplayer(OrchestratorRegistry orchestrators, IServi
     /// <remarks>As text, as the SDK does: an orchestration scheduling 10,000 activities would otherwise parse 10,000 inputs.</remarks>
     private static string? Unwrap(string? input) =>
         input is not null && input.StartsWith('[') && input.EndsWith(']') ? input[1..^1] : input;
-
-    /// <summary>The SDK's message for an entity call names a worker option TaskFlow users cannot set.</summary>
-    private static FailureDetails Explain(FailureDetails failure) =>
-        failure.Type == typeof(NotSupportedException).FullName && failure.Message.Contains("entities", StringComparison.OrdinalIgnoreCase)
-            ? failure with { Message = "TaskFlow does not support Durable entities: orchestrations may call activities, sub-orchestrations, timers and events. (" + failure.Message + ")" }
-            : failure;
 }

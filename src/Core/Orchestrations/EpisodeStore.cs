@@ -106,6 +106,12 @@ internal sealed partial class EpisodeStore(
     private void RecordMetrics(EpisodeState state, EpisodeResult result)
     {
         KeyValuePair<string, object?> type = TaskFlowMetrics.Type(state.Name);
+        if (result.Outcome == EpisodeOutcome.EntityBatch)
+        {
+            TaskFlowMetrics.EntityMessages.Add(state.Fresh.Count(), new KeyValuePair<string, object?>("entity", state.Name));
+            return;
+        }
+
         TaskFlowMetrics.Episodes.Add(1);
         if (state.Status == TaskStatuses.Pending && state.Execution == 1)
         {

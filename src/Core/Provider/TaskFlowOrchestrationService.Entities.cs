@@ -27,7 +27,7 @@ public sealed partial class TaskFlowOrchestrationService : IEntityOrchestrationS
     };
 
     /// <inheritdoc/>
-    public EntityBackendQueries EntityBackendQueries => new TaskFlowEntityQueries(this.episodes.DataSource, this);
+    public EntityBackendQueries EntityBackendQueries => this.entities.Queries;
 
     /// <summary>Whether entities' batches are leased apart from orchestration episodes (the Durable extension asks for
     /// that for the isolated worker's gRPC protocol, whose entity dispatcher fetches them with

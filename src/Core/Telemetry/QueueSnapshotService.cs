@@ -31,7 +31,7 @@ internal sealed class QueueSnapshotService(NpgsqlDataSource dataSource, SqlClock
         command.Parameters.AddWithValue("stale_after", workers.Value.HeartbeatInterval * 3);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        var snapshot = new QueueSnapshot(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3), reader.GetInt64(4));
+        var snapshot = new QueueSnapshot(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3), reader.GetInt64(4), reader.GetInt64(5));
         this.latest = snapshot;
         return snapshot;
     }

@@ -37,6 +37,9 @@ internal static class TaskFlowMetrics
 
     public static readonly Counter<long> Episodes = Meter.CreateCounter<long>("taskflow.orchestration.episodes", "{episode}", "Orchestration episodes committed");
 
+    /// <summary>Messages Durable entities' batches read (operations, lock requests and releases), by entity name.</summary>
+    public static readonly Counter<long> EntityMessages = Meter.CreateCounter<long>("taskflow.entity.messages", "{message}", "Messages Durable entities read, by entity name");
+
     /// <summary>Schedule slots by outcome: fired, skipped (overlap), buffered, missed.</summary>
     public static readonly Counter<long> ScheduleSlots = Meter.CreateCounter<long>("taskflow.schedule.slots", "{slot}", "Schedule slots, by outcome");
 
@@ -58,6 +61,7 @@ internal static class TaskFlowMetrics
         Meter.CreateObservableGauge("taskflow.tasks.running", () => Read(q => q.Running), "{task}", "Work items leased by a worker");
         Meter.CreateObservableGauge("taskflow.queue.oldest_ready_age", () => Read(q => q.OldestReadyAgeSeconds), "s", "How long the oldest ready work item has waited");
         Meter.CreateObservableGauge("taskflow.workers.alive", () => Read(q => q.WorkersAlive), "{worker}", "Workers that heartbeat recently");
+        Meter.CreateObservableGauge("taskflow.entities.queued", () => Read(q => q.EntityMessagesQueued), "{message}", "Messages waiting for Durable entities (unread, or queued behind a lock)");
     }
 
     // A process that takes no snapshot (a worker-only one) reports no value rather than a zero that would read as "empty".
@@ -69,4 +73,4 @@ internal static class TaskFlowMetrics
 }
 
 /// <summary>The queue and the workers at one moment.</summary>
-internal sealed record QueueSnapshot(long Ready, long Scheduled, long Running, double OldestReadyAgeSeconds, long WorkersAlive);
+internal sealed record QueueSnapshot(long Ready, long Scheduled, long Running, double OldestReadyAgeSeconds, long WorkersAlive, long EntityMessagesQueued);

@@ -16,16 +16,23 @@ namespace TaskFlow.Parity.Tests.Backends;
 /// the SDK's shims: how the Durable extension runs an isolated Function App, whose out-of-process middleware hands each
 /// entity batch to the worker, which runs it through the same shim. (The framework runs entities through its
 /// orchestration dispatcher only with the extension's in-process entity middleware: DurableExtensionTests.)</summary>
-public sealed class FrameworkEntityHost : IAsyncDisposable
+public sealed class FrameworkEntityHost : IEntityBackend
 {
     private readonly TaskHubWorker worker;
 
-    private FrameworkEntityHost(TaskFlowOrchestrationService service, TaskHubWorker worker)
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private FrameworkEntityHost(TaskFlowOrchestrationService service, TaskHubWorker worker, string connectionString)
     {
         this.Service = service;
         this.worker = worker;
         this.Client = new TaskHubClient(service);
+        this.ConnectionString = connectionString;
     }
+
+    public string Name => "TaskFlow provider (Durable Task Framework dispatchers)";
+
+    public string ConnectionString { get; }
 
     public TaskFlowOrchestrationService Service { get; }
 
@@ -72,20 +79,46 @@ public sealed class FrameworkEntityHost : IAsyncDisposable
             await next();
         });
         await worker.StartAsync();
-        return new FrameworkEntityHost(service, worker);
+        return new FrameworkEntityHost(service, worker, connectionString);
     }
 
     /// <summary>A client's signal (<c>DurableTaskClient.Entities.SignalEntityAsync</c>), as the Durable extension's
     /// gRPC server sends it to the store.</summary>
-    public Task SignalAsync(EntityInstanceId entity, string operation, object? input = null, DateTime? at = null)
+    public Task SignalAsync(EntityInstanceId entity, string operation, object? input = null, DateTimeOffset? at = null)
     {
         EntityMessageEvent signal = ClientEntityHelpers.EmitOperationSignal(
             new OrchestrationInstance { InstanceId = entity.ToString() },
             Guid.NewGuid(),
             operation,
             input is null ? null : System.Text.Json.JsonSerializer.Serialize(input, TaskFlowJson.Data),
-            EntityMessageEvent.GetCappedScheduledTime(DateTime.UtcNow, this.Service.EntityBackendProperties.MaximumSignalDelayTime, at));
+            EntityMessageEvent.GetCappedScheduledTime(DateTime.UtcNow, this.Service.EntityBackendProperties.MaximumSignalDelayTime, at?.UtcDateTime));
         return this.Service.SendTaskOrchestrationMessageAsync(signal.AsTaskMessage());
+    }
+
+    public async Task<string?> StateAsync(EntityInstanceId entity) =>
+        (await this.Entities.GetEntityAsync(new EntityId(entity.Name, entity.Key), includeState: true))?.SerializedState;
+
+    public async Task<bool> HasRowAsync(EntityInstanceId entity) =>
+        await this.Entities.GetEntityAsync(new EntityId(entity.Name, entity.Key), includeStateless: true) is not null;
+
+    public async Task<string> StartAsync(string orchestration, object? input) =>
+        (await this.Client.CreateOrchestrationInstanceAsync(orchestration, string.Empty, $"{orchestration}-{Guid.NewGuid():N}", input)).InstanceId;
+
+    /// <remarks>By instance id alone: the execution id the framework's client made up names no execution TaskFlow knows.</remarks>
+    public async Task<(string Status, string? Output)> WaitAsync(string instanceId)
+    {
+        OrchestrationState done = await this.Client.WaitForOrchestrationAsync(new OrchestrationInstance { InstanceId = instanceId }, Patience)
+            ?? throw new TimeoutException($"{instanceId} did not finish");
+        return (done.OrchestrationStatus.ToString(), done.Output);
+    }
+
+    public Task TerminateAsync(string instanceId) => this.Client.TerminateInstanceAsync(new OrchestrationInstance { InstanceId = instanceId }, "stuck");
+
+    public async Task<(int Removed, int Released)> CleanAsync(bool removeEmptyEntities, bool releaseOrphanedLocks)
+    {
+        EntityBackendQueries.CleanEntityStorageResult cleaned = await this.Entities.CleanEntityStorageAsync(
+            new() { RemoveEmptyEntities = removeEmptyEntities, ReleaseOrphanedLocks = releaseOrphanedLocks });
+        return (cleaned.EmptyEntitiesRemoved, cleaned.OrphanedLocksReleased);
     }
 
     public async ValueTask DisposeAsync()

@@ -27,6 +27,9 @@ BEGIN
 END;
 $$;
 
+-- The entities, apart from the tasks (for their view, their queries and the queue gauge).
+CREATE INDEX instances_entities ON taskflow.instances (id) WHERE kind = 'entity';
+
 -- Task ids of the timers that hold an entity's delayed messages (an entity has no timers of its own to clash with).
 CREATE SEQUENCE taskflow.entity_message_ids AS integer CYCLE;
 

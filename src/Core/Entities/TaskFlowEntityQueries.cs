@@ -5,13 +5,15 @@ using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Database;
 
-namespace TaskFlow.Provider;
+namespace TaskFlow.Entities;
 
-/// <summary>The Durable Task Framework's entity queries over TaskFlow's store: the entity's row (kind <c>entity</c>)
-/// carries the framework's entity status as its custom status and its scheduler state as its input.</summary>
-internal sealed class TaskFlowEntityQueries(NpgsqlDataSource dataSource, TaskFlowOrchestrationService service) : EntityBackendQueries
+/// <summary>The Durable Task Framework's entity queries over TaskFlow's store (the storage provider answers them, and
+/// the server's <c>DurableTaskClient.Entities</c> reads through them): the entity's row (kind <c>entity</c>) carries
+/// the framework's entity status as its custom status and its scheduler state as its input.</summary>
+internal sealed class TaskFlowEntityQueries(NpgsqlDataSource dataSource, EntityClient entities) : EntityBackendQueries
 {
     private const int DefaultPageSize = 100;
+    private const string CleaningActor = "entity-storage-cleaning";
 
     public override async Task<EntityMetadata?> GetEntityAsync(
         EntityId id, bool includeState = false, bool includeStateless = false, CancellationToken cancellation = default)
@@ -54,7 +56,8 @@ internal sealed class TaskFlowEntityQueries(NpgsqlDataSource dataSource, TaskFlo
             foreach ((string entityId, string owner) in orphaned)
             {
                 EntityMessageEvent release = ClientEntityHelpers.EmitUnlockForOrphanedLock(new OrchestrationInstance { InstanceId = entityId }, owner);
-                await service.SendTaskOrchestrationMessageAsync(release.AsTaskMessage());
+                var raised = (DurableTask.Core.History.EventRaisedEvent)release.AsTaskMessage().Event;
+                await entities.SendAsync(entityId, raised.Name, raised.Input, CleaningActor, cancellation);
                 released++;
             }
         }

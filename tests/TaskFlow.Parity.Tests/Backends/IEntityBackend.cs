@@ -1,0 +1,29 @@
+using Microsoft.DurableTask.Entities;
+
+namespace TaskFlow.Parity.Tests.Backends;
+
+/// <summary>A host of Durable entities over TaskFlow's store, driven the way its own clients drive it.</summary>
+public interface IEntityBackend : IAsyncDisposable
+{
+    string Name { get; }
+
+    /// <summary>The database it stores to (a test reads the SQL views there).</summary>
+    string ConnectionString { get; }
+
+    Task SignalAsync(EntityInstanceId entity, string operation, object? input = null, DateTimeOffset? at = null);
+
+    /// <summary>The entity's serialized state, or null when it has none (or does not exist).</summary>
+    Task<string?> StateAsync(EntityInstanceId entity);
+
+    /// <summary>Whether the entity has a row at all, state or not (<c>includeStateless</c>/<c>IncludeTransient</c>).</summary>
+    Task<bool> HasRowAsync(EntityInstanceId entity);
+
+    Task<string> StartAsync(string orchestration, object? input);
+
+    /// <summary>Waits for the orchestration to end: its runtime status (Durable's names) and its serialized output.</summary>
+    Task<(string Status, string? Output)> WaitAsync(string instanceId);
+
+    Task TerminateAsync(string instanceId);
+
+    Task<(int Removed, int Released)> CleanAsync(bool removeEmptyEntities, bool releaseOrphanedLocks);
+}

@@ -1,0 +1,84 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Entities;
+using Microsoft.DurableTask.Entities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TaskFlow.Testing;
+
+namespace TaskFlow.Parity.Tests.Backends;
+
+/// <summary>The TaskFlow server's worker (its dispatcher: the SDK's orchestration and entity runners) and its
+/// <see cref="DurableTaskClient"/>, whose <see cref="DurableTaskClient.Entities"/> signals and reads the entities.</summary>
+public sealed class ServerEntityHost : IEntityBackend
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly IHost host;
+    private readonly DurableTaskClient client;
+
+    private ServerEntityHost(IHost host, string connectionString)
+    {
+        this.host = host;
+        this.ConnectionString = connectionString;
+        this.client = host.Services.GetRequiredService<DurableTaskClient>();
+    }
+
+    public string Name => "TaskFlow server";
+
+    public string ConnectionString { get; }
+
+    public static async Task<ServerEntityHost> StartAsync(string connectionString, Action<DurableTaskRegistry> tasks)
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(TaskFlowServer.FastWorkerSettings);
+        builder.Logging.ClearProviders();
+        builder.Services.AddTaskFlow(connectionString, tasks).AddWorker();
+        IHost host = builder.Build();
+        await host.StartAsync();
+        return new ServerEntityHost(host, connectionString);
+    }
+
+    public Task SignalAsync(EntityInstanceId entity, string operation, object? input = null, DateTimeOffset? at = null) =>
+        this.client.Entities.SignalEntityAsync(entity, operation, input, new SignalEntityOptions { SignalTime = at });
+
+    public async Task<string?> StateAsync(EntityInstanceId entity) =>
+        (await this.client.Entities.GetEntityAsync(entity, includeState: true))?.State.Value;
+
+    public async Task<bool> HasRowAsync(EntityInstanceId entity)
+    {
+        await foreach (EntityMetadata found in this.client.Entities.GetAllEntitiesAsync(new EntityQuery { InstanceIdStartsWith = entity.ToString(), IncludeTransient = true }))
+        {
+            if (found.Id == entity)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public Task<string> StartAsync(string orchestration, object? input) =>
+        this.client.ScheduleNewOrchestrationInstanceAsync(orchestration, input, new StartOrchestrationOptions($"{orchestration}-{Guid.NewGuid():N}"));
+
+    public async Task<(string Status, string? Output)> WaitAsync(string instanceId)
+    {
+        using var patience = new CancellationTokenSource(Patience);
+        OrchestrationMetadata done = await this.client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, patience.Token);
+        return (done.RuntimeStatus.ToString(), done.SerializedOutput);
+    }
+
+    public Task TerminateAsync(string instanceId) => this.client.TerminateInstanceAsync(instanceId, "stuck");
+
+    public async Task<(int Removed, int Released)> CleanAsync(bool removeEmptyEntities, bool releaseOrphanedLocks)
+    {
+        CleanEntityStorageResult cleaned = await this.client.Entities.CleanEntityStorageAsync(
+            new CleanEntityStorageRequest { RemoveEmptyEntities = removeEmptyEntities, ReleaseOrphanedLocks = releaseOrphanedLocks });
+        return (cleaned.EmptyEntitiesRemoved, cleaned.OrphanedLocksReleased);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await this.host.StopAsync();
+        this.host.Dispose();
+    }
+}
