@@ -1,10 +1,13 @@
 using DurableTask.Core;
+using Microsoft.DurableTask;
+using TaskFlow.Api.Samples;
 using Microsoft.Extensions.Logging;
 using TaskFlow.Provider;
 
 namespace TaskFlow.DurableHost;
 
-/// <summary>A <see cref="TaskHubWorker"/> over <see cref="TaskFlowOrchestrationService"/>, with the sample orchestrations.</summary>
+/// <summary>A <see cref="TaskHubWorker"/> over <see cref="TaskFlowOrchestrationService"/>, with the sample orchestrations
+/// (the framework's own classes) and the sample entities with their orchestrations (the SDK's, as a Function App has them).</summary>
 public sealed class DurableHost : IAsyncDisposable
 {
     private readonly TaskHubWorker worker;
@@ -20,10 +23,12 @@ public sealed class DurableHost : IAsyncDisposable
     public static async Task<DurableHost> StartAsync(TaskFlowOrchestrationServiceSettings settings, ILoggerFactory? loggerFactory = null)
     {
         var service = new TaskFlowOrchestrationService(settings, loggerFactory);
+        service.SetUseSeparateQueueForEntityWorkItems(true);
         await service.CreateIfNotExistsAsync();
         var worker = new TaskHubWorker(service, loggerFactory);
         worker.AddTaskOrchestrations(typeof(FanOutOrchestration), typeof(SequenceOrchestration));
         worker.AddTaskActivities(typeof(SquareActivity));
+        worker.AddSdkTasks(new DurableTaskRegistry().AddSampleEntities());
         await worker.StartAsync();
         return new DurableHost(service, worker);
     }

@@ -7,6 +7,8 @@ public static class HostTuning
 
     public static TimeSpan ActivityDelay { get; set; } = Milliseconds("TASKFLOW_HOST_ACTIVITY_MS");
 
+    public static TimeSpan EntityDelay { get; set; } = Milliseconds("TASKFLOW_HOST_ENTITY_MS");
+
     private static TimeSpan Milliseconds(string variable) =>
         int.TryParse(Environment.GetEnvironmentVariable(variable), out int ms) ? TimeSpan.FromMilliseconds(ms) : TimeSpan.Zero;
 }

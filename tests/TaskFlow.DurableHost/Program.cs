@@ -4,7 +4,7 @@ using TaskFlow.Leases;
 using TaskFlow.Provider;
 
 // Usage: TaskFlow.DurableHost, with ConnectionStrings__TaskFlow set; TASKFLOW_HOST_LOCK_MS, _CONCURRENCY,
-// _EPISODE_MS and _ACTIVITY_MS tune it, and TASKFLOW_HOST_EXTENDED_SESSIONS=true turns extended sessions on. Prints "worker <id>" once it runs; stops on SIGTERM or Ctrl+C.
+// _EPISODE_MS, _ACTIVITY_MS and _ENTITY_MS tune it, and TASKFLOW_HOST_EXTENDED_SESSIONS=true turns extended sessions on. Prints "worker <id>" once it runs; stops on SIGTERM or Ctrl+C.
 string connectionString = Environment.GetEnvironmentVariable("ConnectionStrings__TaskFlow")
     ?? throw new InvalidOperationException("Set ConnectionStrings__TaskFlow to the PostgreSQL connection string.");
 int concurrency = int.TryParse(Environment.GetEnvironmentVariable("TASKFLOW_HOST_CONCURRENCY"), out int c) ? c : 32;

@@ -127,7 +127,7 @@ internal static class TaskFlowApp
         string connectionString = ConnectionSettings.Read(builder.Configuration);
 
         builder.Services.AddSingleton(new WorkerIdentity { Role = role.ToString().ToLowerInvariant() });
-        TaskFlowBuilder taskFlow = builder.Services.AddTaskFlow(connectionString, tasks => tasks.AddSampleTaskTypes());
+        TaskFlowBuilder taskFlow = builder.Services.AddTaskFlow(connectionString, tasks => tasks.AddSampleTaskTypes().AddSampleEntities());
         builder.Services.Configure<ApiOptions>(builder.Configuration.GetSection(ApiOptions.Section));
         builder.Services.AddHostedService<ConfiguredSchedules>();
         if (role.RunsWorker())

@@ -1,26 +1,21 @@
 using DurableTask.Core;
 using DurableTask.Core.Entities;
-using DurableTask.Core.Entities.OperationFormat;
 using Microsoft.DurableTask;
-using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Entities;
-using Microsoft.DurableTask.Worker;
-using Microsoft.DurableTask.Worker.Shims;
+using TaskFlow.DurableHost;
 using TaskFlow.Json;
 using TaskFlow.Provider;
 
 namespace TaskFlow.Parity.Tests.Backends;
 
 /// <summary>The Durable Task Framework's own dispatchers (<see cref="TaskHubWorker"/>: orchestrations, activities and
-/// entities, on a queue of their own) over <see cref="TaskFlowOrchestrationService"/>, running the SDK's classes through
-/// the SDK's shims: how the Durable extension runs an isolated Function App, whose out-of-process middleware hands each
-/// entity batch to the worker, which runs it through the same shim. (The framework runs entities through its
-/// orchestration dispatcher only with the extension's in-process entity middleware: DurableExtensionTests.)</summary>
+/// entities, on a queue of their own) over <see cref="TaskFlowOrchestrationService"/>, running the SDK's classes
+/// (<see cref="SdkTaskShims"/>) as the Durable extension runs an isolated Function App. (The framework runs entities
+/// through its orchestration dispatcher only with the extension's in-process entity middleware: DurableExtensionTests.)</summary>
 public sealed class FrameworkEntityHost : IEntityBackend
 {
-    private readonly TaskHubWorker worker;
-
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly TaskHubWorker worker;
 
     private FrameworkEntityHost(TaskFlowOrchestrationService service, TaskHubWorker worker, string connectionString)
     {
@@ -55,29 +50,7 @@ public sealed class FrameworkEntityHost : IEntityBackend
 
         var registry = new DurableTaskRegistry();
         tasks(registry);
-        var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions { EnableEntitySupport = true, DataConverter = new JsonDataConverter(TaskFlowJson.Data) });
-        IServiceProvider none = new NoServices();
-        var worker = new TaskHubWorker(service);
-        foreach ((TaskName name, Func<IServiceProvider, ITaskOrchestrator> create) in registry.GetOrchestrators())
-        {
-            worker.AddTaskOrchestrations(new Creator<TaskOrchestration>(name.Name, () => shims.CreateOrchestration(name, create(none))));
-        }
-
-        foreach ((TaskName name, Func<IServiceProvider, ITaskActivity> create) in registry.GetActivities())
-        {
-            worker.AddTaskActivities(new Creator<TaskActivity>(name.Name, () => shims.CreateActivity(name, create(none))));
-        }
-
-        // As the extension's out-of-process middleware does: the batch goes to the SDK's entity, by the entity's name.
-        var entities = registry.GetEntities().ToDictionary(pair => pair.Key.Name, pair => pair.Value, StringComparer.OrdinalIgnoreCase);
-        worker.AddEntityDispatcherMiddleware(async (context, next) =>
-        {
-            EntityBatchRequest request = context.GetProperty<EntityBatchRequest>();
-            EntityId id = EntityId.FromString(request.InstanceId!);
-            TaskEntity entity = shims.CreateEntity(id.Name, entities[id.Name](none), id);
-            context.SetProperty(await entity.ExecuteOperationBatchAsync(request));
-            await next();
-        });
+        TaskHubWorker worker = new TaskHubWorker(service).AddSdkTasks(registry);
         await worker.StartAsync();
         return new FrameworkEntityHost(service, worker, connectionString);
     }
@@ -126,25 +99,5 @@ public sealed class FrameworkEntityHost : IEntityBackend
         await this.worker.StopAsync(isForced: true);
         this.worker.Dispose();
         this.Service.Dispose();
-    }
-
-    /// <summary>A new shim for every episode, as the SDK's own worker makes one.</summary>
-    private sealed class Creator<T> : ObjectCreator<T>
-    {
-        private readonly Func<T> create;
-
-        public Creator(string name, Func<T> create)
-        {
-            this.Name = name;
-            this.Version = string.Empty;
-            this.create = create;
-        }
-
-        public override T Create() => this.create();
-    }
-
-    private sealed class NoServices : IServiceProvider
-    {
-        public object? GetService(Type serviceType) => null;
     }
 }
