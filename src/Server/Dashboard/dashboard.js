@@ -211,6 +211,36 @@ async function schedulesPage() {
       el("td", {}, button(s.name, s.paused ? "resume" : "pause"), button(s.name, "trigger")))))];
 }
 
+// Durable entities: state, lock owner and backlog, and a form to signal one (its operations run on the workers).
+async function entitiesPage(query) {
+  const params = new URLSearchParams(query);
+  const page = await api(`/api/entities?${params}`);
+  const more = page.next ? el("a", { href: `#/entities?${new URLSearchParams({ ...Object.fromEntries(params), after: page.next })}` }, "Next page →") : "";
+  const signal = el("form", { class: "filters", id: "signal-form", onsubmit: async event => {
+    event.preventDefault();
+    const form = Object.fromEntries(new FormData(event.target));
+    try {
+      const input = form.input.trim() ? JSON.parse(form.input) : undefined; // say so here rather than send what the API would refuse
+      await api(`/api/entities/${encodeURIComponent(form.name)}/${encodeURIComponent(form.key)}/signals`,
+        { method: "POST", body: JSON.stringify({ operation: form.operation, input }) });
+      route(true);
+    } catch (error) { alert(error instanceof SyntaxError ? `The input is not JSON: ${error.message}` : error.message); }
+  } },
+    el("input", { name: "name", id: "signal-name", placeholder: "entity name", required: "" }),
+    el("input", { name: "key", id: "signal-key", placeholder: "key", required: "" }),
+    el("input", { name: "operation", id: "signal-operation", placeholder: "operation", required: "" }),
+    el("input", { name: "input", id: "signal-input", placeholder: "input (JSON, optional)" }),
+    el("button", { type: "submit" }, "Signal"));
+  return [el("h1", {}, "Entities"), signal, el("table", { id: "entity-table" },
+    el("tr", {}, el("th", {}, "Name"), el("th", {}, "Key"), el("th", {}, "State"), el("th", {}, "Locked by"), el("th", {}, "Queued"),
+      el("th", {}, "Scheduled"), el("th", {}, "Last modified")),
+    page.items.map(e => el("tr", { "data-entity": e.id }, el("td", {}, e.name), el("td", {}, e.key),
+      el("td", { class: "state" }, el("code", {}, e.state === null ? "—" : JSON.stringify(e.state))),
+      el("td", {}, e.lockedBy ? el("a", { href: `#/tasks/${encodeURIComponent(e.lockedBy)}` }, e.lockedBy) : "—"),
+      el("td", { class: "queued" }, String(e.queuedOperations)), el("td", {}, String(e.scheduledOperations)),
+      el("td", {}, new Date(e.lastModifiedAt).toLocaleString())))), more];
+}
+
 // Each draw fetches, then draws only if no newer one (a click, the next live update) started meanwhile.
 let generation = 0;
 async function route(live = false) {
@@ -223,6 +253,7 @@ async function route(live = false) {
       : parts[0] === "tasks" ? await tasksPage(query ?? "")
       : parts[0] === "dead-letter" ? await deadLetterPage()
       : parts[0] === "schedules" ? await schedulesPage()
+      : parts[0] === "entities" ? await entitiesPage(query ?? "")
       : overviewPage();
     if (mine !== generation) return;
     // A live redraw keeps what the operator is typing.

@@ -125,6 +125,35 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
     }
 
     [Fact]
+    public async Task AnOperator_SignalsAnEntity_AndSeesItsStateOnTheEntitiesPage()
+    {
+        await using TaskFlowServer server = await TaskFlowServer.StartAsync(database.ConnectionString);
+        using IPlaywright playwright = await Playwright.CreateAsync();
+        await using IBrowser browser = await playwright.Chromium.LaunchAsync(HeadlessChromium.Options());
+        IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var pageErrors = new List<string>();
+        page.PageError += (_, error) => pageErrors.Add(error);
+        await page.GotoAsync(server.Client.BaseAddress!.ToString());
+        await page.FillAsync("#key", server.AdminKey);
+        await page.ClickAsync("#login button[type=submit]");
+        await page.ClickAsync("a[href='#/entities']");
+
+        // Signal the counter from the form; the workers run it, and the next live update shows its state.
+        string key = $"browser-{Guid.NewGuid():N}"[..20];
+        await page.FillAsync("#signal-name", "counter");
+        await page.FillAsync("#signal-key", key);
+        await page.FillAsync("#signal-operation", "add");
+        await page.FillAsync("#signal-input", "3");
+        await page.ClickAsync("#signal-form button[type=submit]");
+        ILocator row = page.Locator($"#entity-table tr[data-entity='@counter@{key}']");
+        await Expect(row.Locator("td.state")).ToHaveTextAsync("3", new() { Timeout = 15_000 });
+        await Expect(row.Locator("td.queued")).ToHaveTextAsync("0");
+
+        await ScreenshotAsync(page, "entities");
+        Assert.Empty(pageErrors);
+    }
+
+    [Fact]
     public async Task AViewer_SeesTheTask_ButItsCancelIsRefusedWithTheRoleItNeeds()
     {
         await using TaskFlowServer server = await TaskFlowServer.StartAsync(database.ConnectionString);
