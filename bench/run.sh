@@ -3,7 +3,7 @@
 # (fsync and synchronous_commit on, as in production). Usage: ./bench/run.sh [scenario ...]
 # Scenarios: enqueue drain idle-latency fanout orchestrations steady scale (the default); on request: aged, queue-drain
 # (starts Azurite), provider (the Durable Task Framework's dispatchers over TaskFlow's provider beside the server's own),
-# auth, steady-1000, soak (30 minutes) and overload (past saturation). Method: docs/benchmarks.md.
+# auth, steady-1000, soak (30 minutes), overload (past saturation), provider-sequence and entities. Method: docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh

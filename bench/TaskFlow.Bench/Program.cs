@@ -13,11 +13,12 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak", "overload", "provider-sequence"];
+string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak", "overload", "provider-sequence", "entities"];
 // On request: "aged" (a minute of seeding), "queue-drain" (Azurite), "provider", "auth", "steady-1000" (telemetry's cost),
-// "soak" (30 minutes; TASKFLOW_BENCH_SOAK_MINUTES sets another length), "overload" (past saturation) and
-// "provider-sequence" (one sequence at a time through the provider, extended sessions off and on).
-string[] chosen = args.Length > 3 ? args[3..] : all[..^8];
+// "soak" (30 minutes; TASKFLOW_BENCH_SOAK_MINUTES sets another length), "overload" (past saturation),
+// "provider-sequence" (one sequence at a time through the provider, extended sessions off and on) and "entities"
+// (Durable entities' operations on one entity and across 1,000).
+string[] chosen = args.Length > 3 ? args[3..] : all[..^9];
 foreach (string unknown in chosen.Except(all))
 {
     Console.Error.WriteLine($"Unknown scenario '{unknown}'. Scenarios: {string.Join(", ", all)}.");
@@ -55,6 +56,7 @@ foreach (string scenario in chosen)
         "provider-sequence" => [
             await ProviderSequenceAsync(extendedSessions: false), await ProviderSequenceAsync(extendedSessions: true),
             await ProviderSequenceAsync(extendedSessions: false), await ProviderSequenceAsync(extendedSessions: true)],
+        "entities" => [await EntitiesAsync(entities: 1, signalsEach: 20_000), await EntitiesAsync(entities: 1_000, signalsEach: 20)],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -312,6 +314,57 @@ async Task<ScenarioResult> FanOutsDoneAsync(
         (double)(await db.WalBytesAsync() - before.Wal) / activities, (double)(await db.RowsWrittenAsync() - before.Rows) / activities,
         $"{orchestrations} orchestrations x {fanOut} echo activities ({orchestrations / seconds:F0} orchestrations/s, {failed} failed); {how}; " +
         "per s = activities per second; latency per orchestration");
+}
+
+// Durable entities: signals ("add 1" to the sample counter) to N entities, enqueued in one statement, then drained by one
+// server worker process. Per s = operations per second between the first batch's start and the last batch's commit (the
+// database's clock, from the entities' histories); latency per operation, from its signal to the start and to the commit
+// of the batch that ran it (it includes the wait in the queue: every signal was sent before the worker started).
+async Task<ScenarioResult> EntitiesAsync(int entities, int signalsEach)
+{
+    string name = entities == 1 ? "entities-one" : $"entities-{entities}";
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, name.Replace('-', '_'));
+    int operations = entities * signalsEach;
+    (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+    var enqueue = Stopwatch.StartNew();
+    await db.ScalarAsync<long>($"""
+        WITH sent AS (
+            SELECT taskflow.send_to_entity('@counter@bench-' || e, jsonb_build_object('name', 'op', 'input',
+                       jsonb_build_object('id', gen_random_uuid(), 'op', 'add', 'signal', true, 'input', '1')), NULL, now(), 'bench')
+            FROM generate_series(1, {entities}) AS e, generate_series(1, {signalsEach}) AS s)
+        SELECT count(*) FROM sent
+        """);
+    double enqueuePerSecond = operations / enqueue.Elapsed.TotalSeconds;
+    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency);
+    await WaitUntilAsync(db, $"SELECT coalesce(sum((state)::int), 0) = {operations} FROM taskflow.entities", TimeSpan.FromMinutes(20), poll: TimeSpan.FromMilliseconds(50));
+    double seconds = await db.ScalarAsync<double>(
+        "SELECT extract(epoch FROM max(occurred_at) FILTER (WHERE event_type = 'EntityStateSaved') - min(occurred_at) FILTER (WHERE event_type = 'OrchestratorStarted'))::float8 FROM taskflow.history WHERE instance_id LIKE '@%'");
+    long batches = await db.ScalarAsync<long>("SELECT count(*) FROM taskflow.history WHERE instance_id LIKE '@%' AND event_type = 'EntityStateSaved'");
+    var toStart = new List<double>();
+    var toComplete = new List<double>();
+    // A batch's start and commit times only grow along an entity's history: the last start before an operation and the
+    // first commit after it are a running max and a running min.
+    await using (Npgsql.NpgsqlCommand latencies = db.DataSource.CreateCommand("""
+        SELECT extract(epoch FROM started - occurred_at)::float8 * 1000, extract(epoch FROM saved - occurred_at)::float8 * 1000
+        FROM (SELECT event_type, occurred_at,
+                     max(occurred_at) FILTER (WHERE event_type = 'OrchestratorStarted') OVER (PARTITION BY instance_id ORDER BY sequence) AS started,
+                     min(occurred_at) FILTER (WHERE event_type = 'EntityStateSaved')
+                         OVER (PARTITION BY instance_id ORDER BY sequence ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS saved
+              FROM taskflow.history WHERE instance_id LIKE '@%') AS h
+        WHERE event_type = 'EventRaised'
+        """))
+    await using (Npgsql.NpgsqlDataReader reader = await latencies.ExecuteReaderAsync())
+    {
+        while (await reader.ReadAsync())
+        {
+            toStart.Add(reader.GetDouble(0));
+            toComplete.Add(reader.GetDouble(1));
+        }
+    }
+
+    return new ScenarioResult(name, operations, operations / seconds, enqueuePerSecond, toStart, toComplete, fleet.PeakRssMb(),
+        (double)(await db.WalBytesAsync() - before.wal) / operations, (double)(await db.RowsWrittenAsync() - before.rows) / operations,
+        $"{entities} counter entities x {signalsEach} signals, {batches} batches, 1 worker process; per s = operations per second; latency per operation, queue wait included");
 }
 
 // Tasks submitted over HTTP at a fixed rate for 20 s (open loop: a slow answer does not slow the sender),
