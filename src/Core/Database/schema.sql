@@ -588,7 +588,8 @@ CREATE VIEW taskflow.tasks AS
     ( SELECT min(w.visible_at) FILTER (WHERE (w.lease_token IS NULL)) AS min
            FROM taskflow.work_items w
           WHERE (w.instance_id = i.id)) AS next_visible_at
-   FROM taskflow.instances i;
+   FROM taskflow.instances i
+  WHERE (i.kind <> 'entity'::text);
 
 
 --
@@ -777,6 +778,13 @@ CREATE INDEX instances_by_status_created ON taskflow.instances USING btree (stat
 --
 
 CREATE INDEX instances_by_tags ON taskflow.instances USING gin (tags jsonb_path_ops) WHERE (tags <> '{}'::jsonb);
+
+
+--
+-- Name: instances_entities; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX instances_entities ON taskflow.instances USING btree (id) WHERE (kind = 'entity'::text);
 
 
 --

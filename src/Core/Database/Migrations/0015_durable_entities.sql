@@ -63,6 +63,16 @@ BEGIN
 END;
 $$;
 
+-- Tasks are what callers submit (activities and orchestrations); entities have views and an API of their own.
+CREATE OR REPLACE VIEW taskflow.tasks AS
+SELECT i.id, i.name, i.kind, i.status, i.priority, i.input, i.output, i.error, i.custom_status, i.attempt,
+       (i.retry_policy ->> 'maxAttempts')::int AS max_attempts, i.tags, i.idempotency_key, i.execution,
+       i.created_by, i.created_at, i.run_at, i.started_at, i.completed_at, i.updated_at,
+       (SELECT min(w.visible_at) FILTER (WHERE w.lease_token IS NULL) FROM taskflow.work_items AS w
+        WHERE w.instance_id = i.id) AS next_visible_at
+FROM taskflow.instances AS i
+WHERE i.kind <> 'entity';
+
 -- Every entity: its name and key, its state as its data converter serialized it (NULL before its first operation and
 -- once deleted), the orchestration holding its lock, the operations waiting (queued behind a lock, or not yet read)
 -- and those scheduled for later. The custom status is the framework's entity status after the last batch.
