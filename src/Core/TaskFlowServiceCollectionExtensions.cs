@@ -94,7 +94,7 @@ public static class TaskFlowServiceCollectionExtensions
         IServiceCollection services = builder.Services;
         services.TryAddSingleton<EpisodeReplayer>();
         services.TryAddSingleton<OrchestrationRunner>();
-        services.TryAddSingleton<Entities.EntityBatchRunner>();
+        services.TryAddSingleton<EntityBatchRunner>();
         services.TryAddSingleton<WorkItemRunner>();
         services.AddLeaseHolding();
         services.AddHostedService<LeaseRenewer>();

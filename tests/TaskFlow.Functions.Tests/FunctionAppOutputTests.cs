@@ -22,6 +22,8 @@ public sealed class FunctionAppOutputTests
         { "ListDeadLetter", "get", "api/dead-letter" }, { "ListWorkers", "get", "api/workers" }, { "ListStatuses", "get", "api/statuses" }, { "Health", "get", "healthz" }, { "Ready", "get", "readyz" },
         { "CreateKey", "post", "api/keys" }, { "ListKeys", "get", "api/keys" }, { "GetKey", "get", "api/keys/{id}" }, { "RevokeKey", "post", "api/keys/{id}/revoke" },
         { "DeleteKey", "delete", "api/keys/{id}" },
+        { "ListEntities", "get", "api/entities" }, { "GetEntity", "get", "api/entities/{name}/{key}" },
+        { "SignalEntity", "post", "api/entities/{name}/{key}/signals" },
     };
 
     [Theory]
@@ -38,12 +40,14 @@ public sealed class FunctionAppOutputTests
     public void FunctionsMetadata_HasTheTimerAndEveryTaskTypeFunction_AndNothingElse()
     {
         Assert.Equal("*/5 * * * * *", Trigger("Maintenance").GetProperty("schedule").GetString());
-        string[] orchestrators = ["sequence", "fan-out", "approval", "countdown", "batch-of-batches", "taskflow-activity"];
+        string[] orchestrators = ["sequence", "fan-out", "approval", "countdown", "batch-of-batches", "taskflow-activity", "count", "transfer"];
         string[] activities = ["echo", "sleep", "flaky", "http"];
+        string[] entities = ["counter", "account"];
         Assert.All(orchestrators, name => Assert.Equal("orchestrationTrigger", Trigger(name).GetProperty("type").GetString()));
         Assert.All(activities, name => Assert.Equal("activityTrigger", Trigger(name).GetProperty("type").GetString()));
+        Assert.All(entities, name => Assert.Equal("entityTrigger", Trigger(name).GetProperty("type").GetString()));
         Assert.Equal(
-            HttpFunctions.Select(row => (string)row[0]).Concat(orchestrators).Concat(activities).Append("Maintenance").Order(),
+            HttpFunctions.Select(row => (string)row[0]).Concat(orchestrators).Concat(activities).Concat(entities).Append("Maintenance").Order(),
             Metadata().Select(f => f.GetProperty("name").GetString()!).Order());
     }
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
-using TaskFlow.Entities;
 using TaskFlow.Leases;
 using TaskFlow.Logging;
 using TaskFlow.Notifications;

@@ -5,11 +5,10 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
 using Microsoft.DurableTask.Worker.Grpc;
 using Npgsql;
-using TaskFlow.Orchestrations;
 using TaskFlow.WorkItems;
 using P = Microsoft.DurableTask.Protobuf;
 
-namespace TaskFlow.Entities;
+namespace TaskFlow.Orchestrations;
 
 /// <summary>Runs one leased batch of a Durable entity on the server: loads the entity and its messages
 /// (<see cref="EpisodeStore"/>), decides what runs (<see cref="EntityScheduler"/>), runs the operations through the

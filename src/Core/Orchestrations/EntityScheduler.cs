@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace TaskFlow.Entities;
+namespace TaskFlow.Orchestrations;
 
 /// <summary>Decides what an entity's next batch runs, with the Durable Task Framework's rules (its entity dispatcher's
 /// "DetermineWork"), on the framework's own JSON: so the server and a Durable host run each other's entities.</summary>
