@@ -71,10 +71,8 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
     public async Task Transfers_InCriticalSections_KeepTheTotal_AndReleaseTheirLocks(string backend)
     {
         IEntityBackend host = hosts.For(backend);
-        var alice = new EntityInstanceId("account", $"alice-{Guid.NewGuid():N}");
         var bob = new EntityInstanceId("account", $"bob-{Guid.NewGuid():N}");
-        await host.SignalAsync(alice, "deposit", 100);
-        await WaitForStateAsync(host, alice, "100");
+        EntityInstanceId alice = await FundedAccountAsync(host, "alice", 100);
 
         // Ten transfers each way at once: each locks both accounts, so none sees the other half done.
         string[] ids = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => host.StartAsync(
@@ -96,9 +94,7 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
     public async Task AnOperationThatThrows_FailsTheCall_AndChangesNothing(string backend)
     {
         IEntityBackend host = hosts.For(backend);
-        var account = new EntityInstanceId("account", $"carol-{Guid.NewGuid():N}");
-        await host.SignalAsync(account, "deposit", 7);
-        await WaitForStateAsync(host, account, "7");
+        EntityInstanceId account = await FundedAccountAsync(host, "carol", 7);
 
         string overdraw = await host.StartAsync("overdraw", account.Key);
         Assert.Equal(("Completed", "\"Cannot withdraw 1000: the balance is 7.\""), await host.WaitAsync(overdraw));
@@ -128,10 +124,8 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
     public async Task LockHeldByATerminatedOrchestration_IsReleasedByCleaning_AndTheNextTransferRuns(string backend)
     {
         IEntityBackend host = hosts.For(backend);
-        var dave = new EntityInstanceId("account", $"dave-{Guid.NewGuid():N}");
         var erin = new EntityInstanceId("account", $"erin-{Guid.NewGuid():N}");
-        await host.SignalAsync(dave, "deposit", 50);
-        await WaitForStateAsync(host, dave, "50");
+        EntityInstanceId dave = await FundedAccountAsync(host, "dave", 50);
 
         string holder = await host.StartAsync("hold-lock", dave.Key);
         await using NpgsqlDataSource sql = NpgsqlDataSource.Create(host.ConnectionString);
@@ -145,6 +139,15 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
         (string status, string? output) = await host.WaitAsync(transfer);
         Assert.Equal("Completed", status);
         Assert.Equal(new TransferOrchestrator.Result(true, 30, 20), JsonSerializer.Deserialize<TransferOrchestrator.Result>(output!, TaskFlowJson.Data));
+    }
+
+    /// <summary>A new account holding <paramref name="balance"/>, once its deposit ran.</summary>
+    private static async Task<EntityInstanceId> FundedAccountAsync(IEntityBackend host, string owner, int balance)
+    {
+        var account = new EntityInstanceId("account", $"{owner}-{Guid.NewGuid():N}");
+        await host.SignalAsync(account, "deposit", balance);
+        await WaitForStateAsync(host, account, balance.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return account;
     }
 
     private static Task WaitForStateAsync(IEntityBackend host, EntityInstanceId entity, string state) =>

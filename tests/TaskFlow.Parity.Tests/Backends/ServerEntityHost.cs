@@ -2,10 +2,6 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Client.Entities;
 using Microsoft.DurableTask.Entities;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using TaskFlow.Testing;
 
 namespace TaskFlow.Parity.Tests.Backends;
 
@@ -14,29 +10,22 @@ namespace TaskFlow.Parity.Tests.Backends;
 public sealed class ServerEntityHost : IEntityBackend
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly IHost host;
+    private readonly TaskFlowBackend server;
     private readonly DurableTaskClient client;
 
-    private ServerEntityHost(IHost host, string connectionString)
+    private ServerEntityHost(TaskFlowBackend server, string connectionString)
     {
-        this.host = host;
+        this.server = server;
         this.ConnectionString = connectionString;
-        this.client = host.Services.GetRequiredService<DurableTaskClient>();
+        this.client = server.Client;
     }
 
     public string Name => "TaskFlow server";
 
     public string ConnectionString { get; }
 
-    public static async Task<ServerEntityHost> StartAsync(string connectionString, Action<DurableTaskRegistry> tasks)
-    {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder(TaskFlowServer.FastWorkerSettings);
-        builder.Logging.ClearProviders();
-        builder.Services.AddTaskFlow(connectionString, tasks).AddWorker();
-        IHost host = builder.Build();
-        await host.StartAsync();
-        return new ServerEntityHost(host, connectionString);
-    }
+    public static async Task<ServerEntityHost> StartAsync(string connectionString, Action<DurableTaskRegistry> tasks) =>
+        new(await TaskFlowBackend.StartAsync(tasks, connectionString), connectionString);
 
     public Task SignalAsync(EntityInstanceId entity, string operation, object? input = null, DateTimeOffset? at = null) =>
         this.client.Entities.SignalEntityAsync(entity, operation, input, new SignalEntityOptions { SignalTime = at });
@@ -76,9 +65,5 @@ public sealed class ServerEntityHost : IEntityBackend
         return (cleaned.EmptyEntitiesRemoved, cleaned.OrphanedLocksReleased);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await this.host.StopAsync();
-        this.host.Dispose();
-    }
+    public ValueTask DisposeAsync() => this.server.DisposeAsync();
 }

@@ -23,14 +23,9 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
 
         using IPlaywright playwright = await Playwright.CreateAsync();
         await using IBrowser browser = await playwright.Chromium.LaunchAsync(HeadlessChromium.Options());
-        IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-        var pageErrors = new List<string>();
-        page.PageError += (_, error) => pageErrors.Add(error);
 
         // Sign in, then mark the document: a reload would lose the mark.
-        await page.GotoAsync(server.Client.BaseAddress!.ToString());
-        await page.FillAsync("#key", server.AdminKey);
-        await page.ClickAsync("#login button[type=submit]");
+        (IPage page, List<string> pageErrors) = await SignInAsync(browser, server);
         await Expect(page.Locator("#live.on")).ToBeVisibleAsync();
         await Expect(page.Locator("#ready")).ToBeVisibleAsync();
         await page.EvaluateAsync("window.sameDocument = true");
@@ -130,12 +125,7 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
         await using TaskFlowServer server = await TaskFlowServer.StartAsync(database.ConnectionString);
         using IPlaywright playwright = await Playwright.CreateAsync();
         await using IBrowser browser = await playwright.Chromium.LaunchAsync(HeadlessChromium.Options());
-        IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-        var pageErrors = new List<string>();
-        page.PageError += (_, error) => pageErrors.Add(error);
-        await page.GotoAsync(server.Client.BaseAddress!.ToString());
-        await page.FillAsync("#key", server.AdminKey);
-        await page.ClickAsync("#login button[type=submit]");
+        (IPage page, List<string> pageErrors) = await SignInAsync(browser, server);
         await page.ClickAsync("a[href='#/entities']");
 
         // Signal the counter from the form; the workers run it, and the next live update shows its state.
@@ -197,6 +187,18 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
         await Expect(page.Locator("#login-error")).ToContainTextAsync("not valid");
         await Expect(page.Locator("#nav")).ToBeHiddenAsync();
         await ScreenshotAsync(page, "sign-in-refused");
+    }
+
+    /// <summary>A page signed in with the server's admin key, and the script errors it will report.</summary>
+    private static async Task<(IPage Page, List<string> Errors)> SignInAsync(IBrowser browser, TaskFlowServer server)
+    {
+        IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        await page.GotoAsync(server.Client.BaseAddress!.ToString());
+        await page.FillAsync("#key", server.AdminKey);
+        await page.ClickAsync("#login button[type=submit]");
+        return (page, errors);
     }
 
     private static async Task ScreenshotAsync(IPage page, string name)
