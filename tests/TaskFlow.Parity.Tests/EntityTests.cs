@@ -121,19 +121,28 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
 
     [Theory]
     [MemberData(nameof(Backends))]
-    public async Task LockHeldByATerminatedOrchestration_IsReleasedByCleaning_AndTheNextTransferRuns(string backend)
+    public async Task TerminatedLockHolders_LoseTheirLocks_ByTheTerminationOrByCleaning_AndTheNextTransferRuns(string backend)
     {
         IEntityBackend host = hosts.For(backend);
         var erin = new EntityInstanceId("account", $"erin-{Guid.NewGuid():N}");
         EntityInstanceId dave = await FundedAccountAsync(host, "dave", 50);
-
-        string holder = await host.StartAsync("hold-lock", dave.Key);
         await using NpgsqlDataSource sql = NpgsqlDataSource.Create(host.ConnectionString);
-        await Eventually.WaitForAsync(() => ReadEntityRowAsync(sql, dave), row => row.LockedBy == holder, Patience, "the lock to be taken");
-        await host.TerminateAsync(holder);
-        Assert.Equal("Terminated", (await host.WaitAsync(holder)).Status);
 
-        // The terminated orchestration never released it: cleaning does.
+        // The first holder takes the lock; the second's lock request waits in the entity's queue behind it.
+        string first = await host.StartAsync("hold-lock", dave.Key);
+        await Eventually.WaitForAsync(() => ReadEntityRowAsync(sql, dave), row => row.LockedBy == first, Patience, "the first lock");
+        string second = await host.StartAsync("hold-lock", dave.Key);
+        await Eventually.WaitForAsync(() => ReadEntityRowAsync(sql, dave), row => row.Queued == 1, Patience, "the second lock request to queue");
+
+        // Terminating the second leaves its queued request; terminating the first releases the lock it holds, and the
+        // entity grants the lock to the queued request of an orchestration that no longer runs.
+        await host.TerminateAsync(second);
+        Assert.Equal("Terminated", (await host.WaitAsync(second)).Status);
+        await host.TerminateAsync(first);
+        Assert.Equal("Terminated", (await host.WaitAsync(first)).Status);
+        await Eventually.WaitForAsync(() => ReadEntityRowAsync(sql, dave), row => row.LockedBy == second, Patience, "the orphaned lock");
+
+        // Cleaning sends the release its owner never will.
         Assert.Equal((0, 1), await host.CleanAsync(removeEmptyEntities: false, releaseOrphanedLocks: true));
         string transfer = await host.StartAsync("transfer", new TransferOrchestrator.Input(dave.Key, erin.Key, 20));
         (string status, string? output) = await host.WaitAsync(transfer);

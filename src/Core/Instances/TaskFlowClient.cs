@@ -266,9 +266,14 @@ public sealed class TaskFlowClient
         terminate.Parameters.AddWithValue("actor", actor);
         terminate.Parameters.Add(SqlParameters.Nullable("reason", NpgsqlDbType.Text, reason));
         terminate.Parameters.Add(SqlParameters.Nullable("output", NpgsqlDbType.Text, outputJson));
+        var releaseLocks = new NpgsqlBatchCommand(SqlText.Get("Instances/Sql/ReleaseEntityLocks.sql"));
+        releaseLocks.Parameters.Add(this.clock.Now());
+        releaseLocks.Parameters.AddWithValue("id", id);
+        releaseLocks.Parameters.AddWithValue("actor", actor);
         batch.BatchCommands.Add(deleteWork);
         batch.BatchCommands.Add(deleteInbox);
         batch.BatchCommands.Add(terminate);
+        batch.BatchCommands.Add(releaseLocks);
         await batch.ExecuteNonQueryAsync(cancellationToken);
         if (terminate.RecordsAffected == 0)
         {
