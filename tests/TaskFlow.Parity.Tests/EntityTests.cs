@@ -150,6 +150,26 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
         Assert.Equal(new TransferOrchestrator.Result(true, 30, 20), JsonSerializer.Deserialize<TransferOrchestrator.Result>(output!, TaskFlowJson.Data));
     }
 
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task EntityQuery_ByPrefix_PagesThroughEveryEntityWithState_InIdOrder(string backend)
+    {
+        IEntityBackend host = hosts.For(backend);
+        string run = Guid.NewGuid().ToString("N")[..8];
+        string[] keys = [.. Enumerable.Range(1, 5).Select(i => $"page-{run}-{i}")];
+        foreach (string key in keys)
+        {
+            await host.SignalAsync(new EntityInstanceId("counter", key), "add", 1);
+        }
+
+        await Task.WhenAll(keys.Select(key => WaitForStateAsync(host, new EntityInstanceId("counter", key), "1")));
+        await host.SignalAsync(new EntityInstanceId("counter", $"page-{run}-9"), "delete"); // no state: not listed
+
+        IReadOnlyList<IReadOnlyList<string>> pages = await host.PagesAsync($"counter@page-{run}-", pageSize: 2);
+        Assert.Equal([2, 2, 1], pages.Select(page => page.Count));
+        Assert.Equal(keys.Select(key => $"@counter@{key}"), pages.SelectMany(page => page));
+    }
+
     /// <summary>A new account holding <paramref name="balance"/>, once its deposit ran.</summary>
     private static async Task<EntityInstanceId> FundedAccountAsync(IEntityBackend host, string owner, int balance)
     {

@@ -25,8 +25,10 @@ internal sealed class TaskFlowEntityQueries(NpgsqlDataSource dataSource, EntityC
     public override async Task<EntityQueryResult> QueryEntitiesAsync(EntityQuery query, CancellationToken cancellation)
     {
         int pageSize = query.PageSize is > 0 ? query.PageSize.Value : DefaultPageSize;
+        // Every entity id starts with '@': a prefix given without it (the SDK's "name@key" form) means the same.
+        string? prefix = query.InstanceIdStartsWith is { Length: > 0 } given && given[0] != '@' ? "@" + given : query.InstanceIdStartsWith;
         IReadOnlyList<EntityMetadata> page = await this.ReadAsync(
-            null, query.InstanceIdStartsWith, query.ContinuationToken, query.LastModifiedFrom, query.LastModifiedTo,
+            null, prefix, query.ContinuationToken, query.LastModifiedFrom, query.LastModifiedTo,
             query.IncludeState, query.IncludeTransient, pageSize, cancellation);
         return new EntityQueryResult
         {

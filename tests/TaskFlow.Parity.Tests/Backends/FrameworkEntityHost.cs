@@ -74,6 +74,26 @@ public sealed class FrameworkEntityHost : IEntityBackend
     public async Task<bool> HasRowAsync(EntityInstanceId entity) =>
         await this.Entities.GetEntityAsync(new EntityId(entity.Name, entity.Key), includeStateless: true) is not null;
 
+    public async Task<IReadOnlyList<IReadOnlyList<string>>> PagesAsync(string prefix, int pageSize)
+    {
+        var pages = new List<IReadOnlyList<string>>();
+        string? continuation = null;
+        do
+        {
+            EntityBackendQueries.EntityQueryResult page = await this.Entities.QueryEntitiesAsync(
+                new EntityBackendQueries.EntityQuery { InstanceIdStartsWith = prefix, PageSize = pageSize, ContinuationToken = continuation }, CancellationToken.None);
+            List<string> ids = page.Results.Select(entity => entity.EntityId.ToString()).ToList();
+            if (ids.Count > 0)
+            {
+                pages.Add(ids);
+            }
+
+            continuation = page.ContinuationToken;
+        }
+        while (continuation is not null);
+        return pages;
+    }
+
     public async Task<string> StartAsync(string orchestration, object? input) =>
         (await this.Client.CreateOrchestrationInstanceAsync(orchestration, string.Empty, $"{orchestration}-{Guid.NewGuid():N}", input)).InstanceId;
 

@@ -18,6 +18,9 @@ public interface IEntityBackend : IAsyncDisposable
     /// <summary>Whether the entity has a row at all, state or not (<c>includeStateless</c>/<c>IncludeTransient</c>).</summary>
     Task<bool> HasRowAsync(EntityInstanceId entity);
 
+    /// <summary>The ids of the entities whose id starts with <paramref name="prefix"/>, page by page (the client's paging).</summary>
+    Task<IReadOnlyList<IReadOnlyList<string>>> PagesAsync(string prefix, int pageSize);
+
     Task<string> StartAsync(string orchestration, object? input);
 
     /// <summary>Waits for the orchestration to end: its runtime status (Durable's names) and its serialized output.</summary>

@@ -46,6 +46,17 @@ public sealed class ServerEntityHost : IEntityBackend
         return false;
     }
 
+    public async Task<IReadOnlyList<IReadOnlyList<string>>> PagesAsync(string prefix, int pageSize)
+    {
+        var pages = new List<IReadOnlyList<string>>();
+        await foreach (Page<EntityMetadata> page in this.client.Entities.GetAllEntitiesAsync(new EntityQuery { InstanceIdStartsWith = prefix, PageSize = pageSize }).AsPages())
+        {
+            pages.Add(page.Values.Select(entity => entity.Id.ToString()).ToList());
+        }
+
+        return pages;
+    }
+
     public Task<string> StartAsync(string orchestration, object? input) =>
         this.client.ScheduleNewOrchestrationInstanceAsync(orchestration, input, new StartOrchestrationOptions($"{orchestration}-{Guid.NewGuid():N}"));
 
