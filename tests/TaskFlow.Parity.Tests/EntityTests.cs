@@ -152,6 +152,26 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task OrchestrationThatFailsInACriticalSection_ReleasesItsLock_AndItsSignalForLaterStillArrives(string backend)
+    {
+        IEntityBackend host = hosts.For(backend);
+        EntityInstanceId account = await FundedAccountAsync(host, "frank", 5);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+
+        string failing = await host.StartAsync("lock-then-fail", account.Key);
+        (string status, _) = await host.WaitAsync(failing);
+        Assert.Equal("Failed", status);
+
+        await using NpgsqlDataSource sql = NpgsqlDataSource.Create(host.ConnectionString);
+        await Eventually.WaitForAsync(() => ReadEntityRowAsync(sql, account), row => row.LockedBy is null, Patience, "the failed orchestration's lock to go");
+        Assert.Equal("5", await host.StateAsync(account));
+        var counter = new EntityInstanceId("counter", account.Key);
+        await WaitForStateAsync(host, counter, "1");
+        Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(2), "the orchestration's signal for later ran early");
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task EntityQuery_ByPrefix_PagesThroughEveryEntityWithState_InIdOrder(string backend)
     {
         IEntityBackend host = hosts.For(backend);
@@ -206,8 +226,9 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
         return operations;
     }
 
-    /// <summary>The sample entities, and two orchestrations the tests need: one that overdraws an account and reports
-    /// the entity's failure, one that takes an account's lock and waits (for a termination).</summary>
+    /// <summary>The sample entities, and the orchestrations the tests need: one that overdraws an account and reports
+    /// the entity's failure, one that fails inside its critical section, one that takes an account's lock and waits (for
+    /// a termination).</summary>
     internal static void Register(DurableTaskRegistry registry)
     {
         registry.AddSampleEntities();
@@ -221,6 +242,21 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
             catch (EntityOperationFailedException failed)
             {
                 return failed.FailureDetails.ErrorMessage;
+            }
+        });
+        registry.AddOrchestratorFunc<string, string>("lock-then-fail", async (context, key) =>
+        {
+            // A signal due two seconds later, sent from the orchestration; then a critical section that throws.
+            await context.Entities.SignalEntityAsync(
+                new EntityInstanceId("counter", key), "add", 1, new SignalEntityOptions { SignalTime = context.CurrentUtcDateTime.AddSeconds(2) });
+            await using (await context.Entities.LockEntitiesAsync(new EntityInstanceId("account", key)))
+            {
+                if (!context.Entities.InCriticalSection(out IReadOnlyList<EntityInstanceId>? locked) || locked.Count != 1)
+                {
+                    return "not in its critical section";
+                }
+
+                throw new InvalidOperationException("fails while it holds the lock");
             }
         });
         registry.AddOrchestratorFunc<string, string>("hold-lock", async (context, account) =>
