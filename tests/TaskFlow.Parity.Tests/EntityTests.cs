@@ -172,6 +172,24 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task EntityThatStartsAnOrchestration_StartsItOnce_AndAStartUnderATakenIdChangesNothingElse(string backend)
+    {
+        IEntityBackend host = hosts.For(backend);
+        string key = $"starter-{Guid.NewGuid():N}";
+        var starter = new EntityInstanceId("starter", key);
+        await host.SignalAsync(starter, "start", key);
+        await host.SignalAsync(starter, "start", key); // the same instance id again: the framework drops this start
+        await WaitForStateAsync(host, starter, "2");
+
+        Assert.Equal(("Completed", "2"), await host.WaitAsync($"counted-{key}"));
+        await using NpgsqlDataSource sql = NpgsqlDataSource.Create(host.ConnectionString);
+        await using NpgsqlCommand started = sql.CreateCommand("SELECT count(*) FROM taskflow.task_history WHERE instance_id = $1 AND event_type = 'ExecutionStarted'");
+        started.Parameters.AddWithValue($"counted-{key}");
+        Assert.Equal(1L, await started.ExecuteScalarAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task EntityQuery_ByPrefix_PagesThroughEveryEntityWithState_InIdOrder(string backend)
     {
         IEntityBackend host = hosts.For(backend);
@@ -226,12 +244,13 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
         return operations;
     }
 
-    /// <summary>The sample entities, and the orchestrations the tests need: one that overdraws an account and reports
+    /// <summary>The sample entities, an entity that starts orchestrations, and the orchestrations the tests need: one that overdraws an account and reports
     /// the entity's failure, one that fails inside its critical section, one that takes an account's lock and waits (for
     /// a termination).</summary>
     internal static void Register(DurableTaskRegistry registry)
     {
         registry.AddSampleEntities();
+        registry.AddEntity<StarterEntity>("starter");
         registry.AddOrchestratorFunc<string, string>("overdraw", async (context, account) =>
         {
             try
@@ -266,6 +285,17 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
                 return await context.WaitForExternalEvent<string>("never");
             }
         });
+    }
+
+    /// <summary>Counts its <c>start</c> operations; each starts <c>count</c> (two signals to a counter, then a call) as
+    /// <c>counted-{key}</c>.</summary>
+    private sealed class StarterEntity : TaskEntity<int>
+    {
+        public void Start(string key)
+        {
+            this.State++;
+            this.Context.ScheduleNewOrchestration("count", new CountOrchestrator.Input($"for-{key}", 2), new StartOrchestrationOptions($"counted-{key}"));
+        }
     }
 
     /// <summary>Both hosts, each on a database of its own.</summary>

@@ -256,6 +256,7 @@ internal sealed class TaskSubmitter
         command.Parameters.Add(SqlParameters.Nullable("parent_task_id", NpgsqlDbType.Integer, null));
         command.Parameters.Add(SqlParameters.Nullable("parent_name", NpgsqlDbType.Text, null));
         command.Parameters.AddWithValue("submitted", true);
+        command.Parameters.AddWithValue("if_absent", false);
         command.Parameters.AddWithValue("actor", actor);
         command.Parameters.Add(SqlParameters.Nullable("run_at", NpgsqlDbType.TimestampTz, submission.RunAt?.ToUniversalTime()));
         command.Parameters.AddWithValue("delay", submission.Delay ?? TimeSpan.Zero);

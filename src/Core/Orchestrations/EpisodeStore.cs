@@ -323,7 +323,7 @@ internal sealed partial class EpisodeStore(
     }
 
     /// <param name="parentTaskId">The child's task id in the parent's history; null for an orchestration an entity
-    /// starts, which reports to no one.</param>
+    /// starts, which reports to no one and is not started when its id is taken (the framework drops such a start).</param>
     private void AddStartOrchestration(
         NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, string name, string instanceId, string? inputJson, int? parentTaskId, string actor)
     {
@@ -339,6 +339,7 @@ internal sealed partial class EpisodeStore(
         start.Parameters.Add(SqlParameters.Nullable("parent_task_id", NpgsqlDbType.Integer, parentTaskId));
         start.Parameters.Add(SqlParameters.Nullable("parent_name", NpgsqlDbType.Text, parentTaskId is null ? null : state.Name));
         start.Parameters.AddWithValue("submitted", false);
+        start.Parameters.AddWithValue("if_absent", parentTaskId is null);
         start.Parameters.AddWithValue("actor", actor);
         start.Parameters.Add(SqlParameters.Nullable("run_at", NpgsqlDbType.TimestampTz, null));
         start.Parameters.AddWithValue("delay", TimeSpan.Zero);
