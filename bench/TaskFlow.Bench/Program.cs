@@ -56,7 +56,9 @@ foreach (string scenario in chosen)
         "provider-sequence" => [
             await ProviderSequenceAsync(extendedSessions: false), await ProviderSequenceAsync(extendedSessions: true),
             await ProviderSequenceAsync(extendedSessions: false), await ProviderSequenceAsync(extendedSessions: true)],
-        "entities" => [await EntitiesAsync(entities: 1, signalsEach: 20_000), await EntitiesAsync(entities: 1_000, signalsEach: 20)],
+        "entities" => [
+            await EntitiesAsync(entities: 1, signalsEach: 20_000), await EntitiesAsync(entities: 1_000, signalsEach: 20),
+            await EntitiesAsync(entities: 1_000, signalsEach: 20, throughProvider: true)],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -317,12 +319,12 @@ async Task<ScenarioResult> FanOutsDoneAsync(
 }
 
 // Durable entities: signals ("add 1" to the sample counter) to N entities, enqueued in one statement, then drained by one
-// server worker process. Per s = operations per second between the first batch's start and the last batch's commit (the
+// server worker process, or through the provider by the Durable Task Framework's entity dispatcher in a host process. Per s = operations per second between the first batch's start and the last batch's commit (the
 // database's clock, from the entities' histories); latency per operation, from its signal to the start and to the commit
 // of the batch that ran it (it includes the wait in the queue: every signal was sent before the worker started).
-async Task<ScenarioResult> EntitiesAsync(int entities, int signalsEach)
+async Task<ScenarioResult> EntitiesAsync(int entities, int signalsEach, bool throughProvider = false)
 {
-    string name = entities == 1 ? "entities-one" : $"entities-{entities}";
+    string name = (entities == 1 ? "entities-one" : $"entities-{entities}") + (throughProvider ? "-provider" : string.Empty);
     await using BenchDatabase db = await BenchDatabase.CreateAsync(server, name.Replace('-', '_'));
     int operations = entities * signalsEach;
     (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
@@ -335,7 +337,11 @@ async Task<ScenarioResult> EntitiesAsync(int entities, int signalsEach)
         SELECT count(*) FROM sent
         """);
     double enqueuePerSecond = operations / enqueue.Elapsed.TotalSeconds;
-    await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency);
+    await using WorkerFleet fleet = throughProvider
+        ? WorkerFleet.StartDurableHost(
+            Environment.GetEnvironmentVariable("TASKFLOW_BENCH_DURABLE_HOST") ?? throw new InvalidOperationException("bench/run.sh sets TASKFLOW_BENCH_DURABLE_HOST."),
+            db.ConnectionString, concurrency: 32)
+        : WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency);
     await WaitUntilAsync(db, $"SELECT coalesce(sum((state)::int), 0) = {operations} FROM taskflow.entities", TimeSpan.FromMinutes(20), poll: TimeSpan.FromMilliseconds(50));
     double seconds = await db.ScalarAsync<double>(
         "SELECT extract(epoch FROM max(occurred_at) FILTER (WHERE event_type = 'EntityStateSaved') - min(occurred_at) FILTER (WHERE event_type = 'OrchestratorStarted'))::float8 FROM taskflow.history WHERE instance_id LIKE '@%'");
@@ -364,7 +370,9 @@ async Task<ScenarioResult> EntitiesAsync(int entities, int signalsEach)
 
     return new ScenarioResult(name, operations, operations / seconds, enqueuePerSecond, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / operations, (double)(await db.RowsWrittenAsync() - before.rows) / operations,
-        $"{entities} counter entities x {signalsEach} signals, {batches} batches, 1 worker process; per s = operations per second; latency per operation, queue wait included");
+        $"{entities} counter entities x {signalsEach} signals, {batches} batches, " +
+        (throughProvider ? "the Durable Task Framework's entity dispatcher over the provider in 1 host process" : "1 server worker process") +
+        "; per s = operations per second; latency per operation, queue wait included");
 }
 
 // Tasks submitted over HTTP at a fixed rate for 20 s (open loop: a slow answer does not slow the sender),
