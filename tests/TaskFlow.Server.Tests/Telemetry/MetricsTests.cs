@@ -69,6 +69,12 @@ public sealed partial class MetricsTests(PostgresDatabase database) : IClassFixt
             await server.Client.WaitForStatusAsync(await SubmitAsync(server, body), "succeeded", "failed");
         }
 
+        // An entity's batch, for its series.
+        await server.Client.PostJsonAsync("/api/entities/counter/metrics/signals", """{"operation":"add","input":1}""");
+        await Eventually.WaitForAsync(
+            () => server.Client.GetJsonAsync("/api/entities/counter/metrics"), entity => entity.GetProperty("state").ValueKind == System.Text.Json.JsonValueKind.Number,
+            TimeSpan.FromSeconds(30), "the counter's batch");
+
         await server.Service<TaskFlow.Telemetry.QueueSnapshotService>().RefreshAsync(CancellationToken.None);
         HashSet<string> exported = [.. Parse(await server.Client.GetStringAsync("/metrics")).Keys.Select(series => series.Split('{')[0])];
         string[] files = [Repository.PathTo("ops", "grafana", "taskflow-dashboard.json"), Repository.PathTo("ops", "prometheus", "taskflow-alerts.yml")];
