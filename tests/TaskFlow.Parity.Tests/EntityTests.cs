@@ -110,8 +110,13 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
         await host.SignalAsync(counter, "add", 3);
         await WaitForStateAsync(host, counter, "3");
 
+        (bool exists, string? state, DateTimeOffset lastModified, int backlog) = await host.MetadataWithoutStateAsync(counter);
+        Assert.Equal((true, null, 0), (exists, state, backlog)); // read without its state
+        Assert.True(lastModified > DateTimeOffset.UtcNow.AddMinutes(-1) && lastModified <= DateTimeOffset.UtcNow.AddSeconds(5), $"last modified {lastModified:o}");
+
         await host.SignalAsync(counter, "delete");
         await Eventually.WaitForAsync(() => host.StateAsync(counter), state => state is null, Patience, "the counter to be deleted");
+        Assert.False((await host.MetadataWithoutStateAsync(counter)).Exists);
         Assert.True(await host.HasRowAsync(counter));
 
         (int removed, _) = await host.CleanAsync(removeEmptyEntities: true, releaseOrphanedLocks: false);

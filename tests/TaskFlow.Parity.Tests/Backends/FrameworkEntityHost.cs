@@ -71,6 +71,11 @@ public sealed class FrameworkEntityHost : IEntityBackend
     public async Task<string?> StateAsync(EntityInstanceId entity) =>
         (await this.Entities.GetEntityAsync(new EntityId(entity.Name, entity.Key), includeState: true))?.SerializedState;
 
+    public async Task<(bool Exists, string? State, DateTimeOffset LastModified, int Backlog)> MetadataWithoutStateAsync(EntityInstanceId entity) =>
+        await this.Entities.GetEntityAsync(new EntityId(entity.Name, entity.Key), includeState: false) is { } found
+            ? (true, found.SerializedState, new DateTimeOffset(found.LastModifiedTime, TimeSpan.Zero), found.BacklogQueueSize)
+            : (false, null, default, 0);
+
     public async Task<bool> HasRowAsync(EntityInstanceId entity) =>
         await this.Entities.GetEntityAsync(new EntityId(entity.Name, entity.Key), includeStateless: true) is not null;
 

@@ -15,6 +15,10 @@ public interface IEntityBackend : IAsyncDisposable
     /// <summary>The entity's serialized state, or null when it has none (or does not exist).</summary>
     Task<string?> StateAsync(EntityInstanceId entity);
 
+    /// <summary>The entity's metadata read without its state: whether it exists (has state), the state it came with
+    /// (must be null), when it last changed, and its backlog.</summary>
+    Task<(bool Exists, string? State, DateTimeOffset LastModified, int Backlog)> MetadataWithoutStateAsync(EntityInstanceId entity);
+
     /// <summary>Whether the entity has a row at all, state or not (<c>includeStateless</c>/<c>IncludeTransient</c>).</summary>
     Task<bool> HasRowAsync(EntityInstanceId entity);
 

@@ -33,6 +33,11 @@ public sealed class ServerEntityHost : IEntityBackend
     public async Task<string?> StateAsync(EntityInstanceId entity) =>
         (await this.client.Entities.GetEntityAsync(entity, includeState: true))?.State.Value;
 
+    public async Task<(bool Exists, string? State, DateTimeOffset LastModified, int Backlog)> MetadataWithoutStateAsync(EntityInstanceId entity) =>
+        await this.client.Entities.GetEntityAsync(entity, includeState: false) is { } found
+            ? (true, found.IncludesState ? found.State.Value : null, found.LastModifiedTime, found.BacklogQueueSize)
+            : (false, null, default, 0);
+
     public async Task<bool> HasRowAsync(EntityInstanceId entity)
     {
         await foreach (EntityMetadata found in this.client.Entities.GetAllEntitiesAsync(new EntityQuery { InstanceIdStartsWith = entity.ToString(), IncludeTransient = true }))
