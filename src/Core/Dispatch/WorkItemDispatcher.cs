@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,6 +15,7 @@ namespace TaskFlow.Dispatch;
 /// <remarks>Wakes on NOTIFY, on an activity finishing, at the next delayed item's time, and on the poll
 /// backstop. On shutdown it stops leasing and drains the runner.</remarks>
 internal sealed partial class WorkItemDispatcher(
+    DurableTaskRegistry registry,
     WorkItemLeases workItemLeases,
     WorkItemQueue queue,
     WorkItemRunner runner,
@@ -24,6 +26,10 @@ internal sealed partial class WorkItemDispatcher(
     ILogger<WorkItemDispatcher> logger) : BackgroundService
 {
     private readonly WorkerOptions settings = options.Value;
+
+    /// <summary>A worker that registers no Durable entity leaves entities' batches to a host that does (a Function App on
+    /// the same database, say): it would only answer them that the entity is unknown.</summary>
+    private readonly string[]? kinds = registry.GetEntities().Any() ? null : [WorkKinds.Activity, WorkKinds.Orchestration, WorkKinds.Timer];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -57,7 +63,7 @@ internal sealed partial class WorkItemDispatcher(
 
         try
         {
-            IReadOnlyList<WorkItemLease> leases = await workItemLeases.LeaseNextAsync(identity.Id, free, stoppingToken);
+            IReadOnlyList<WorkItemLease> leases = await workItemLeases.LeaseNextAsync(identity.Id, free, stoppingToken, this.kinds);
             foreach (WorkItemLease lease in leases)
             {
                 _ = runner.Start(lease); // tracked by the runner, drained on shutdown

@@ -99,6 +99,25 @@ public sealed class QueueDispatchTests(PostgresDatabase database, AzuriteQueues 
     }
 
     [Fact]
+    public async Task An_entitys_batch_is_rung_on_its_own_queue_and_run_by_a_queue_mode_server()
+    {
+        // Queues of its own (a later setting wins), so the entity's doorbell is the only message on them.
+        string prefix = $"{azurite.Prefix}e";
+        await using TaskFlowServer server = await TaskFlowServer.StartAsync(
+            database.ConnectionString, settings: AzuriteQueueSettings.For(azurite, $"--TaskFlow:Dispatch:QueuePrefix={prefix}"));
+        string key = $"queued-{Guid.NewGuid():N}";
+        (HttpStatusCode status, JsonElement body, _) = await server.Client.PostJsonAsync($"/api/entities/counter/{key}/signals", """{"operation":"add","input":4}""");
+        Assert.True(status == HttpStatusCode.Accepted, body.ToString());
+
+        JsonElement entity = await Eventually.WaitForAsync(
+            () => server.Client.GetJsonAsync($"/api/entities/counter/{key}"), e => e.GetProperty("state").ValueKind == JsonValueKind.Number,
+            TimeSpan.FromSeconds(30), "the entity's batch to run through the queues");
+        Assert.Equal(4, entity.GetProperty("state").GetInt32());
+        Assert.Equal(1L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'EntityStateSaved'", ("id", $"@counter@{key}")));
+    }
+
+    [Fact]
     public async Task A_doorbell_received_too_often_goes_to_the_poison_queue_and_fails_its_task_with_the_reason()
     {
         // Queues of its own (a later setting wins), so the doorbell is the only message on them.

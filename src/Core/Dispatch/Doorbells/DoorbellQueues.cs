@@ -8,7 +8,7 @@ namespace TaskFlow.Dispatch.Doorbells;
 /// backlog, and a <c>-poison</c> queue beside each.</summary>
 internal sealed class DoorbellQueues(IOptions<QueueDispatchOptions> options)
 {
-    private static readonly string[] Kinds = [WorkKinds.Activity, WorkKinds.Orchestration, WorkKinds.Timer];
+    private static readonly string[] Kinds = [WorkKinds.Activity, WorkKinds.Orchestration, WorkKinds.Timer, WorkKinds.Entity];
 
     public IReadOnlyList<string> All { get; } = Kinds.Select(kind => $"{options.Value.QueuePrefix}-{kind}").ToArray();
 

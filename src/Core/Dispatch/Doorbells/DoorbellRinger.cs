@@ -31,7 +31,7 @@ internal sealed partial class DoorbellRinger(
     /// <summary>Puts at a time: Azure queues take one message per request, so puts go out side by side.</summary>
     private const int ParallelPuts = 16;
 
-    private static readonly string[] Kinds = [WorkKinds.Activity, WorkKinds.Orchestration, WorkKinds.Timer];
+    private static readonly string[] Kinds = [WorkKinds.Activity, WorkKinds.Orchestration, WorkKinds.Timer, WorkKinds.Entity];
 
     private long lastLostCheck;
 

@@ -19,7 +19,7 @@ public sealed class QueueDispatchOptions
     /// <summary>The storage connection string; empty: the <c>AzureWebJobsStorage</c> setting, as Azure Functions uses.</summary>
     public string QueueConnection { get; set; } = string.Empty;
 
-    /// <summary>Queue names start with this: <c>{prefix}-activity</c>, <c>{prefix}-orchestration</c>, <c>{prefix}-timer</c>,
+    /// <summary>Queue names start with this: <c>{prefix}-activity</c>, <c>{prefix}-orchestration</c>, <c>{prefix}-timer</c>, <c>{prefix}-entity</c>,
     /// and each one's <c>-poison</c> queue.</summary>
     public string QueuePrefix { get; set; } = "taskflow";
 
