@@ -182,7 +182,12 @@ call POST /api/tasks "{\"id\":\"$transfer\",\"type\":\"transfer\",\"input\":{\"f
 wait_for "$transfer" succeeded failed cancelled
 check "transfer 30 in a critical section: alice 70, bob 30" \
   "$([[ $(json .status) == succeeded && $(json .output.transferred) == true && $(json .output.fromBalance) == 70 && $(json .output.toBalance) == 30 ]] && echo true)" "$body"
-call GET "/api/entities?name=account"
+# The transfer's release reaches the accounts just after the transfer completed.
+for _ in $(seq 1 60); do
+  call GET "/api/entities?name=account"
+  [[ $(json "[.items[] | select(.key == \"$alice\" or .key == \"$bob\") | select(.lockedBy == null)] | length") == 2 ]] && break
+  sleep 0.5
+done
 check "GET /api/entities?name=account lists both accounts, unlocked" \
   "$([[ $status == 200 && $(json "[.items[] | select(.key == \"$alice\" or .key == \"$bob\") | select(.lockedBy == null)] | length") == 2 ]] && echo true)" "status $status: $(head -c 300 <<<"$body")"
 later=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)

@@ -85,8 +85,9 @@ public sealed class EntityTests(EntityTests.Hosts hosts) : IClassFixture<EntityT
         Assert.Equal((100 - moved, moved), (int.Parse((await host.StateAsync(alice))!), int.Parse((await host.StateAsync(bob))!)));
 
         await using NpgsqlDataSource sql = NpgsqlDataSource.Create(host.ConnectionString);
-        Assert.Null((await ReadEntityRowAsync(sql, alice)).LockedBy);
-        Assert.Null((await ReadEntityRowAsync(sql, bob)).LockedBy);
+        // Each transfer's release reaches the accounts after the transfer completed.
+        await Eventually.WaitForAsync(() => ReadEntityRowAsync(sql, alice), row => row.LockedBy is null, Patience, "alice's lock to go");
+        await Eventually.WaitForAsync(() => ReadEntityRowAsync(sql, bob), row => row.LockedBy is null, Patience, "bob's lock to go");
     }
 
     [Theory]

@@ -193,7 +193,10 @@ public sealed class DurableExtensionTests(PostgresDatabase database) : IClassFix
 
         string entityId = $"@counter@{key}"; // the extension lower-cases an entity's name
         Assert.Equal("13", await database.ScalarAsync<string>("SELECT state FROM taskflow.entities WHERE instance_id = @id", ("id", entityId)));
-        Assert.Equal("unlocked", await database.ScalarAsync<string>("SELECT coalesce(locked_by, 'unlocked') FROM taskflow.entities WHERE instance_id = @id", ("id", entityId)));
+        // The orchestration's release reaches the entity after the orchestration has completed.
+        await Eventually.WaitForAsync(
+            () => database.ScalarAsync<string>("SELECT coalesce(locked_by, 'unlocked') FROM taskflow.entities WHERE instance_id = @id", ("id", entityId)),
+            owner => owner == "unlocked", TimeSpan.FromSeconds(30), "the critical section's release");
         // From the orchestration: three signals, the lock request (no operation), the call.
         Assert.Equal(
             ["add", "add", "add", "(lock)", "get"],
