@@ -65,18 +65,22 @@ public sealed class EntityClient
 
     /// <summary>One entity, or null when it has no row (it was never sent a message, or its storage was cleaned).</summary>
     public async Task<EntityRecord?> GetAsync(string entityId, CancellationToken cancellationToken = default) =>
-        (await this.ReadAsync(entityId, null, null, 1, cancellationToken)).SingleOrDefault();
+        (await this.QueryAsync(new EntityFilter(entityId, IncludeStateless: true), 1, cancellationToken)).SingleOrDefault();
 
     /// <summary>A page of entities in id order, of one name or all, after <paramref name="afterId"/>.</summary>
     public Task<IReadOnlyList<EntityRecord>> ListAsync(string? name, string? afterId, int limit, CancellationToken cancellationToken = default) =>
-        this.ReadAsync(null, name, afterId, limit, cancellationToken);
+        this.QueryAsync(new EntityFilter(Prefix: name is null ? null : $"@{name}@", AfterId: afterId, IncludeStateless: true), limit, cancellationToken);
 
-    private async Task<IReadOnlyList<EntityRecord>> ReadAsync(string? entityId, string? name, string? afterId, int limit, CancellationToken cancellationToken)
+    /// <summary>Entities from <c>taskflow.entities</c>, in id order: the REST API's reads and the framework's entity queries.</summary>
+    internal async Task<IReadOnlyList<EntityRecord>> QueryAsync(EntityFilter filter, int limit, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Entities/Sql/ListEntities.sql"));
-        command.Parameters.Add(SqlParameters.Nullable("instance_id", NpgsqlDbType.Text, entityId));
-        command.Parameters.Add(SqlParameters.Nullable("name", NpgsqlDbType.Text, name));
-        command.Parameters.Add(SqlParameters.Nullable("after_id", NpgsqlDbType.Text, afterId));
+        command.Parameters.Add(SqlParameters.Nullable("instance_id", NpgsqlDbType.Text, filter.EntityId));
+        command.Parameters.Add(SqlParameters.Nullable("prefix", NpgsqlDbType.Text, filter.Prefix));
+        command.Parameters.Add(SqlParameters.Nullable("after_id", NpgsqlDbType.Text, filter.AfterId));
+        command.Parameters.Add(SqlParameters.Nullable("modified_from", NpgsqlDbType.TimestampTz, filter.ModifiedFrom));
+        command.Parameters.Add(SqlParameters.Nullable("modified_to", NpgsqlDbType.TimestampTz, filter.ModifiedTo));
+        command.Parameters.AddWithValue("include_stateless", filter.IncludeStateless);
         command.Parameters.AddWithValue("limit", limit);
         var entities = new List<EntityRecord>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -90,6 +94,11 @@ public sealed class EntityClient
 
         return entities;
     }
+
+    /// <summary>Which entities <see cref="QueryAsync"/> reads; <paramref name="IncludeStateless"/> adds those without state.</summary>
+    internal sealed record EntityFilter(
+        string? EntityId = null, string? Prefix = null, string? AfterId = null, DateTimeOffset? ModifiedFrom = null,
+        DateTimeOffset? ModifiedTo = null, bool IncludeStateless = false);
 
     /// <summary>The Durable Task Framework's request message (its JSON names): <c>input</c> is the serialized input.</summary>
     private sealed record RequestMessage(

@@ -14,14 +14,14 @@ internal enum EpisodeOutcome
 
     ContinuedAsNew,
 
-    /// <summary>A Durable entity ran a batch of operations: its saved scheduler state (<see cref="EpisodeResult.ContinueAsNewInputJson"/>)
+    /// <summary>A Durable entity ran a batch of operations: its saved scheduler state (<see cref="EpisodeResult.NewInputJson"/>)
     /// replaces the instance's input, and it waits for its next messages in the same execution. (The Durable Task
     /// Framework continues an entity as new after every batch; its history is the entity's audit trail instead.)</summary>
     EntityBatch,
 }
 
 /// <summary>What one episode decided, read from the SDK's response.</summary>
-/// <param name="ContinueAsNewInputJson">With <see cref="EpisodeOutcome.ContinuedAsNew"/>: the next execution's input;
+/// <param name="NewInputJson">With <see cref="EpisodeOutcome.ContinuedAsNew"/>: the next execution's input;
 /// with <see cref="EpisodeOutcome.EntityBatch"/>: the entity's scheduler state (null once the entity is deleted and idle).</param>
 /// <param name="CarryoverEvents">With <see cref="EpisodeOutcome.ContinuedAsNew"/>: events the next execution starts with (EventRaised).</param>
 internal sealed record EpisodeResult(
@@ -29,7 +29,7 @@ internal sealed record EpisodeResult(
     IReadOnlyList<OrchestrationAction> Actions,
     string? OutputJson,
     FailureDetails? Failure,
-    string? ContinueAsNewInputJson,
+    string? NewInputJson,
     IReadOnlyList<OrchestrationEvent> CarryoverEvents,
     string? CustomStatusJson)
 {

@@ -8,9 +8,6 @@ internal sealed record EpisodeState(
     string Name, int Execution, string Status, int LastSequence, string? ParentInstanceId, int? ParentTaskId, int Priority, DateTimeOffset Now,
     IReadOnlyList<OrchestrationEvent>? History, IReadOnlyList<InboxEvent> Inbox, DateTimeOffset CreatedAt)
 {
-    /// <summary>The instance's kind: <c>orchestration</c>, or <c>entity</c> for a Durable entity.</summary>
-    public string Kind { get; init; } = "orchestration";
-
     /// <summary>An entity's scheduler state after its last batch (the Durable Task Framework's JSON); null for an
     /// orchestration, and for an entity before its first batch.</summary>
     public string? EntityStateJson { get; init; }

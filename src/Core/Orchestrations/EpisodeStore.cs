@@ -189,10 +189,10 @@ internal sealed partial class EpisodeStore(
                 events.Add(execution, "ExecutionCompleted", null, null, DurableHistory.Payload(new { orchestrationStatus = "Failed", error = result.Failure }), null, actor);
                 break;
             case EpisodeOutcome.ContinuedAsNew:
-                events.Add(execution, "ContinueAsNew", null, null, DurableHistory.Payload(new { input = DurableHistory.Parse(result.ContinueAsNewInputJson) }), null, actor);
+                events.Add(execution, "ContinueAsNew", null, null, DurableHistory.Payload(new { input = DurableHistory.Parse(result.NewInputJson) }), null, actor);
                 break;
             case EpisodeOutcome.EntityBatch:
-                events.Add(execution, "EntityStateSaved", null, null, DurableHistory.Payload(new { state = DurableHistory.Parse(result.ContinueAsNewInputJson) }), null, actor);
+                events.Add(execution, "EntityStateSaved", null, null, DurableHistory.Payload(new { state = DurableHistory.Parse(result.NewInputJson) }), null, actor);
                 break;
         }
 
@@ -214,7 +214,7 @@ internal sealed partial class EpisodeStore(
         update.Parameters.AddWithValue("status", status);
         update.Parameters.AddWithValue("execution", execution);
         update.Parameters.AddWithValue("replace_input", result.Outcome is EpisodeOutcome.ContinuedAsNew or EpisodeOutcome.EntityBatch);
-        update.Parameters.Add(SqlParameters.Nullable("input", NpgsqlDbType.Text, result.ContinueAsNewInputJson));
+        update.Parameters.Add(SqlParameters.Nullable("input", NpgsqlDbType.Text, result.NewInputJson));
         update.Parameters.Add(SqlParameters.Nullable("output", NpgsqlDbType.Text, result.OutputJson));
         update.Parameters.Add(SqlParameters.Nullable("error", NpgsqlDbType.Text, result.Failure is null ? null : JsonSerializer.Serialize(result.Failure, TaskFlowJson.Options)));
 
@@ -287,7 +287,7 @@ internal sealed partial class EpisodeStore(
     {
         List<(string Type, string Payload)> first =
         [
-            ("ExecutionStarted", DurableHistory.Payload(new { name = state.Name, input = DurableHistory.Parse(result.ContinueAsNewInputJson), priority = state.Priority })),
+            ("ExecutionStarted", DurableHistory.Payload(new { name = state.Name, input = DurableHistory.Parse(result.NewInputJson), priority = state.Priority })),
             .. result.CarryoverEvents.Select(e => (e.EventType, e.PayloadJson!)),
         ];
         NpgsqlBatchCommand queue = Command(batch, "Orchestrations/Sql/QueueNextExecution.sql", clock.Now());
@@ -370,8 +370,7 @@ internal sealed partial class EpisodeStore(
             reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt16(6),
             reader.GetFieldValue<DateTimeOffset>(7), null, [], reader.GetFieldValue<DateTimeOffset>(8))
         {
-            Kind = reader.GetString(9),
-            EntityStateJson = reader.IsDBNull(10) ? null : reader.GetString(10),
+            EntityStateJson = reader.IsDBNull(9) ? null : reader.GetString(9),
         };
         var inbox = new List<InboxEvent>();
         await reader.NextResultAsync(cancellationToken);
