@@ -38,6 +38,7 @@ internal static class TaskFlowStoreServices
         services.TryAddSingleton<WorkerIdentity>();
         services.TryAddSingleton(provider => new Security.ApiKeyStore(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>()));
         services.TryAddSingleton<WorkerDirectory>();
+        services.TryAddSingleton(provider => new Limits.LimitStore(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>()));
         services.TryAddSingleton(provider => new ScheduleClient(
             provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SqlClock>(), provider.GetRequiredService<TaskFlowClient>()));
 
@@ -46,11 +47,14 @@ internal static class TaskFlowStoreServices
         if (!services.Any(d => d.ImplementationType == typeof(DatabaseMigrationService)))
         {
             services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseMigrationService>());
+            services.Insert(1, ServiceDescriptor.Singleton<IHostedService, Limits.DeclaredLimits>()); // once the tables are there
         }
 
         // Bound in every role: API processes read the heartbeat interval to tell lost workers.
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).Validate(
             options => { options.Validate(); return true; });
+        services.AddOptions<Limits.LimitsOptions>().BindConfiguration(Limits.LimitsOptions.Section).Validate(
+            options => { options.Validate(); return true; }).ValidateOnStart();
         services.AddOptions<LeaseOptions>().BindConfiguration(LeaseOptions.Section).Validate<IConfiguration>(
             (options, configuration) => { options.Validate(configuration); return true; });
         return services;

@@ -42,6 +42,110 @@ $$;
 
 
 --
+-- Name: choose_limited(timestamp with time zone, integer, text[], boolean, text); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.choose_limited(p_now timestamp with time zone, p_budget integer, p_kinds text[], p_orchestration_work_only boolean, p_actor text) RETURNS SETOF bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_keys text[];
+    v_share int;
+    v_left int := p_budget;
+    v_bucket record;
+    v_tokens double precision;
+    v_by_limit int;
+    v_running int;
+    v_chosen bigint[];
+BEGIN
+    IF p_budget <= 0 OR (p_kinds IS NOT NULL AND NOT ('activity' = ANY (p_kinds))) THEN
+        RETURN;
+    END IF;
+
+    -- The keys with work not leased: a loose scan of work_items_limited_ready, one probe per key.
+    WITH RECURSIVE keys (limit_key) AS (
+        (SELECT limit_key FROM taskflow.work_items
+         WHERE lease_token IS NULL AND limit_key IS NOT NULL
+         ORDER BY limit_key LIMIT 1)
+        UNION ALL
+        SELECT (SELECT w.limit_key FROM taskflow.work_items AS w
+                WHERE w.lease_token IS NULL AND w.limit_key IS NOT NULL AND w.limit_key > keys.limit_key
+                ORDER BY w.limit_key LIMIT 1)
+        FROM keys
+        WHERE keys.limit_key IS NOT NULL
+    )
+    SELECT array_agg(limit_key) INTO v_keys FROM keys WHERE limit_key IS NOT NULL;
+    IF v_keys IS NULL THEN
+        RETURN;
+    END IF;
+
+    INSERT INTO taskflow.limit_buckets (limit_key, scope, name, tokens, refilled_at)
+    SELECT k.limit_key, k.scope, k.name, coalesce(l.burst, 0), p_now
+    FROM (SELECT key AS limit_key, split_part(key, ':', 1) AS scope,
+                 CASE WHEN key LIKE 'activity:%' THEN substr(key, 10) ELSE split_part(substr(key, 5), '=', 1) END AS name
+          FROM unnest(v_keys) AS key) AS k
+    JOIN taskflow.limits AS l ON l.scope = k.scope AND l.name = k.name
+    ON CONFLICT (limit_key) DO NOTHING;
+
+    v_share := ceil(p_budget::numeric / cardinality(v_keys))::int;
+    FOR v_bucket IN
+        SELECT b.limit_key, b.tokens, b.refilled_at, l.max_concurrent, l.per_second, l.burst
+        FROM taskflow.limit_buckets AS b
+        JOIN taskflow.limits AS l ON l.scope = b.scope AND l.name = b.name
+        WHERE b.limit_key = ANY (v_keys)
+        ORDER BY b.served_at NULLS FIRST, b.limit_key
+        FOR UPDATE OF b SKIP LOCKED
+    LOOP
+        EXIT WHEN v_left <= 0;
+        v_by_limit := p_budget;
+        v_tokens := NULL;
+        IF v_bucket.per_second IS NOT NULL THEN
+            v_tokens := least(v_bucket.burst::double precision,
+                              v_bucket.tokens + greatest(0, extract(epoch FROM p_now - v_bucket.refilled_at)) * v_bucket.per_second);
+            v_by_limit := floor(v_tokens)::int;
+        END IF;
+        IF v_bucket.max_concurrent IS NOT NULL AND v_by_limit > 0 THEN
+            SELECT count(*) INTO v_running
+            FROM taskflow.work_items
+            WHERE limit_key = v_bucket.limit_key AND lease_token IS NOT NULL;
+            v_by_limit := least(v_by_limit, v_bucket.max_concurrent - v_running);
+        END IF;
+
+        v_chosen := '{}';
+        IF least(v_by_limit, v_left, v_share) > 0 THEN
+            SELECT coalesce(array_agg(c.id), '{}') INTO v_chosen
+            FROM (SELECT w.id
+                  FROM taskflow.work_items AS w
+                  WHERE w.limit_key = v_bucket.limit_key AND w.lease_token IS NULL AND w.visible_at <= p_now
+                    AND (NOT p_orchestration_work_only
+                         OR EXISTS (SELECT 1 FROM taskflow.instances AS i WHERE i.id = w.instance_id AND i.kind = 'orchestration'))
+                  ORDER BY w.priority DESC, w.visible_at, w.id
+                  LIMIT least(v_by_limit, v_left, v_share)
+                  FOR UPDATE OF w SKIP LOCKED) AS c;
+        END IF;
+
+        UPDATE taskflow.limit_buckets
+        SET tokens = coalesce(v_tokens - cardinality(v_chosen), tokens),
+            refilled_at = greatest(refilled_at, p_now),
+            served_at = CASE WHEN cardinality(v_chosen) > 0 THEN p_now ELSE served_at END
+        WHERE limit_key = v_bucket.limit_key;
+
+        -- The limit, not this lease's budget, held work back.
+        IF v_by_limit < least(v_left, v_share) THEN
+            PERFORM taskflow.mark_waiting_for_limit(
+                v_bucket.limit_key, v_chosen,
+                CASE WHEN v_tokens IS NOT NULL AND floor(v_tokens) <= v_by_limit THEN 'rate' ELSE 'maxConcurrent' END,
+                p_now, p_actor);
+        END IF;
+
+        v_left := v_left - cardinality(v_chosen);
+        RETURN QUERY SELECT unnest(v_chosen);
+    END LOOP;
+END;
+$$;
+
+
+--
 -- Name: expect_history_unmoved(bigint, text); Type: FUNCTION; Schema: taskflow; Owner: -
 --
 
@@ -95,6 +199,119 @@ BEGIN
             USING ERRCODE = 'TF001';
     END IF;
 END;
+$$;
+
+
+--
+-- Name: limit_json(integer, double precision, integer); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.limit_json(p_max_concurrent integer, p_per_second double precision, p_burst integer) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT jsonb_strip_nulls(jsonb_build_object(
+        'maxConcurrent', p_max_concurrent,
+        'rate', CASE WHEN p_per_second IS NOT NULL THEN jsonb_build_object('perSecond', p_per_second, 'burst', p_burst) END))
+$$;
+
+
+--
+-- Name: limit_key_of(text, jsonb); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.limit_key_of(p_activity text, p_tags jsonb) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT coalesce(
+        (SELECT 'activity:' || l.name FROM taskflow.limits AS l WHERE l.scope = 'activity' AND l.name = p_activity),
+        (SELECT 'tag:' || l.name || '=' || (p_tags ->> l.name)
+         FROM taskflow.limits AS l
+         WHERE l.scope = 'tag' AND p_tags ? l.name
+         ORDER BY l.name
+         LIMIT 1))
+$$;
+
+
+--
+-- Name: mark_waiting_for_limit(text, bigint[], text, timestamp with time zone, text); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.mark_waiting_for_limit(p_limit_key text, p_chosen bigint[], p_reason text, p_now timestamp with time zone, p_actor text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    WITH head AS (
+        SELECT w.id
+        FROM taskflow.work_items AS w
+        WHERE w.limit_key = p_limit_key AND w.lease_token IS NULL AND w.visible_at <= p_now AND w.id <> ALL (p_chosen)
+        ORDER BY w.priority DESC, w.visible_at, w.id
+        LIMIT 10
+    ), fresh AS (
+        SELECT w.id, i.kind AS instance_kind
+        FROM taskflow.work_items AS w
+        JOIN head ON head.id = w.id
+        JOIN taskflow.instances AS i ON i.id = w.instance_id
+        WHERE w.limit_waiting_since IS NULL
+        FOR UPDATE OF w, i SKIP LOCKED
+    ), marked AS (
+        UPDATE taskflow.work_items AS w
+        SET limit_waiting_since = p_now
+        FROM fresh
+        WHERE w.id = fresh.id
+        RETURNING w.instance_id, w.execution, w.task_id, w.attempt + 1 AS attempt, fresh.instance_kind
+    ), numbered AS (
+        UPDATE taskflow.instances AS i
+        SET last_sequence = i.last_sequence + 1
+        FROM marked
+        WHERE i.id = marked.instance_id AND marked.instance_kind = 'activity'
+        RETURNING i.id, i.last_sequence
+    ), recorded AS (
+        INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, task_id, attempt, payload, occurred_at, actor)
+        SELECT marked.instance_id, numbered.last_sequence, marked.execution, 'WaitingForLimit', marked.task_id, marked.attempt,
+               jsonb_build_object('limit', p_limit_key, 'reason', p_reason), p_now, p_actor
+        FROM marked
+        JOIN numbered ON numbered.id = marked.instance_id
+    )
+    INSERT INTO taskflow.inbox (instance_id, execution, event_type, task_id, attempt, payload, occurred_at, actor)
+    SELECT instance_id, execution, 'WaitingForLimit', task_id, attempt,
+           jsonb_build_object('limit', p_limit_key, 'reason', p_reason), p_now, p_actor
+    FROM marked
+    WHERE instance_kind <> 'activity';
+END;
+$$;
+
+
+--
+-- Name: next_visible_at(timestamp with time zone, interval); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.next_visible_at(p_now timestamp with time zone, p_limited_recheck interval) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT least(
+        (SELECT min(visible_at) FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NULL),
+        (SELECT greatest(min(visible_at), p_now + p_limited_recheck)
+         FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NOT NULL))
+$$;
+
+
+--
+-- Name: rekey_limited_work(); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.rekey_limited_work() RETURNS bigint
+    LANGUAGE sql
+    AS $$
+    WITH rekeyed AS (
+        UPDATE taskflow.work_items AS w
+        SET limit_key = taskflow.limit_key_of(w.name, i.tags)
+        FROM taskflow.instances AS i
+        WHERE i.id = w.instance_id
+          AND w.kind = 'activity'
+          AND w.limit_key IS DISTINCT FROM taskflow.limit_key_of(w.name, i.tags)
+        RETURNING 1
+    )
+    SELECT count(*) FROM rekeyed
 $$;
 
 
@@ -320,6 +537,8 @@ CREATE TABLE taskflow.work_items (
     lease_expires_at timestamp with time zone,
     wakeups integer DEFAULT 0 NOT NULL,
     doorbell_visible_at timestamp with time zone,
+    limit_key text,
+    limit_waiting_since timestamp with time zone,
     CONSTRAINT attempt_within_max CHECK ((attempt <= max_attempts)),
     CONSTRAINT lease_is_whole CHECK (((lease_token IS NULL) = (lease_expires_at IS NULL))),
     CONSTRAINT work_kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text, 'timer'::text, 'entity'::text])))
@@ -429,6 +648,97 @@ CREATE SEQUENCE taskflow.lease_tokens
     NO MINVALUE
     NO MAXVALUE
     CACHE 1;
+
+
+--
+-- Name: limit_buckets; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.limit_buckets (
+    limit_key text NOT NULL,
+    scope text NOT NULL,
+    name text NOT NULL,
+    tokens double precision NOT NULL,
+    refilled_at timestamp with time zone NOT NULL,
+    served_at timestamp with time zone
+);
+
+
+--
+-- Name: limit_changes; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.limit_changes (
+    id bigint NOT NULL,
+    scope text NOT NULL,
+    name text NOT NULL,
+    before jsonb,
+    after jsonb,
+    changed_at timestamp with time zone NOT NULL,
+    actor text NOT NULL
+);
+
+
+--
+-- Name: limit_changes_id_seq; Type: SEQUENCE; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE taskflow.limit_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME taskflow.limit_changes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: limits; Type: TABLE; Schema: taskflow; Owner: -
+--
+
+CREATE TABLE taskflow.limits (
+    scope text NOT NULL,
+    name text NOT NULL,
+    max_concurrent integer,
+    per_second double precision,
+    burst integer,
+    declared jsonb,
+    updated_at timestamp with time zone NOT NULL,
+    updated_by text NOT NULL,
+    CONSTRAINT burst_is_positive CHECK ((burst > 0)),
+    CONSTRAINT limit_limits_something CHECK (((max_concurrent IS NOT NULL) OR (per_second IS NOT NULL))),
+    CONSTRAINT limit_name_is_plain CHECK (((name <> ''::text) AND (POSITION(('='::text) IN (name)) = 0))),
+    CONSTRAINT limit_scope_is_known CHECK ((scope = ANY (ARRAY['activity'::text, 'tag'::text]))),
+    CONSTRAINT max_concurrent_is_positive CHECK ((max_concurrent > 0)),
+    CONSTRAINT per_second_is_positive CHECK ((per_second > (0)::double precision)),
+    CONSTRAINT rate_has_burst CHECK (((per_second IS NULL) = (burst IS NULL)))
+);
+
+
+--
+-- Name: limit_usage; Type: VIEW; Schema: taskflow; Owner: -
+--
+
+CREATE VIEW taskflow.limit_usage AS
+ SELECT l.scope,
+    l.name,
+    l.max_concurrent,
+    l.per_second,
+    l.burst,
+    u.limit_key,
+    COALESCE(u.running, (0)::bigint) AS running,
+    COALESCE(u.waiting, (0)::bigint) AS waiting,
+    b.tokens,
+    b.served_at
+   FROM ((taskflow.limits l
+     LEFT JOIN ( SELECT work_items.limit_key,
+            count(*) FILTER (WHERE (work_items.lease_token IS NOT NULL)) AS running,
+            count(*) FILTER (WHERE ((work_items.lease_token IS NULL) AND (work_items.visible_at <= now()))) AS waiting
+           FROM taskflow.work_items
+          WHERE (work_items.limit_key IS NOT NULL)
+          GROUP BY work_items.limit_key) u ON ((((l.scope = 'activity'::text) AND (u.limit_key = ('activity:'::text || l.name))) OR ((l.scope = 'tag'::text) AND ("left"(u.limit_key, (length(l.name) + 5)) = (('tag:'::text || l.name) || '='::text))))))
+     LEFT JOIN taskflow.limit_buckets b ON ((b.limit_key = u.limit_key)));
 
 
 --
@@ -670,6 +980,30 @@ ALTER TABLE ONLY taskflow.instances
 
 
 --
+-- Name: limit_buckets limit_buckets_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.limit_buckets
+    ADD CONSTRAINT limit_buckets_pkey PRIMARY KEY (limit_key);
+
+
+--
+-- Name: limit_changes limit_changes_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.limit_changes
+    ADD CONSTRAINT limit_changes_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: limits limits_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
+--
+
+ALTER TABLE ONLY taskflow.limits
+    ADD CONSTRAINT limits_pkey PRIMARY KEY (scope, name);
+
+
+--
 -- Name: schedule_events schedule_events_pkey; Type: CONSTRAINT; Schema: taskflow; Owner: -
 --
 
@@ -830,6 +1164,27 @@ CREATE INDEX work_items_leases_by_expiry ON taskflow.work_items USING btree (lea
 
 
 --
+-- Name: work_items_limited_by_visible; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX work_items_limited_by_visible ON taskflow.work_items USING btree (visible_at) WHERE ((lease_token IS NULL) AND (limit_key IS NOT NULL));
+
+
+--
+-- Name: work_items_limited_leased; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX work_items_limited_leased ON taskflow.work_items USING btree (limit_key) WHERE ((lease_token IS NOT NULL) AND (limit_key IS NOT NULL));
+
+
+--
+-- Name: work_items_limited_ready; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX work_items_limited_ready ON taskflow.work_items USING btree (limit_key, priority DESC, visible_at, id) WHERE ((lease_token IS NULL) AND (limit_key IS NOT NULL));
+
+
+--
 -- Name: work_items_one_per_task; Type: INDEX; Schema: taskflow; Owner: -
 --
 
@@ -840,7 +1195,7 @@ CREATE UNIQUE INDEX work_items_one_per_task ON taskflow.work_items USING btree (
 -- Name: work_items_ready; Type: INDEX; Schema: taskflow; Owner: -
 --
 
-CREATE INDEX work_items_ready ON taskflow.work_items USING btree (priority DESC, visible_at, id) WHERE (lease_token IS NULL);
+CREATE INDEX work_items_ready ON taskflow.work_items USING btree (priority DESC, visible_at, id) WHERE ((lease_token IS NULL) AND (limit_key IS NULL));
 
 
 --

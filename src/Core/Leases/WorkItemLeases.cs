@@ -36,11 +36,14 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
 
     private TimeSpan Duration => options.Value.Duration;
 
-    /// <summary>Leases the next ready work items, highest priority first, then oldest.</summary>
+    /// <summary>Leases the next ready work items: those limits govern, within their limits, then the rest, highest
+    /// priority first, then oldest.</summary>
     /// <param name="kinds">Only work items of these kinds (<see cref="WorkKinds"/>); null for any.</param>
     /// <param name="orchestrationWorkOnly">Only orchestrations' work (not single-activity tasks).</param>
+    /// <param name="limitedOnly">Only work that limits govern (queue dispatch, whose doorbells ring the rest).</param>
     public async Task<IReadOnlyList<WorkItemLease>> LeaseNextAsync(
-        string workerId, int batchSize, CancellationToken cancellationToken, string[]? kinds = null, bool orchestrationWorkOnly = false)
+        string workerId, int batchSize, CancellationToken cancellationToken, string[]? kinds = null, bool orchestrationWorkOnly = false,
+        bool limitedOnly = false)
     {
         await using NpgsqlBatch batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(LeaseNextPlannerSettings));
@@ -52,6 +55,7 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
         lease.Parameters.AddWithValue("lease_duration", this.Duration);
         lease.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds ?? (object)DBNull.Value });
         lease.Parameters.AddWithValue("orchestration_work_only", orchestrationWorkOnly);
+        lease.Parameters.AddWithValue("limited_only", limitedOnly);
         await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken);
         return await ReadAsync(reader, cancellationToken);
     }

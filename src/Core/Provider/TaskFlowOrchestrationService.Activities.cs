@@ -11,7 +11,7 @@ public sealed partial class TaskFlowOrchestrationService
 {
     /// <inheritdoc/>
     public async Task<TaskActivityWorkItem?> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-        await this.NextLeaseAsync(this.activityLeases, this.activityWakeUps, this.ActivityBatch, receiveTimeout, cancellationToken) is { } lease ? new ActivityWorkItem(lease) : null;
+        await this.NextLeaseAsync(this.activityLeases, this.activityWakeUps, this.ActivityBatch, receiveTimeout, cancellationToken, limitedWork: true) is { } lease ? new ActivityWorkItem(lease) : null;
 
     /// <inheritdoc/>
     public async Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem)

@@ -233,8 +233,11 @@ public sealed partial class TaskFlowOrchestrationService
     }
 
     /// <summary>Waits for a lease from <paramref name="buffer"/> until <paramref name="receiveTimeout"/> passes.</summary>
+    /// <param name="limitedWork">Whether limits may hold the work it leases (activities): then an empty lease looks again
+    /// as soon as a held item may have a slot or a token (<see cref="WorkItemQueue.NextVisibleAtAsync"/>), since slots
+    /// free up in other processes unannounced, rather than after the poll interval.</param>
     private async Task<WorkItemLease?> NextLeaseAsync(
-        LeaseBuffer buffer, WakeSignal.Listener wakeUps, int batch, TimeSpan receiveTimeout, CancellationToken cancellationToken)
+        LeaseBuffer buffer, WakeSignal.Listener wakeUps, int batch, TimeSpan receiveTimeout, CancellationToken cancellationToken, bool limitedWork = false)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, this.stopping.Token);
         DateTimeOffset giveUpAt = this.Deadline(receiveTimeout);
@@ -253,7 +256,15 @@ public sealed partial class TaskFlowOrchestrationService
                     return null;
                 }
 
-                await wakeUps.WaitAsync(left < this.settings.PollInterval ? left : this.settings.PollInterval, this.time, linked.Token);
+                TimeSpan wait = left < this.settings.PollInterval ? left : this.settings.PollInterval;
+                if (limitedWork && await this.queue.NextVisibleAtAsync(linked.Token) is { } next)
+                {
+                    // A time already past is work this dispatcher does not take (single-activity tasks): not a reason to spin.
+                    TimeSpan untilNext = next - this.time.GetUtcNow();
+                    wait = untilNext > TimeSpan.Zero && untilNext < wait ? untilNext : wait;
+                }
+
+                await wakeUps.WaitAsync(wait, this.time, linked.Token);
             }
         }
         catch (OperationCanceledException) when (this.stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

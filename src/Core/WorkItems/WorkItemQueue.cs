@@ -16,10 +16,13 @@ namespace TaskFlow.WorkItems;
 /// Outcomes that wake an orchestration ring the <see cref="WorkReadyNotifier"/> after their commit.</remarks>
 internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock, WorkReadyNotifier notifier)
 {
-    /// <summary>When the earliest waiting (delayed or backing-off) work item becomes ready, if any.</summary>
+    /// <summary>When the earliest waiting (delayed or backing-off) work item becomes ready, if any; while limited work
+    /// is ready but held by its limit, <see cref="Limits.LimitedWork.RecheckInterval"/> from now.</summary>
     public async Task<DateTimeOffset?> NextVisibleAtAsync(CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/NextVisibleAt.sql"));
+        command.Parameters.Add(clock.Now());
+        command.Parameters.AddWithValue("limited_recheck", Limits.LimitedWork.RecheckInterval);
         object? result = await command.ExecuteScalarAsync(cancellationToken);
         return result is DateTime next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
     }

@@ -103,6 +103,7 @@ internal static class TaskFlowApp
         app.MapTaskEndpoints();
         app.MapDeadLetterEndpoints();
         app.MapEntityEndpoints();
+        app.MapLimitEndpoints();
         app.MapScheduleEndpoints();
         app.MapWorkerEndpoints();
         app.MapStatusEndpoints();

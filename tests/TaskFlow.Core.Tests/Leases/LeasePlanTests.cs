@@ -55,6 +55,7 @@ public sealed class LeasePlanTests(PostgresDatabase database) : IClassFixture<Po
         explain.Parameters.AddWithValue("lease_duration", TimeSpan.FromSeconds(30));
         explain.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = DBNull.Value });
         explain.Parameters.AddWithValue("orchestration_work_only", false);
+        explain.Parameters.AddWithValue("limited_only", false);
         await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(CancellationToken.None);
         var lines = new List<string>();
         while (await reader.ReadAsync())

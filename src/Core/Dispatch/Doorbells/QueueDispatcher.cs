@@ -2,6 +2,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.AzureQueues;
+using TaskFlow.Leases;
+using TaskFlow.Limits;
+using TaskFlow.WorkItems;
 using TaskFlow.Logging;
 using TaskFlow.Workers;
 
@@ -12,11 +15,16 @@ namespace TaskFlow.Dispatch.Doorbells;
 /// <remarks>One receive loop per queue, side by side, sharing the worker's concurrency slots: a queue
 /// request takes tens of milliseconds (more on Azurite), so receiving one queue after another would leave
 /// slots idle. Azure queues have no long poll, so an idle loop receives again after a pause that doubles up
-/// to <see cref="QueueDispatchOptions.MaxReceiveInterval"/>, and any message resets it.</remarks>
+/// to <see cref="QueueDispatchOptions.MaxReceiveInterval"/>, and any message resets it.
+/// Work that limits govern has no doorbells (a limit can hold it far longer than a message may wait): a loop beside the
+/// receive loops leases it from PostgreSQL, within its limits, on the same slots.</remarks>
 internal sealed partial class QueueDispatcher(
     DoorbellHandler handler,
     DoorbellQueues queues,
     IQueueStorage storage,
+    WorkItemLeases leases,
+    WorkItemQueue workItems,
+    WorkerIdentity identity,
     WorkItemRunner runner,
     IOptions<WorkerOptions> workerOptions,
     IOptions<QueueDispatchOptions> options,
@@ -32,7 +40,7 @@ internal sealed partial class QueueDispatcher(
     {
         try
         {
-            await Task.WhenAll(queues.All.Select(queue => this.ReceiveLoopAsync(queue, stoppingToken)));
+            await Task.WhenAll(queues.All.Select(queue => this.ReceiveLoopAsync(queue, stoppingToken)).Append(this.LimitedWorkLoopAsync(stoppingToken)));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -58,6 +66,57 @@ internal sealed partial class QueueDispatcher(
             {
                 pause = FirstPause;
             }
+        }
+    }
+
+    /// <summary>Leases work that limits govern as slots and limits allow, and starts it; between leases that find none,
+    /// waits until held work may have a slot or a token (<see cref="WorkItemQueue.NextVisibleAtAsync"/>), at most the
+    /// receive interval.</summary>
+    private async Task LimitedWorkLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int taken = await this.TakeSlotsAsync(stoppingToken);
+            int started = 0;
+            TimeSpan wait = options.Value.MaxReceiveInterval;
+            try
+            {
+                foreach (WorkItemLease lease in await leases.LeaseNextAsync(identity.Id, taken, stoppingToken, limitedOnly: true))
+                {
+                    started++;
+                    _ = this.FreeSlotWhenDoneAsync(runner.Start(lease));
+                }
+
+                if (started == 0 && await workItems.NextVisibleAtAsync(stoppingToken) is { } next && next - time.GetUtcNow() < wait)
+                {
+                    wait = next > time.GetUtcNow() ? next - time.GetUtcNow() : LimitedWork.RecheckInterval;
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogLimitedLeaseFailed(logger, exception);
+            }
+            finally
+            {
+                this.slots.Release(taken - started);
+            }
+
+            if (started == 0)
+            {
+                await Task.Delay(wait, time, stoppingToken);
+            }
+        }
+    }
+
+    private async Task FreeSlotWhenDoneAsync(Task<bool> work)
+    {
+        try
+        {
+            await work;
+        }
+        finally
+        {
+            this.slots.Release();
         }
     }
 
@@ -165,6 +224,9 @@ internal sealed partial class QueueDispatcher(
         this.slots.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(EventId = EventIds.LeasingFailed, Level = LogLevel.Warning, Message = "Leasing limited work failed; trying again")]
+    private static partial void LogLimitedLeaseFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = EventIds.DoorbellReceiveFailed, Level = LogLevel.Warning, Message = "Receiving doorbells from {Queue} failed; trying again")]
     private static partial void LogReceiveFailed(ILogger logger, string queue, Exception exception);

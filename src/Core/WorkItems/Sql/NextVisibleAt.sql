@@ -1,2 +1,3 @@
--- When the next not-yet-visible work item becomes ready, so an idle worker can sleep until then.
-SELECT min(visible_at) FROM taskflow.work_items WHERE lease_token IS NULL;
+-- When to look for work next, so an idle worker can sleep until then: the next waiting item's time, or, while limited
+-- work is ready but held by its limit, @limited_recheck from now (slots and tokens free up unannounced).
+SELECT taskflow.next_visible_at(coalesce(@now, now()), @limited_recheck);

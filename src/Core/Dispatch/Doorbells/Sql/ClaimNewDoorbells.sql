@@ -3,11 +3,13 @@
 -- longest delay; an early doorbell is put again when it shows).
 -- NOTE: walks the waiting items (work_items_ready) past those already rung, every RingInterval in every
 -- process: fine for backlogs of thousands; a partial index on unrung items would cost PostgreSQL mode's
--- enqueue an index entry per task, so there is none.
+-- enqueue an index entry per task, so there is none. Work that a limit governs is not rung: QueueDispatcher leases it
+-- from PostgreSQL, within its limit (a doorbell would show again and again while the limit holds it).
 WITH due AS (
     SELECT id
     FROM taskflow.work_items
     WHERE lease_token IS NULL
+      AND limit_key IS NULL
       AND doorbell_visible_at IS NULL
     ORDER BY priority DESC, visible_at, id
     LIMIT @batch_size

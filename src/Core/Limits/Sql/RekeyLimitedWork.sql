@@ -1,0 +1,1 @@
+SELECT taskflow.rekey_limited_work();
