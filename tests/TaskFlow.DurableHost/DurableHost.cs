@@ -7,7 +7,8 @@ using TaskFlow.Provider;
 namespace TaskFlow.DurableHost;
 
 /// <summary>A <see cref="TaskHubWorker"/> over <see cref="TaskFlowOrchestrationService"/>, with the sample orchestrations
-/// (the framework's own classes) and the sample entities with their orchestrations (the SDK's, as a Function App has them).</summary>
+/// (the framework's own classes), and the sample entities with their orchestrations, <c>fan-out</c> and <c>sleep</c> (the
+/// SDK's, as a Function App has them).</summary>
 public sealed class DurableHost : IAsyncDisposable
 {
     private readonly TaskHubWorker worker;
@@ -28,7 +29,8 @@ public sealed class DurableHost : IAsyncDisposable
         var worker = new TaskHubWorker(service, loggerFactory);
         worker.AddTaskOrchestrations(typeof(FanOutOrchestration), typeof(SequenceOrchestration));
         worker.AddTaskActivities(typeof(SquareActivity));
-        worker.AddSdkTasks(new DurableTaskRegistry().AddSampleEntities());
+        worker.AddSdkTasks(new DurableTaskRegistry().AddSampleEntities()
+            .AddOrchestrator<FanOutOrchestrator>("fan-out").AddActivity<SleepActivity>("sleep")); // as the server names them (limits tests)
         await worker.StartAsync();
         return new DurableHost(service, worker);
     }

@@ -58,8 +58,9 @@ public static class SdkTaskShims
         public override T Create() => this.create();
     }
 
+    /// <summary>The services the sample tasks ask for: the clock, and nothing else.</summary>
     private sealed class NoServices : IServiceProvider
     {
-        public object? GetService(Type serviceType) => null;
+        public object? GetService(Type serviceType) => serviceType == typeof(TimeProvider) ? TimeProvider.System : null;
     }
 }

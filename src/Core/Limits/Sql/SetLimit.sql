@@ -1,9 +1,9 @@
 -- Sets a limit, and records the change in its audit trail (nothing when it did not change). @declared is the settings'
 -- declaration when they set it, which then applies only if it changed since they last did (so a change made over the
 -- API holds until the settings change); NULL from the API, which keeps the last declaration.
--- Returns one row when the limit changed: whether it is new.
+-- Run after LimitExists.sql, which locks the row. Returns one row when the limit changed: whether it is new.
 WITH before AS (
-    SELECT max_concurrent, per_second, burst FROM taskflow.limits WHERE scope = @scope AND name = @name FOR UPDATE
+    SELECT max_concurrent, per_second, burst FROM taskflow.limits WHERE scope = @scope AND name = @name
 ), upserted AS (
     INSERT INTO taskflow.limits AS l (scope, name, max_concurrent, per_second, burst, declared, updated_at, updated_by)
     VALUES (@scope, @name, @max_concurrent, @per_second, @burst, @declared::jsonb, coalesce(@now, now()), @actor)
