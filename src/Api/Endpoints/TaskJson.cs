@@ -25,7 +25,8 @@ internal sealed record TaskJson(
     DateTimeOffset? StartedAt,
     DateTimeOffset? CompletedAt,
     string Kind,
-    ActivityCountsJson? Activities = null)
+    ActivityCountsJson? Activities = null,
+    string? WaitingForLimit = null)
 {
     /// <remarks>A single-activity task that runs inside an orchestration (on Azure Functions) reads as submitted.</remarks>
     public static TaskJson From(TaskRecord stored) => FromCounted(stored, activityAttempts: null);
@@ -54,7 +55,8 @@ internal sealed record TaskJson(
         task.RunAt,
         task.StartedAt,
         task.CompletedAt,
-        task.Kind);
+        task.Kind,
+        WaitingForLimit: task.WaitingForLimit);
     }
 
     public static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();

@@ -21,4 +21,9 @@ public sealed record TaskRecord(
     DateTimeOffset RunAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? CompletedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>The limit its ready work waits for (<c>activity:&lt;name&gt;</c> or <c>tag:&lt;tag&gt;=&lt;value&gt;</c>), when a
+    /// limit governs work of it that is ready and not yet running; read for single tasks (GetTasks.sql).</summary>
+    public string? WaitingForLimit { get; init; }
+}

@@ -57,7 +57,10 @@ internal sealed class TaskRows(NpgsqlDataSource dataSource, SqlClock clock)
             RunAt: reader.GetFieldValue<DateTimeOffset>(16),
             StartedAt: OptionalTime(reader, 17),
             CompletedAt: OptionalTime(reader, 18),
-            UpdatedAt: reader.GetFieldValue<DateTimeOffset>(19));
+            UpdatedAt: reader.GetFieldValue<DateTimeOffset>(19))
+        {
+            WaitingForLimit = reader.FieldCount > 21 ? OptionalString(reader, 21) : null,
+        };
     }
 
     private static string? OptionalString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

@@ -32,8 +32,23 @@ internal sealed class QueueSnapshotService(NpgsqlDataSource dataSource, SqlClock
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var snapshot = new QueueSnapshot(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3), reader.GetInt64(4), reader.GetInt64(5));
+        await reader.CloseAsync();
+        snapshot = snapshot with { Limits = await this.ReadLimitsAsync(cancellationToken) };
         this.latest = snapshot;
         return snapshot;
+    }
+
+    private async Task<IReadOnlyList<LimitGauge>> ReadLimitsAsync(CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Telemetry/Sql/LimitSnapshot.sql"));
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        var limits = new List<LimitGauge>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            limits.Add(new LimitGauge(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+
+        return limits;
     }
 
     protected override Task RunOnceAsync(CancellationToken cancellationToken) => this.RefreshAsync(cancellationToken);

@@ -62,7 +62,12 @@ internal static class TaskFlowMetrics
         Meter.CreateObservableGauge("taskflow.queue.oldest_ready_age", () => Read(q => q.OldestReadyAgeSeconds), "s", "How long the oldest ready work item has waited");
         Meter.CreateObservableGauge("taskflow.workers.alive", () => Read(q => q.WorkersAlive), "{worker}", "Workers that heartbeat recently");
         Meter.CreateObservableGauge("taskflow.entities.queued", () => Read(q => q.EntityMessagesQueued), "{message}", "Messages waiting for Durable entities (unread, or queued behind a lock)");
+        Meter.CreateObservableGauge("taskflow.limit.running", () => ReadLimits(l => l.Running), "{task}", "Slots in use, by limit (activity:<name> or tag:<tag>)");
+        Meter.CreateObservableGauge("taskflow.limit.waiting", () => ReadLimits(l => l.Waiting), "{task}", "Work ready and waiting for its limit, by limit");
     }
+
+    private static IEnumerable<Measurement<long>> ReadLimits(Func<LimitGauge, long> pick) =>
+        latest() is { } snapshot ? snapshot.Limits.Select(l => new Measurement<long>(pick(l), new KeyValuePair<string, object?>("limit", l.Limit))) : [];
 
     // A process that takes no snapshot (a worker-only one) reports no value rather than a zero that would read as "empty".
     private static IEnumerable<Measurement<T>> Read<T>(Func<QueueSnapshot, T> pick)
@@ -73,4 +78,11 @@ internal static class TaskFlowMetrics
 }
 
 /// <summary>The queue and the workers at one moment.</summary>
-internal sealed record QueueSnapshot(long Ready, long Scheduled, long Running, double OldestReadyAgeSeconds, long WorkersAlive, long EntityMessagesQueued);
+internal sealed record QueueSnapshot(long Ready, long Scheduled, long Running, double OldestReadyAgeSeconds, long WorkersAlive, long EntityMessagesQueued)
+{
+    /// <summary>Each limit's slots in use and work waiting.</summary>
+    public IReadOnlyList<LimitGauge> Limits { get; init; } = [];
+}
+
+/// <summary>One limit's use, summed over its keys.</summary>
+internal sealed record LimitGauge(string Limit, long Running, long Waiting);

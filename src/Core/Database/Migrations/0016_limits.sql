@@ -146,11 +146,15 @@ $$;
 -- A key's bucket is locked (SKIP LOCKED) while its slots are counted and its items chosen, and stays locked until the
 -- lease commits, so two leases never count the same free slot; a process that finds a key locked serves other keys.
 -- Each statement here runs on a fresh snapshot (a volatile function), so the count sees every lease committed
--- before the lock was taken.
+-- before the lock was taken. p_now is the caller's fake clock (tests), or NULL: then a key's tokens and its grants are
+-- timed by the clock just after its slots were counted, so the audit trail's start of an attempt (its leased_at, from
+-- granted_at) is never before the end of an attempt whose slot it took, nor before the tokens it used accrued.
 CREATE FUNCTION taskflow.choose_limited(p_now timestamptz, p_budget int, p_kinds text[], p_orchestration_work_only boolean, p_actor text)
-RETURNS SETOF bigint
+RETURNS TABLE (id bigint, granted_at timestamptz)
 LANGUAGE plpgsql AS $$
 DECLARE
+    v_ready_at timestamptz := coalesce(p_now, now());
+    v_now timestamptz;
     v_keys text[];
     v_share int;
     v_left int := p_budget;
@@ -182,7 +186,7 @@ BEGIN
     END IF;
 
     INSERT INTO taskflow.limit_buckets (limit_key, scope, name, tokens, refilled_at)
-    SELECT k.limit_key, k.scope, k.name, coalesce(l.burst, 0), p_now
+    SELECT k.limit_key, k.scope, k.name, coalesce(l.burst, 0), v_ready_at
     FROM (SELECT key AS limit_key, split_part(key, ':', 1) AS scope,
                  CASE WHEN key LIKE 'activity:%' THEN substr(key, 10) ELSE split_part(substr(key, 5), '=', 1) END AS name
           FROM unnest(v_keys) AS key) AS k
@@ -200,17 +204,18 @@ BEGIN
     LOOP
         EXIT WHEN v_left <= 0;
         v_by_limit := p_budget;
+        IF v_bucket.max_concurrent IS NOT NULL THEN
+            SELECT count(*) INTO v_running
+            FROM taskflow.work_items AS w
+            WHERE w.limit_key = v_bucket.limit_key AND w.lease_token IS NOT NULL;
+            v_by_limit := v_bucket.max_concurrent - v_running;
+        END IF;
+        v_now := coalesce(p_now, clock_timestamp());
         v_tokens := NULL;
         IF v_bucket.per_second IS NOT NULL THEN
             v_tokens := least(v_bucket.burst::double precision,
-                              v_bucket.tokens + greatest(0, extract(epoch FROM p_now - v_bucket.refilled_at)) * v_bucket.per_second);
-            v_by_limit := floor(v_tokens)::int;
-        END IF;
-        IF v_bucket.max_concurrent IS NOT NULL AND v_by_limit > 0 THEN
-            SELECT count(*) INTO v_running
-            FROM taskflow.work_items
-            WHERE limit_key = v_bucket.limit_key AND lease_token IS NOT NULL;
-            v_by_limit := least(v_by_limit, v_bucket.max_concurrent - v_running);
+                              v_bucket.tokens + greatest(0, extract(epoch FROM v_now - v_bucket.refilled_at)) * v_bucket.per_second);
+            v_by_limit := least(v_by_limit, floor(v_tokens)::int);
         END IF;
 
         v_chosen := '{}';
@@ -218,7 +223,7 @@ BEGIN
             SELECT coalesce(array_agg(c.id), '{}') INTO v_chosen
             FROM (SELECT w.id
                   FROM taskflow.work_items AS w
-                  WHERE w.limit_key = v_bucket.limit_key AND w.lease_token IS NULL AND w.visible_at <= p_now
+                  WHERE w.limit_key = v_bucket.limit_key AND w.lease_token IS NULL AND w.visible_at <= v_ready_at
                     AND (NOT p_orchestration_work_only
                          OR EXISTS (SELECT 1 FROM taskflow.instances AS i WHERE i.id = w.instance_id AND i.kind = 'orchestration'))
                   ORDER BY w.priority DESC, w.visible_at, w.id
@@ -228,8 +233,8 @@ BEGIN
 
         UPDATE taskflow.limit_buckets
         SET tokens = coalesce(v_tokens - cardinality(v_chosen), tokens),
-            refilled_at = greatest(refilled_at, p_now),
-            served_at = CASE WHEN cardinality(v_chosen) > 0 THEN p_now ELSE served_at END
+            refilled_at = greatest(refilled_at, v_now),
+            served_at = CASE WHEN cardinality(v_chosen) > 0 THEN v_now ELSE served_at END
         WHERE limit_key = v_bucket.limit_key;
 
         -- The limit, not this lease's budget, held work back.
@@ -237,14 +242,26 @@ BEGIN
             PERFORM taskflow.mark_waiting_for_limit(
                 v_bucket.limit_key, v_chosen,
                 CASE WHEN v_tokens IS NOT NULL AND floor(v_tokens) <= v_by_limit THEN 'rate' ELSE 'maxConcurrent' END,
-                p_now, p_actor);
+                v_now, p_actor);
         END IF;
 
         v_left := v_left - cardinality(v_chosen);
-        RETURN QUERY SELECT unnest(v_chosen);
+        RETURN QUERY SELECT unnest(v_chosen), v_now;
     END LOOP;
 END;
 $$;
+
+-- Tasks as before, and the limit their ready work waits for (a limit holds it, or it waits its turn in the limit's line).
+CREATE OR REPLACE VIEW taskflow.tasks AS
+SELECT i.id, i.name, i.kind, i.status, i.priority, i.input, i.output, i.error, i.custom_status, i.attempt,
+       (i.retry_policy ->> 'maxAttempts')::int AS max_attempts, i.tags, i.idempotency_key, i.execution,
+       i.created_by, i.created_at, i.run_at, i.started_at, i.completed_at, i.updated_at,
+       (SELECT min(w.visible_at) FILTER (WHERE w.lease_token IS NULL) FROM taskflow.work_items AS w
+        WHERE w.instance_id = i.id) AS next_visible_at,
+       (SELECT min(w.limit_key) FROM taskflow.work_items AS w
+        WHERE w.instance_id = i.id AND w.limit_key IS NOT NULL AND w.lease_token IS NULL AND w.visible_at <= now()) AS waiting_for_limit
+FROM taskflow.instances AS i
+WHERE i.kind <> 'entity';
 
 -- When to look for work next: the next unlimited item's time, or the next limited one's; while limited work is ready
 -- but held, the caller's recheck interval from now (a slot or a token frees in another process, unannounced).

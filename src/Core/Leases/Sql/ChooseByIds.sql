@@ -2,7 +2,7 @@
 -- not due yet, or gone. Limited work is never rung (ClaimNewDoorbells.sql), so none is leased here past its limit.
 -- Followed by LeaseChosen.sql, which leases what this picks.
 WITH chosen AS (
-    SELECT id
+    SELECT id, NULL::timestamptz AS granted_at
     FROM taskflow.work_items
     WHERE id = ANY(@ids)
       AND lease_token IS NULL

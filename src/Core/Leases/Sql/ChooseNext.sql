@@ -6,11 +6,11 @@
 -- dispatch, whose doorbells ring only unlimited work).
 -- Followed by LeaseChosen.sql, which leases what this picks (WorkItemQueue joins the two).
 WITH limited AS (
-    SELECT id
-    FROM taskflow.choose_limited(coalesce(@now, now()), @batch_size, @kinds::text[], @orchestration_work_only, @worker_id) AS id
+    SELECT id, granted_at
+    FROM taskflow.choose_limited(@now, @batch_size, @kinds::text[], @orchestration_work_only, @worker_id)
     WHERE EXISTS (SELECT 1 FROM taskflow.limits)
 ), unlimited AS (
-    SELECT id
+    SELECT id, NULL::timestamptz AS granted_at
     FROM taskflow.work_items AS w
     WHERE lease_token IS NULL
       AND limit_key IS NULL
@@ -23,6 +23,6 @@ WITH limited AS (
     LIMIT greatest(@batch_size - (SELECT count(*) FROM limited), 0)
     FOR UPDATE SKIP LOCKED
 ), chosen AS (
-    SELECT id FROM limited
+    SELECT id, granted_at FROM limited
     UNION ALL
-    SELECT id FROM unlimited
+    SELECT id, granted_at FROM unlimited

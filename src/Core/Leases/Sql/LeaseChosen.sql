@@ -1,13 +1,14 @@
 -- The shared end of a lease statement, after a "WITH chosen AS (...)" that picks and locks the rows
 -- (ChooseNext.sql, ChooseByIds.sql): leases them for @worker_id and marks single-activity tasks running.
--- The attempt is counted here, at the start, so a worker that dies mid-run has used an attempt.
+-- The attempt is counted here, at the start, so a worker that dies mid-run has used an attempt. Limited work starts
+-- when its limit granted it (granted_at: see taskflow.choose_limited); the rest when the statement began.
 -- Lock order (work item, then instance) is the same in every statement that touches both.
 ), leased AS (
     UPDATE taskflow.work_items AS w
     SET lease_token = nextval('taskflow.lease_tokens'),
         lease_owner = @worker_id,
-        leased_at = coalesce(@now, now()),
-        lease_expires_at = coalesce(@now, now()) + @lease_duration,
+        leased_at = coalesce(chosen.granted_at, @now, now()),
+        lease_expires_at = coalesce(chosen.granted_at, @now, now()) + @lease_duration,
         attempt = w.attempt + 1
     FROM chosen
     WHERE w.id = chosen.id

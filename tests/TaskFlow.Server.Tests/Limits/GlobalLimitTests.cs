@@ -1,0 +1,110 @@
+using System.Net;
+using System.Text.Json;
+using TaskFlow.Testing;
+
+namespace TaskFlow.Server.Tests.Limits;
+
+/// <summary>A fan-out of 5,000 activities under one limit (5 at once, 100 a second), shared by three TaskFlow worker
+/// processes and a Durable host over the provider, one worker SIGKILLed mid-run: the audit trail shows the limit held
+/// every moment, and everything finished at the limit's pace.</summary>
+public sealed class GlobalLimitTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    private const int Activities = 5000;
+    private const int MaxConcurrent = 5;
+    private const double PerSecond = 100;
+    private const int Burst = 10;
+
+    [Fact]
+    public async Task FanOutUnderALimit_OnThreeWorkersAndAProviderHost_OneKilled_NeverExceedsIt_AndRunsAtItsPace()
+    {
+        await using TaskFlowServer api = await TaskFlowServer.StartAsync(database.ConnectionString, role: "api");
+        (HttpStatusCode status, JsonElement limit) = await LimitEndpointsTests.PutAsync(
+            api.Client, "/api/limits/sleep", JsonSerializer.Serialize(new { maxConcurrent = MaxConcurrent, rate = new { perSecond = PerSecond, burst = Burst } }));
+        Assert.True(status == HttpStatusCode.OK, limit.ToString());
+
+        await using WorkerProcess victim = WorkerProcess.Start(database.ConnectionString);
+        await using WorkerProcess second = WorkerProcess.Start(database.ConnectionString);
+        await using WorkerProcess third = WorkerProcess.Start(database.ConnectionString);
+        await using WorkerProcess host = WorkerProcess.StartDurableHost(database.ConnectionString, new Dictionary<string, string> { ["TASKFLOW_HOST_LOCK_MS"] = "5000" });
+        string hostId = await DurableHostIdAsync(host);
+
+        string id = (await api.Client.SubmitAsync(JsonSerializer.Serialize(new { type = "fan-out", input = new { count = Activities, activity = "sleep", input = new { ms = 20 } } })))
+            .GetProperty("id").GetString()!;
+
+        // Kill a worker while it holds a limited activity's lease, a fifth of the way in.
+        await Eventually.WaitForAsync(() => this.DoneAsync(id), done => done >= Activities / 5, TimeSpan.FromSeconds(120), $"a fifth of the activities. Victim: {victim.Output}");
+        string victimId = await Eventually.WaitForAsync(
+            () => database.ScalarAsync<string>(
+                "SELECT coalesce(min(w.lease_owner), '') FROM taskflow.work_items AS w JOIN taskflow.workers AS k ON k.id = w.lease_owner " +
+                "WHERE w.limit_key = 'activity:sleep' AND k.process_id = @pid", ("pid", victim.Id)),
+            owner => owner.Length > 0, TimeSpan.FromSeconds(30), "the victim to hold a limited lease");
+        await victim.KillAsync();
+
+        JsonElement done = await Eventually.WaitForAsync(
+            () => api.Client.GetJsonAsync($"/api/tasks/{id}"), task => task.GetProperty("status").GetString() is "succeeded" or "failed",
+            TimeSpan.FromSeconds(180), "the fan-out to finish");
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        Assert.Equal(Activities, done.GetProperty("output").GetProperty("count").GetInt32());
+
+        // Never more than 5 running: each attempt holds its slot from its lease (startedAt) to its outcome.
+        Assert.Equal((long)MaxConcurrent, await this.MaxRunningAsync(id));
+
+        // Never more starts in any second than the burst and a second's tokens.
+        long busiestSecond = await database.ScalarAsync<long>("""
+            WITH starts AS (SELECT (payload ->> 'startedAt')::timestamptz AS at FROM taskflow.history
+                            WHERE instance_id = @id AND event_type IN ('TaskCompleted', 'TaskFailed'))
+            SELECT max((SELECT count(*) FROM starts AS s WHERE s.at >= w.at AND s.at < w.at + interval '1 second')) FROM starts AS w
+            """, ("id", id));
+        Assert.True(busiestSecond <= Burst + PerSecond, $"{busiestSecond} activities started within one second.");
+
+        // At the limit's pace (within 10 %), the kill included.
+        double seconds = await database.ScalarAsync<double>("""
+            SELECT extract(epoch FROM max((payload ->> 'startedAt')::timestamptz) - min((payload ->> 'startedAt')::timestamptz))::float8
+            FROM taskflow.history WHERE instance_id = @id AND event_type IN ('TaskCompleted', 'TaskFailed')
+            """, ("id", id));
+        double pace = (Activities - Burst) / seconds;
+        Assert.True(pace >= PerSecond * 0.9 && pace <= PerSecond * 1.01, $"{pace:F1} activities a second.");
+
+        // Every process took part; the victim's unfinished attempts (if its 20 ms activities had not all finished in the
+        // instant between the look and the kill) failed over when their leases expired and ran again, and only they.
+        // (That a dead worker's slot frees with its lease, and not before, is shown step by step in LimitedLeaseTests.)
+        long rescued = await database.ScalarAsync<long>(
+            "SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskFailed' AND payload ->> 'worker' = @victim", ("id", id), ("victim", victimId));
+        Assert.InRange(rescued, 0, MaxConcurrent);
+        Assert.Equal(rescued, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskCompleted' AND attempt > 1", ("id", id)));
+        Assert.True(await database.ScalarAsync<long>(
+            "SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskCompleted' AND payload ->> 'worker' = @host", ("id", id), ("host", hostId)) > 0,
+            "The Durable host ran none of the activities.");
+
+        // Held activities said so once each, and were not charged an attempt for it.
+        Assert.True(await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'WaitingForLimit'", ("id", id)) > 0);
+        Assert.Equal(0L, await database.ScalarAsync<long>(
+            "SELECT count(*) - count(DISTINCT task_id) FROM taskflow.history WHERE instance_id = @id AND event_type = 'WaitingForLimit'", ("id", id)));
+        await ReliabilityInvariants.AssertHoldAsync(database);
+    }
+
+    private Task<long> DoneAsync(string id) => database.ScalarAsync<long>(
+        "SELECT (SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id AND event_type = 'TaskCompleted') " +
+        "+ (SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskCompleted')", ("id", id));
+
+    private Task<long> MaxRunningAsync(string id) => database.ScalarAsync<long>("""
+        WITH attempts AS (
+            SELECT (payload ->> 'startedAt')::timestamptz AS started, occurred_at AS ended
+            FROM taskflow.history
+            WHERE instance_id = @id AND event_type IN ('TaskCompleted', 'TaskFailed')
+        ), edges AS (
+            SELECT started AS at, 1 AS delta FROM attempts
+            UNION ALL
+            SELECT ended, -1 FROM attempts
+        )
+        SELECT max(running) FROM (SELECT sum(delta) OVER (ORDER BY at, delta) AS running FROM edges) AS s
+        """, ("id", id));
+
+    private static async Task<string> DurableHostIdAsync(WorkerProcess host)
+    {
+        string output = await Eventually.WaitForAsync(
+            () => Task.FromResult(host.Output), text => text.Contains("worker ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the host to start");
+        return output[(output.IndexOf("worker ", StringComparison.Ordinal) + "worker ".Length)..].Split('\n')[0].Trim();
+    }
+}
