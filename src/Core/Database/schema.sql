@@ -45,10 +45,12 @@ $$;
 -- Name: choose_limited(timestamp with time zone, integer, text[], boolean, text); Type: FUNCTION; Schema: taskflow; Owner: -
 --
 
-CREATE FUNCTION taskflow.choose_limited(p_now timestamp with time zone, p_budget integer, p_kinds text[], p_orchestration_work_only boolean, p_actor text) RETURNS SETOF bigint
+CREATE FUNCTION taskflow.choose_limited(p_now timestamp with time zone, p_budget integer, p_kinds text[], p_orchestration_work_only boolean, p_actor text) RETURNS TABLE(id bigint, granted_at timestamp with time zone)
     LANGUAGE plpgsql
     AS $$
 DECLARE
+    v_ready_at timestamptz := coalesce(p_now, now());
+    v_now timestamptz;
     v_keys text[];
     v_share int;
     v_left int := p_budget;
@@ -80,7 +82,7 @@ BEGIN
     END IF;
 
     INSERT INTO taskflow.limit_buckets (limit_key, scope, name, tokens, refilled_at)
-    SELECT k.limit_key, k.scope, k.name, coalesce(l.burst, 0), p_now
+    SELECT k.limit_key, k.scope, k.name, coalesce(l.burst, 0), v_ready_at
     FROM (SELECT key AS limit_key, split_part(key, ':', 1) AS scope,
                  CASE WHEN key LIKE 'activity:%' THEN substr(key, 10) ELSE split_part(substr(key, 5), '=', 1) END AS name
           FROM unnest(v_keys) AS key) AS k
@@ -98,17 +100,18 @@ BEGIN
     LOOP
         EXIT WHEN v_left <= 0;
         v_by_limit := p_budget;
+        IF v_bucket.max_concurrent IS NOT NULL THEN
+            SELECT count(*) INTO v_running
+            FROM taskflow.work_items AS w
+            WHERE w.limit_key = v_bucket.limit_key AND w.lease_token IS NOT NULL;
+            v_by_limit := v_bucket.max_concurrent - v_running;
+        END IF;
+        v_now := coalesce(p_now, clock_timestamp());
         v_tokens := NULL;
         IF v_bucket.per_second IS NOT NULL THEN
             v_tokens := least(v_bucket.burst::double precision,
-                              v_bucket.tokens + greatest(0, extract(epoch FROM p_now - v_bucket.refilled_at)) * v_bucket.per_second);
-            v_by_limit := floor(v_tokens)::int;
-        END IF;
-        IF v_bucket.max_concurrent IS NOT NULL AND v_by_limit > 0 THEN
-            SELECT count(*) INTO v_running
-            FROM taskflow.work_items
-            WHERE limit_key = v_bucket.limit_key AND lease_token IS NOT NULL;
-            v_by_limit := least(v_by_limit, v_bucket.max_concurrent - v_running);
+                              v_bucket.tokens + greatest(0, extract(epoch FROM v_now - v_bucket.refilled_at)) * v_bucket.per_second);
+            v_by_limit := least(v_by_limit, floor(v_tokens)::int);
         END IF;
 
         v_chosen := '{}';
@@ -116,7 +119,7 @@ BEGIN
             SELECT coalesce(array_agg(c.id), '{}') INTO v_chosen
             FROM (SELECT w.id
                   FROM taskflow.work_items AS w
-                  WHERE w.limit_key = v_bucket.limit_key AND w.lease_token IS NULL AND w.visible_at <= p_now
+                  WHERE w.limit_key = v_bucket.limit_key AND w.lease_token IS NULL AND w.visible_at <= v_ready_at
                     AND (NOT p_orchestration_work_only
                          OR EXISTS (SELECT 1 FROM taskflow.instances AS i WHERE i.id = w.instance_id AND i.kind = 'orchestration'))
                   ORDER BY w.priority DESC, w.visible_at, w.id
@@ -126,8 +129,8 @@ BEGIN
 
         UPDATE taskflow.limit_buckets
         SET tokens = coalesce(v_tokens - cardinality(v_chosen), tokens),
-            refilled_at = greatest(refilled_at, p_now),
-            served_at = CASE WHEN cardinality(v_chosen) > 0 THEN p_now ELSE served_at END
+            refilled_at = greatest(refilled_at, v_now),
+            served_at = CASE WHEN cardinality(v_chosen) > 0 THEN v_now ELSE served_at END
         WHERE limit_key = v_bucket.limit_key;
 
         -- The limit, not this lease's budget, held work back.
@@ -135,11 +138,11 @@ BEGIN
             PERFORM taskflow.mark_waiting_for_limit(
                 v_bucket.limit_key, v_chosen,
                 CASE WHEN v_tokens IS NOT NULL AND floor(v_tokens) <= v_by_limit THEN 'rate' ELSE 'maxConcurrent' END,
-                p_now, p_actor);
+                v_now, p_actor);
         END IF;
 
         v_left := v_left - cardinality(v_chosen);
-        RETURN QUERY SELECT unnest(v_chosen);
+        RETURN QUERY SELECT unnest(v_chosen), v_now;
     END LOOP;
 END;
 $$;
@@ -897,7 +900,10 @@ CREATE VIEW taskflow.tasks AS
     i.updated_at,
     ( SELECT min(w.visible_at) FILTER (WHERE (w.lease_token IS NULL)) AS min
            FROM taskflow.work_items w
-          WHERE (w.instance_id = i.id)) AS next_visible_at
+          WHERE (w.instance_id = i.id)) AS next_visible_at,
+    ( SELECT min(w.limit_key) AS min
+           FROM taskflow.work_items w
+          WHERE ((w.instance_id = i.id) AND (w.limit_key IS NOT NULL) AND (w.lease_token IS NULL) AND (w.visible_at <= now()))) AS waiting_for_limit
    FROM taskflow.instances i
   WHERE (i.kind <> 'entity'::text);
 
