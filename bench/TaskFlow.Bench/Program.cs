@@ -13,12 +13,13 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak", "overload", "provider-sequence", "entities"];
+string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak", "overload", "provider-sequence", "entities", "limits"];
 // On request: "aged" (a minute of seeding), "queue-drain" (Azurite), "provider", "auth", "steady-1000" (telemetry's cost),
 // "soak" (30 minutes; TASKFLOW_BENCH_SOAK_MINUTES sets another length), "overload" (past saturation),
 // "provider-sequence" (one sequence at a time through the provider, extended sessions off and on) and "entities"
-// (Durable entities' operations on one entity and across 1,000).
-string[] chosen = args.Length > 3 ? args[3..] : all[..^9];
+// (Durable entities' operations on one entity and across 1,000), and "limits" (the drain with 0, 10 and 1,000 limits
+// defined on other activities, and with its own activity under a limit that never binds).
+string[] chosen = args.Length > 3 ? args[3..] : all[..^10];
 foreach (string unknown in chosen.Except(all))
 {
     Console.Error.WriteLine($"Unknown scenario '{unknown}'. Scenarios: {string.Join(", ", all)}.");
@@ -59,6 +60,11 @@ foreach (string scenario in chosen)
         "entities" => [
             await EntitiesAsync(entities: 1, signalsEach: 20_000), await EntitiesAsync(entities: 1_000, signalsEach: 20),
             await EntitiesAsync(entities: 1_000, signalsEach: 20, throughProvider: true)],
+        // Interleaved, with the no-limit drain first and last, so a drift of the machine shows.
+        "limits" => [
+            await DrainAsync("limits-0", 20_000, 1), await DrainAsync("limits-10", 20_000, 1, otherLimits: 10),
+            await DrainAsync("limits-1000", 20_000, 1, otherLimits: 1_000), await DrainAsync("limits-own", 20_000, 1, ownLimit: true),
+            await DrainAsync("limits-0-again", 20_000, 1)],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -101,13 +107,24 @@ return 0;
 // "aged": the same drain with a million finished tasks (and their five history rows each) already in the tables.
 // "queue-drain": the same through Azure Queue Storage dispatch on Azurite (bench/run.sh starts it): the workers
 // ring the doorbells, receive them, and lease by id; start latency includes the ringing.
-async Task<ScenarioResult> DrainAsync(string name, int tasks, int workers, int finishedAlready = 0, string[]? workerSettings = null)
+// otherLimits: that many limits on other activities (the lease's limited pass runs, finds no limited work, and the
+// unlimited path does the rest); ownLimit: echo itself under a limit too high to bind (every lease is the limited pass).
+async Task<ScenarioResult> DrainAsync(
+    string name, int tasks, int workers, int finishedAlready = 0, string[]? workerSettings = null, int otherLimits = 0, bool ownLimit = false)
 {
     await using BenchDatabase db = await BenchDatabase.CreateAsync(server, name);
     TaskFlowClient client = Client(db);
     if (finishedAlready > 0)
     {
         await db.SeedFinishedTasksAsync(finishedAlready);
+    }
+
+    if (otherLimits > 0 || ownLimit)
+    {
+        await db.ScalarAsync<long>(
+            "WITH set AS (INSERT INTO taskflow.limits (scope, name, max_concurrent, updated_at, updated_by) " +
+            $"SELECT 'activity', 'other-' || g, 5, now(), 'bench' FROM generate_series(1, {otherLimits}) AS g " +
+            $"UNION ALL SELECT 'activity', 'echo', 100000, now(), 'bench' WHERE {(ownLimit ? "true" : "false")} RETURNING 1) SELECT count(*) FROM set");
     }
 
     (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());

@@ -24,6 +24,9 @@ public sealed class FunctionAppOutputTests
         { "DeleteKey", "delete", "api/keys/{id}" },
         { "ListEntities", "get", "api/entities" }, { "GetEntity", "get", "api/entities/{name}/{key}" },
         { "SignalEntity", "post", "api/entities/{name}/{key}/signals" },
+        { "ListLimits", "get", "api/limits" }, { "ListLimitChanges", "get", "api/limits/changes" },
+        { "SetActivityLimit", "put", "api/limits/{activity}" }, { "SetTagLimit", "put", "api/limits/tags/{tag}" },
+        { "RemoveActivityLimit", "delete", "api/limits/{activity}" }, { "RemoveTagLimit", "delete", "api/limits/tags/{tag}" },
     };
 
     [Theory]

@@ -241,6 +241,38 @@ async function entitiesPage(query) {
       el("td", {}, new Date(e.lastModifiedAt).toLocaleString())))), more];
 }
 
+// Global limits: each with its keys' slots in use, work waiting and tokens left, and a form to set one (operators).
+async function limitsPage() {
+  const { limits } = await api("/api/limits");
+  const path = form => form.scope === "tag" ? `/api/limits/tags/${encodeURIComponent(form.name)}` : `/api/limits/${encodeURIComponent(form.name)}`;
+  const set = el("form", { class: "filters", id: "limit-form", onsubmit: async event => {
+    event.preventDefault();
+    const form = Object.fromEntries(new FormData(event.target));
+    const body = {};
+    if (form.maxConcurrent.trim()) body.maxConcurrent = Number(form.maxConcurrent);
+    if (form.perSecond.trim()) body.rate = { perSecond: Number(form.perSecond), ...(form.burst.trim() ? { burst: Number(form.burst) } : {}) };
+    try { await api(path(form), { method: "PUT", body: JSON.stringify(body) }); route(true); } catch (error) { alert(error.message); }
+  } },
+    el("select", { name: "scope", id: "limit-scope" }, el("option", { value: "activity" }, "activity"), el("option", { value: "tag" }, "tag")),
+    el("input", { name: "name", id: "limit-name", placeholder: "activity or tag name", required: "" }),
+    el("input", { name: "maxConcurrent", id: "limit-max", placeholder: "max concurrent" }),
+    el("input", { name: "perSecond", id: "limit-rate", placeholder: "per second" }),
+    el("input", { name: "burst", id: "limit-burst", placeholder: "burst" }),
+    el("button", { type: "submit" }, "Set"));
+  const remove = l => el("button", { type: "button", onclick: async () => {
+    await api(path(l), { method: "DELETE" }); route(true);
+  } }, "remove");
+  const sum = (l, field) => l.keys.reduce((total, k) => total + k[field], 0);
+  return [el("h1", {}, "Limits"), set, el("table", { id: "limit-table" },
+    el("tr", {}, el("th", {}, "Limit"), el("th", {}, "Max concurrent"), el("th", {}, "Rate"), el("th", {}, "Running"), el("th", {}, "Waiting"),
+      el("th", {}, "Keys"), el("th", {}, "Set by"), el("th", {}, "")),
+    limits.map(l => el("tr", { "data-limit": `${l.scope}:${l.name}` }, el("td", {}, `${l.scope} ${l.name}`),
+      el("td", {}, l.maxConcurrent ?? "—"), el("td", {}, l.rate ? `${l.rate.perSecond}/s, burst ${l.rate.burst}` : "—"),
+      el("td", { class: "running" }, String(sum(l, "running"))), el("td", { class: "waiting" }, String(sum(l, "waiting"))),
+      el("td", {}, l.keys.slice(0, 5).map(k => el("div", {}, `${k.key}: ${k.running} running, ${k.waiting} waiting`))),
+      el("td", {}, `${l.updatedBy} ${new Date(l.updatedAt).toLocaleString()}`), el("td", {}, remove(l)))))];
+}
+
 // Each draw fetches, then draws only if no newer one (a click, the next live update) started meanwhile.
 let generation = 0;
 async function route(live = false) {
@@ -254,6 +286,7 @@ async function route(live = false) {
       : parts[0] === "dead-letter" ? await deadLetterPage()
       : parts[0] === "schedules" ? await schedulesPage()
       : parts[0] === "entities" ? await entitiesPage(query ?? "")
+      : parts[0] === "limits" ? await limitsPage()
       : overviewPage();
     if (mine !== generation) return;
     // A live redraw keeps what the operator is typing.

@@ -144,6 +144,32 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
     }
 
     [Fact]
+    public async Task AnOperator_SetsALimitOnTheLimitsPage_AndRemovesIt()
+    {
+        await using TaskFlowServer server = await TaskFlowServer.StartAsync(database.ConnectionString, role: "api");
+        using IPlaywright playwright = await Playwright.CreateAsync();
+        await using IBrowser browser = await playwright.Chromium.LaunchAsync(HeadlessChromium.Options());
+        (IPage page, List<string> pageErrors) = await SignInAsync(browser, server);
+        await page.ClickAsync("a[href='#/limits']");
+
+        string activity = $"held-{Guid.NewGuid():N}"[..16];
+        await page.SelectOptionAsync("#limit-scope", "activity");
+        await page.FillAsync("#limit-name", activity);
+        await page.FillAsync("#limit-max", "2");
+        await page.FillAsync("#limit-rate", "10");
+        await page.ClickAsync("#limit-form button[type=submit]");
+        ILocator row = page.Locator($"#limit-table tr[data-limit='activity:{activity}']");
+        await Expect(row).ToContainTextAsync("10/s, burst 10", new() { Timeout = 15_000 });
+        Assert.Equal(2, (await server.Service<TaskFlow.Limits.LimitStore>().ListAsync(CancellationToken.None)).Single(l => l.Limit.Name == activity).Limit.MaxConcurrent);
+        await ScreenshotAsync(page, "limits");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "remove" }).ClickAsync();
+        await Expect(row).ToHaveCountAsync(0, new() { Timeout = 15_000 });
+        Assert.DoesNotContain((await server.Service<TaskFlow.Limits.LimitStore>().ListAsync(CancellationToken.None)), l => l.Limit.Name == activity);
+        Assert.Empty(pageErrors);
+    }
+
+    [Fact]
     public async Task AViewer_SeesTheTask_ButItsCancelIsRefusedWithTheRoleItNeeds()
     {
         await using TaskFlowServer server = await TaskFlowServer.StartAsync(database.ConnectionString);
