@@ -30,6 +30,7 @@ internal static class EventIds
     public const int DoorbellReceiveFailed = 1503;
     public const int DoorbellSettleFailed = 1504;
     public const int DoorbellsRungAgain = 1505;
+    public const int LimitedLeasingFailed = 1506;
 
     // Orchestrations (1600)
     public const int HistoryMovedDuringEpisode = 1601;

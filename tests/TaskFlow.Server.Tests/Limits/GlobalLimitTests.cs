@@ -39,6 +39,7 @@ public sealed class GlobalLimitTests(PostgresDatabase database) : IClassFixture<
                 "WHERE w.limit_key = 'activity:sleep' AND k.process_id = @pid", ("pid", victim.Id)),
             owner => owner.Length > 0, TimeSpan.FromSeconds(30), "the victim to hold a limited lease");
         await victim.KillAsync();
+        long heldAtKill = await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items WHERE lease_owner = @victim", ("victim", victimId));
 
         JsonElement done = await Eventually.WaitForAsync(
             () => api.Client.GetJsonAsync($"/api/tasks/{id}"), task => task.GetProperty("status").GetString() is "succeeded" or "failed",
@@ -65,11 +66,12 @@ public sealed class GlobalLimitTests(PostgresDatabase database) : IClassFixture<
         double pace = (Activities - Burst) / seconds;
         Assert.True(pace >= PerSecond * 0.9 && pace <= PerSecond * 1.01, $"{pace:F1} activities a second.");
 
-        // Every process took part; the victim's unfinished attempts (if its 20 ms activities had not all finished in the
-        // instant between the look and the kill) failed over when their leases expired and ran again, and only they.
-        // (That a dead worker's slot frees with its lease, and not before, is shown step by step in LimitedLeaseTests.)
+        // Every process took part; the leases the victim held when it died (none, if its 20 ms activities had all
+        // finished in the instant between the look and the kill) failed over when they expired and ran again, and only
+        // they. (That a dead worker's slot frees with its lease, and not before, is shown step by step in LimitedLeaseTests.)
         long rescued = await database.ScalarAsync<long>(
             "SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskFailed' AND payload ->> 'worker' = @victim", ("id", id), ("victim", victimId));
+        Assert.Equal(heldAtKill, rescued);
         Assert.InRange(rescued, 0, MaxConcurrent);
         Assert.Equal(rescued, await database.ScalarAsync<long>(
             "SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskCompleted' AND attempt > 1", ("id", id)));

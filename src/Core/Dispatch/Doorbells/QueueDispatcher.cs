@@ -225,7 +225,7 @@ internal sealed partial class QueueDispatcher(
         base.Dispose();
     }
 
-    [LoggerMessage(EventId = EventIds.LeasingFailed, Level = LogLevel.Warning, Message = "Leasing limited work failed; trying again")]
+    [LoggerMessage(EventId = EventIds.LimitedLeasingFailed, Level = LogLevel.Warning, Message = "Leasing limited work failed; trying again")]
     private static partial void LogLimitedLeaseFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = EventIds.DoorbellReceiveFailed, Level = LogLevel.Warning, Message = "Receiving doorbells from {Queue} failed; trying again")]
