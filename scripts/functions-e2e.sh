@@ -197,5 +197,29 @@ check "a signal for later waits: state 8, one scheduled" "$([[ $(json .state) ==
 for _ in $(seq 1 60); do call GET "/api/entities/counter/$counter"; [[ $(json .state) == 108 ]] && break; sleep 0.5; done
 check "at its time it runs: state 108" "$([[ $(json .state) == 108 && $(json .scheduledOperations) == 0 ]] && echo true)" "$body"
 
+# Global limits (README, "Global limits"): set over the app's API, held by the host's provider for every instance.
+call PUT /api/limits/sleep '{"maxConcurrent":2,"rate":{"perSecond":20,"burst":2}}'
+check "PUT /api/limits/sleep: 200, 2 at once, 20 a second" \
+  "$([[ $status == 200 && $(json .maxConcurrent) == 2 && $(json .rate.perSecond) == 20 ]] && echo true)" "status $status: $body"
+call PUT /api/limits/sleep '{"maxConcurrent":0}'
+check "a limit of 0: 400 naming the field" "$([[ $status == 400 && $(json '.errors | keys | join(",")') == maxConcurrent ]] && echo true)" "status $status: $body"
+limited=limited-$run
+call POST /api/tasks "{\"id\":\"$limited\",\"type\":\"fan-out\",\"input\":{\"count\":40,\"activity\":\"sleep\",\"input\":{\"ms\":100}}}"
+wait_for "$limited" succeeded failed cancelled
+check "a fan-out of 40 sleeps under the limit succeeds" "$([[ $(json .status) == succeeded && $(json .output.count) == 40 ]] && echo true)" "$body"
+call GET "/api/tasks/$limited/history?limit=1000"
+# Each attempt holds its slot from its lease (payload.startedAt) to its outcome (timestamp); seconds as numbers.
+overlap=$(json 'def t: capture("^(?<s>[^.+Z]+)(\\.(?<f>[0-9]+))?") | ((.s + "Z") | fromdateiso8601) + (("0." + (.f // "0")) | tonumber);
+  [.[] | select(.type == "TaskCompleted" or .type == "TaskFailed") | ([(.payload.startedAt | t), 1], [(.timestamp | t), -1])]
+  | sort | reduce .[] as $e ({now: 0, max: 0}; .now += $e[1] | .max = ([.max, .now] | max)) | .max')
+starts=$(json 'def t: capture("^(?<s>[^.+Z]+)(\\.(?<f>[0-9]+))?") | ((.s + "Z") | fromdateiso8601) + (("0." + (.f // "0")) | tonumber);
+  [.[] | select(.type == "TaskCompleted") | .payload.startedAt | t] | sort | (.[-1] - .[0])')
+check "never more than 2 ran at once, from its history (max $overlap)" "$([[ $overlap == 2 ]] && echo true)" "max $overlap"
+check "40 starts at 20 a second took about 2 s ($starts s)" "$(awk -v s="$starts" 'BEGIN { print (s >= 1.8 ? "true" : "false") }')" "$starts s"
+call GET /api/limits/changes
+check "the audit trail has the change, by this key" "$([[ $status == 200 && $(json '[.changes[] | select(.name == "sleep")][0].after.maxConcurrent') == 2 ]] && echo true)" "status $status: $(head -c 300 <<<"$body")"
+call DELETE /api/limits/sleep
+check "DELETE /api/limits/sleep: 204" "$([[ $status == 204 ]] && echo true)" "status $status: $body"
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
