@@ -99,6 +99,31 @@ public sealed class LimitEndpointsTests(PostgresDatabase database) : IClassFixtu
         Assert.Equal(JsonValueKind.Null, task.GetProperty("waitingForLimit").ValueKind);
     }
 
+    [Fact]
+    public async Task LimitsDeclaredInSettings_ApplyAtStart_AnOperatorsChangeHoldsOverARestart_AndABadOneStopsTheStart()
+    {
+        string activity = $"declared-{Guid.NewGuid():N}"[..20];
+        string[] declared = [$"--TaskFlow:Limits:Activities:{activity}:MaxConcurrent=3", $"--TaskFlow:Limits:Activities:{activity}:Rate:PerSecond=50"];
+        await using (TaskFlowServer first = await TaskFlowServer.StartAsync(database.ConnectionString, "api", null, declared))
+        {
+            JsonElement limit = (await first.Client.GetJsonAsync("/api/limits")).GetProperty("limits").EnumerateArray().Single(l => l.GetProperty("name").GetString() == activity);
+            Assert.Equal((3, 50.0, 50, "settings"), (limit.GetProperty("maxConcurrent").GetInt32(), limit.GetProperty("rate").GetProperty("perSecond").GetDouble(),
+                limit.GetProperty("rate").GetProperty("burst").GetInt32(), limit.GetProperty("updatedBy").GetString()));
+            (HttpStatusCode status, _) = await PutAsync(first.Client, $"/api/limits/{activity}", """{"maxConcurrent":7}""");
+            Assert.Equal(HttpStatusCode.OK, status);
+        }
+
+        await using (TaskFlowServer second = await TaskFlowServer.StartAsync(database.ConnectionString, "api", null, declared))
+        {
+            JsonElement limit = (await second.Client.GetJsonAsync("/api/limits")).GetProperty("limits").EnumerateArray().Single(l => l.GetProperty("name").GetString() == activity);
+            Assert.Equal(7, limit.GetProperty("maxConcurrent").GetInt32());
+        }
+
+        var invalid = await Assert.ThrowsAnyAsync<Exception>(() => TaskFlowServer.StartAsync(
+            database.ConnectionString, "api", null, "--TaskFlow:Limits:Tags:tenant:MaxConcurrent=0"));
+        Assert.Contains("TaskFlow:Limits:Tags:tenant:MaxConcurrent", invalid.ToString());
+    }
+
     internal static async Task<(HttpStatusCode Status, JsonElement Body)> PutAsync(HttpClient client, string path, string json)
     {
         using HttpResponseMessage response = await client.PutAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
