@@ -29,7 +29,7 @@ public sealed class ProviderCrashTests(PostgresDatabase database) : IClassFixtur
         }
 
         await using WorkerProcess victim = WorkerProcess.StartDurableHost(database.ConnectionString, slow);
-        string victimId = await WorkerIdAsync(victim);
+        string victimId = await victim.AnnouncedWorkerIdAsync();
 
         // Kill it while it holds an episode and an activity.
         await Eventually.WaitForAsync(
@@ -56,13 +56,6 @@ public sealed class ProviderCrashTests(PostgresDatabase database) : IClassFixtur
         Assert.NotEmpty(heldActivities);
         Assert.Empty(heldActivities.Except(rescued));
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items"));
-    }
-
-    private static async Task<string> WorkerIdAsync(WorkerProcess host)
-    {
-        string output = await Eventually.WaitForAsync(
-            () => Task.FromResult(host.Output), text => text.Contains("worker ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the host to start");
-        return output[(output.IndexOf("worker ", StringComparison.Ordinal) + "worker ".Length)..].Split('\n')[0].Trim();
     }
 
     private Task<long> HeldAsync(string owner, string kind) => database.ScalarAsync<long>(

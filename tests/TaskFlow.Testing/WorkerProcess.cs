@@ -26,6 +26,14 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public bool HasExited => this.process.HasExited;
 
+    /// <summary>The worker id a Durable host prints first ("worker &lt;id&gt;"), once it has.</summary>
+    public async Task<string> AnnouncedWorkerIdAsync()
+    {
+        string output = await Eventually.WaitForAsync(
+            () => Task.FromResult(this.Output), text => text.Contains("worker ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the host to start");
+        return output[(output.IndexOf("worker ", StringComparison.Ordinal) + "worker ".Length)..].Split('\n')[0].Trim();
+    }
+
     public string Output
     {
         get

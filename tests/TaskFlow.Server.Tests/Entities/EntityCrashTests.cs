@@ -16,7 +16,7 @@ public sealed class EntityCrashTests(PostgresDatabase database) : IClassFixture<
         await using TaskFlowServer api = await TaskFlowServer.StartAsync(database.ConnectionString, role: "api");
         var slow = new Dictionary<string, string> { ["TASKFLOW_HOST_LOCK_MS"] = "3000", ["TASKFLOW_HOST_ENTITY_MS"] = "1500" };
         await using WorkerProcess victim = WorkerProcess.StartDurableHost(database.ConnectionString, slow);
-        string victimId = await WorkerIdAsync(victim);
+        string victimId = await victim.AnnouncedWorkerIdAsync();
 
         string run = Guid.NewGuid().ToString("N")[..8];
         string counter = $"crash-{run}", alice = $"alice-{run}", bob = $"bob-{run}";
@@ -80,12 +80,5 @@ public sealed class EntityCrashTests(PostgresDatabase database) : IClassFixture<
         (System.Net.HttpStatusCode status, JsonElement body, _) = await api.Client.PostJsonAsync(
             $"/api/entities/{name}/{key}/signals", $$"""{"operation":"{{operation}}","input":{{input}}}""");
         Assert.True(status == System.Net.HttpStatusCode.Accepted, $"signal: {(int)status} {body}");
-    }
-
-    private static async Task<string> WorkerIdAsync(WorkerProcess host)
-    {
-        string output = await Eventually.WaitForAsync(
-            () => Task.FromResult(host.Output), text => text.Contains("worker ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the host to start");
-        return output[(output.IndexOf("worker ", StringComparison.Ordinal) + "worker ".Length)..].Split('\n')[0].Trim();
     }
 }

@@ -26,7 +26,7 @@ public sealed class GlobalLimitTests(PostgresDatabase database) : IClassFixture<
         await using WorkerProcess second = WorkerProcess.Start(database.ConnectionString);
         await using WorkerProcess third = WorkerProcess.Start(database.ConnectionString);
         await using WorkerProcess host = WorkerProcess.StartDurableHost(database.ConnectionString, new Dictionary<string, string> { ["TASKFLOW_HOST_LOCK_MS"] = "5000" });
-        string hostId = await DurableHostIdAsync(host);
+        string hostId = await host.AnnouncedWorkerIdAsync();
 
         string id = (await api.Client.SubmitAsync(JsonSerializer.Serialize(new { type = "fan-out", input = new { count = Activities, activity = "sleep", input = new { ms = 20 } } })))
             .GetProperty("id").GetString()!;
@@ -48,7 +48,7 @@ public sealed class GlobalLimitTests(PostgresDatabase database) : IClassFixture<
         Assert.Equal(Activities, done.GetProperty("output").GetProperty("count").GetInt32());
 
         // Never more than 5 running: each attempt holds its slot from its lease (startedAt) to its outcome.
-        Assert.Equal((long)MaxConcurrent, await this.MaxRunningAsync(id));
+        Assert.Equal((long)MaxConcurrent, await AttemptOverlap.MaxRunningAsync(database, "h.instance_id = @id", ("id", id)));
 
         // Never more starts in any second than the burst and a second's tokens.
         long busiestSecond = await database.ScalarAsync<long>("""
@@ -89,24 +89,4 @@ public sealed class GlobalLimitTests(PostgresDatabase database) : IClassFixture<
     private Task<long> DoneAsync(string id) => database.ScalarAsync<long>(
         "SELECT (SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id AND event_type = 'TaskCompleted') " +
         "+ (SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskCompleted')", ("id", id));
-
-    private Task<long> MaxRunningAsync(string id) => database.ScalarAsync<long>("""
-        WITH attempts AS (
-            SELECT (payload ->> 'startedAt')::timestamptz AS started, occurred_at AS ended
-            FROM taskflow.history
-            WHERE instance_id = @id AND event_type IN ('TaskCompleted', 'TaskFailed')
-        ), edges AS (
-            SELECT started AS at, 1 AS delta FROM attempts
-            UNION ALL
-            SELECT ended, -1 FROM attempts
-        )
-        SELECT max(running) FROM (SELECT sum(delta) OVER (ORDER BY at, delta) AS running FROM edges) AS s
-        """, ("id", id));
-
-    private static async Task<string> DurableHostIdAsync(WorkerProcess host)
-    {
-        string output = await Eventually.WaitForAsync(
-            () => Task.FromResult(host.Output), text => text.Contains("worker ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the host to start");
-        return output[(output.IndexOf("worker ", StringComparison.Ordinal) + "worker ".Length)..].Split('\n')[0].Trim();
-    }
 }

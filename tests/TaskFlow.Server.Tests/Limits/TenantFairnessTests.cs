@@ -40,8 +40,8 @@ public sealed class TenantFairnessTests(PostgresDatabase database) : IClassFixtu
         Assert.True(bigLeft > BigBacklog / 2, $"Only {bigLeft} of the big tenant's tasks were left: the test shows nothing about waiting behind them.");
 
         // Neither tenant ever had more than its 4 slots: the lease start and end of every attempt, from the audit trail.
-        Assert.True(await MaxOverlapAsync(database, "big") <= 4);
-        Assert.True(await MaxOverlapAsync(database, "small") <= 4);
+        Assert.True(await AttemptOverlap.MaxRunningAsync(database, "i.tags ->> 'tenant' = @tenant", ("tenant", "big")) <= 4);
+        Assert.True(await AttemptOverlap.MaxRunningAsync(database, "i.tags ->> 'tenant' = @tenant", ("tenant", "small")) <= 4);
     }
 
     private static async Task<string[]> SubmitBatchAsync(TaskFlowServer api, string tenant, int count)
@@ -54,20 +54,4 @@ public sealed class TenantFairnessTests(PostgresDatabase database) : IClassFixtu
         Assert.True(status == HttpStatusCode.Accepted, $"{(int)status} {accepted}");
         return [.. accepted.EnumerateArray().Select(t => t.GetProperty("id").GetString()!)];
     }
-
-    /// <summary>The most attempts of the tenant's tasks running at one moment: each attempt runs from its lease
-    /// (<c>startedAt</c>) to its outcome's commit.</summary>
-    internal static Task<long> MaxOverlapAsync(PostgresDatabase database, string tenant) => database.ScalarAsync<long>("""
-        WITH attempts AS (
-            SELECT (h.payload ->> 'startedAt')::timestamptz AS started, h.occurred_at AS ended
-            FROM taskflow.history AS h
-            JOIN taskflow.instances AS i ON i.id = h.instance_id
-            WHERE i.tags ->> 'tenant' = @tenant AND h.event_type IN ('TaskCompleted', 'TaskFailed')
-        ), edges AS (
-            SELECT started AS at, 1 AS delta FROM attempts
-            UNION ALL
-            SELECT ended, -1 FROM attempts
-        )
-        SELECT coalesce(max(running), 0) FROM (SELECT sum(delta) OVER (ORDER BY at, delta) AS running FROM edges) AS s
-        """, ("tenant", tenant));
 }
