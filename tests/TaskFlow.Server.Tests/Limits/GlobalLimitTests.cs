@@ -25,11 +25,17 @@ public sealed class GlobalLimitTests(PostgresDatabase database) : IClassFixture<
         await using WorkerProcess victim = WorkerProcess.Start(database.ConnectionString);
         await using WorkerProcess second = WorkerProcess.Start(database.ConnectionString);
         await using WorkerProcess third = WorkerProcess.Start(database.ConnectionString);
-        await using WorkerProcess host = WorkerProcess.StartDurableHost(database.ConnectionString, new Dictionary<string, string> { ["TASKFLOW_HOST_LOCK_MS"] = "5000" });
-        string hostId = await host.AnnouncedWorkerIdAsync();
-
         string id = (await api.Client.SubmitAsync(JsonSerializer.Serialize(new { type = "fan-out", input = new { count = Activities, activity = "sleep", input = new { ms = 20 } } })))
             .GetProperty("id").GetString()!;
+
+        // The provider host joins once a server worker has scheduled the activities: an activity scheduled through the
+        // Durable Task Framework stores its input as the framework's parameter array ([input]), which a server worker
+        // does not unwrap (see the closing note of issue 23), so the first episode must not run there.
+        await Eventually.WaitForAsync(
+            () => database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id AND kind = 'activity'", ("id", id)),
+            scheduled => scheduled > 0, TimeSpan.FromSeconds(60), "the fan-out's first episode");
+        await using WorkerProcess host = WorkerProcess.StartDurableHost(database.ConnectionString, new Dictionary<string, string> { ["TASKFLOW_HOST_LOCK_MS"] = "5000" });
+        string hostId = await host.AnnouncedWorkerIdAsync();
 
         // Kill a worker while it holds a limited activity's lease, a fifth of the way in.
         await Eventually.WaitForAsync(() => this.DoneAsync(id), done => done >= Activities / 5, TimeSpan.FromSeconds(120), $"a fifth of the activities. Victim: {victim.Output}");
@@ -39,12 +45,15 @@ public sealed class GlobalLimitTests(PostgresDatabase database) : IClassFixture<
                 "WHERE w.limit_key = 'activity:sleep' AND k.process_id = @pid", ("pid", victim.Id)),
             owner => owner.Length > 0, TimeSpan.FromSeconds(30), "the victim to hold a limited lease");
         await victim.KillAsync();
-        long heldAtKill = await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items WHERE lease_owner = @victim", ("victim", victimId));
+        // A lease statement the victim sent just before it died still commits in its server session: count a second later,
+        // which is before any of its leases (renewed every second, lasting five) can expire.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        long heldAtKill = await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items WHERE lease_owner = @victim AND kind = 'activity'", ("victim", victimId));
 
         JsonElement done = await Eventually.WaitForAsync(
             () => api.Client.GetJsonAsync($"/api/tasks/{id}"), task => task.GetProperty("status").GetString() is "succeeded" or "failed",
             TimeSpan.FromSeconds(180), "the fan-out to finish");
-        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        Assert.True(done.GetProperty("status").GetString() == "succeeded", $"{done}\nVictim: {victim.Output}\nSecond: {second.Output}\nThird: {third.Output}\nHost: {host.Output}");
         Assert.Equal(Activities, done.GetProperty("output").GetProperty("count").GetInt32());
 
         // Never more than 5 running: each attempt holds its slot from its lease (startedAt) to its outcome.

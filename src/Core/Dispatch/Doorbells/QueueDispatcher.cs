@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 using TaskFlow.AzureQueues;
 using TaskFlow.Leases;
 using TaskFlow.Limits;
-using TaskFlow.WorkItems;
 using TaskFlow.Logging;
+using TaskFlow.WorkItems;
 using TaskFlow.Workers;
 
 namespace TaskFlow.Dispatch.Doorbells;
@@ -76,7 +76,7 @@ internal sealed partial class QueueDispatcher(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            int taken = await this.TakeSlotsAsync(stoppingToken);
+            int taken = await this.TakeSlotsAsync(stoppingToken, linger: false); // the receive loops' batches must not wait on this one
             int started = 0;
             TimeSpan wait = options.Value.MaxReceiveInterval;
             try
@@ -123,7 +123,7 @@ internal sealed partial class QueueDispatcher(
     /// <summary>Waits for one free slot, then takes the free ones up to a batch; with less than half a batch,
     /// waits up to <see cref="Linger"/> for more: when a busy worker's items finish together, one receive then
     /// fetches a batch instead of many receives fetching one message each.</summary>
-    private async Task<int> TakeSlotsAsync(CancellationToken stoppingToken)
+    private async Task<int> TakeSlotsAsync(CancellationToken stoppingToken, bool linger = true)
     {
         await this.slots.WaitAsync(stoppingToken);
         int wanted = Math.Min(MaxBatch, workerOptions.Value.Concurrency);
@@ -138,7 +138,7 @@ internal sealed partial class QueueDispatcher(
             }
 
             TimeSpan left = time.GetElapsedTime(time.GetTimestamp(), lingerUntil);
-            if (taken >= wanted / 2 || left <= TimeSpan.Zero || !await this.slots.WaitAsync(left, stoppingToken))
+            if (!linger || taken >= wanted / 2 || left <= TimeSpan.Zero || !await this.slots.WaitAsync(left, stoppingToken))
             {
                 break;
             }
