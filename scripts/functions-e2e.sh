@@ -85,6 +85,8 @@ call GET "/api/tasks/$order/history"
 check "its history: ExecutionStarted, 100 TaskScheduled, 100 TaskCompleted, ExecutionCompleted" \
   "$([[ $(json '[.[] | select(.type == "TaskScheduled")] | length') == 100 && $(json '[.[] | select(.type == "TaskCompleted")] | length') == 100 && $(json '[.[] | .type] | index("ExecutionStarted") != null and index("ExecutionCompleted") != null') == true ]] && echo true)" \
   "$(json '[.[] | .type] | group_by(.) | map("\(.[0])×\(length)") | join(" ")')"
+check "an activity's input in the history is the one it was given (0, not the framework's [0])" \
+  "$([[ $(json '[.[] | select(.type == "TaskScheduled")][0].payload.input') == 0 ]] && echo true)" "$(json '[.[] | select(.type == "TaskScheduled")][0]')"
 
 # A single-activity task reads as submitted.
 echo_id=echo-$run

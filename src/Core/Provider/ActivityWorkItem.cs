@@ -16,7 +16,7 @@ internal sealed class ActivityWorkItem : TaskActivityWorkItem
         this.LockedUntilUtc = lease.LeaseExpiresAt.UtcDateTime;
         this.TaskMessage = new TaskMessage
         {
-            Event = new TaskScheduledEvent(lease.TaskId, lease.Name, version: null, lease.InputJson),
+            Event = new TaskScheduledEvent(lease.TaskId, lease.Name, version: null, FrameworkParameters.Wrap(lease.InputJson)),
             OrchestrationInstance = new OrchestrationInstance { InstanceId = lease.InstanceId, ExecutionId = DurableHistory.Execution(lease.Execution) },
         };
     }

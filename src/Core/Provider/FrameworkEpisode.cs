@@ -70,7 +70,8 @@ internal static class FrameworkEpisode
             switch (e)
             {
                 case TaskScheduledEvent task:
-                    actions.Add(new ScheduleActivityAction(task.EventId, task.Name ?? string.Empty, task.Input ?? inputs.GetValueOrDefault(task.EventId)));
+                    actions.Add(new ScheduleActivityAction(
+                        task.EventId, task.Name ?? string.Empty, FrameworkParameters.Unwrap(task.Input ?? inputs.GetValueOrDefault(task.EventId))));
                     break;
                 case TimerCreatedEvent timer:
                     actions.Add(new CreateTimerAction(timer.EventId, Utc(timer.FireAt)));
