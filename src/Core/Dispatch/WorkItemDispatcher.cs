@@ -3,7 +3,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Leases;
-using TaskFlow.Limits;
 using TaskFlow.Logging;
 using TaskFlow.Notifications;
 using TaskFlow.WorkItems;
@@ -77,12 +76,9 @@ internal sealed partial class WorkItemDispatcher(
                 return TimeSpan.Zero;
             }
 
-            // While limited work is held, the next time is a recheck shortly (LimitedWork.RecheckInterval). One already
-            // past is work this worker does not take (entities' batches, when it registers none) or that another process
-            // locked this instant: look again shortly rather than spin.
+            // While limited work is held, the next time is a recheck shortly (LimitedWork.RecheckInterval, from the query).
             DateTimeOffset? next = await queue.NextVisibleAtAsync(stoppingToken);
             TimeSpan untilNext = next is { } due ? due - time.GetUtcNow() : this.settings.PollInterval;
-            untilNext = untilNext > TimeSpan.Zero ? untilNext : LimitedWork.RecheckInterval;
             return untilNext < this.settings.PollInterval ? untilNext : this.settings.PollInterval;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
