@@ -77,7 +77,14 @@ internal sealed partial class WorkItemDispatcher(
             }
 
             // While limited work is held, the next time is a recheck shortly (LimitedWork.RecheckInterval, from the query).
+            // One already due though nothing was leased is, for a worker without entities, most likely an entity's batch
+            // it leaves to another host: it asks again for its own kinds rather than loop at once until that host comes.
             DateTimeOffset? next = await queue.NextVisibleAtAsync(stoppingToken);
+            if (this.kinds is not null && next <= time.GetUtcNow())
+            {
+                next = await queue.NextVisibleAtAsync(stoppingToken, this.kinds);
+            }
+
             TimeSpan untilNext = next is { } due ? due - time.GetUtcNow() : this.settings.PollInterval;
             return untilNext < this.settings.PollInterval ? untilNext : this.settings.PollInterval;
         }

@@ -18,11 +18,17 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
 {
     /// <summary>When the earliest waiting (delayed or backing-off) work item becomes ready, if any; while limited work
     /// is ready but held by its limit, <see cref="Limits.LimitedWork.RecheckInterval"/> from now.</summary>
-    public async Task<DateTimeOffset?> NextVisibleAtAsync(CancellationToken cancellationToken)
+    /// <param name="kinds">Only work of these kinds (slower: the kind is not in the ready index).</param>
+    public async Task<DateTimeOffset?> NextVisibleAtAsync(CancellationToken cancellationToken, string[]? kinds = null)
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/NextVisibleAt.sql"));
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(kinds is null ? "WorkItems/Sql/NextVisibleAt.sql" : "WorkItems/Sql/NextVisibleAtOfKinds.sql"));
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("limited_recheck", Limits.LimitedWork.RecheckInterval);
+        if (kinds is not null)
+        {
+            command.Parameters.AddWithValue("kinds", kinds);
+        }
+
         object? result = await command.ExecuteScalarAsync(cancellationToken);
         return result is DateTime next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
     }

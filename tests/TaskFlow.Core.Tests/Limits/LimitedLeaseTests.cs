@@ -180,6 +180,20 @@ public sealed class LimitedLeaseTests : IClassFixture<PostgresDatabase>, IAsyncL
         Assert.Equal("settings", (await this.limits.ChangesAsync(null, 1, CancellationToken.None))[0].Actor);
     }
 
+    [Fact]
+    public async Task AnIdleWorker_SleepsUntilItsNextWork_AndWhileWorkIsHeld_LooksAgainShortly()
+    {
+        Assert.Null(await this.queue.NextVisibleAtAsync(CancellationToken.None));
+        await this.client.ScheduleNewTaskAsync(TestTasks.Submission(type: "sleep", delay: TimeSpan.FromMinutes(5)), "test");
+        Assert.Equal(this.time.GetUtcNow() + TimeSpan.FromMinutes(5), await this.queue.NextVisibleAtAsync(CancellationToken.None));
+
+        // A limit defined, its work held: a recheck shortly, not the poll interval.
+        await this.limits.SetAsync(new Limit(LimitScopes.Activity, "echo", 1, null), "ops", CancellationToken.None);
+        await this.SubmitAsync(2);
+        Assert.Single(await this.LeaseAsync(10));
+        Assert.Equal(this.time.GetUtcNow() + LimitedWork.RecheckInterval, await this.queue.NextVisibleAtAsync(CancellationToken.None));
+    }
+
     private Task<IReadOnlyList<WorkItemLease>> LeaseAsync(int batch) => this.leases.LeaseNextAsync("worker-a", batch, CancellationToken.None);
 
     private async Task<IReadOnlyList<TaskRecord>> SubmitAsync(int count, int priority = 5, string? tenant = null)

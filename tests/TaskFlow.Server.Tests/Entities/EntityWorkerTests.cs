@@ -23,7 +23,12 @@ public sealed class EntityWorkerTests(PostgresDatabase database) : IClassFixture
         (TaskRecord echo, _) = await tasks.ScheduleNewTaskAsync(TestTasks.Submission(), "tests");
         await Eventually.WaitForAsync(() => database.ScalarAsync<string>("SELECT status FROM taskflow.tasks WHERE id = @id", ("id", echo.Id)),
             status => status == "succeeded", TimeSpan.FromSeconds(30), "the echo task");
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // Nor does it ask for work again and again while the batch waits: its leases in two seconds are the poll's few,
+        // not thousands (pg_stat_database counts the database's commits; heartbeats and renewals are a handful).
+        long before = await this.CommitsAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        long commits = await this.CommitsAsync() - before;
+        Assert.True(commits < 100, $"{commits} transactions in two seconds while an entity's batch waited for another host.");
         Assert.Equal(0L, await database.ScalarAsync<long>(
             "SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id AND (lease_token IS NOT NULL OR attempt > 0)", ("id", $"@counter@{key}")));
 
@@ -33,6 +38,10 @@ public sealed class EntityWorkerTests(PostgresDatabase database) : IClassFixture
             TimeSpan.FromSeconds(30), "the worker with entities to run the batch");
         Assert.Equal("2", counter!.State);
     }
+
+    // pg_stat_database is refreshed when a session's transaction ends; clear this session's snapshot so each read is fresh.
+    private Task<long> CommitsAsync() => database.ScalarAsync<long>(
+        "SELECT xact_commit FROM pg_stat_database, LATERAL (SELECT pg_stat_clear_snapshot()) AS fresh WHERE datname = current_database()");
 
     /// <summary>A worker host with the given registrations, stopped when disposed.</summary>
     private sealed class Worker(IHost host) : IAsyncDisposable

@@ -269,8 +269,9 @@ CREATE FUNCTION taskflow.next_visible_at(p_now timestamptz, p_limited_recheck in
 LANGUAGE sql STABLE AS $$
     SELECT least(
         (SELECT min(visible_at) FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NULL),
-        (SELECT greatest(min(visible_at), p_now + p_limited_recheck)
-         FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NOT NULL))
+        (SELECT greatest(next, p_now + p_limited_recheck) -- greatest() skips NULLs: none limited must stay NULL
+         FROM (SELECT min(visible_at) AS next FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NOT NULL) AS limited
+         WHERE next IS NOT NULL))
 $$;
 
 -- Every limit with its keys' live use: slots in use, work ready and not leased (held by the limit, or not yet leased),
