@@ -6,7 +6,9 @@ using TaskFlow.Testing;
 
 namespace TaskFlow.Server.Tests.Limits;
 
-/// <summary><c>/api/limits</c>: set, read, change and remove limits; bad input; what a held task and the metrics say.</summary>
+/// <summary><c>/api/limits</c>: set, read, change and remove limits; bad input; what a held task and the metrics say.
+/// In the metrics' collection: the gauges read the last snapshot of whichever server took one, process-wide.</summary>
+[Collection(nameof(MetricsCollection))]
 public sealed class LimitEndpointsTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
     [Fact]
