@@ -285,17 +285,15 @@ $$;
 
 
 --
--- Name: next_visible_at(timestamp with time zone, interval); Type: FUNCTION; Schema: taskflow; Owner: -
+-- Name: next_limited_at(timestamp with time zone, interval); Type: FUNCTION; Schema: taskflow; Owner: -
 --
 
-CREATE FUNCTION taskflow.next_visible_at(p_now timestamp with time zone, p_limited_recheck interval) RETURNS timestamp with time zone
+CREATE FUNCTION taskflow.next_limited_at(p_now timestamp with time zone, p_recheck interval) RETURNS timestamp with time zone
     LANGUAGE sql STABLE
     AS $$
-    SELECT least(
-        (SELECT min(visible_at) FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NULL),
-        (SELECT greatest(next, p_now + p_limited_recheck) -- greatest() skips NULLs: none limited must stay NULL
-         FROM (SELECT min(visible_at) AS next FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NOT NULL) AS limited
-         WHERE next IS NOT NULL))
+    SELECT greatest(next, p_now + p_recheck) -- greatest() skips NULLs: none queued must stay NULL
+    FROM (SELECT min(visible_at) AS next FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NOT NULL) AS limited
+    WHERE next IS NOT NULL
 $$;
 
 

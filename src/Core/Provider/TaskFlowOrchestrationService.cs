@@ -234,7 +234,7 @@ public sealed partial class TaskFlowOrchestrationService
 
     /// <summary>Waits for a lease from <paramref name="buffer"/> until <paramref name="receiveTimeout"/> passes.</summary>
     /// <param name="limitedWork">Whether limits may hold the work it leases (activities): then an empty lease looks again
-    /// as soon as a held item may have a slot or a token (<see cref="WorkItemQueue.NextVisibleAtAsync"/>), since slots
+    /// as soon as a held item may have a slot or a token (<see cref="WorkItemQueue.NextLimitedAtAsync"/>), since slots
     /// free up in other processes unannounced, rather than after the poll interval.</param>
     private async Task<WorkItemLease?> NextLeaseAsync(
         LeaseBuffer buffer, WakeSignal.Listener wakeUps, int batch, TimeSpan receiveTimeout, CancellationToken cancellationToken, bool limitedWork = false)
@@ -257,11 +257,9 @@ public sealed partial class TaskFlowOrchestrationService
                 }
 
                 TimeSpan wait = left < this.settings.PollInterval ? left : this.settings.PollInterval;
-                if (limitedWork && await this.queue.NextVisibleAtAsync(linked.Token) is { } next)
+                if (limitedWork && await this.queue.NextLimitedAtAsync(linked.Token) is { } next && next - this.time.GetUtcNow() < wait)
                 {
-                    // A time already past is work this dispatcher does not take (single-activity tasks): not a reason to spin.
-                    TimeSpan untilNext = next - this.time.GetUtcNow();
-                    wait = untilNext > TimeSpan.Zero && untilNext < wait ? untilNext : wait;
+                    wait = next > this.time.GetUtcNow() ? next - this.time.GetUtcNow() : TimeSpan.Zero;
                 }
 
                 await wakeUps.WaitAsync(wait, this.time, linked.Token);

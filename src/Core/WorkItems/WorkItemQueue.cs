@@ -19,19 +19,12 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
     /// <summary>When the earliest waiting (delayed or backing-off) work item becomes ready, if any; while limited work
     /// is ready but held by its limit, <see cref="Limits.LimitedWork.RecheckInterval"/> from now.</summary>
     /// <param name="kinds">Only work of these kinds (slower: the kind is not in the ready index).</param>
-    public async Task<DateTimeOffset?> NextVisibleAtAsync(CancellationToken cancellationToken, string[]? kinds = null)
-    {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(kinds is null ? "WorkItems/Sql/NextVisibleAt.sql" : "WorkItems/Sql/NextVisibleAtOfKinds.sql"));
-        command.Parameters.Add(clock.Now());
-        command.Parameters.AddWithValue("limited_recheck", Limits.LimitedWork.RecheckInterval);
-        if (kinds is not null)
-        {
-            command.Parameters.AddWithValue("kinds", kinds);
-        }
+    public Task<DateTimeOffset?> NextVisibleAtAsync(CancellationToken cancellationToken, string[]? kinds = null) =>
+        this.NextTimeAsync(kinds is null ? "WorkItems/Sql/NextVisibleAt.sql" : "WorkItems/Sql/NextVisibleAtOfKinds.sql", kinds, cancellationToken);
 
-        object? result = await command.ExecuteScalarAsync(cancellationToken);
-        return result is DateTime next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
-    }
+    /// <summary>When work that limits govern may next be leased: as <see cref="NextVisibleAtAsync"/>, for that work alone.</summary>
+    public Task<DateTimeOffset?> NextLimitedAtAsync(CancellationToken cancellationToken) =>
+        this.NextTimeAsync("WorkItems/Sql/NextLimitedAt.sql", kinds: null, cancellationToken);
 
     /// <summary>How many work items are ready and not taken, counting no further than <paramref name="upTo"/>.</summary>
     public async Task<long> CountReadyAsync(long upTo, CancellationToken cancellationToken)
@@ -148,5 +141,19 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         }
 
         return done;
+    }
+
+    private async Task<DateTimeOffset?> NextTimeAsync(string sql, string[]? kinds, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(sql));
+        command.Parameters.Add(clock.Now());
+        command.Parameters.AddWithValue("limited_recheck", Limits.LimitedWork.RecheckInterval);
+        if (kinds is not null)
+        {
+            command.Parameters.AddWithValue("kinds", kinds);
+        }
+
+        object? result = await command.ExecuteScalarAsync(cancellationToken);
+        return result is DateTime next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
     }
 }

@@ -263,15 +263,14 @@ SELECT i.id, i.name, i.kind, i.status, i.priority, i.input, i.output, i.error, i
 FROM taskflow.instances AS i
 WHERE i.kind <> 'entity';
 
--- When to look for work next: the next unlimited item's time, or the next limited one's; while limited work is ready
--- but held, the caller's recheck interval from now (a slot or a token frees in another process, unannounced).
-CREATE FUNCTION taskflow.next_visible_at(p_now timestamptz, p_limited_recheck interval) RETURNS timestamptz
+-- When limited work may next be leased: its next item's time, or, while some is ready but held, the caller's recheck
+-- interval from now (a slot or a token frees in another process, unannounced); NULL when none is queued. Half of each
+-- idle dispatcher's question "when is my next work" (WorkItems/Sql/NextVisibleAt*.sql).
+CREATE FUNCTION taskflow.next_limited_at(p_now timestamptz, p_recheck interval) RETURNS timestamptz
 LANGUAGE sql STABLE AS $$
-    SELECT least(
-        (SELECT min(visible_at) FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NULL),
-        (SELECT greatest(next, p_now + p_limited_recheck) -- greatest() skips NULLs: none limited must stay NULL
-         FROM (SELECT min(visible_at) AS next FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NOT NULL) AS limited
-         WHERE next IS NOT NULL))
+    SELECT greatest(next, p_now + p_recheck) -- greatest() skips NULLs: none queued must stay NULL
+    FROM (SELECT min(visible_at) AS next FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NOT NULL) AS limited
+    WHERE next IS NOT NULL
 $$;
 
 -- Every limit with its keys' live use: slots in use, work ready and not leased (held by the limit, or not yet leased),

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.AzureQueues;
 using TaskFlow.Leases;
-using TaskFlow.Limits;
 using TaskFlow.Logging;
 using TaskFlow.WorkItems;
 using TaskFlow.Workers;
@@ -70,7 +69,7 @@ internal sealed partial class QueueDispatcher(
     }
 
     /// <summary>Leases work that limits govern as slots and limits allow, and starts it; between leases that find none,
-    /// waits until held work may have a slot or a token (<see cref="WorkItemQueue.NextVisibleAtAsync"/>), at most the
+    /// waits until held work may have a slot or a token (<see cref="WorkItemQueue.NextLimitedAtAsync"/>), at most the
     /// receive interval.</summary>
     private async Task LimitedWorkLoopAsync(CancellationToken stoppingToken)
     {
@@ -87,9 +86,9 @@ internal sealed partial class QueueDispatcher(
                     _ = this.FreeSlotWhenDoneAsync(runner.Start(lease));
                 }
 
-                if (started == 0 && await workItems.NextVisibleAtAsync(stoppingToken) is { } next && next - time.GetUtcNow() < wait)
+                if (started == 0 && await workItems.NextLimitedAtAsync(stoppingToken) is { } next && next - time.GetUtcNow() < wait)
                 {
-                    wait = next > time.GetUtcNow() ? next - time.GetUtcNow() : LimitedWork.RecheckInterval;
+                    wait = next > time.GetUtcNow() ? next - time.GetUtcNow() : TimeSpan.Zero;
                 }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

@@ -3,6 +3,4 @@
 -- leased, so such a worker waits for its own next work instead of asking again at once while a batch is not its to run.
 SELECT least(
     (SELECT min(visible_at) FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NULL AND kind = ANY(@kinds)),
-    (SELECT greatest(next, coalesce(@now, now()) + @limited_recheck)
-     FROM (SELECT min(visible_at) AS next FROM taskflow.work_items WHERE lease_token IS NULL AND limit_key IS NOT NULL) AS limited
-     WHERE next IS NOT NULL));
+    taskflow.next_limited_at(coalesce(@now, now()), @limited_recheck));
