@@ -50,6 +50,7 @@ internal static class TaskFlowStoreServices
             services.Insert(1, ServiceDescriptor.Singleton<IHostedService, Limits.DeclaredLimits>()); // once the tables are there
         }
 
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
         // Bound in every role: API processes read the heartbeat interval to tell lost workers.
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).Validate(
             options => { options.Validate(); return true; });

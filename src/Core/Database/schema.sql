@@ -922,6 +922,32 @@ ALTER TABLE taskflow.work_items ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
 
 
 --
+-- Name: worker_backlog; Type: VIEW; Schema: taskflow; Owner: -
+--
+
+CREATE VIEW taskflow.worker_backlog AS
+ SELECT (q.ready + COALESCE(l.runnable, (0)::bigint)) AS ready,
+    q.running,
+    s.due AS schedules_due,
+    (COALESCE(EXTRACT(epoch FROM (now() - q.oldest_ready)), (0)::numeric))::double precision AS oldest_ready_seconds,
+    COALESCE((l.waiting - l.runnable), (0)::bigint) AS held_by_limits
+   FROM ((( SELECT count(*) FILTER (WHERE ((work_items.lease_token IS NULL) AND (work_items.visible_at <= now()) AND (work_items.limit_key IS NULL))) AS ready,
+            count(*) FILTER (WHERE (work_items.lease_token IS NOT NULL)) AS running,
+            min(work_items.visible_at) FILTER (WHERE ((work_items.lease_token IS NULL) AND (work_items.visible_at <= now()) AND (work_items.limit_key IS NULL))) AS oldest_ready
+           FROM taskflow.work_items) q
+     CROSS JOIN ( SELECT (sum(limit_usage.waiting))::bigint AS waiting,
+            (sum(
+                CASE
+                    WHEN (limit_usage.max_concurrent IS NULL) THEN limit_usage.waiting
+                    ELSE LEAST(limit_usage.waiting, GREATEST((limit_usage.max_concurrent - limit_usage.running), (0)::bigint))
+                END))::bigint AS runnable
+           FROM taskflow.limit_usage) l)
+     CROSS JOIN ( SELECT count(*) AS due
+           FROM taskflow.schedules
+          WHERE ((NOT schedules.paused) AND (schedules.next_fire_at <= now()))) s);
+
+
+--
 -- Name: workers; Type: TABLE; Schema: taskflow; Owner: -
 --
 

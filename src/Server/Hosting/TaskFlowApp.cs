@@ -21,8 +21,19 @@ internal static class TaskFlowApp
     {
         var configuration = new ConfigurationBuilder().AddCommandLine(args).AddEnvironmentVariables().Build();
         ProcessRole role = ProcessRoles.Parse(configuration["role"] ?? configuration["TaskFlow:Role"]);
-        return role.RunsApi() ? BuildWeb(args, role, configureServices) : BuildWorker(args, configureServices);
+        return role switch
+        {
+            ProcessRole.Migrate => BuildMigration(args),
+            ProcessRole.Worker when HealthUrls(configuration) is not null => BuildWorkerWithHealth(args, configureServices),
+            ProcessRole.Worker => BuildWorker(args, configureServices),
+            _ => BuildWeb(args, role, configureServices),
+        };
     }
+
+    /// <summary>Where a worker answers probes and scrapes: <c>--urls</c>, <c>ASPNETCORE_URLS</c> or
+    /// <c>ASPNETCORE_HTTP_PORTS</c> (a container image's), when one is set. A worker without it serves no HTTP.</summary>
+    private static string? HealthUrls(IConfiguration configuration) =>
+        configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? configuration["ASPNETCORE_HTTP_PORTS"];
 
     private static WebApplication BuildWeb(string[] args, ProcessRole role, Action<IServiceCollection>? configureServices)
     {
@@ -119,11 +130,41 @@ internal static class TaskFlowApp
         return builder.Build();
     }
 
-    private static void AddTaskFlow(IHostApplicationBuilder builder, ProcessRole role)
+    /// <summary>A worker that also answers <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c> (for a container's probes
+    /// and Prometheus' scrapes), and nothing else: no API, no dashboard, no callers to authenticate.</summary>
+    private static WebApplication BuildWorkerWithHealth(string[] args, Action<IServiceCollection>? configureServices)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        AddTaskFlow(builder, ProcessRole.Worker, servesHttp: true);
+        configureServices?.Invoke(builder.Services);
+
+        WebApplication app = builder.Build();
+        app.MapHealthEndpoints();
+        if (ServerTelemetry.MetricsEnabled(app.Configuration))
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics");
+        }
+
+        return app;
+    }
+
+    /// <summary><c>--role migrate</c>: applies the pending migrations (the hosted service every process runs first) and
+    /// exits, 0 when the schema is current, 1 with the reason when it cannot be made so.</summary>
+    private static IHost BuildMigration(string[] args)
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        ServerTelemetry.AddJsonLogs(builder);
+        builder.Services.AddTaskFlowStore(ConnectionSettings.Read(builder.Configuration));
+        builder.Services.PostConfigure<DatabaseOptions>(options => options.MigrateOnStart = true);
+        builder.Services.AddHostedService<StopOnceStarted>();
+        return builder.Build();
+    }
+
+    private static void AddTaskFlow(IHostApplicationBuilder builder, ProcessRole role, bool servesHttp = false)
     {
         ServerTelemetry.AddJsonLogs(builder);
         ServerTelemetry.AddTracing(builder);
-        ServerTelemetry.AddMetrics(builder, servesHttp: role.RunsApi());
+        ServerTelemetry.AddMetrics(builder, servesHttp: servesHttp || role.RunsApi());
 
         string connectionString = ConnectionSettings.Read(builder.Configuration);
 
