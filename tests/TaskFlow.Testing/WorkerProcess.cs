@@ -48,6 +48,10 @@ public sealed class WorkerProcess : IAsyncDisposable
     public static WorkerProcess Start(string connectionString, params string[] settings) =>
         Launch(BuiltAssembly("src", "Server", "TaskFlow.Server.dll"), ["--role", "worker", .. TaskFlowServer.FastWorkerSettings, .. settings], connectionString, new Dictionary<string, string>());
 
+    /// <summary>The server's binary with exactly these arguments and environment (a container's, say).</summary>
+    public static WorkerProcess StartServer(IEnumerable<string> arguments, string connectionString, IReadOnlyDictionary<string, string> environment) =>
+        Launch(BuiltAssembly("src", "Server", "TaskFlow.Server.dll"), arguments, connectionString, environment);
+
     /// <summary>A Durable Task Framework host over TaskFlow's orchestration service (tests/TaskFlow.DurableHost), with
     /// its tuning (<c>TASKFLOW_HOST_*</c>) in <paramref name="environment"/>. Its first line of output names its worker id.</summary>
     public static WorkerProcess StartDurableHost(string connectionString, IReadOnlyDictionary<string, string> environment) =>

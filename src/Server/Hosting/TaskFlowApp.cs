@@ -15,6 +15,11 @@ namespace TaskFlow.Server.Hosting;
 /// <summary>Builds the TaskFlow process for its role: the HTTP API (Kestrel), the worker, or both.</summary>
 internal static class TaskFlowApp
 {
+    /// <summary>How much longer than the worker's shutdown grace the host waits for its services to stop (the release
+    /// of unfinished work and the last commits); a platform's kill must wait longer still (the Helm chart's
+    /// terminationGracePeriodSeconds).</summary>
+    public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(10);
+
     /// <param name="args">Command-line arguments (<c>--role</c>, <c>--urls</c>, any <c>--Section:Key=value</c>).</param>
     /// <param name="configureServices">Lets tests swap services, e.g. a fake <see cref="TimeProvider"/>.</param>
     public static IHost Build(string[] args, Action<IServiceCollection>? configureServices = null)
@@ -177,7 +182,7 @@ internal static class TaskFlowApp
             taskFlow.AddWorker();
             builder.Services.Configure<HostOptions>(options =>
                 options.ShutdownTimeout = builder.Configuration.GetValue<TimeSpan?>($"{WorkerOptions.Section}:ShutdownGracePeriod")
-                    .GetValueOrDefault(new WorkerOptions().ShutdownGracePeriod) + TimeSpan.FromSeconds(10));
+                    .GetValueOrDefault(new WorkerOptions().ShutdownGracePeriod) + ShutdownMargin);
         }
 
         if (builder.Configuration[$"{QueueDispatchOptions.Section}:Mode"] == QueueDispatchOptions.AzureQueueMode)
