@@ -88,7 +88,7 @@ public sealed partial class MetricsTests(PostgresDatabase database) : IClassFixt
     [Fact]
     public async Task AWorkerOnlyProcess_ServesTheCountsOfTheWorkItRan_OnItsMetricsPort()
     {
-        int port = FreePort();
+        int port = FreePorts.Next();
         await using TaskFlowServer api = await TaskFlowServer.StartAsync(database.ConnectionString, role: "api");
         await using WorkerProcess worker = WorkerProcess.Start(database.ConnectionString, $"--TaskFlow:Metrics:Port={port}");
         var ids = new List<string>();
@@ -119,13 +119,6 @@ public sealed partial class MetricsTests(PostgresDatabase database) : IClassFixt
         using HttpResponseMessage response = await server.Client.GetAsync("/metrics");
 
         Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<string> SubmitAsync(TaskFlowServer server, string body) =>
