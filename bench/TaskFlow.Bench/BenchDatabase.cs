@@ -71,6 +71,16 @@ internal sealed class BenchDatabase : IAsyncDisposable
     /// <summary>Bytes of WAL written so far on the server: the durable cost of what happened.</summary>
     public Task<decimal> WalBytesAsync() => this.ScalarAsync<decimal>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')");
 
+    /// <summary>The bytes the TaskFlow tables take (indexes and TOAST included), once the emptied queue's pages are
+    /// returned (a VACUUM of work_items: the rows a drain deleted otherwise count as the task's storage).</summary>
+    public async Task<long> TableBytesAsync()
+    {
+        await this.ScalarAsync<object>("VACUUM taskflow.work_items");
+        return await this.ScalarAsync<long>(
+            "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace " +
+            "WHERE n.nspname = 'taskflow' AND c.relkind = 'r'");
+    }
+
     /// <summary>Rows inserted, updated and deleted in the TaskFlow tables so far (statistics flushed first).</summary>
     public async Task<long> RowsWrittenAsync()
     {

@@ -13,13 +13,14 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak", "overload", "provider-sequence", "entities", "limits"];
+string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak", "overload", "provider-sequence", "entities", "limits", "capacity"];
 // On request: "aged" (a minute of seeding), "queue-drain" (Azurite), "provider", "auth", "steady-1000" (telemetry's cost),
 // "soak" (30 minutes; TASKFLOW_BENCH_SOAK_MINUTES sets another length), "overload" (past saturation),
 // "provider-sequence" (one sequence at a time through the provider, extended sessions off and on) and "entities"
 // (Durable entities' operations on one entity and across 1,000), and "limits" (the drain with 0, 10 and 1,000 limits
-// defined on other activities, and with its own activity under a limit that never binds).
-string[] chosen = args.Length > 3 ? args[3..] : all[..^10];
+// defined on other activities, and with its own activity under a limit that never binds), and "capacity" (CPU seconds
+// and connections per task of each process and of PostgreSQL, for docs/capacity.md).
+string[] chosen = args.Length > 3 ? args[3..] : all[..^11];
 foreach (string unknown in chosen.Except(all))
 {
     Console.Error.WriteLine($"Unknown scenario '{unknown}'. Scenarios: {string.Join(", ", all)}.");
@@ -65,6 +66,8 @@ foreach (string scenario in chosen)
             await DrainAsync("limits-0", 20_000, 1), await DrainAsync("limits-10", 20_000, 1, otherLimits: 10),
             await DrainAsync("limits-1000", 20_000, 1, otherLimits: 1_000), await DrainAsync("limits-own", 20_000, 1, ownLimit: true),
             await DrainAsync("limits-0-again", 20_000, 1)],
+        // What one task costs each process and PostgreSQL, queued (drain), offered over HTTP (steady) and as orchestrations.
+        "capacity" => [await DrainAsync("capacity-drain", 20_000, 1), await SteadyAsync(1_000), await OrchestrationsAsync(2_000)],
         _ => [await DrainAsync("scale-1", 5_000, 1), await DrainAsync("scale-2", 5_000, 2), await DrainAsync("scale-4", 5_000, 4)],
     });
 }
@@ -127,11 +130,13 @@ async Task<ScenarioResult> DrainAsync(
             $"UNION ALL SELECT 'activity', 'echo', 100000, now(), 'bench' WHERE {(ownLimit ? "true" : "false")} RETURNING 1) SELECT count(*) FROM set");
     }
 
-    (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+    (decimal wal, long rows, long bytes) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync(), await db.TableBytesAsync());
     double enqueuePerSecond = await SubmitInBatchesAsync(client, tasks, Echo);
     await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, workers, WorkerConcurrency, workerSettings ?? []);
+    await using ResourceMeter meter = ResourceMeter.Start(fleet, db); // from the workers' start: their start-up CPU is in it
     // Drained when no work item is left (a cheap question even with a million finished tasks around).
     await WaitUntilAsync(db, "SELECT NOT EXISTS (SELECT 1 FROM taskflow.work_items)", TimeSpan.FromMinutes(10));
+    string used = await meter.StopAsync(tasks);
     long succeeded = await db.ScalarAsync<long>("SELECT count(*) FROM taskflow.instances WHERE created_by = 'bench' AND status = 'succeeded'");
     if (succeeded != tasks)
     {
@@ -143,7 +148,8 @@ async Task<ScenarioResult> DrainAsync(
     (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync("created_by = 'bench'");
     return new ScenarioResult(name, tasks, tasks / seconds, enqueuePerSecond, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / tasks, (double)(await db.RowsWrittenAsync() - before.rows) / tasks,
-        $"{workers} worker process(es), concurrency {WorkerConcurrency}; latency includes the time queued behind the backlog");
+        $"{workers} worker process(es), concurrency {WorkerConcurrency}; latency includes the time queued behind the backlog; {used}; " +
+        $"tables {(await db.TableBytesAsync() - before.bytes) / (double)tasks:F0} B per finished task");
 }
 
 // 20,000 echo tasks submitted in batches of 1,000 by one producer, or by two at once (as two API requests
@@ -239,15 +245,18 @@ async Task<ScenarioResult> OrchestrationsAsync(int count)
 {
     await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "orchestrations");
     TaskFlowClient client = Client(db);
-    (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+    (decimal wal, long rows, long bytes) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync(), await db.TableBytesAsync());
     double enqueuePerSecond = await SubmitInBatchesAsync(client, count, _ => Submission("sequence", "{\"steps\":3}"));
     await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency);
+    await using ResourceMeter meter = ResourceMeter.Start(fleet, db);
     await WaitUntilAsync(db, $"SELECT count(*) = {count} FROM taskflow.instances WHERE status = 'succeeded'", TimeSpan.FromMinutes(20));
+    string used = await meter.StopAsync(count);
     double seconds = await db.ScalarAsync<double>("SELECT extract(epoch FROM max(completed_at) - min(started_at))::float8 FROM taskflow.instances");
     (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync("true");
     return new ScenarioResult("orchestrations", count, count / seconds, enqueuePerSecond, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / count, (double)(await db.RowsWrittenAsync() - before.rows) / count,
-        "3 sequential echo activities each, 1 worker process; per s = orchestrations per second");
+        $"3 sequential echo activities each, 1 worker process; per s = orchestrations per second; {used.Replace("tasks", "orchestrations", StringComparison.Ordinal)}; " +
+        $"tables {(await db.TableBytesAsync() - before.bytes) / (double)count:F0} B per finished orchestration");
 }
 
 // N orchestrations of a fan-out of M activities each, run by the Durable Task Framework's own dispatchers (TaskHubWorker,
@@ -420,6 +429,7 @@ async Task<ScenarioResult> SteadyAsync(int perSecond, bool withKey = true, Telem
     using var scraping = new CancellationTokenSource();
     Task<string> scrapes = telemetry == Telemetry.Full ? ScrapeAsync(http, workerMetricsPort, scraping.Token) : Task.FromResult(string.Empty);
     (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
+    await using ResourceMeter meter = ResourceMeter.Start(fleet, db);
     TimeSpan duration = TimeSpan.FromSeconds(20);
     int total = (int)(perSecond * duration.TotalSeconds);
     using var inFlight = new SemaphoreSlim(512);
@@ -457,6 +467,7 @@ async Task<ScenarioResult> SteadyAsync(int perSecond, bool withKey = true, Telem
 
     await Task.WhenAll(sends);
     await WaitUntilAsync(db, $"SELECT count(*) = {total - refused} FROM taskflow.instances WHERE status = 'succeeded'", TimeSpan.FromMinutes(5));
+    string used = await meter.StopAsync(total);
     double seconds = await db.ScalarAsync<double>("SELECT extract(epoch FROM max(completed_at) - min(created_at))::float8 FROM taskflow.instances");
     (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync("true");
     string exported = string.Empty;
@@ -472,7 +483,7 @@ async Task<ScenarioResult> SteadyAsync(int perSecond, bool withKey = true, Telem
 
     return new ScenarioResult(name, total, (total - refused) / seconds, null, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / total, (double)(await db.RowsWrittenAsync() - before.rows) / total,
-        $"{perSecond}/s over HTTP for {duration.TotalSeconds} s to an API process; 1 worker process; {refused} refused; telemetry {telemetry}{exported}");
+        $"{perSecond}/s over HTTP for {duration.TotalSeconds} s to an API process; 1 worker process; {refused} refused; telemetry {telemetry}{exported}; {used}");
 }
 
 // Scrapes the API's and the worker's /metrics every 5 s until stopped, then once more; returns that last pair.

@@ -7,6 +7,7 @@ namespace TaskFlow.Bench;
 internal sealed class WorkerFleet : IAsyncDisposable
 {
     private readonly List<Process> workers = [];
+    private readonly List<string> roles = [];
 
     private WorkerFleet()
     {
@@ -17,7 +18,7 @@ internal sealed class WorkerFleet : IAsyncDisposable
         var fleet = new WorkerFleet();
         for (int i = 0; i < count; i++)
         {
-            fleet.Add(workerAssembly, connectionString, ["--role", "worker", $"--TaskFlow:Worker:Concurrency={concurrency}", .. settings]);
+            fleet.Add(workerAssembly, connectionString, "worker", ["--role", "worker", $"--TaskFlow:Worker:Concurrency={concurrency}", .. settings]);
         }
 
         return fleet;
@@ -25,13 +26,13 @@ internal sealed class WorkerFleet : IAsyncDisposable
 
     /// <summary>Adds an API-only process listening on <paramref name="url"/>.</summary>
     public void StartApi(string assembly, string connectionString, string url, params string[] settings) =>
-        this.Add(assembly, connectionString, ["--role", "api", "--urls", url, .. settings]);
+        this.Add(assembly, connectionString, "api", ["--role", "api", "--urls", url, .. settings]);
 
     /// <summary>A fleet of one Durable Task Framework host over TaskFlow's provider (tests/TaskFlow.DurableHost).</summary>
     public static WorkerFleet StartDurableHost(string assembly, string connectionString, int concurrency, bool extendedSessions = false)
     {
         var fleet = new WorkerFleet();
-        fleet.Add(assembly, connectionString, new Dictionary<string, string>
+        fleet.Add(assembly, connectionString, "durable-host", new Dictionary<string, string>
         {
             ["TASKFLOW_HOST_CONCURRENCY"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["TASKFLOW_HOST_EXTENDED_SESSIONS"] = extendedSessions ? "true" : "false",
@@ -39,10 +40,12 @@ internal sealed class WorkerFleet : IAsyncDisposable
         return fleet;
     }
 
-    private void Add(string assembly, string connectionString, params string[] arguments) =>
-        this.Add(assembly, connectionString, new Dictionary<string, string>(), arguments);
+    private void Add(string assembly, string connectionString, string role, params string[] arguments) =>
+        this.Add(assembly, connectionString, role, new Dictionary<string, string>(), arguments);
 
-    private void Add(string assembly, string connectionString, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    /// <param name="role">What the process is, also its sessions' application name (taskflow-ROLE), so a
+    /// <see cref="ResourceMeter"/> can count them.</param>
+    private void Add(string assembly, string connectionString, string role, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string argument in new[] { assembly }.Concat(arguments))
@@ -50,7 +53,7 @@ internal sealed class WorkerFleet : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["ConnectionStrings__TaskFlow"] = connectionString;
+        start.Environment["ConnectionStrings__TaskFlow"] = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = $"taskflow-{role}" }.ToString();
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach ((string name, string value) in environment)
         {
@@ -63,7 +66,14 @@ internal sealed class WorkerFleet : IAsyncDisposable
         worker.BeginOutputReadLine();
         worker.BeginErrorReadLine();
         this.workers.Add(worker);
+        this.roles.Add(role);
     }
+
+    /// <summary>CPU time (user + system) each role's processes have used so far, in seconds.</summary>
+    public Dictionary<string, double> CpuSecondsByRole(double ticksPerSecond) => this.workers
+        .Select((worker, i) => (role: this.roles[i], stat: ResourceMeter.Stat($"/proc/{worker.Id}")))
+        .GroupBy(p => p.role)
+        .ToDictionary(g => g.Key, g => g.Sum(p => p.stat is { } s ? (s.UserTicks + s.SystemTicks) / ticksPerSecond : 0));
 
     /// <summary>The largest peak resident set (VmHWM) of any worker so far, in MiB.</summary>
     public double PeakRssMb() => this.workers.Max(worker => ProcessMemory.PeakMb(worker.Id));
