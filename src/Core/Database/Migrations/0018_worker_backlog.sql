@@ -25,3 +25,7 @@ CROSS JOIN (SELECT sum(waiting)::bigint AS waiting,
                             ELSE least(waiting, greatest(max_concurrent - running, 0)) END)::bigint AS runnable
             FROM taskflow.limit_usage) AS l
 CROSS JOIN (SELECT count(*) AS due FROM taskflow.schedules WHERE NOT paused AND next_fire_at <= now()) AS s;
+
+-- An autoscaler connects as a role of its own that may read this and nothing else (deploy/postgres/roles.sql): the view
+-- holds counts and an age, nothing of any task.
+GRANT SELECT ON taskflow.worker_backlog TO PUBLIC;
