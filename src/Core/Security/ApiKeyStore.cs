@@ -11,7 +11,7 @@ namespace TaskFlow.Security;
 /// returned once, at creation, and never stored or logged.</summary>
 internal sealed class ApiKeyStore
 {
-    private const string Scheme = "tfk";
+    internal const string Scheme = "tfk";
     private readonly NpgsqlDataSource dataSource;
     private readonly SqlClock clock;
 

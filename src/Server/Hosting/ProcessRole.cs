@@ -1,13 +1,15 @@
 namespace TaskFlow.Server.Hosting;
 
-/// <summary>What a TaskFlow server process does: serve the API, run work, both (<c>--role all|api|worker</c>), or bring
-/// the database's schema up to date and exit (<c>--role migrate</c>, a deployment's step before it rolls out).</summary>
+/// <summary>What a TaskFlow server process does: serve the API, run work, both (<c>--role all|api|worker</c>); or one
+/// thing and exit: bring the database's schema up to date (<c>--role migrate</c>, a deployment's step before it rolls
+/// out), or create an admin API key and print it (<c>--role create-admin-key</c>, the first key of a deployment).</summary>
 internal enum ProcessRole
 {
     All,
     Api,
     Worker,
     Migrate,
+    CreateAdminKey,
 }
 
 internal static class ProcessRoles
@@ -19,9 +21,11 @@ internal static class ProcessRoles
         "api" => ProcessRole.Api,
         "worker" => ProcessRole.Worker,
         "migrate" => ProcessRole.Migrate,
+        "create-admin-key" => ProcessRole.CreateAdminKey,
         _ => throw new InvalidOperationException(
-            $"Unknown role '{value}'. Use --role all (API and worker, the default), --role api, --role worker, or --role migrate " +
-            "(apply the schema's migrations and exit). (On Azure Functions, deploy src/Functions.)"),
+            $"Unknown role '{value}'. Use --role all (API and worker, the default), --role api, --role worker, --role migrate " +
+            "(apply the schema's migrations and exit), or --role create-admin-key (print a new admin API key and exit). " +
+            "(On Azure Functions, deploy src/Functions.)"),
     };
 
     public static bool RunsApi(this ProcessRole role) => role is ProcessRole.All or ProcessRole.Api;

@@ -28,7 +28,8 @@ internal static class TaskFlowApp
         ProcessRole role = ProcessRoles.Parse(configuration["role"] ?? configuration["TaskFlow:Role"]);
         return role switch
         {
-            ProcessRole.Migrate => BuildMigration(args),
+            ProcessRole.Migrate => BuildOneShot<StopOnceStarted>(args, migrate: true),
+            ProcessRole.CreateAdminKey => BuildOneShot<AdminKeyCommand>(args, migrate: false),
             ProcessRole.Worker when HealthUrls(configuration) is not null => BuildWorkerWithHealth(args, configureServices),
             ProcessRole.Worker => BuildWorker(args, configureServices),
             _ => BuildWeb(args, role, configureServices),
@@ -153,15 +154,21 @@ internal static class TaskFlowApp
         return app;
     }
 
-    /// <summary><c>--role migrate</c>: applies the pending migrations (the hosted service every process runs first) and
-    /// exits, 0 when the schema is current, 1 with the reason when it cannot be made so.</summary>
-    private static IHost BuildMigration(string[] args)
+    /// <summary>A process that does one thing and exits: the store's start (the schema migrated, or with
+    /// <paramref name="migrate"/> false as <c>TaskFlow:Database:MigrateOnStart</c> says), then <typeparamref name="TCommand"/>,
+    /// which stops the host. Exit code 0, or 1 with the reason when the start fails.</summary>
+    private static IHost BuildOneShot<TCommand>(string[] args, bool migrate)
+        where TCommand : class, IHostedService
     {
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         ServerTelemetry.AddJsonLogs(builder);
         builder.Services.AddTaskFlowStore(ConnectionSettings.Read(builder.Configuration));
-        builder.Services.PostConfigure<DatabaseOptions>(options => options.MigrateOnStart = true);
-        builder.Services.AddHostedService<StopOnceStarted>();
+        if (migrate)
+        {
+            builder.Services.PostConfigure<DatabaseOptions>(options => options.MigrateOnStart = true);
+        }
+
+        builder.Services.AddHostedService<TCommand>();
         return builder.Build();
     }
 

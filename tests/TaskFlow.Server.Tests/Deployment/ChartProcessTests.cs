@@ -60,11 +60,17 @@ public sealed class ChartProcessTests(EmptyPostgresDatabase database) : IClassFi
             Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, $"http://127.0.0.1:{port}{container.Text("livenessProbe", "httpGet", "path")}"));
         }
 
+        // The first admin key, as an operator makes it in the API's pod (kubectl exec … --role create-admin-key).
+        string secret;
+        await using (WorkerProcess createKey = this.Start(api, secrets, ["--role", "create-admin-key", "--name", "ops"]))
+        {
+            Assert.True(await createKey.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, createKey.Output);
+            secret = Assert.Single(createKey.Output.Split('\n'), line => line.StartsWith(ApiKeyStore.Scheme + "_", StringComparison.Ordinal)).Trim();
+        }
+
         // The API process runs no work: the task succeeds because the worker's process ran it.
-        await using NpgsqlDataSource asApp = NpgsqlDataSource.Create(this.ConnectionAs("taskflow_app"));
-        CreatedApiKey key = await new ApiKeyStore(asApp, new SqlClock(TimeProvider.System)).CreateAsync("chart", [Roles.Admin], null, null, "tests");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}"), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", key.Secret);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", secret);
         string id = (await client.SubmitAsync("""{"type":"echo","input":{"from":"the chart"}}""")).GetProperty("id").GetString()!;
         await client.WaitForStatusAsync(id, "succeeded");
         Assert.Equal("worker", await database.ScalarAsync<string>(
@@ -128,7 +134,7 @@ public sealed class ChartProcessTests(EmptyPostgresDatabase database) : IClassFi
 
     /// <summary>The image's entry point with the container's arguments and environment, its Secret references resolved
     /// from <paramref name="secrets"/> (name to connection string).</summary>
-    private WorkerProcess Start(YamlNode workload, IReadOnlyDictionary<string, string> secrets)
+    private WorkerProcess Start(YamlNode workload, IReadOnlyDictionary<string, string> secrets, IReadOnlyList<string>? args = null)
     {
         YamlNode container = workload.Container();
         Dictionary<string, string> environment = container.Env()
@@ -136,7 +142,7 @@ public sealed class ChartProcessTests(EmptyPostgresDatabase database) : IClassFi
             .ToDictionary(e => e.Key, e => e.Value);
         string secret = container.Env()["ConnectionStrings__TaskFlow"]["secret:".Length..].Split('/')[0];
         Assert.Equal(["dotnet", "TaskFlow.Server.dll"], Dockerfile.Read().EntryPoint);
-        return WorkerProcess.StartServer(container.Args(), secrets[secret], environment);
+        return WorkerProcess.StartServer(args ?? container.Args(), secrets[secret], environment);
     }
 
     private static async Task<HttpStatusCode> StatusAsync(HttpClient http, string url)
