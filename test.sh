@@ -9,6 +9,7 @@ cd "$(dirname "$0")"
 source scripts/postgres.sh
 source scripts/azurite.sh
 source scripts/chromium.sh
+source scripts/helm.sh
 
 work=$(mktemp -d)
 cleanup() {
@@ -29,6 +30,7 @@ if [[ -z ${TASKFLOW_TEST_DATABASE_URL:-} ]]; then
   export TASKFLOW_TEST_DATABASE_URL="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
 fi
 node_tools_install
+helm_install   # the Helm chart's tests render it with Helm itself
 chromium_install
 if [[ -z ${TASKFLOW_TEST_AZURITE:-} ]]; then
   azurite_port=$(free_port)
