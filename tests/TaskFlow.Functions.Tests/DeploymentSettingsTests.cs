@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using TaskFlow.Testing;
 
@@ -51,12 +50,7 @@ public sealed class DeploymentSettingsTests
     /// <summary>Runs Node in the repository (./test.sh installed its packages with npm ci).</summary>
     private static async Task<(int ExitCode, string Output)> NodeAsync(string[] arguments)
     {
-        var start = new ProcessStartInfo("node") { WorkingDirectory = Repository.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        arguments.ToList().ForEach(start.ArgumentList.Add);
-        using Process node = Process.Start(start)!;
-        Task<string> output = node.StandardOutput.ReadToEndAsync();
-        Task<string> errors = node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync();
-        return (node.ExitCode, (await output) + (await errors));
+        (int exitCode, string output, string errors) = await Commands.RunAsync("node", arguments);
+        return (exitCode, output + errors);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TaskFlow.Testing;
 using YamlDotNet.RepresentationModel;
 
@@ -15,13 +14,16 @@ internal static class HelmChart
     /// <summary>Runs helm with <paramref name="arguments"/> in the repository; its exit code and output (both streams).</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(params string[] arguments)
     {
-        var start = new ProcessStartInfo(await Binary.Value) { WorkingDirectory = Repository.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        arguments.ToList().ForEach(start.ArgumentList.Add);
-        using Process helm = Process.Start(start)!;
-        Task<string> output = helm.StandardOutput.ReadToEndAsync();
-        Task<string> errors = helm.StandardError.ReadToEndAsync();
-        await helm.WaitForExitAsync();
-        return (helm.ExitCode, (await output) + (await errors));
+        (int exitCode, string output, string errors) = await Commands.RunAsync(await Binary.Value, arguments);
+        return (exitCode, output + errors);
+    }
+
+    /// <summary>Asserts that <c>helm template</c> with these <c>--set</c>s refuses to render, saying <paramref name="message"/>.</summary>
+    public static async Task AssertRefusedAsync(string message, params string[] sets)
+    {
+        (int exitCode, string output) = await RunAsync(["template", "deploy/helm/taskflow", .. sets.SelectMany(set => new[] { "--set", set })]);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, output, StringComparison.Ordinal);
     }
 
     /// <summary><c>helm template</c> with the given value files (relative to the root) and <c>--set</c>s; fails the test
@@ -50,14 +52,9 @@ internal static class HelmChart
 
     private static async Task<string> InstallAsync()
     {
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = Repository.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("scripts/helm.sh");
-        start.ArgumentList.Add("--path");
-        using Process install = Process.Start(start)!;
-        Task<string> errors = install.StandardError.ReadToEndAsync();
-        string path = (await install.StandardOutput.ReadToEndAsync()).Trim();
-        await install.WaitForExitAsync();
-        return install.ExitCode == 0 && File.Exists(path) ? path : throw new InvalidOperationException($"scripts/helm.sh could not install Helm: {await errors}");
+        (int exitCode, string output, string errors) = await Commands.RunAsync("bash", "scripts/helm.sh", "--path");
+        string path = output.Trim();
+        return exitCode == 0 && File.Exists(path) ? path : throw new InvalidOperationException($"scripts/helm.sh could not install Helm: {errors}");
     }
 }
 
