@@ -202,6 +202,7 @@ public sealed class ChartTests
         Assert.Contains("dotnet publish src/Server/TaskFlow.Server.csproj", image.Text, StringComparison.Ordinal);
         Assert.Equal(["dotnet", "TaskFlow.Server.dll"], image.EntryPoint);
         Assert.Equal(["--role", "all"], image.Command); // run.sh's role: API and worker in one process
+        Assert.Contains("export ConnectionStrings__TaskFlow=", runSh, StringComparison.Ordinal); // the variable the chart sets
         Assert.Equal("$APP_UID", image.User);
         Assert.Contains($"/dev/tcp/127.0.0.1/{image.Port}", image.HealthCheck, StringComparison.Ordinal);
         Assert.Contains("GET /healthz", image.HealthCheck, StringComparison.Ordinal);
