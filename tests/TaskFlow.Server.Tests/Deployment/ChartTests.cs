@@ -21,6 +21,16 @@ public sealed class ChartTests
         Assert.True(production == 0, productionOutput);
     }
 
+    [Fact]
+    public async Task BadValues_AreRefusedBeforeAnythingRenders_NamingTheValue()
+    {
+        const string Database = "database.connectionString=Host=postgres";
+        await HelmChart.AssertRefusedAsync("'/worker/concurrency': minimum: got 0, want 1", Database, "worker.concurrency=0");
+        await HelmChart.AssertRefusedAsync("additional properties 'concurency' not allowed", Database, "worker.concurency=4");
+        await HelmChart.AssertRefusedAsync("'/api/port'", Database, "api.port=70000");
+        await HelmChart.AssertRefusedAsync("'/image/pullPolicy'", Database, "image.pullPolicy=Sometimes");
+    }
+
     [Theory]
     [MemberData(nameof(ValueSets))]
     public async Task EveryContainer_SetsOnlySettingsTheServerReads_AndARoleItKnows(string values)
