@@ -36,11 +36,8 @@ public sealed class WorkerBacklogTests(PostgresDatabase database) : IClassFixtur
         await SubmitAsync(client, "sleep", 4);
         Assert.Single(await leases.LeaseNextAsync("worker-b", 1, CancellationToken.None, limitedOnly: true));
 
-        // 5 ready, one of them waiting 42.5 s; 1 delayed for an hour (not ready).
+        // 5 ready; 1 delayed for an hour (not ready).
         IReadOnlyList<string> ready = await SubmitAsync(client, "echo", 5);
-        await database.ScalarAsync<int>(
-            "WITH u AS (UPDATE taskflow.work_items SET visible_at = now() - interval '42.5 seconds' WHERE instance_id = @id RETURNING 1) SELECT count(*)::int FROM u",
-            ("id", ready[0]));
         await client.ScheduleNewTaskAsync(TestTasks.Submission(delay: TimeSpan.FromHours(1)), "test");
 
         // A schedule whose slot is due (its firer runs in workers), one paused, one not due.
@@ -55,8 +52,11 @@ public sealed class WorkerBacklogTests(PostgresDatabase database) : IClassFixtur
         await database.ScalarAsync<int>(
             "WITH u AS (UPDATE taskflow.schedules SET next_fire_at = now() - interval '1 second' WHERE name IN ('due', 'paused') RETURNING 1) SELECT count(*)::int FROM u");
 
-        // ready 5 + 1 the limit's free slot takes, running 3, 1 schedule due.
+        // ready 5 + 1 the limit's free slot takes, running 3, 1 schedule due; one of the ready has waited 42.5 s.
         Assert.Equal(5L + 1 + 3 + 1, await QueryAsync(queries["backlog"]));
+        await database.ScalarAsync<int>(
+            "WITH u AS (UPDATE taskflow.work_items SET visible_at = now() - interval '42.5 seconds' WHERE instance_id = @id RETURNING 1) SELECT count(*)::int FROM u",
+            ("id", ready[0]));
         long oldest = await QueryAsync(queries["oldest-ready"]);
         Assert.InRange(oldest, 43L, 45L);
         Assert.Equal(2L, await database.ScalarAsync<long>("SELECT held_by_limits FROM taskflow.worker_backlog"));
