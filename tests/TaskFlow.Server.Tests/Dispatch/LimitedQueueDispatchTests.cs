@@ -39,4 +39,29 @@ public sealed class LimitedQueueDispatchTests(PostgresDatabase database, Azurite
         using HttpResponseMessage removed = await server.Client.DeleteAsync("/api/limits/tags/tenant");
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
     }
+
+    [Fact]
+    public async Task A_limited_lease_that_uses_every_slot_it_took_keeps_the_worker_running()
+    {
+        // One slot: every limited lease uses all it took. (It once gave back "0 slots", which SemaphoreSlim refuses: the
+        // exception ended the dispatcher, and the host with it.)
+        string prefix = $"{azurite.Prefix}f";
+        await using TaskFlowServer server = await TaskFlowServer.StartAsync(
+            database.ConnectionString, settings: AzuriteQueueSettings.For(azurite, $"--TaskFlow:Dispatch:QueuePrefix={prefix}", "--TaskFlow:Worker:Concurrency=1"));
+        (HttpStatusCode status, JsonElement body) = await LimitEndpointsTests.PutAsync(server.Client, "/api/limits/sleep", """{"maxConcurrent":1}""");
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        var ids = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            ids.Add((await server.Client.SubmitAsync(JsonSerializer.Serialize(new { type = "sleep", input = new { ms = 50 } }))).GetProperty("id").GetString()!);
+        }
+
+        foreach (string id in ids)
+        {
+            Assert.Equal("succeeded", (await server.Client.WaitForStatusAsync(id, "succeeded", "failed")).GetProperty("status").GetString());
+        }
+
+        using HttpResponseMessage removed = await server.Client.DeleteAsync("/api/limits/sleep");
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+    }
 }

@@ -97,7 +97,11 @@ internal sealed partial class QueueDispatcher(
             }
             finally
             {
-                this.slots.Release(taken - started);
+                // Only what it did not use: SemaphoreSlim refuses a release of 0, and the exception would end the dispatcher.
+                if (taken > started)
+                {
+                    this.slots.Release(taken - started);
+                }
             }
 
             if (started == 0)
