@@ -732,7 +732,11 @@ CREATE VIEW taskflow.limit_usage AS
     COALESCE(u.running, (0)::bigint) AS running,
     COALESCE(u.waiting, (0)::bigint) AS waiting,
     b.tokens,
-    b.served_at
+    b.served_at,
+        CASE
+            WHEN (l.max_concurrent IS NOT NULL) THEN GREATEST((l.max_concurrent - COALESCE(u.running, (0)::bigint)), (0)::bigint)
+            ELSE NULL::bigint
+        END AS free_slots
    FROM ((taskflow.limits l
      LEFT JOIN ( SELECT work_items.limit_key,
             count(*) FILTER (WHERE (work_items.lease_token IS NOT NULL)) AS running,
@@ -936,11 +940,7 @@ CREATE VIEW taskflow.worker_backlog AS
             min(work_items.visible_at) FILTER (WHERE ((work_items.lease_token IS NULL) AND (work_items.visible_at <= now()) AND (work_items.limit_key IS NULL))) AS oldest_ready
            FROM taskflow.work_items) q
      CROSS JOIN ( SELECT (sum(limit_usage.waiting))::bigint AS waiting,
-            (sum(
-                CASE
-                    WHEN (limit_usage.max_concurrent IS NULL) THEN limit_usage.waiting
-                    ELSE LEAST(limit_usage.waiting, GREATEST((limit_usage.max_concurrent - limit_usage.running), (0)::bigint))
-                END))::bigint AS runnable
+            (sum(LEAST(limit_usage.waiting, COALESCE(limit_usage.free_slots, limit_usage.waiting))))::bigint AS runnable
            FROM taskflow.limit_usage) l)
      CROSS JOIN ( SELECT count(*) AS due
            FROM taskflow.schedules

@@ -26,6 +26,7 @@ public sealed class ChartProcessTests(EmptyPostgresDatabase database) : IClassFi
             $"api.port={apiPort}", $"worker.port={workerPort}", "worker.concurrency=4", "worker.shutdownGracePeriodSeconds=5",
             "auth.jwt.authority=", "auth.jwt.audience="); // no issuer to reach from here
         await this.CreateRolesAsync();
+        Assert.Equal(["dotnet", "TaskFlow.Server.dll"], Dockerfile.Read().EntryPoint); // what Start runs: the server's DLL
         Dictionary<string, string> secrets = new()
         {
             ["taskflow-migrations"] = this.ConnectionAs("taskflow_owner"),
@@ -141,7 +142,6 @@ public sealed class ChartProcessTests(EmptyPostgresDatabase database) : IClassFi
             .Where(e => !e.Value.StartsWith("secret:", StringComparison.Ordinal))
             .ToDictionary(e => e.Key, e => e.Value);
         string secret = container.Env()["ConnectionStrings__TaskFlow"]["secret:".Length..].Split('/')[0];
-        Assert.Equal(["dotnet", "TaskFlow.Server.dll"], Dockerfile.Read().EntryPoint);
         return WorkerProcess.StartServer(args ?? container.Args(), secrets[secret], environment);
     }
 

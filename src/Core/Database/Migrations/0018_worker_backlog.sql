@@ -10,6 +10,25 @@
 --   held_by_limits        waiting work the limits hold back (for dashboards; no scaler should add workers for it)
 -- Counts over work_items, which holds only unfinished work, on the database's clock.
 -- Applied migrations are immutable (their checksums are recorded): never edit this file once merged; add the next number.
+
+-- limit_usage as in 0016, and each key's free slots: how much of its waiting work the limit would start now (NULL: the
+-- limit has no maximum at once, only a rate). The one place this rule lives: the backlog below and the Function App's
+-- scaler (src/Core/Provider/Sql/CountBacklog.sql) read it.
+CREATE OR REPLACE VIEW taskflow.limit_usage AS
+SELECT l.scope, l.name, l.max_concurrent, l.per_second, l.burst, u.limit_key,
+       coalesce(u.running, 0) AS running, coalesce(u.waiting, 0) AS waiting, b.tokens, b.served_at,
+       CASE WHEN l.max_concurrent IS NOT NULL THEN greatest(l.max_concurrent - coalesce(u.running, 0), 0) END AS free_slots
+FROM taskflow.limits AS l
+LEFT JOIN (SELECT limit_key,
+                  count(*) FILTER (WHERE lease_token IS NOT NULL) AS running,
+                  count(*) FILTER (WHERE lease_token IS NULL AND visible_at <= now()) AS waiting
+           FROM taskflow.work_items
+           WHERE limit_key IS NOT NULL
+           GROUP BY limit_key) AS u
+  ON (l.scope = 'activity' AND u.limit_key = 'activity:' || l.name)
+  OR (l.scope = 'tag' AND left(u.limit_key, length(l.name) + 5) = 'tag:' || l.name || '=')
+LEFT JOIN taskflow.limit_buckets AS b ON b.limit_key = u.limit_key;
+
 CREATE VIEW taskflow.worker_backlog AS
 SELECT q.ready + coalesce(l.runnable, 0) AS ready,
        q.running,
@@ -20,9 +39,7 @@ FROM (SELECT count(*) FILTER (WHERE lease_token IS NULL AND visible_at <= now() 
              count(*) FILTER (WHERE lease_token IS NOT NULL) AS running,
              min(visible_at) FILTER (WHERE lease_token IS NULL AND visible_at <= now() AND limit_key IS NULL) AS oldest_ready
       FROM taskflow.work_items) AS q
-CROSS JOIN (SELECT sum(waiting)::bigint AS waiting,
-                   sum(CASE WHEN max_concurrent IS NULL THEN waiting
-                            ELSE least(waiting, greatest(max_concurrent - running, 0)) END)::bigint AS runnable
+CROSS JOIN (SELECT sum(waiting)::bigint AS waiting, sum(least(waiting, coalesce(free_slots, waiting)))::bigint AS runnable
             FROM taskflow.limit_usage) AS l
 CROSS JOIN (SELECT count(*) AS due FROM taskflow.schedules WHERE NOT paused AND next_fire_at <= now()) AS s;
 

@@ -97,11 +97,7 @@ internal sealed partial class QueueDispatcher(
             }
             finally
             {
-                // Only what it did not use: SemaphoreSlim refuses a release of 0, and the exception would end the dispatcher.
-                if (taken > started)
-                {
-                    this.slots.Release(taken - started);
-                }
+                this.GiveBackUnused(taken, started);
             }
 
             if (started == 0)
@@ -186,10 +182,17 @@ internal sealed partial class QueueDispatcher(
         }
         finally
         {
-            if (slotsTaken > used)
-            {
-                this.slots.Release(slotsTaken - used);
-            }
+            this.GiveBackUnused(slotsTaken, used);
+        }
+    }
+
+    /// <summary>Frees the slots a loop took but did not fill. Only when there are some: SemaphoreSlim refuses a release of
+    /// 0, and the exception would end the dispatcher, and the host with it.</summary>
+    private void GiveBackUnused(int taken, int used)
+    {
+        if (taken > used)
+        {
+            this.slots.Release(taken - used);
         }
     }
 

@@ -14,8 +14,7 @@ held AS (
 SELECT (SELECT count(*) FROM work WHERE kind <> 'activity' AND NOT leased AND due),
        (SELECT count(*) FROM work WHERE kind <> 'activity' AND leased),
        (SELECT count(*) FROM work WHERE kind = 'activity' AND NOT leased AND due AND limit_key IS NULL)
-         + (SELECT coalesce(sum(CASE WHEN u.max_concurrent IS NULL THEN h.waiting
-                                     ELSE least(h.waiting, greatest(u.max_concurrent - u.running, 0)) END), 0)::bigint
+         + (SELECT coalesce(sum(least(h.waiting, coalesce(u.free_slots, h.waiting))), 0)::bigint
             FROM held AS h
             JOIN taskflow.limit_usage AS u ON u.limit_key = h.limit_key),
        (SELECT count(*) FROM work WHERE kind = 'activity' AND leased);
