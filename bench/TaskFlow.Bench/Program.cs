@@ -220,24 +220,27 @@ async Task<ScenarioResult> IdleLatencyAsync()
         "one task at a time; start = lease time - submit transaction time, both on the database clock");
 }
 
-// One fan-out orchestration of N echo activities, and back in, on a worker that has run a fan-out of 100 first: the
-// measured one then pays no JIT compilation (on a fresh process it added 100-150 ms to 10,000).
+// One fan-out orchestration of N echo activities, and back in, on a worker that has run the same fan-out once: the
+// measured one runs on the code a long-running worker has. A fan-out of 100 first did not do that: the JIT had not yet
+// optimised the per-activity paths, and the measured fan-out's first episode took 200-250 ms instead of 80-100.
 async Task<ScenarioResult> FanOutAsync(int count)
 {
     await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "fanout");
     TaskFlowClient client = Client(db);
     await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, WorkerConcurrency);
     await WaitUntilAsync(db, "SELECT count(*) >= 1 FROM taskflow.workers WHERE stopped_at IS NULL", TimeSpan.FromMinutes(1));
-    (TaskRecord warmup, _) = await client.ScheduleNewTaskAsync(Submission("fan-out", "{\"count\":100,\"activity\":\"echo\"}"), "bench");
+    (TaskRecord warmup, _) = await client.ScheduleNewTaskAsync(Submission("fan-out", $"{{\"count\":{count},\"activity\":\"echo\"}}"), "bench");
     await WaitUntilAsync(db, $"SELECT status IN ('succeeded', 'failed') FROM taskflow.instances WHERE id = '{warmup.Id}'", TimeSpan.FromMinutes(1));
     (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
     (TaskRecord task, _) = await client.ScheduleNewTaskAsync(Submission("fan-out", $"{{\"count\":{count},\"activity\":\"echo\"}}"), "bench");
     await WaitUntilAsync(db, $"SELECT status IN ('succeeded', 'failed') FROM taskflow.instances WHERE id = '{task.Id}'", TimeSpan.FromMinutes(20));
     (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync($"id = '{task.Id}'");
     string status = await db.ScalarAsync<string>($"SELECT status FROM taskflow.instances WHERE id = '{task.Id}'");
+    string timeline = await db.ScalarAsync<string>(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "FanOutTimeline.sql")), ("id", task.Id));
+    Console.Error.WriteLine($"fanout timeline: {timeline}");
     return new ScenarioResult("fanout", count, count / (toComplete[0] / 1000), null, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / count, (double)(await db.RowsWrittenAsync() - before.rows) / count,
-        $"one orchestration, {count} echo activities, 1 worker process; it ended {status}; per s = activities per second");
+        $"one orchestration, {count} echo activities, 1 worker process; it ended {status}; per s = activities per second; timeline: {timeline}");
 }
 
 // N orchestrations of three sequential echo activities each, enqueued in batches, then drained.

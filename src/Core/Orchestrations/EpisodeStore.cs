@@ -353,7 +353,7 @@ internal sealed partial class EpisodeStore(
     {
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadOrchestration.sql")) { Parameters = { new("instance_id", instanceId), clock.Now() } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadInbox.sql")) { Parameters = { new("instance_id", instanceId) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadInbox.sql")) { Parameters = { new("instance_id", instanceId), new NpgsqlParameter<long>("after", NpgsqlDbType.Bigint) { TypedValue = 0 } } });
         if (withHistory)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql")) { Parameters = { new("instance_id", instanceId) } });
@@ -372,14 +372,31 @@ internal sealed partial class EpisodeStore(
         {
             EntityStateJson = reader.IsDBNull(9) ? null : reader.GetString(9),
         };
-        var inbox = new List<InboxEvent>();
         await reader.NextResultAsync(cancellationToken);
+        List<InboxEvent> inbox = await ReadInboxAsync(reader, cancellationToken);
+        return state with { History = withHistory ? await ReadHistoryAsync(reader, cancellationToken) : null, Inbox = inbox };
+    }
+
+    /// <summary>The events that reached the instance's inbox after the one with id <paramref name="after"/>, in arrival order.</summary>
+    public static async Task<List<InboxEvent>> LoadInboxAfterAsync(NpgsqlConnection connection, string instanceId, long after, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/LoadInbox.sql"), connection)
+        {
+            Parameters = { new("instance_id", instanceId), new NpgsqlParameter<long>("after", after) },
+        };
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadInboxAsync(reader, cancellationToken);
+    }
+
+    private static async Task<List<InboxEvent>> ReadInboxAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var inbox = new List<InboxEvent>();
         while (await reader.ReadAsync(cancellationToken))
         {
             inbox.Add(new InboxEvent(reader.GetInt64(0), reader.GetInt32(1), ReadEvent(reader, 2)));
         }
 
-        return state with { History = withHistory ? await ReadHistoryAsync(reader, cancellationToken) : null, Inbox = inbox };
+        return inbox;
     }
 
     /// <summary>The current execution's history, when the batch that loaded the instance did not bring it.</summary>

@@ -7,6 +7,9 @@ namespace TaskFlow.Orchestrations;
 /// orchestrator through the SDK's runner (<see cref="EpisodeReplayer"/>), and commits what it decided.</summary>
 internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer replayer)
 {
+    // Each round is a query and a replay of only the new events; a few bound the episode while results keep coming.
+    private const int LateEventRounds = 3;
+
     /// <returns>False when the episode did not commit: its lease was lost (another worker runs it), or its history moved
     /// (it runs again on the new history).</returns>
     public async Task<bool> RunEpisodeAsync(WorkItemLease lease, CancellationToken cancellationToken)
@@ -36,6 +39,7 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
             result = replayer.Replay(lease.InstanceId, state.Execution, state.Name, history, fresh, state.Now)!;
         }
 
+        (state, result) = await this.TakeInLateEventsAsync(connection, lease, state, result, cancellationToken);
         EpisodeCommit commit = await store.CommitAsync(connection, lease, state, result, cancellationToken);
         if (commit.Outcome == EpisodeCommitOutcome.Committed && result.Outcome == EpisodeOutcome.Waiting)
         {
@@ -47,5 +51,31 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
         }
 
         return commit.Outcome == EpisodeCommitOutcome.Committed;
+    }
+
+    /// <summary>An episode that decided nothing but to wait (a fan-in still short of results) takes in the events that
+    /// reached its inbox while it replayed, through the SDK's session, before it commits.</summary>
+    /// <remarks>Otherwise those late results cost a commit of everything read so far (thousands of history rows for a
+    /// large fan-in), a hand-back, a lease and another episode, about 100 ms for a fan-out of 10,000 here. Only an
+    /// episode with no actions takes more in, so its history reads as one episode that received all of them; the
+    /// orchestrator sees the same events in the same order, at the same time, as a replay from the store would.</remarks>
+    private async Task<(EpisodeState, EpisodeResult)> TakeInLateEventsAsync(
+        NpgsqlConnection connection, WorkItemLease lease, EpisodeState state, EpisodeResult result, CancellationToken cancellationToken)
+    {
+        for (int round = 0; round < LateEventRounds && result.Outcome == EpisodeOutcome.Waiting && result.Actions.Count == 0; round++)
+        {
+            List<InboxEvent> late = await EpisodeStore.LoadInboxAfterAsync(connection, lease.InstanceId, state.Inbox.Max(e => e.Id), cancellationToken);
+            List<OrchestrationEvent> fresh = late.Where(e => e.BelongsTo(state.Execution)).Select(e => e.Event).ToList();
+            EpisodeResult? next = fresh.Count == 0 ? null : replayer.Replay(lease.InstanceId, state.Execution, state.Name, null, fresh, state.Now);
+            if (next is null)
+            {
+                break; // nothing came, or the SDK no longer holds the session: the next episode reads them
+            }
+
+            state = state with { Inbox = [.. state.Inbox, .. late] };
+            result = next;
+        }
+
+        return (state, result);
     }
 }
