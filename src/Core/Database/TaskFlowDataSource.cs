@@ -21,6 +21,17 @@ internal static class TaskFlowDataSource
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
         }
 
+        // A pooled connection goes back as it came: TaskFlow keeps no session state on one (its settings are
+        // transaction-local, its advisory locks transaction-scoped, LISTEN only on the listener's own connection, which
+        // the pool never gets back while it works). Npgsql's reset would otherwise run five statements (DISCARD
+        // SEQUENCES, RESET ALL, pg_advisory_unlock_all() among them) at every checkout, each planned anew: 0.12 ms of
+        // the database's time per orchestration episode in pg_stat_statements. A connection string that names the
+        // setting wins.
+        if (!NamesSetting(connectionString, "No Reset On Close", "NoResetOnClose"))
+        {
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
+        }
+
         // Every transaction here is short; one left open by a bug must not hold locks and bloat the queue.
         builder.ConnectionStringBuilder.Options = string.Join(' ',
             builder.ConnectionStringBuilder.Options, "-c idle_in_transaction_session_timeout=60000").Trim();

@@ -35,6 +35,7 @@ internal sealed partial class EpisodeStore(
     // Raised by the commit's checks (migration 0008).
     private const string LeaseLost = "TF001";
     private const string HistoryMoved = "TF002";
+    private static readonly string GenericPlans = OptionalFilterQuery.TransactionSettings(("plan_cache_mode", "force_generic_plan"));
 
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -50,9 +51,9 @@ internal sealed partial class EpisodeStore(
         await using var batch = new NpgsqlBatch(connection);
         AddFence(Command(batch, "Orchestrations/Sql/LockEpisode.sql"), lease);
         (bool readiesWork, int lastSequence) = state is not null && result is not null ? this.AddEpisodeWrites(batch, lease, state, result) : (false, 0);
-        if (state is not null && result is null && state.Inbox.Count > 0)
+        if (state is not null && state.Inbox.Count > 0)
         {
-            AddConsumeInbox(batch, lease, state); // events of ended executions
+            AddConsumeInbox(batch, lease, state); // what the episode read, or events of ended executions
         }
 
         // The work item goes at once when the instance is gone or ended; an instance that waits on keeps it if
@@ -203,11 +204,6 @@ internal sealed partial class EpisodeStore(
             this.AddNextExecution(batch, lease.InstanceId, execution, state, result, actor);
         }
 
-        if (state.Inbox.Count > 0)
-        {
-            AddConsumeInbox(batch, lease, state);
-        }
-
         events.AddTo(Command(batch, "Orchestrations/Sql/AppendHistory.sql", clock.Now()));
         NpgsqlBatchCommand update = Command(batch, "Orchestrations/Sql/UpdateOrchestration.sql", clock.Now());
         update.Parameters.AddWithValue("instance_id", lease.InstanceId);
@@ -275,8 +271,14 @@ internal sealed partial class EpisodeStore(
         return (readiesWork || work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew, events.LastSequence);
     }
 
+    /// <remarks>Last but the work item's end, after a setting that keeps the statement on its prepared generic plan for
+    /// the rest of the transaction: PostgreSQL costs a generic <c>= ANY(array)</c> as ten index probes against one for
+    /// the usual one-element array, so it planned this statement afresh at every episode, a fifth of a millisecond of
+    /// planning per orchestration and 7 % of the database's time in <c>orchestrations</c> (pg_stat_statements). Both
+    /// plans are the same index scan. (FinishEpisode, after it, is on its generic plan anyway.)</remarks>
     private static void AddConsumeInbox(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state)
     {
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
         NpgsqlBatchCommand consume = Command(batch, "Orchestrations/Sql/ConsumeInbox.sql");
         consume.Parameters.AddWithValue("instance_id", lease.InstanceId);
         consume.Parameters.AddWithValue("inbox_ids", state.Inbox.Select(e => e.Id).ToArray());

@@ -11,11 +11,12 @@ namespace TaskFlow.Core.Tests.Orchestrations;
 internal static class Episodes
 {
     /// <summary>A worker's services over the test database, with the given task types; nothing runs in the background.</summary>
-    public static ServiceProvider Worker(PostgresDatabase database, Action<DurableTaskRegistry> tasks)
+    /// <param name="connectionString">The test database's unless given (with other settings, say).</param>
+    public static ServiceProvider Worker(PostgresDatabase database, Action<DurableTaskRegistry> tasks, string? connectionString = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddTaskFlow(database.ConnectionString, tasks).AddWorker();
+        services.AddTaskFlow(connectionString ?? database.ConnectionString, tasks).AddWorker();
         return services.BuildServiceProvider();
     }
 
