@@ -355,7 +355,7 @@ internal sealed partial class EpisodeStore(
     {
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadOrchestration.sql")) { Parameters = { new("instance_id", instanceId), clock.Now() } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadInbox.sql")) { Parameters = { new("instance_id", instanceId), new NpgsqlParameter<long>("after", NpgsqlDbType.Bigint) { TypedValue = 0 } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadInbox.sql")) { Parameters = { new("instance_id", instanceId), InboxAfter(0) } });
         if (withHistory)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql")) { Parameters = { new("instance_id", instanceId) } });
@@ -384,11 +384,14 @@ internal sealed partial class EpisodeStore(
     {
         await using var command = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/LoadInbox.sql"), connection)
         {
-            Parameters = { new("instance_id", instanceId), new NpgsqlParameter<long>("after", after) },
+            Parameters = { new("instance_id", instanceId), InboxAfter(after) },
         };
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         return await ReadInboxAsync(reader, cancellationToken);
     }
+
+    /// <summary>LoadInbox.sql's <c>@after</c>: 0 for the whole inbox.</summary>
+    private static NpgsqlParameter<long> InboxAfter(long id) => new("after", id);
 
     private static async Task<List<InboxEvent>> ReadInboxAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {

@@ -10,9 +10,26 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
     // Each round is a query and a replay of only the new events; a few bound the episode while results keep coming.
     private const int LateEventRounds = 3;
 
+    // Episodes running on this worker, by instance: more than one means an episode outlived its lease, and the SDK's
+    // session for the instance may then be the other episode's.
+    private readonly Dictionary<string, int> running = new(StringComparer.Ordinal);
+
     /// <returns>False when the episode did not commit: its lease was lost (another worker runs it), or its history moved
     /// (it runs again on the new history).</returns>
     public async Task<bool> RunEpisodeAsync(WorkItemLease lease, CancellationToken cancellationToken)
+    {
+        this.CountRunning(lease.InstanceId, +1);
+        try
+        {
+            return await this.RunAsync(lease, cancellationToken);
+        }
+        finally
+        {
+            this.CountRunning(lease.InstanceId, -1);
+        }
+    }
+
+    private async Task<bool> RunAsync(WorkItemLease lease, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
         EpisodeState? state = await store.LoadAsync(connection, lease.InstanceId, !replayer.HasSession(lease.InstanceId), cancellationToken);
@@ -64,6 +81,11 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
     {
         for (int round = 0; round < LateEventRounds && result.Outcome == EpisodeOutcome.Waiting && result.Actions.Count == 0; round++)
         {
+            if (this.CountRunning(lease.InstanceId, 0) > 1)
+            {
+                break; // the session may be another episode's: the next episode reads the late events from the store
+            }
+
             List<InboxEvent> late = await EpisodeStore.LoadInboxAfterAsync(connection, lease.InstanceId, state.Inbox.Max(e => e.Id), cancellationToken);
             List<OrchestrationEvent> fresh = late.Where(e => e.BelongsTo(state.Execution)).Select(e => e.Event).ToList();
             EpisodeResult? next = fresh.Count == 0 ? null : replayer.Replay(lease.InstanceId, state.Execution, state.Name, null, fresh, state.Now);
@@ -77,5 +99,24 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
         }
 
         return (state, result);
+    }
+
+    /// <returns>How many episodes of the instance now run on this worker.</returns>
+    private int CountRunning(string instanceId, int change)
+    {
+        lock (this.running)
+        {
+            int count = this.running.GetValueOrDefault(instanceId) + change;
+            if (count == 0)
+            {
+                this.running.Remove(instanceId);
+            }
+            else
+            {
+                this.running[instanceId] = count;
+            }
+
+            return count;
+        }
     }
 }

@@ -15,20 +15,7 @@ public sealed class EpisodeLateEventTests(PostgresDatabase database) : IClassFix
     {
         await using ServiceProvider first = Worker(), second = Worker();
         TaskFlowClient client = first.GetRequiredService<TaskFlowClient>();
-        (TaskRecord task, _) = await client.ScheduleNewTaskAsync(TestTasks.Submission(type: JoinsThreeEvents.Name, inputJson: "false"), "test");
-        Assert.True(await Episodes.RunAsync(database, first, task.Id));
-        await client.RaiseEventAsync(task.Id, "next", "\"a\"", "test");
-
-        // "b" is raised while the episode that reads "a" replays.
-        JoinsThreeEvents.AfterFirst = id => RaiseDuringTheEpisode(client, id, "b");
-        try
-        {
-            Assert.True(await Episodes.RunAsync(database, first, task.Id));
-        }
-        finally
-        {
-            JoinsThreeEvents.AfterFirst = null;
-        }
+        TaskRecord task = await this.RaiseBWhileTheEpisodeThatReadsARunsAsync(first, scheduleAfterFirst: false);
 
         Assert.Equal(
             ["OrchestratorStarted", "EventRaised", "EventRaised", "OrchestratorCompleted"],
@@ -49,20 +36,7 @@ public sealed class EpisodeLateEventTests(PostgresDatabase database) : IClassFix
     public async Task Episode_ThatScheduledWork_LeavesALateEventToTheNextEpisode()
     {
         await using ServiceProvider worker = Worker();
-        TaskFlowClient client = worker.GetRequiredService<TaskFlowClient>();
-        (TaskRecord task, _) = await client.ScheduleNewTaskAsync(TestTasks.Submission(type: JoinsThreeEvents.Name, inputJson: "true"), "test");
-        Assert.True(await Episodes.RunAsync(database, worker, task.Id));
-        await client.RaiseEventAsync(task.Id, "next", "\"a\"", "test");
-
-        JoinsThreeEvents.AfterFirst = id => RaiseDuringTheEpisode(client, id, "b");
-        try
-        {
-            Assert.True(await Episodes.RunAsync(database, worker, task.Id));
-        }
-        finally
-        {
-            JoinsThreeEvents.AfterFirst = null;
-        }
+        TaskRecord task = await this.RaiseBWhileTheEpisodeThatReadsARunsAsync(worker, scheduleAfterFirst: true);
 
         // The episode's actions follow the events it read; "b" waits for the next episode, which is ready at once.
         Assert.Equal(
@@ -75,9 +49,29 @@ public sealed class EpisodeLateEventTests(PostgresDatabase database) : IClassFix
 
     private ServiceProvider Worker() => Episodes.Worker(database, tasks => tasks.AddOrchestrator<JoinsThreeEvents>(JoinsThreeEvents.Name));
 
-    /// <summary>On the thread pool: the orchestrator's own scheduler runs only when the episode pumps it.</summary>
-    private static void RaiseDuringTheEpisode(TaskFlowClient client, string instanceId, string value) =>
-        Task.Run(() => client.RaiseEventAsync(instanceId, "next", $"\"{value}\"", "test")).GetAwaiter().GetResult();
+    /// <summary>Starts the orchestration and runs its first episode; raises "a", then runs the episode that reads it, during
+    /// whose replay "b" is raised.</summary>
+    private async Task<TaskRecord> RaiseBWhileTheEpisodeThatReadsARunsAsync(ServiceProvider worker, bool scheduleAfterFirst)
+    {
+        TaskFlowClient client = worker.GetRequiredService<TaskFlowClient>();
+        (TaskRecord task, _) = await client.ScheduleNewTaskAsync(
+            TestTasks.Submission(type: JoinsThreeEvents.Name, inputJson: scheduleAfterFirst ? "true" : "false"), "test");
+        Assert.True(await Episodes.RunAsync(database, worker, task.Id));
+        await client.RaiseEventAsync(task.Id, "next", "\"a\"", "test");
+
+        // On the thread pool: the orchestrator's own scheduler runs only when the episode pumps it.
+        JoinsThreeEvents.AfterFirst = id => Task.Run(() => client.RaiseEventAsync(id, "next", "\"b\"", "test")).GetAwaiter().GetResult();
+        try
+        {
+            Assert.True(await Episodes.RunAsync(database, worker, task.Id));
+        }
+        finally
+        {
+            JoinsThreeEvents.AfterFirst = null;
+        }
+
+        return task;
+    }
 
     /// <summary>The event types of the instance's last episodes, from their OrchestratorStarted on.</summary>
     private async Task<List<string>> EventsAfterAsync(string instanceId, int lastEpisodes)
