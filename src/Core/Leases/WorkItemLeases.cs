@@ -30,9 +30,17 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
     /// 40,000 ready against 15-25 ms by the index, which stalled the soak's worker for a minute at a time, until the next
     /// analyse (docs/benchmarks.md, "The soak's stalls"). No plan but the index's is right here, so the others are off.
     /// (Not <c>enable_sort</c>: the final sort by id is a few hundred rows, and turning it off made the same plan run
-    /// 50 times slower.)</remarks>
+    /// 50 times slower.)
+    /// <para>And it is planned for each call (<c>force_custom_plan</c>), as its optional filters require. Auto-prepared, it
+    /// went to one generic plan after five calls whenever the batches were small (steady traffic), and that plan, made
+    /// on statistics taken while the tables were small and with <c>choose_limited</c>'s default estimate of 1,000 rows,
+    /// marked the running tasks by a nested loop over a full scan of the instances. Each lease then cost more as the table
+    /// grew: 20-50 ms a call in <c>./bench/run.sh steady-1000</c> (auto_explain), p99 0.4-7.8 s, against 0.3 ms a call
+    /// and p99 63-322 ms planned per call (docs/benchmarks.md, "The lease's generic plan"). Planning costs ~0.35 ms a
+    /// call.</para></remarks>
     internal static readonly string LeaseNextPlannerSettings = OptionalFilterQuery.TransactionSettings(
-        ("enable_bitmapscan", "off"), ("enable_seqscan", "off"), ("enable_hashjoin", "off"), ("enable_mergejoin", "off"));
+        ("enable_bitmapscan", "off"), ("enable_seqscan", "off"), ("enable_hashjoin", "off"), ("enable_mergejoin", "off"),
+        ("plan_cache_mode", "force_custom_plan"));
 
     private TimeSpan Duration => options.Value.Duration;
 

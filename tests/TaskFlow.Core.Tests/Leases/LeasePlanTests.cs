@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Database;
+using TaskFlow.Instances;
 using TaskFlow.Leases;
 using TaskFlow.Testing;
 
@@ -28,6 +30,31 @@ public sealed class LeasePlanTests(PostgresDatabase database) : IClassFixture<Po
         Assert.DoesNotContain("Seq Scan", plan);
         Assert.Contains("Index Scan using work_items_ready on work_items", plan);
         Assert.Contains("Index Scan using work_items_pkey on work_items", plan);
+    }
+
+    /// <summary>Steady traffic: small batches made PostgreSQL keep one generic plan for the prepared lease, which joined
+    /// the instances by a full scan (20-50 ms a lease as they grew). The lease is planned for each call instead.</summary>
+    [Fact]
+    public async Task Lease_PreparedOnAConnection_IsPlannedForEachCall()
+    {
+        // One connection, so every lease meets the same server session and its prepared statements.
+        await using NpgsqlDataSource dataSource = TaskFlowDataSource.Create(
+            new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 1 }.ToString());
+        var leases = new WorkItemLeases(dataSource, new SqlClock(TimeProvider.System), Options.Create(new LeaseOptions()));
+        await ExecuteAsync("DELETE FROM taskflow.work_items"); // the other test's rows have no instances
+        await new TaskFlowClient(database.DataSource, new SqlClock(TimeProvider.System))
+            .ScheduleNewTasksAsync([.. Enumerable.Range(0, 40).Select(_ => TestTasks.Submission())], "test");
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.Equal(2, (await leases.LeaseNextAsync("worker-a", 2, CancellationToken.None)).Count);
+        }
+
+        await using NpgsqlCommand plans = dataSource.CreateCommand(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%Chooses up to @batch_size%'");
+        await using NpgsqlDataReader reader = await plans.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), "The lease was never prepared.");
+        Assert.Equal(0L, reader.GetInt64(0));
+        Assert.True(reader.GetInt64(1) > 0, "The prepared lease never ran.");
     }
 
     private static string Insert(int from, int to) => $$"""
