@@ -32,10 +32,10 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
     /// (Not <c>enable_sort</c>: the final sort by id is a few hundred rows, and turning it off made the same plan run
     /// 50 times slower.)
     /// <para>And it is planned for each call (<c>force_custom_plan</c>), as its optional filters require. Auto-prepared, it
-    /// went to one generic plan after five calls whenever the batches were small (steady traffic), and that plan, made
-    /// on statistics taken while the tables were small and with <c>choose_limited</c>'s default estimate of 1,000 rows,
-    /// marked the running tasks by a nested loop over a full scan of the instances. Each lease then cost more as the table
-    /// grew: 20-50 ms a call in <c>./bench/run.sh steady-1000</c> (auto_explain), p99 0.4-7.8 s, against 0.3 ms a call
+    /// went to one generic plan after five calls whenever the batches were small (steady traffic). That plan was made
+    /// once, while the instances table was small, and with <c>choose_limited</c>'s default estimate of 1,000 rows it
+    /// marked the running tasks by a nested loop over a full scan of the instances; a cached plan is kept as the table
+    /// grows (a custom plan sizes the table anew at each call). Each lease then cost more as the table grew: 20-50 ms a call in <c>./bench/run.sh steady-1000</c> (auto_explain), p99 0.4-7.8 s, against 0.3 ms a call
     /// and p99 63-322 ms planned per call (docs/benchmarks.md, "The lease's generic plan"). Planning costs ~0.35 ms a
     /// call.</para></remarks>
     internal static readonly string LeaseNextPlannerSettings = OptionalFilterQuery.TransactionSettings(
