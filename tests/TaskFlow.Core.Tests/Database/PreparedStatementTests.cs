@@ -11,7 +11,7 @@ namespace TaskFlow.Core.Tests.Database;
 /// <summary>TaskFlow's data source prepares repeated statements, except that queries with optional filters must
 /// never run on a generic plan (it cannot use the index the given filter needs); a statement PostgreSQL would
 /// otherwise plan afresh at every call is kept on its generic plan; and a connection goes back to the pool without
-/// Npgsql's reset, which would run five statements at every checkout.</summary>
+/// Npgsql's reset, which would run six statements at every checkout.</summary>
 public sealed class PreparedStatementTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
     [Fact]
