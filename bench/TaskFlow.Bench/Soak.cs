@@ -8,8 +8,10 @@ namespace TaskFlow.Bench;
 /// <summary>The endurance run (<c>./bench/run.sh soak</c>): tasks offered over HTTP at a fixed rate for a long time
 /// (open loop: one in twenty a three-step <c>sequence</c> orchestration, the rest <c>echo</c>), to an API process run by
 /// a worker process, retention on. Every 10 s it samples both processes' resident memory and the tables' sizes; every
-/// minute the latency of the tasks submitted the minute before (finished by then, and not yet purged). The verdict
-/// compares the last third of the run with minutes 5–10, once the tables have reached retention's plateau.</summary>
+/// minute the latency of the tasks submitted the minute before (finished by then, and not yet purged), split into the
+/// wait for a worker and the run to the commit, with the API's answer time and how many tasks needed a second attempt,
+/// so a slow minute says where its time went. The verdict compares the last third of the run with minutes 5–10, once the
+/// tables have reached retention's plateau.</summary>
 internal static class Soak
 {
     private const int OrchestrationEvery = 20;
@@ -23,10 +25,11 @@ internal static class Soak
         (int worker, int api) = (fleet.ProcessIds[0], fleet.ProcessIds[1]);
         var samples = new List<Sample>();
         var minutes = new List<Minute>();
+        var answers = new AnswerTimes();
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var started = new DateTimeOffset(await db.ScalarAsync<DateTime>("SELECT now()"), TimeSpan.Zero); // the database's clock, as created_at
-        Task sampling = SampleAsync(db, worker, api, clock, started, samples, minutes, stop.Token);
+        Task sampling = SampleAsync(db, worker, api, clock, started, samples, minutes, answers, stop.Token);
 
         int total = (int)(perSecond * duration.TotalSeconds), refused = 0, failed = 0, answered = 0, sent = 0;
         var errors = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
@@ -51,10 +54,12 @@ internal static class Soak
                 : string.Create(CultureInfo.InvariantCulture, $"{{\"type\":\"echo\",\"input\":{i}}}");
             sends.Add(Task.Run(async () =>
             {
+                TimeSpan sentAt = clock.Elapsed;
                 try
                 {
                     using var content = new StringContent(body, Encoding.UTF8, "application/json");
                     using HttpResponseMessage response = await http.PostAsync("/api/tasks", content);
+                    answers.Add(sentAt, clock.Elapsed - sentAt);
                     Interlocked.Increment(ref answered);
                     if (!response.IsSuccessStatusCode)
                     {
@@ -93,7 +98,8 @@ internal static class Soak
     }
 
     private static async Task SampleAsync(
-        BenchDatabase db, int worker, int api, Stopwatch clock, DateTimeOffset started, List<Sample> samples, List<Minute> minutes, CancellationToken stop)
+        BenchDatabase db, int worker, int api, Stopwatch clock, DateTimeOffset started, List<Sample> samples, List<Minute> minutes, AnswerTimes answers,
+        CancellationToken stop)
     {
         int nextMinute = 2;
         while (!stop.IsCancellationRequested)
@@ -114,21 +120,24 @@ internal static class Soak
                 await SizeMbAsync(db, "instances"), await SizeMbAsync(db, "history"), await SizeMbAsync(db, "work_items"), await SizeMbAsync(db, "inbox")));
             if (clock.Elapsed >= TimeSpan.FromMinutes(nextMinute))
             {
-                minutes.Add(await MinuteAsync(db, nextMinute - 1, started));
+                minutes.Add(await MinuteAsync(db, nextMinute - 1, started, answers));
                 nextMinute++;
             }
         }
     }
 
     /// <summary>The tasks submitted during minute <paramref name="minute"/> (1-based) of the run: how long each took.</summary>
-    private static async Task<Minute> MinuteAsync(BenchDatabase db, int minute, DateTimeOffset started)
+    private static async Task<Minute> MinuteAsync(BenchDatabase db, int minute, DateTimeOffset started, AnswerTimes answers)
     {
         await using NpgsqlCommand command = db.DataSource.CreateCommand("""
             SELECT count(*) FILTER (WHERE name = 'echo'),
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at) * 1000) FILTER (WHERE name = 'echo'),
                    percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at) * 1000) FILTER (WHERE name = 'echo'),
                    percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at) * 1000) FILTER (WHERE name = 'sequence'),
-                   count(*) FILTER (WHERE completed_at IS NULL)
+                   count(*) FILTER (WHERE completed_at IS NULL),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at) * 1000) FILTER (WHERE name = 'echo'),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - started_at) * 1000) FILTER (WHERE name = 'echo'),
+                   count(*) FILTER (WHERE attempt > 1)
             FROM taskflow.instances
             WHERE created_at >= @from AND created_at < @to
             """);
@@ -137,7 +146,9 @@ internal static class Soak
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         double Optional(int ordinal) => reader.IsDBNull(ordinal) ? double.NaN : reader.GetDouble(ordinal);
-        return new Minute(minute, reader.GetInt64(0), Optional(1), Optional(2), Optional(3), reader.GetInt64(4));
+        return new Minute(
+            minute, reader.GetInt64(0), Optional(1), Optional(2), Optional(3), reader.GetInt64(4), Optional(5), Optional(6), reader.GetInt64(7),
+            answers.P99Ms(TimeSpan.FromMinutes(minute - 1), TimeSpan.FromMinutes(minute)));
     }
 
     private static Task<double> SizeMbAsync(BenchDatabase db, string table) =>
@@ -180,12 +191,12 @@ internal static class Soak
     {
         var table = new StringBuilder();
         table.AppendLine(CultureInfo.InvariantCulture,
-            $"{"minute",6} {"echo",7} {"p50 ms",8} {"p99 ms",8} {"seq p99",8} {"unfinished",10} {"worker MB",10} {"api MB",7} {"instances",10} {"tables MB",10}");
+            $"{"minute",6} {"echo",7} {"p50 ms",8} {"p99 ms",8} {"wait p99",8} {"run p99",8} {"seq p99",8} {"POST p99",8} {"retried",7} {"unfinished",10} {"worker MB",10} {"api MB",7} {"instances",10} {"tables MB",10}");
         foreach (Minute minute in minutes)
         {
             Sample last = samples.LastOrDefault(s => s.At <= TimeSpan.FromMinutes(minute.Number)) ?? samples[0];
             table.AppendLine(CultureInfo.InvariantCulture,
-                $"{minute.Number,6} {minute.Echoes,7} {minute.EchoP50Ms,8:F1} {minute.EchoP99Ms,8:F1} {minute.SequenceP99Ms,8:F1} {minute.Unfinished,10} {last.WorkerRssMb,10:F0} {last.ApiRssMb,7:F0} {last.Instances,10} {last.TablesMb,10:F0}");
+                $"{minute.Number,6} {minute.Echoes,7} {minute.EchoP50Ms,8:F1} {minute.EchoP99Ms,8:F1} {minute.EchoWaitP99Ms,8:F1} {minute.EchoRunP99Ms,8:F1} {minute.SequenceP99Ms,8:F1} {minute.AnswerP99Ms,8:F1} {minute.Retried,7} {minute.Unfinished,10} {last.WorkerRssMb,10:F0} {last.ApiRssMb,7:F0} {last.Instances,10} {last.TablesMb,10:F0}");
         }
 
         return table.ToString();
@@ -202,10 +213,11 @@ internal static class Soak
                 $"{s.At.TotalSeconds:F0},{s.WorkerRssMb:F1},{s.ApiRssMb:F1},{s.Instances},{s.WorkItems},{s.InstancesMb:F1},{s.HistoryMb:F1},{s.WorkItemsMb:F1},{s.InboxMb:F1}");
         }
 
-        csv.AppendLine().AppendLine("minute,echo_tasks,echo_p50_ms,echo_p99_ms,sequence_p99_ms,unfinished");
+        csv.AppendLine().AppendLine("minute,echo_tasks,echo_p50_ms,echo_p99_ms,echo_wait_p99_ms,echo_run_p99_ms,sequence_p99_ms,post_p99_ms,retried,unfinished");
         foreach (Minute m in minutes)
         {
-            csv.AppendLine(CultureInfo.InvariantCulture, $"{m.Number},{m.Echoes},{m.EchoP50Ms:F1},{m.EchoP99Ms:F1},{m.SequenceP99Ms:F1},{m.Unfinished}");
+            csv.AppendLine(CultureInfo.InvariantCulture,
+                $"{m.Number},{m.Echoes},{m.EchoP50Ms:F1},{m.EchoP99Ms:F1},{m.EchoWaitP99Ms:F1},{m.EchoRunP99Ms:F1},{m.SequenceP99Ms:F1},{m.AnswerP99Ms:F1},{m.Retried},{m.Unfinished}");
         }
 
         await File.WriteAllTextAsync(file, csv.ToString());
@@ -218,5 +230,25 @@ internal static class Soak
         public double TablesMb => this.InstancesMb + this.HistoryMb + this.WorkItemsMb + this.InboxMb;
     }
 
-    private sealed record Minute(int Number, long Echoes, double EchoP50Ms, double EchoP99Ms, double SequenceP99Ms, long Unfinished);
+    /// <param name="EchoWaitP99Ms">Submitted to first leased (the wait for a worker).</param>
+    /// <param name="EchoRunP99Ms">First leased to committed (the run, the completion's commit, and any retry).</param>
+    /// <param name="Retried">Tasks of the minute, of any type, that needed more than one attempt.</param>
+    /// <param name="AnswerP99Ms">The API's answer to the POSTs sent in the minute, as the sender saw it.</param>
+    private sealed record Minute(
+        int Number, long Echoes, double EchoP50Ms, double EchoP99Ms, double SequenceP99Ms, long Unfinished,
+        double EchoWaitP99Ms, double EchoRunP99Ms, long Retried, double AnswerP99Ms);
+
+    /// <summary>How long each POST took to be answered, by when it was sent.</summary>
+    private sealed class AnswerTimes
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(TimeSpan SentAt, TimeSpan Took)> answers = new();
+
+        public void Add(TimeSpan sentAt, TimeSpan took) => this.answers.Enqueue((sentAt, took));
+
+        public double P99Ms(TimeSpan from, TimeSpan to)
+        {
+            double[] took = [.. this.answers.Where(a => a.SentAt >= from && a.SentAt < to).Select(a => a.Took.TotalMilliseconds).Order()];
+            return took.Length == 0 ? double.NaN : took[(int)Math.Ceiling(took.Length * 0.99) - 1];
+        }
+    }
 }

@@ -61,8 +61,11 @@ internal sealed class WorkerFleet : IAsyncDisposable
         }
 
         Process worker = Process.Start(start)!;
-        worker.OutputDataReceived += (_, _) => { };
-        worker.ErrorDataReceived += (_, line) => { if (line.Data is not null) Console.Error.WriteLine($"[worker {worker.Id}] {line.Data}"); };
+        // Their warnings and errors (the console logger writes to standard output) go with the bench's own output, so a
+        // run that went wrong says why: a rescued lease, a failed commit.
+        DataReceivedEventHandler forward = (_, line) => { if (line.Data is not null) Console.Error.WriteLine($"[{role} {worker.Id}] {line.Data}"); };
+        worker.OutputDataReceived += forward;
+        worker.ErrorDataReceived += forward;
         worker.BeginOutputReadLine();
         worker.BeginErrorReadLine();
         this.workers.Add(worker);

@@ -83,9 +83,24 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
 
     /// <summary>Renews the given leases; returns the tokens still held (a missing one was lost: expired and handed on,
     /// or its task cancelled).</summary>
-    public async Task<IReadOnlySet<long>> RenewAsync(IReadOnlyCollection<long> leaseTokens, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<long>> RenewAsync(IReadOnlyCollection<long> leaseTokens, CancellationToken cancellationToken) =>
+        (await this.RenewEachAsync(leaseTokens, cancellationToken)).Keys.ToHashSet();
+
+    /// <summary>Renews one lease: the lease with its new expiry, or as it was when another transaction held its row just
+    /// then (see RenewLeases.sql), or null when it was lost.</summary>
+    public async Task<WorkItemLease?> RenewAsync(WorkItemLease lease, CancellationToken cancellationToken)
     {
-        var held = new HashSet<long>();
+        IReadOnlyDictionary<long, bool> held = await this.RenewEachAsync([lease.LeaseToken], cancellationToken);
+        return !held.TryGetValue(lease.LeaseToken, out bool renewed) ? null
+            : renewed ? lease with { LeaseExpiresAt = clock.Time.GetUtcNow() + this.Duration }
+            : lease;
+    }
+
+    /// <summary>The tokens still held, each with whether its lease was extended (false: its row was busy, so it keeps
+    /// its expiry until the next renewal).</summary>
+    private async Task<IReadOnlyDictionary<long, bool>> RenewEachAsync(IReadOnlyCollection<long> leaseTokens, CancellationToken cancellationToken)
+    {
+        var held = new Dictionary<long, bool>();
         if (leaseTokens.Count == 0)
         {
             return held;
@@ -98,17 +113,10 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            held.Add(reader.GetInt64(0));
+            held[reader.GetInt64(0)] = reader.GetBoolean(1);
         }
 
         return held;
-    }
-
-    /// <summary>Renews one lease: the lease with its new expiry, or null when it was lost.</summary>
-    public async Task<WorkItemLease?> RenewAsync(WorkItemLease lease, CancellationToken cancellationToken)
-    {
-        IReadOnlySet<long> held = await this.RenewAsync([lease.LeaseToken], cancellationToken);
-        return held.Contains(lease.LeaseToken) ? lease with { LeaseExpiresAt = clock.Time.GetUtcNow() + this.Duration } : null;
     }
 
     /// <summary>Hands a lease back without counting its attempt (graceful shutdown, or a buffered lease not run).</summary>

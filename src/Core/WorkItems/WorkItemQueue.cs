@@ -16,6 +16,9 @@ namespace TaskFlow.WorkItems;
 /// Outcomes that wake an orchestration ring the <see cref="WorkReadyNotifier"/> after their commit.</remarks>
 internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock, WorkReadyNotifier notifier)
 {
+    /// <summary>How often a batch of outcomes is written before its failure is given up on (the leases then expire).</summary>
+    private const int CompletionTries = 3;
+
     /// <summary>When the earliest waiting (delayed or backing-off) work item becomes ready, if any; while limited work
     /// is ready but held by its limit, <see cref="Limits.LimitedWork.RecheckInterval"/> from now.</summary>
     /// <param name="kinds">Only work of these kinds (slower: the kind is not in the ready index).</param>
@@ -38,30 +41,54 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
     /// <summary>Records many activities' results, in one statement and one commit per kind (single-activity
     /// tasks complete; orchestration activities go to their orchestration's inbox).</summary>
     /// <returns>The work items completed; a lease missing from it was lost, and its result is discarded.</returns>
+    /// <remarks>A statement that fails transiently (chosen as a deadlock's victim, its connection dropped) is tried
+    /// again at once, up to <see cref="CompletionTries"/> times: each outcome is fenced by its lease token, so a second
+    /// try cannot record one twice, and without it every task of the batch would wait for its lease to expire and lose
+    /// the attempt.</remarks>
     public async Task<IReadOnlySet<long>> CompleteActivitiesAsync(IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, CancellationToken cancellationToken)
     {
         var completed = new HashSet<long>();
         foreach (IGrouping<bool, (WorkItemLease Lease, string? OutputJson)> kind in outcomes.GroupBy(o => o.Lease.IsOrchestrationActivity))
         {
-            string sql = kind.Key ? "WorkItems/Sql/CompleteOrchestrationActivities.sql" : "WorkItems/Sql/CompleteActivityTasks.sql";
-            await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(sql));
-            command.Parameters.Add(clock.Now());
-            command.Parameters.AddWithValue("work_item_ids", kind.Select(o => o.Lease.WorkItemId).ToArray());
-            command.Parameters.AddWithValue("lease_tokens", kind.Select(o => o.Lease.LeaseToken).ToArray());
-            command.Parameters.AddWithValue("outputs", kind.Select(o => o.OutputJson ?? "null").ToArray());
-            command.Parameters.AddWithValue("workers", kind.Select(o => o.Lease.LeaseOwner).ToArray());
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-            int before = completed.Count;
-            while (await reader.ReadAsync(cancellationToken))
+            IReadOnlyList<long> done = [];
+            for (int tries = 1; ; tries++)
             {
-                completed.Add(reader.GetInt64(0));
+                try
+                {
+                    done = await this.CompleteKindAsync(kind.Key, [.. kind], cancellationToken);
+                    break;
+                }
+                catch (NpgsqlException exception) when (exception.IsTransient && tries < CompletionTries && !cancellationToken.IsCancellationRequested)
+                {
+                    // Rolled back as a whole: nothing of it was written.
+                }
             }
 
-            await reader.CloseAsync();
-            if (kind.Key && completed.Count > before)
+            completed.UnionWith(done);
+            if (kind.Key && done.Count > 0)
             {
                 notifier.Ring(); // their orchestrations' next episodes
             }
+        }
+
+        return completed;
+    }
+
+    private async Task<IReadOnlyList<long>> CompleteKindAsync(
+        bool orchestrationActivities, IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, CancellationToken cancellationToken)
+    {
+        string sql = orchestrationActivities ? "WorkItems/Sql/CompleteOrchestrationActivities.sql" : "WorkItems/Sql/CompleteActivityTasks.sql";
+        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(sql));
+        command.Parameters.Add(clock.Now());
+        command.Parameters.AddWithValue("work_item_ids", outcomes.Select(o => o.Lease.WorkItemId).ToArray());
+        command.Parameters.AddWithValue("lease_tokens", outcomes.Select(o => o.Lease.LeaseToken).ToArray());
+        command.Parameters.AddWithValue("outputs", outcomes.Select(o => o.OutputJson ?? "null").ToArray());
+        command.Parameters.AddWithValue("workers", outcomes.Select(o => o.Lease.LeaseOwner).ToArray());
+        var completed = new List<long>(outcomes.Count);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            completed.Add(reader.GetInt64(0));
         }
 
         return completed;

@@ -118,6 +118,35 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         Assert.Equal("rescuer", history.Single(e => e.EventType == "TaskFailed").Actor);
     }
 
+    /// <summary>A completion batch that PostgreSQL aborts to break a deadlock is written again: given up, its tasks waited
+    /// for their leases to expire and lost the attempt (the soak's 30 s stalls).</summary>
+    [Fact]
+    public async Task CompleteActivitiesAsync_ChosenAsADeadlockVictim_WritesTheBatchAgain()
+    {
+        TaskRecord[] tasks = [await this.SubmitAsync(TestTasks.Submission()), await this.SubmitAsync(TestTasks.Submission())];
+        List<WorkItemLease> leased = [.. (await this.leases.LeaseNextAsync("worker-a", 2, CancellationToken.None)).OrderBy(l => l.WorkItemId)];
+        (WorkItemLease first, WorkItemLease second) = (leased[0], leased[1]);
+
+        // Another transaction holds the second row, and asks for the first once the batch holds that and waits for the
+        // second: a cycle, which the batch's session finds first (its deadlock_timeout is the default second) and breaks
+        // by aborting the batch.
+        await using NpgsqlConnection other = await this.database.DataSource.OpenConnectionAsync();
+        await using NpgsqlTransaction holding = await other.BeginTransactionAsync();
+        await ExecuteAsync(other, holding, "SET LOCAL deadlock_timeout = '1min'");
+        await ExecuteAsync(other, holding, $"SELECT 1 FROM taskflow.work_items WHERE id = {second.WorkItemId} FOR UPDATE");
+        Task<IReadOnlySet<long>> completing = this.queue.CompleteActivitiesAsync([(first, "1"), (second, "2")], CancellationToken.None);
+        await this.WaitUntilAsync("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '-- Records the success%'");
+        await ExecuteAsync(other, holding, $"SELECT 1 FROM taskflow.work_items WHERE id = {first.WorkItemId} FOR UPDATE"); // granted once the batch is aborted
+        await holding.RollbackAsync();
+
+        Assert.Equal(new[] { first.WorkItemId, second.WorkItemId }, (await completing.WaitAsync(TimeSpan.FromSeconds(30))).Order());
+        foreach (TaskRecord task in tasks)
+        {
+            TaskRecord finished = (await this.client.GetTaskAsync(task.Id))!;
+            Assert.Equal((TaskStatuses.Succeeded, 1), (finished.Status, finished.Attempt));
+        }
+    }
+
     [Fact]
     public async Task RecordFailedAttemptAsync_ByRescuerAfterTheHolderRenewed_LeavesTheLeaseAlone()
     {
@@ -148,6 +177,21 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
             [task.Id.ToString()],
             await this.database.ColumnAsync("SELECT instance_id FROM taskflow.dead_letter WHERE instance_id = @id", ("id", task.Id)));
         Assert.Equal(0L, await this.database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id", ("id", task.Id)));
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task WaitUntilAsync(string countSql)
+    {
+        for (int i = 0; await this.database.ScalarAsync<long>(countSql) == 0; i++)
+        {
+            Assert.True(i < 200, $"Still 0 after 10 s: {countSql}");
+            await Task.Delay(50);
+        }
     }
 
     private async Task<bool> CompleteAsync(WorkItemLease lease, string outputJson) =>
