@@ -16,7 +16,7 @@ namespace TaskFlow.WorkItems;
 /// Outcomes that wake an orchestration ring the <see cref="WorkReadyNotifier"/> after their commit.</remarks>
 internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock, WorkReadyNotifier notifier)
 {
-    /// <summary>How often a batch of outcomes is written before its failure is given up on (the leases then expire).</summary>
+    /// <summary>How many times a batch of outcomes is tried before its failure is given up (its leases then expire).</summary>
     private const int CompletionTries = 3;
 
     /// <summary>When the earliest waiting (delayed or backing-off) work item becomes ready, if any; while limited work
@@ -44,7 +44,8 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
     /// <remarks>A statement that fails transiently (chosen as a deadlock's victim, its connection dropped) is tried
     /// again at once, up to <see cref="CompletionTries"/> times: each outcome is fenced by its lease token, so a second
     /// try cannot record one twice, and without it every task of the batch would wait for its lease to expire and lose
-    /// the attempt.</remarks>
+    /// the attempt. (When a commit succeeded but its answer was lost with the connection, the second try finds those leases
+    /// gone and reports them lost: the outcomes are recorded, only this process's log and metrics miss them.)</remarks>
     public async Task<IReadOnlySet<long>> CompleteActivitiesAsync(IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, CancellationToken cancellationToken)
     {
         var completed = new HashSet<long>();
