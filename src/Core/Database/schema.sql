@@ -478,7 +478,7 @@ CREATE TABLE taskflow.instances (
     CONSTRAINT status_is_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'suspended'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text]))),
     CONSTRAINT terminal_has_completed_at CHECK (((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])) = (completed_at IS NOT NULL)))
 )
-WITH (fillfactor='80');
+WITH (fillfactor='80', vacuum_truncate='false');
 
 
 --
@@ -511,7 +511,8 @@ CREATE TABLE taskflow.inbox (
     payload jsonb,
     occurred_at timestamp with time zone NOT NULL,
     actor text
-);
+)
+WITH (vacuum_truncate='false');
 
 
 --
@@ -545,7 +546,7 @@ CREATE TABLE taskflow.work_items (
     CONSTRAINT lease_is_whole CHECK (((lease_token IS NULL) = (lease_expires_at IS NULL))),
     CONSTRAINT work_kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text, 'timer'::text, 'entity'::text])))
 )
-WITH (fillfactor='70', autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_threshold='1000', autovacuum_analyze_scale_factor='0.02');
+WITH (fillfactor='70', autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_threshold='1000', autovacuum_analyze_scale_factor='0.02', vacuum_truncate='false');
 
 
 --
@@ -602,7 +603,8 @@ CREATE TABLE taskflow.history (
     occurred_at timestamp with time zone NOT NULL,
     actor text,
     CONSTRAINT sequence_starts_at_one CHECK ((sequence >= 1))
-);
+)
+WITH (vacuum_truncate='false');
 
 
 --
