@@ -61,7 +61,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
                 }
                 catch (NpgsqlException exception) when (exception.IsTransient && tries < CompletionTries && !cancellationToken.IsCancellationRequested)
                 {
-                    // Rolled back as a whole: nothing of it was written.
+                    // A deadlock's victim is rolled back as a whole, so trying again writes each outcome once.
                 }
             }
 

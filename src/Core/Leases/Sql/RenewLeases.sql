@@ -6,15 +6,17 @@
 -- own order, the heartbeat in the index's, and when PostgreSQL chose the batch as the victim, its outcomes (up to 256)
 -- were not saved, so their tasks waited for their leases to expire and lost an attempt (the soak met one every few
 -- minutes). A statement that never waits cannot be part of a deadlock.
-WITH renewed AS (
-    UPDATE taskflow.work_items AS w
+-- Rows are found by id from an array, not joined: a join let the planner scan the whole queue table.
+WITH free AS (
+    SELECT id FROM taskflow.work_items WHERE lease_token = ANY(@lease_tokens) FOR UPDATE SKIP LOCKED
+), renewed AS (
+    UPDATE taskflow.work_items
     SET lease_expires_at = coalesce(@now, now()) + @lease_duration
-    FROM (SELECT id FROM taskflow.work_items WHERE lease_token = ANY(@lease_tokens) FOR UPDATE SKIP LOCKED) AS free
-    WHERE w.id = free.id
-    RETURNING w.lease_token
+    WHERE id = ANY(ARRAY(SELECT id FROM free))
+    RETURNING lease_token
 )
 SELECT lease_token, true AS renewed FROM renewed
 UNION ALL
 -- The statement's snapshot, which the update above does not change: the rows it skipped are still there.
 SELECT lease_token, false FROM taskflow.work_items
-WHERE lease_token = ANY(@lease_tokens) AND lease_token NOT IN (SELECT lease_token FROM renewed);
+WHERE lease_token = ANY(@lease_tokens) AND lease_token <> ALL(ARRAY(SELECT lease_token FROM renewed));
