@@ -51,20 +51,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         var completed = new HashSet<long>();
         foreach (IGrouping<bool, (WorkItemLease Lease, string? OutputJson)> kind in outcomes.GroupBy(o => o.Lease.IsOrchestrationActivity))
         {
-            IReadOnlyList<long> done = [];
-            for (int tries = 1; ; tries++)
-            {
-                try
-                {
-                    done = await this.CompleteKindAsync(kind.Key, [.. kind], cancellationToken);
-                    break;
-                }
-                catch (NpgsqlException exception) when (exception.IsTransient && tries < CompletionTries && !cancellationToken.IsCancellationRequested)
-                {
-                    // A deadlock's victim is rolled back as a whole, so trying again writes each outcome once.
-                }
-            }
-
+            IReadOnlyList<long> done = await this.CompleteKindAsync(kind.Key, [.. kind], cancellationToken);
             completed.UnionWith(done);
             if (kind.Key && done.Count > 0)
             {
@@ -75,7 +62,24 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         return completed;
     }
 
+    /// <summary>One kind's statement, tried again at once when it fails transiently (see <see cref="CompleteActivitiesAsync"/>).</summary>
     private async Task<IReadOnlyList<long>> CompleteKindAsync(
+        bool orchestrationActivities, IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, CancellationToken cancellationToken)
+    {
+        for (int tries = 1; ; tries++)
+        {
+            try
+            {
+                return await this.WriteCompletionsAsync(orchestrationActivities, outcomes, cancellationToken);
+            }
+            catch (NpgsqlException exception) when (exception.IsTransient && tries < CompletionTries && !cancellationToken.IsCancellationRequested)
+            {
+                // A deadlock's victim is rolled back as a whole, so trying again writes each outcome once.
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<long>> WriteCompletionsAsync(
         bool orchestrationActivities, IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, CancellationToken cancellationToken)
     {
         string sql = orchestrationActivities ? "WorkItems/Sql/CompleteOrchestrationActivities.sql" : "WorkItems/Sql/CompleteActivityTasks.sql";
