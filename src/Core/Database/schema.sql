@@ -472,6 +472,8 @@ CREATE TABLE taskflow.instances (
     updated_at timestamp with time zone NOT NULL,
     parent_task_id integer,
     trace_parent text,
+    success_recorded_by text,
+    success_attempt_started_at timestamp with time zone,
     CONSTRAINT id_length_in_range CHECK (((length(id) >= 1) AND (length(id) <= 100))),
     CONSTRAINT kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text, 'entity'::text]))),
     CONSTRAINT priority_in_range CHECK (((priority >= 0) AND (priority <= 9))),
@@ -479,6 +481,13 @@ CREATE TABLE taskflow.instances (
     CONSTRAINT terminal_has_completed_at CHECK (((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])) = (completed_at IS NOT NULL)))
 )
 WITH (fillfactor='80', vacuum_truncate='false');
+
+
+--
+-- Name: COLUMN instances.success_recorded_by; Type: COMMENT; Schema: taskflow; Owner: -
+--
+
+COMMENT ON COLUMN taskflow.instances.success_recorded_by IS 'A succeeded single-activity task''s worker: its TaskCompleted and ExecutionCompleted are read from this row (taskflow.task_history), not stored in taskflow.history.';
 
 
 --
@@ -875,7 +884,20 @@ CREATE VIEW taskflow.task_history AS
     history.payload,
     history.occurred_at,
     history.actor
-   FROM taskflow.history;
+   FROM taskflow.history
+UNION ALL
+ SELECT i.id AS instance_id,
+    ((i.last_sequence - 1) + event.offset_in_outcome) AS sequence,
+    i.execution,
+    event.event_type,
+    event.task_id,
+    event.attempt,
+    event.payload,
+    i.completed_at AS occurred_at,
+    i.success_recorded_by AS actor
+   FROM (taskflow.instances i
+     CROSS JOIN LATERAL ( VALUES (0,'TaskCompleted'::text,1,i.attempt,jsonb_build_object('result', i.output, 'startedAt', i.success_attempt_started_at, 'worker', i.success_recorded_by)), (1,'ExecutionCompleted'::text,NULL::integer,NULL::integer,jsonb_build_object('orchestrationStatus', 'Completed', 'output', i.output))) event(offset_in_outcome, event_type, task_id, attempt, payload))
+  WHERE (i.success_recorded_by IS NOT NULL);
 
 
 --

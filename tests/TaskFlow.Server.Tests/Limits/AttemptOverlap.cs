@@ -7,12 +7,12 @@ namespace TaskFlow.Server.Tests.Limits;
 internal static class AttemptOverlap
 {
     /// <summary>The most attempts running at one moment among the outcomes <paramref name="outcomes"/> selects (a
-    /// condition on <c>taskflow.history AS h</c> joined to <c>taskflow.instances AS i</c>).</summary>
+    /// condition on <c>taskflow.task_history AS h</c> joined to <c>taskflow.instances AS i</c>).</summary>
     public static Task<long> MaxRunningAsync(PostgresDatabase database, string outcomes, params (string Name, object Value)[] parameters) =>
         database.ScalarAsync<long>($"""
             WITH attempts AS (
                 SELECT (h.payload ->> 'startedAt')::timestamptz AS started, h.occurred_at AS ended
-                FROM taskflow.history AS h
+                FROM taskflow.task_history AS h
                 JOIN taskflow.instances AS i ON i.id = h.instance_id
                 WHERE h.event_type IN ('TaskCompleted', 'TaskFailed') AND ({outcomes})
             ), edges AS (

@@ -1,6 +1,8 @@
 -- Records the success of many single-activity tasks in one statement (one commit, one WAL flush): for each
--- lease still held (fenced by its token), deletes the work item, completes the instance, and appends
--- TaskCompleted + ExecutionCompleted. Returns the work items it completed; one missing lost its lease.
+-- lease still held (fenced by its token), deletes the work item and completes the instance. The success's two history
+-- events, TaskCompleted and ExecutionCompleted (sequences last_sequence - 1 and last_sequence), are read from the
+-- instance row by taskflow.task_history (migration 0020): success_recorded_by and success_attempt_started_at hold what
+-- the row did not. Returns the work items it completed; one missing lost its lease.
 WITH input AS (
     SELECT * FROM unnest(@work_item_ids::bigint[], @lease_tokens::bigint[], @outputs::text[], @workers::text[])
         AS t (work_item_id, lease_token, output, worker)
@@ -17,18 +19,12 @@ WITH input AS (
         error = NULL,
         completed_at = coalesce(@now, now()),
         updated_at = coalesce(@now, now()),
-        last_sequence = i.last_sequence + 2
+        last_sequence = i.last_sequence + 2,
+        attempt = finished.attempt,
+        success_recorded_by = finished.worker,
+        success_attempt_started_at = finished.leased_at
     FROM finished
     WHERE i.id = finished.instance_id
-    RETURNING i.id, i.last_sequence, finished.*
-), recorded AS (
-    INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, task_id, attempt, payload, occurred_at, actor)
-    SELECT id, last_sequence - 1, execution, 'TaskCompleted', task_id, attempt,
-           jsonb_build_object('result', output, 'startedAt', leased_at, 'worker', worker), coalesce(@now, now()), worker
-    FROM completed
-    UNION ALL
-    SELECT id, last_sequence, execution, 'ExecutionCompleted', NULL, NULL,
-           jsonb_build_object('orchestrationStatus', 'Completed', 'output', output), coalesce(@now, now()), worker
-    FROM completed
+    RETURNING finished.work_item_id
 )
 SELECT work_item_id FROM completed;
