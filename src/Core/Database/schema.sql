@@ -206,6 +206,29 @@ $$;
 
 
 --
+-- Name: iso_duration(interval); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.iso_duration(duration interval) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$
+    SELECT CASE WHEN total = 0 THEN 'PT0S' ELSE
+        'P' || CASE WHEN days > 0 THEN days || 'D' ELSE '' END
+            || CASE WHEN within_day > 0 THEN 'T'
+                   || CASE WHEN hours > 0 THEN hours || 'H' ELSE '' END
+                   || CASE WHEN minutes > 0 THEN minutes || 'M' ELSE '' END
+                   || CASE WHEN micros > 0 THEN micros / 1000000
+                          || CASE WHEN micros % 1000000 > 0 THEN '.' || rtrim(lpad((micros % 1000000)::text, 6, '0'), '0') ELSE '' END
+                          || 'S' ELSE '' END
+               ELSE '' END
+    END
+    FROM (SELECT total, total / 86400000000 AS days, total % 86400000000 AS within_day,
+                 total % 86400000000 / 3600000000 AS hours, total % 3600000000 / 60000000 AS minutes, total % 60000000 AS micros
+          FROM (SELECT (extract(epoch FROM duration) * 1000000)::bigint AS total) AS t) AS parts
+$$;
+
+
+--
 -- Name: limit_json(integer, double precision, integer); Type: FUNCTION; Schema: taskflow; Owner: -
 --
 
@@ -474,6 +497,7 @@ CREATE TABLE taskflow.instances (
     trace_parent text,
     success_recorded_by text,
     success_attempt_started_at timestamp with time zone,
+    submission_in_row boolean DEFAULT false NOT NULL,
     CONSTRAINT id_length_in_range CHECK (((length(id) >= 1) AND (length(id) <= 100))),
     CONSTRAINT kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text, 'entity'::text]))),
     CONSTRAINT priority_in_range CHECK (((priority >= 0) AND (priority <= 9))),
@@ -488,6 +512,13 @@ WITH (fillfactor='80', vacuum_truncate='false');
 --
 
 COMMENT ON COLUMN taskflow.instances.success_recorded_by IS 'A succeeded single-activity task''s worker: its TaskCompleted and ExecutionCompleted are read from this row (taskflow.task_history), not stored in taskflow.history.';
+
+
+--
+-- Name: COLUMN instances.submission_in_row; Type: COMMENT; Schema: taskflow; Owner: -
+--
+
+COMMENT ON COLUMN taskflow.instances.submission_in_row IS 'A single-activity task whose Submitted, ExecutionStarted and TaskScheduled are read from this row (taskflow.task_history), not stored in taskflow.history.';
 
 
 --
@@ -885,6 +916,19 @@ CREATE VIEW taskflow.task_history AS
     history.occurred_at,
     history.actor
    FROM taskflow.history
+UNION ALL
+ SELECT i.id AS instance_id,
+    event.sequence,
+    1 AS execution,
+    event.event_type,
+    event.task_id,
+    NULL::integer AS attempt,
+    event.payload,
+    i.created_at AS occurred_at,
+    i.created_by AS actor
+   FROM (taskflow.instances i
+     CROSS JOIN LATERAL ( VALUES (1,'Submitted'::text,NULL::integer,jsonb_build_object('runAt', i.run_at, 'idempotencyKey', i.idempotency_key, 'tags', i.tags)), (2,'ExecutionStarted'::text,NULL::integer,jsonb_build_object('name', i.name, 'input', i.input, 'priority', i.priority)), (3,'TaskScheduled'::text,1,jsonb_build_object('name', i.name, 'retry', i.retry_policy, 'timeout', taskflow.iso_duration(i.timeout)))) event(sequence, event_type, task_id, payload))
+  WHERE i.submission_in_row
 UNION ALL
  SELECT i.id AS instance_id,
     ((i.last_sequence - 1) + event.offset_in_outcome) AS sequence,

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Xml;
 using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Database;
@@ -231,7 +230,6 @@ internal sealed class TaskSubmitter
         command.Parameters.AddWithValue("retry_policies", tasks.Select(t => JsonSerializer.Serialize(t.Task.Retry, TaskFlowJson.Options)).ToArray());
         command.Parameters.AddWithValue("max_attempts", tasks.Select(t => t.Task.Retry.MaxAttempts).ToArray());
         command.Parameters.AddWithValue("timeouts", tasks.Select(t => t.Task.Timeout).ToArray());
-        command.Parameters.AddWithValue("timeout_isos", tasks.Select(t => t.Task.Timeout is { } timeout ? XmlConvert.ToString(timeout) : null).ToArray());
         command.Parameters.AddWithValue("tags", tasks.Select(t => JsonSerializer.Serialize(t.Task.Tags)).ToArray());
         command.Parameters.AddWithValue("idempotency_keys", tasks.Select(t => t.Task.IdempotencyKey).ToArray());
         command.Parameters.AddWithValue("request_hashes", tasks.Select(t => t.Task.RequestHash).ToArray());

@@ -27,7 +27,7 @@ public sealed class SubmitGroupingTests(PostgresDatabase database) : IClassFixtu
 
         // Each caller's history names it, though callers shared statements' transactions.
         Assert.Equal(Calls, await database.ScalarAsync<long>("""
-            SELECT count(*) FROM taskflow.history h JOIN taskflow.instances i ON i.id = h.instance_id
+            SELECT count(*) FROM taskflow.task_history h JOIN taskflow.instances i ON i.id = h.instance_id
             WHERE i.name = 'grouped' AND h.event_type = 'Submitted' AND h.actor = 'caller-' || ((i.input ->> 'call')::int % 3)
             """));
         long commits = await database.ScalarAsync<long>("SELECT count(DISTINCT xmin::text) FROM taskflow.instances WHERE name = 'grouped'");

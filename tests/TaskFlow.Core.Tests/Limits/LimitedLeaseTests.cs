@@ -157,10 +157,10 @@ public sealed class LimitedLeaseTests : IClassFixture<PostgresDatabase>, IAsyncL
         string held = await this.database.ScalarAsync<string>("SELECT instance_id FROM taskflow.work_items WHERE lease_token IS NULL");
         Assert.Equal(
             ["Submitted", "ExecutionStarted", "TaskScheduled", "WaitingForLimit"],
-            await this.database.ColumnAsync("SELECT event_type FROM taskflow.history WHERE instance_id = @id ORDER BY sequence", ("id", held)));
+            await this.database.ColumnAsync("SELECT event_type FROM taskflow.task_history WHERE instance_id = @id ORDER BY sequence", ("id", held)));
         Assert.Equal(
             """{"limit": "activity:echo", "reason": "maxConcurrent"}""",
-            await this.database.ScalarAsync<string>("SELECT payload::text FROM taskflow.history WHERE instance_id = @id AND event_type = 'WaitingForLimit'", ("id", held)));
+            await this.database.ScalarAsync<string>("SELECT payload::text FROM taskflow.task_history WHERE instance_id = @id AND event_type = 'WaitingForLimit'", ("id", held)));
         Assert.Equal("pending", await this.database.ScalarAsync<string>("SELECT status FROM taskflow.instances WHERE id = @id", ("id", held)));
         Assert.Equal(2, tasks.Count);
     }

@@ -33,7 +33,7 @@ public sealed class KeyLifecycleTests(PostgresDatabase database) : IClassFixture
         Assert.Equal(0L, await database.ScalarAsync<long>("""
             SELECT (SELECT count(*) FROM taskflow.api_keys k WHERE k::text LIKE '%' || @s || '%' OR encode(k.secret_hash, 'escape') LIKE '%' || @s || '%')
                  + (SELECT count(*) FROM taskflow.api_key_events e WHERE e::text LIKE '%' || @s || '%')
-                 + (SELECT count(*) FROM taskflow.history h WHERE h::text LIKE '%' || @s || '%')
+                 + (SELECT count(*) FROM taskflow.task_history h WHERE h::text LIKE '%' || @s || '%')
                  + (SELECT count(*) FROM taskflow.instances i WHERE i::text LIKE '%' || @s || '%')
             """, ("s", randomPart)));
 

@@ -1,22 +1,24 @@
--- Accepts a batch of single-activity tasks in one statement: the instances, their first work items and
--- their first history events commit together or not at all. (The caller's NOTIFY follows in the same
--- transaction, so it is delivered only on commit.)
+-- Accepts a batch of single-activity tasks in one statement: the instances and their first work items commit
+-- together or not at all. (The caller's NOTIFY follows in the same transaction, so it is delivered only on commit.)
+-- The first three history events (Submitted, ExecutionStarted, TaskScheduled) are read from the instance row by
+-- taskflow.task_history (submission_in_row, migration 0021).
 -- A task whose idempotency key is taken is not written and not returned. The new tasks come back in the
 -- columns of GetTasks.sql, so the caller needs no second query to answer with them.
 WITH input AS (
     SELECT *
     FROM unnest(@ids::text[], @names::text[], @priorities::smallint[], @inputs::text[], @retry_policies::text[],
-                @max_attempts::int[], @timeouts::interval[], @timeout_isos::text[], @tags::text[],
+                @max_attempts::int[], @timeouts::interval[], @tags::text[],
                 @idempotency_keys::text[], @request_hashes::bytea[], @run_ats::timestamptz[], @delays::interval[],
                 @trace_parents::text[])
-         AS t (id, name, priority, input, retry_policy, max_attempts, timeout, timeout_iso, tags, idempotency_key,
+         AS t (id, name, priority, input, retry_policy, max_attempts, timeout, tags, idempotency_key,
                request_hash, run_at, delay, trace_parent)
 ), created AS (
     INSERT INTO taskflow.instances (id, name, kind, status, priority, input, retry_policy, timeout, tags,
-                                    idempotency_key, request_hash, last_sequence, created_by, created_at, run_at, updated_at, trace_parent)
+                                    idempotency_key, request_hash, last_sequence, created_by, created_at, run_at, updated_at, trace_parent,
+                                    submission_in_row)
     SELECT id, name, 'activity', 'pending', priority, input::jsonb, retry_policy::jsonb, timeout, tags::jsonb,
            idempotency_key, request_hash, 3, @actor, coalesce(@now, now()),
-           coalesce(run_at, coalesce(@now, now()) + delay), coalesce(@now, now()), trace_parent
+           coalesce(run_at, coalesce(@now, now()) + delay), coalesce(@now, now()), trace_parent, true
     FROM input
     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *
@@ -27,19 +29,6 @@ WITH input AS (
            created.retry_policy, created.timeout, input.max_attempts, created.run_at, created.created_at,
            CASE WHEN EXISTS (SELECT 1 FROM taskflow.limits) THEN taskflow.limit_key_of(created.name, created.tags) END
     FROM created JOIN input ON input.id = created.id
-), recorded AS (
-    INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, task_id, payload, occurred_at, actor)
-    SELECT created.id, event.sequence, created.execution, event.event_type, event.task_id, event.payload, created.created_at, @actor
-    FROM created
-    JOIN input ON input.id = created.id
-    CROSS JOIN LATERAL (VALUES
-        (1, 'Submitted', NULL::int,
-            jsonb_build_object('runAt', created.run_at, 'idempotencyKey', created.idempotency_key, 'tags', created.tags)),
-        (2, 'ExecutionStarted', NULL::int,
-            jsonb_build_object('name', created.name, 'input', created.input, 'priority', created.priority)),
-        (3, 'TaskScheduled', 1,
-            jsonb_build_object('name', created.name, 'retry', created.retry_policy, 'timeout', input.timeout_iso))
-    ) AS event (sequence, event_type, task_id, payload)
 )
 SELECT id, name, kind, status, priority, input::text, output::text, error::text, custom_status::text, attempt,
        (retry_policy ->> 'maxAttempts')::int, tags::text, idempotency_key, execution, created_by, created_at, run_at,

@@ -1,8 +1,11 @@
+using System.Text.Json;
+using System.Xml;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
 using TaskFlow.Database;
 using TaskFlow.Instances;
+using TaskFlow.Json;
 using TaskFlow.Leases;
 using TaskFlow.Notifications;
 using TaskFlow.Retries;
@@ -11,10 +14,10 @@ using TaskFlow.WorkItems;
 
 namespace TaskFlow.Core.Tests.WorkItems;
 
-/// <summary>A plain task's success is stored in its instance row (migration 0020), and the audit trail reads exactly as
-/// when the completion wrote TaskCompleted and ExecutionCompleted as history rows: same sequences, attempt, time, actor
-/// and payload, built here the way the old statement built them.</summary>
-public sealed class SuccessInRowTests : IClassFixture<PostgresDatabase>
+/// <summary>A plain task's submission and success are stored in its instance row (migrations 0020, 0021), and the audit
+/// trail reads exactly as when the submit and the completion wrote their events as history rows: same sequences,
+/// attempt, time, actor and payload, built here the way the old statements built them.</summary>
+public sealed class PlainTaskHistoryInRowTests : IClassFixture<PostgresDatabase>
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
     private readonly PostgresDatabase database;
@@ -23,7 +26,7 @@ public sealed class SuccessInRowTests : IClassFixture<PostgresDatabase>
     private readonly WorkItemLeases leases;
     private readonly TaskFlowClient client;
 
-    public SuccessInRowTests(PostgresDatabase database)
+    public PlainTaskHistoryInRowTests(PostgresDatabase database)
     {
         this.database = database;
         var clock = new SqlClock(this.time);
@@ -62,19 +65,72 @@ public sealed class SuccessInRowTests : IClassFixture<PostgresDatabase>
             "SELECT @payload::jsonb = jsonb_build_object('orchestrationStatus', 'Completed', 'output', '{\"total\":42}'::jsonb)",
             ("payload", ended.PayloadJson!)), ended.PayloadJson);
 
-        // The two are not stored: the history table holds the five events before them.
+        // Neither the submission's events nor the success's are stored: the history table holds the attempt that failed.
         Assert.Equal(
-            ["Submitted", "ExecutionStarted", "TaskScheduled", "TaskFailed", "TaskRetryScheduled"],
+            ["TaskFailed", "TaskRetryScheduled"],
             await this.database.ColumnAsync("SELECT event_type FROM taskflow.history WHERE instance_id = @id ORDER BY sequence", ("id", task.Id)));
     }
 
     [Fact]
-    public async Task History_PagedAfterTheStoredEvents_StartsWithTheDerivedOnes()
+    public async Task Submission_ReadsAsTheThreeEventsTheSubmitUsedToWrite()
+    {
+        var retry = new RetryPolicy { MaxAttempts = 4, InitialInterval = TimeSpan.FromSeconds(2), Jitter = 0.5 };
+        TimeSpan timeout = TimeSpan.FromSeconds(90.25);
+        DateTimeOffset runAt = this.time.GetUtcNow().AddMinutes(10);
+        TaskSubmission submission = TestTasks.Submission(inputJson: """{"order":17,"lines":[1,2]}""", priority: 7, retry: retry, timeout: timeout, idempotencyKey: "order-17") with
+        {
+            RunAt = runAt,
+            Tags = new Dictionary<string, string> { ["tenant"] = "acme" },
+        };
+        TaskRecord task = (await this.client.ScheduleNewTaskAsync(submission, "key_abc")).Task;
+
+        IReadOnlyList<HistoryEventRecord> history = await this.client.GetHistoryAsync(task.Id);
+        Assert.Equal(["Submitted", "ExecutionStarted", "TaskScheduled"], history.Select(e => e.EventType));
+        Assert.Equal([1, 2, 3], history.Select(e => e.Sequence));
+        Assert.All(history, e => Assert.Equal((1, (int?)null, task.CreatedAt, "key_abc"), (e.Execution, e.Attempt, e.Timestamp, e.Actor)));
+        Assert.Equal([null, null, 1], history.Select(e => e.TaskId));
+        string retryJson = JsonSerializer.Serialize(retry, TaskFlowJson.Options);
+        Assert.True(await this.database.ScalarAsync<bool>(
+            """
+            SELECT @submitted::jsonb = jsonb_build_object('runAt', @run_at::timestamptz, 'idempotencyKey', 'order-17', 'tags', '{"tenant":"acme"}'::jsonb)
+               AND @started::jsonb = jsonb_build_object('name', 'echo', 'input', '{"order":17,"lines":[1,2]}'::jsonb, 'priority', 7::smallint)
+               AND @scheduled::jsonb = jsonb_build_object('name', 'echo', 'retry', @retry::jsonb, 'timeout', @timeout_iso::text)
+            """,
+            ("submitted", history[0].PayloadJson!), ("started", history[1].PayloadJson!), ("scheduled", history[2].PayloadJson!),
+            ("run_at", runAt), ("retry", retryJson), ("timeout_iso", XmlConvert.ToString(timeout))),
+            string.Join("\n", history.Select(e => e.PayloadJson)));
+        Assert.Equal(0L, await this.database.ScalarAsync<long>("SELECT count(*) FROM taskflow.history WHERE instance_id = @id", ("id", task.Id)));
+    }
+
+    /// <summary>TaskScheduled's time-out was written by .NET's XmlConvert; the view writes it from the stored interval.</summary>
+    [Theory]
+    [InlineData(1L)]
+    [InlineData(250L)]
+    [InlineData(1_000L)]
+    [InlineData(30_000L)]
+    [InlineData(60_000L)]
+    [InlineData(90_500L)]
+    [InlineData(3_600_000L)]
+    [InlineData(3_661_001L)]
+    [InlineData(86_400_000L)]
+    [InlineData(90_061_000L)]
+    [InlineData(604_800_000L)]
+    public async Task IsoDuration_WritesWhatXmlConvertWrote(long milliseconds)
+    {
+        TimeSpan duration = TimeSpan.FromMilliseconds(milliseconds) + TimeSpan.FromTicks(milliseconds % 7 * 10); // some microseconds too
+        Assert.Equal(
+            XmlConvert.ToString(duration),
+            await this.database.ScalarAsync<string>("SELECT taskflow.iso_duration(@duration::interval)", ("duration", duration)));
+    }
+
+    [Fact]
+    public async Task History_InPages_ReadsTheEventsInOrder()
     {
         TaskRecord task = (await this.client.ScheduleNewTaskAsync(TestTasks.Submission(), "test")).Task;
         WorkItemLease lease = await this.LeaseAsync(task.Id, "worker-a");
         Assert.Contains(lease.WorkItemId, await this.queue.CompleteActivitiesAsync([(lease, "7")], CancellationToken.None));
 
+        Assert.Equal(["Submitted", "ExecutionStarted"], (await this.client.GetHistoryAsync(task.Id, limit: 2)).Select(e => e.EventType));
         Assert.Equal(["TaskCompleted"], (await this.client.GetHistoryAsync(task.Id, afterSequence: 3, limit: 1)).Select(e => e.EventType));
         Assert.Equal(["ExecutionCompleted"], (await this.client.GetHistoryAsync(task.Id, afterSequence: 4)).Select(e => e.EventType));
     }
