@@ -1,39 +1,46 @@
+using System.Collections.Concurrent;
 using System.Security.Claims;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace TaskFlow.Api.Security;
 
 /// <summary>A token bucket per caller (key id or token subject): its key's own rate, else the most generous of its
-/// roles' defaults. A full bucket allows a burst of a minute's worth.</summary>
-internal sealed class CallerRateLimiter(IOptions<SecurityOptions> options) : IDisposable
+/// roles' defaults. A full bucket allows a burst of a minute's worth. Time comes from the host's
+/// <see cref="TimeProvider"/> (System.Threading.RateLimiting's buckets read the real clock).</summary>
+internal sealed class CallerRateLimiter(IOptions<SecurityOptions> options, TimeProvider time)
 {
-    private readonly PartitionedRateLimiter<ClaimsPrincipal> limiter = PartitionedRateLimiter.Create<ClaimsPrincipal, string>(caller =>
-        RateLimitPartition.GetTokenBucketLimiter($"{Callers.Id(caller)}|{PerMinute(caller, options.Value)}", _ =>
-        {
-            // A minute's worth refills over the minute: a token every 60/rate seconds up to 60 a minute, else a
-            // second's share every second.
-            int perMinute = PerMinute(caller, options.Value);
-            return new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = perMinute,
-                TokensPerPeriod = perMinute <= 60 ? 1 : (int)Math.Ceiling(perMinute / 60.0),
-                ReplenishmentPeriod = perMinute <= 60 ? TimeSpan.FromSeconds(60.0 / perMinute) : TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            };
-        }));
+    private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(1);
+    private readonly ConcurrentDictionary<string, TokenBucket> buckets = new(StringComparer.Ordinal);
+    private long nextSweepTicks = time.GetUtcNow().Add(SweepEvery).UtcTicks;
 
     /// <returns>Null when admitted; else how long to wait before trying again.</returns>
     public TimeSpan? TryAdmit(ClaimsPrincipal caller)
     {
-        using RateLimitLease lease = this.limiter.AttemptAcquire(caller);
-        return lease.IsAcquired
-            ? null
-            : lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+        DateTimeOffset now = time.GetUtcNow();
+        this.SweepFullBuckets(now);
+        int perMinute = PerMinute(caller, options.Value);
+        return this.buckets
+            .GetOrAdd($"{Callers.Id(caller)}|{perMinute}", static (_, perMinute) => new TokenBucket(perMinute), perMinute)
+            .TryTake(now);
     }
 
-    public void Dispose() => this.limiter.Dispose();
+    /// <summary>Forgets callers whose bucket has refilled, so that one-off callers do not pile up.</summary>
+    private void SweepFullBuckets(DateTimeOffset now)
+    {
+        long due = Interlocked.Read(ref this.nextSweepTicks);
+        if (now.UtcTicks < due || Interlocked.CompareExchange(ref this.nextSweepTicks, now.Add(SweepEvery).UtcTicks, due) != due)
+        {
+            return;
+        }
+
+        foreach (KeyValuePair<string, TokenBucket> bucket in this.buckets)
+        {
+            if (bucket.Value.IsFullAt(now))
+            {
+                this.buckets.TryRemove(bucket);
+            }
+        }
+    }
 
     private static int PerMinute(ClaimsPrincipal caller, SecurityOptions options) =>
         caller.FindFirst(Callers.RequestsPerMinuteClaim)?.Value is { } own && int.TryParse(own, out int perMinute)
