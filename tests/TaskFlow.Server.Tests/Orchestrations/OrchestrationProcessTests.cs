@@ -40,23 +40,27 @@ public sealed class OrchestrationProcessTests(PostgresDatabase database) : IClas
     public async Task WorkerKilledMidOrchestration_DelaysButDoesNotChangeTheOutcome()
     {
         await using TaskFlowServer api = await TaskFlowServer.StartAsync(database.ConnectionString, role: "api");
-        await using WorkerProcess victim = WorkerProcess.Start(database.ConnectionString, WorkerSettings);
-        await using WorkerProcess survivor = WorkerProcess.Start(database.ConnectionString, WorkerSettings);
-        string id = (await api.Client.SubmitAsync("""{"type":"fan-out","input":{"count":400,"activity":"sleep","input":{"ms":100}}}""")).GetProperty("id").GetString()!;
+        string id = (await api.Client.SubmitAsync("""{"type":"fan-out","input":{"count":400,"activity":"sleep","input":{"ms":250}}}""")).GetProperty("id").GetString()!;
 
+        // The victim runs alone (nobody else can take or finish its work) until fifty activities are done, and is killed
+        // within a tenth of a second of leasing a batch, while that batch's 250 ms activities still run.
+        await using WorkerProcess victim = WorkerProcess.Start(database.ConnectionString, WorkerSettings);
+        (string, object) victimOwner = ("owner", $"%/{victim.Id}/%");
         await Eventually.WaitForAsync(
             () => database.ScalarAsync<long>(
-                "SELECT (SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskCompleted') + " +
-                "(SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id AND event_type = 'TaskCompleted')",
-                ("id", id)),
+                "SELECT CASE WHEN EXISTS (SELECT FROM taskflow.work_items WHERE kind = 'activity' AND lease_owner LIKE @owner " +
+                "AND leased_at > clock_timestamp() - interval '100 milliseconds') " +
+                "THEN (SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskCompleted') + " +
+                "(SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id AND event_type = 'TaskCompleted') ELSE 0 END",
+                ("id", id), victimOwner),
             completed => completed >= 50,
             TimeSpan.FromSeconds(60),
-            "fifty activities to finish");
+            "fifty activities to finish, and the victim to lease more");
         await victim.KillAsync();
-        (string, object) victimOwner = ("owner", $"%/{victim.Id}/%");
         long heldActivities = await database.ScalarAsync<long>(
             "SELECT count(*) FROM taskflow.work_items WHERE kind = 'activity' AND lease_owner LIKE @owner", victimOwner);
         Assert.True(heldActivities > 0, "The killed worker held no activity lease; the test proves nothing.");
+        await using WorkerProcess survivor = WorkerProcess.Start(database.ConnectionString, WorkerSettings);
 
         JsonElement done = await Eventually.WaitForAsync(
             () => api.Client.GetJsonAsync($"/api/tasks/{id}"),
