@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Npgsql;
 using TaskFlow.Database;
 using TaskFlow.Instances;
@@ -12,17 +11,13 @@ namespace TaskFlow.Core.Tests.Leases;
 public sealed class LeaseRenewalTests : IClassFixture<PostgresDatabase>
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
-    private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2031-01-01T00:00:00Z"));
     private readonly PostgresDatabase database;
-    private readonly WorkItemLeases leases;
-    private readonly TaskFlowClient client;
+    private readonly QueueOnFakeClock work;
 
     public LeaseRenewalTests(PostgresDatabase database)
     {
         this.database = database;
-        var clock = new SqlClock(this.time);
-        this.leases = new WorkItemLeases(database.DataSource, clock, Options.Create(new LeaseOptions { Duration = Lease }));
-        this.client = new TaskFlowClient(database.DataSource, clock);
+        this.work = new QueueOnFakeClock(database.DataSource, DateTimeOffset.Parse("2031-01-01T00:00:00Z"), Lease);
     }
 
     /// <summary>The soak's stalls: the heartbeat waited for rows a completion batch had locked, in another order than the
@@ -31,11 +26,11 @@ public sealed class LeaseRenewalTests : IClassFixture<PostgresDatabase>
     [Fact]
     public async Task RenewAsync_WhileAnotherTransactionHoldsARow_DoesNotWaitAndCountsItHeld()
     {
-        await this.client.ScheduleNewTasksAsync([TestTasks.Submission(), TestTasks.Submission()], "test");
-        IReadOnlyList<WorkItemLease> leased = await this.leases.LeaseNextAsync("worker-a", 2, CancellationToken.None);
+        await this.work.Client.ScheduleNewTasksAsync([TestTasks.Submission(), TestTasks.Submission()], "test");
+        IReadOnlyList<WorkItemLease> leased = await this.work.Leases.LeaseNextAsync("worker-a", 2, CancellationToken.None);
         Assert.Equal(2, leased.Count);
         (WorkItemLease busy, WorkItemLease free) = (leased[0], leased[1]);
-        this.time.Advance(TimeSpan.FromSeconds(10));
+        this.work.Time.Advance(TimeSpan.FromSeconds(10));
 
         await using NpgsqlConnection other = await this.database.DataSource.OpenConnectionAsync();
         await using NpgsqlTransaction completing = await other.BeginTransactionAsync();
@@ -46,30 +41,30 @@ public sealed class LeaseRenewalTests : IClassFixture<PostgresDatabase>
         }
 
         // Before, this waited until the other transaction ended.
-        IReadOnlySet<long> held = await this.leases.RenewAsync([busy.LeaseToken, free.LeaseToken], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        IReadOnlySet<long> held = await this.work.Leases.RenewAsync([busy.LeaseToken, free.LeaseToken], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(new[] { busy.LeaseToken, free.LeaseToken }.Order(), held.Order());
-        WorkItemLease? stillBusy = await this.leases.RenewAsync(busy, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        WorkItemLease? stillBusy = await this.work.Leases.RenewAsync(busy, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(busy.LeaseExpiresAt, stillBusy?.LeaseExpiresAt); // held, not extended: the expiry it reports is true
         Assert.Equal(busy.LeaseExpiresAt, await this.ExpiryAsync(busy));
-        Assert.Equal(this.time.GetUtcNow() + Lease, await this.ExpiryAsync(free));
+        Assert.Equal(this.work.Time.GetUtcNow() + Lease, await this.ExpiryAsync(free));
 
         await completing.RollbackAsync();
-        WorkItemLease? renewed = await this.leases.RenewAsync(busy, CancellationToken.None);
-        Assert.Equal(this.time.GetUtcNow() + Lease, renewed?.LeaseExpiresAt);
-        Assert.Equal(this.time.GetUtcNow() + Lease, await this.ExpiryAsync(busy));
+        WorkItemLease? renewed = await this.work.Leases.RenewAsync(busy, CancellationToken.None);
+        Assert.Equal(this.work.Time.GetUtcNow() + Lease, renewed?.LeaseExpiresAt);
+        Assert.Equal(this.work.Time.GetUtcNow() + Lease, await this.ExpiryAsync(busy));
     }
 
     /// <summary>A lease whose work item is gone (completed, or its task cancelled) is reported lost.</summary>
     [Fact]
     public async Task RenewAsync_AfterTheWorkItemWent_ReportsTheLeaseLost()
     {
-        await this.client.ScheduleNewTasksAsync([TestTasks.Submission()], "test");
-        WorkItemLease lease = Assert.Single(await this.leases.LeaseNextAsync("worker-b", 1, CancellationToken.None));
+        await this.work.Client.ScheduleNewTasksAsync([TestTasks.Submission()], "test");
+        WorkItemLease lease = Assert.Single(await this.work.Leases.LeaseNextAsync("worker-b", 1, CancellationToken.None));
         await this.database.ScalarAsync<long>(
             "WITH gone AS (DELETE FROM taskflow.work_items WHERE id = @id RETURNING 1) SELECT count(*) FROM gone", ("id", lease.WorkItemId));
 
-        Assert.Empty(await this.leases.RenewAsync([lease.LeaseToken], CancellationToken.None));
-        Assert.Null(await this.leases.RenewAsync(lease, CancellationToken.None));
+        Assert.Empty(await this.work.Leases.RenewAsync([lease.LeaseToken], CancellationToken.None));
+        Assert.Null(await this.work.Leases.RenewAsync(lease, CancellationToken.None));
     }
 
     /// <summary>The heartbeat finds its rows through the indexes however large the queue: written as a join, it had

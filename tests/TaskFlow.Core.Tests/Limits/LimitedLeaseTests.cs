@@ -1,11 +1,7 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
-using TaskFlow.Database;
 using TaskFlow.Instances;
 using TaskFlow.Leases;
 using TaskFlow.Limits;
-using TaskFlow.Notifications;
 using TaskFlow.Testing;
 using TaskFlow.WorkItems;
 
@@ -16,20 +12,14 @@ namespace TaskFlow.Core.Tests.Limits;
 public sealed class LimitedLeaseTests : IClassFixture<PostgresDatabase>, IAsyncLifetime
 {
     private readonly PostgresDatabase database;
-    private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2031-01-01T00:00:00Z"));
-    private readonly WorkItemQueue queue;
-    private readonly WorkItemLeases leases;
-    private readonly TaskFlowClient client;
+    private readonly QueueOnFakeClock work;
     private readonly LimitStore limits;
 
     public LimitedLeaseTests(PostgresDatabase database)
     {
         this.database = database;
-        var clock = new SqlClock(this.time);
-        this.queue = new WorkItemQueue(database.DataSource, clock, new WorkReadyNotifier(database.DataSource, NullLogger<WorkReadyNotifier>.Instance));
-        this.leases = new WorkItemLeases(database.DataSource, clock, Options.Create(new LeaseOptions { Duration = TimeSpan.FromSeconds(30) }));
-        this.client = new TaskFlowClient(database.DataSource, clock);
-        this.limits = new LimitStore(database.DataSource, clock);
+        this.work = new QueueOnFakeClock(database.DataSource, DateTimeOffset.Parse("2031-01-01T00:00:00Z"), TimeSpan.FromSeconds(30));
+        this.limits = new LimitStore(database.DataSource, this.work.Clock);
     }
 
     // Each test starts from an empty queue and no limits.
@@ -50,14 +40,14 @@ public sealed class LimitedLeaseTests : IClassFixture<PostgresDatabase>, IAsyncL
         Assert.Empty(await this.LeaseAsync(10));
 
         // One finishes: one slot.
-        Assert.Contains(first[0].WorkItemId, await this.queue.CompleteActivitiesAsync([(first[0], "1")], CancellationToken.None));
+        Assert.Contains(first[0].WorkItemId, await this.work.Queue.CompleteActivitiesAsync([(first[0], "1")], CancellationToken.None));
         WorkItemLease second = Assert.Single(await this.LeaseAsync(10));
 
         // A worker dies holding the other: its slot frees when the rescuer takes its lease back, not before.
-        this.time.Advance(TimeSpan.FromSeconds(31));
-        await this.leases.RenewAsync([second.LeaseToken], CancellationToken.None);
+        this.work.Time.Advance(TimeSpan.FromSeconds(31));
+        await this.work.Leases.RenewAsync([second.LeaseToken], CancellationToken.None);
         Assert.Empty(await this.LeaseAsync(10));
-        Assert.True(await this.queue.RecordFailedAttemptAsync(first[1], new FailureDetails("TaskFlow.LeaseExpired", "gone"), "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
+        Assert.True(await this.work.Queue.RecordFailedAttemptAsync(first[1], new FailureDetails("TaskFlow.LeaseExpired", "gone"), "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
         Assert.Single(await this.LeaseAsync(10));
 
         // Work held back was never leased, so it used no attempt.
@@ -74,15 +64,15 @@ public sealed class LimitedLeaseTests : IClassFixture<PostgresDatabase>, IAsyncL
 
         Assert.Equal(3, (await this.LeaseAsync(10)).Count);
         Assert.Empty(await this.LeaseAsync(10));
-        this.time.Advance(TimeSpan.FromMilliseconds(400)); // 0.8 tokens
+        this.work.Time.Advance(TimeSpan.FromMilliseconds(400)); // 0.8 tokens
         Assert.Empty(await this.LeaseAsync(10));
-        this.time.Advance(TimeSpan.FromMilliseconds(200)); // 1.2
+        this.work.Time.Advance(TimeSpan.FromMilliseconds(200)); // 1.2
         Assert.Single(await this.LeaseAsync(10));
-        this.time.Advance(TimeSpan.FromSeconds(1)); // 2.2
+        this.work.Time.Advance(TimeSpan.FromSeconds(1)); // 2.2
         Assert.Equal(2, (await this.LeaseAsync(10)).Count);
 
         // A long quiet spell refills to the burst, no further.
-        this.time.Advance(TimeSpan.FromMinutes(10));
+        this.work.Time.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(3, (await this.LeaseAsync(10)).Count);
     }
 
@@ -92,7 +82,7 @@ public sealed class LimitedLeaseTests : IClassFixture<PostgresDatabase>, IAsyncL
         await this.limits.SetAsync(new Limit(LimitScopes.Activity, "echo", 1, null), "ops", CancellationToken.None);
         TaskRecord low = (await this.SubmitAsync(1, priority: 1))[0];
         TaskRecord high = (await this.SubmitAsync(1, priority: 9))[0];
-        TaskRecord other = (await this.client.ScheduleNewTaskAsync(TestTasks.Submission(type: "sleep", priority: 0), "test")).Task;
+        TaskRecord other = (await this.work.Client.ScheduleNewTaskAsync(TestTasks.Submission(type: "sleep", priority: 0), "test")).Task;
 
         IReadOnlyList<WorkItemLease> leased = await this.LeaseAsync(10);
         Assert.Equal(new[] { high.Id, other.Id }.Order(StringComparer.Ordinal), leased.Select(l => l.InstanceId).Order(StringComparer.Ordinal));
@@ -183,18 +173,18 @@ public sealed class LimitedLeaseTests : IClassFixture<PostgresDatabase>, IAsyncL
     [Fact]
     public async Task AnIdleWorker_SleepsUntilItsNextWork_AndWhileWorkIsHeld_LooksAgainShortly()
     {
-        Assert.Null(await this.queue.NextVisibleAtAsync(CancellationToken.None));
-        await this.client.ScheduleNewTaskAsync(TestTasks.Submission(type: "sleep", delay: TimeSpan.FromMinutes(5)), "test");
-        Assert.Equal(this.time.GetUtcNow() + TimeSpan.FromMinutes(5), await this.queue.NextVisibleAtAsync(CancellationToken.None));
+        Assert.Null(await this.work.Queue.NextVisibleAtAsync(CancellationToken.None));
+        await this.work.Client.ScheduleNewTaskAsync(TestTasks.Submission(type: "sleep", delay: TimeSpan.FromMinutes(5)), "test");
+        Assert.Equal(this.work.Time.GetUtcNow() + TimeSpan.FromMinutes(5), await this.work.Queue.NextVisibleAtAsync(CancellationToken.None));
 
         // A limit defined, its work held: a recheck shortly, not the poll interval.
         await this.limits.SetAsync(new Limit(LimitScopes.Activity, "echo", 1, null), "ops", CancellationToken.None);
         await this.SubmitAsync(2);
         Assert.Single(await this.LeaseAsync(10));
-        Assert.Equal(this.time.GetUtcNow() + LimitedWork.RecheckInterval, await this.queue.NextVisibleAtAsync(CancellationToken.None));
+        Assert.Equal(this.work.Time.GetUtcNow() + LimitedWork.RecheckInterval, await this.work.Queue.NextVisibleAtAsync(CancellationToken.None));
     }
 
-    private Task<IReadOnlyList<WorkItemLease>> LeaseAsync(int batch) => this.leases.LeaseNextAsync("worker-a", batch, CancellationToken.None);
+    private Task<IReadOnlyList<WorkItemLease>> LeaseAsync(int batch) => this.work.Leases.LeaseNextAsync("worker-a", batch, CancellationToken.None);
 
     private async Task<IReadOnlyList<TaskRecord>> SubmitAsync(int count, int priority = 5, string? tenant = null)
     {
@@ -207,8 +197,8 @@ public sealed class LimitedLeaseTests : IClassFixture<PostgresDatabase>, IAsyncL
                 submission = submission with { Tags = new Dictionary<string, string> { ["tenant"] = tenant } };
             }
 
-            tasks.Add((await this.client.ScheduleNewTaskAsync(submission, "test")).Task);
-            this.time.Advance(TimeSpan.FromMilliseconds(1));
+            tasks.Add((await this.work.Client.ScheduleNewTaskAsync(submission, "test")).Task);
+            this.work.Time.Advance(TimeSpan.FromMilliseconds(1));
         }
 
         return tasks;

@@ -1,13 +1,9 @@
 using System.Text.Json;
 using System.Xml;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using TaskFlow.Activities;
-using TaskFlow.Database;
 using TaskFlow.Instances;
 using TaskFlow.Json;
 using TaskFlow.Leases;
-using TaskFlow.Notifications;
 using TaskFlow.Retries;
 using TaskFlow.Testing;
 using TaskFlow.WorkItems;
@@ -21,36 +17,30 @@ public sealed class PlainTaskHistoryInRowTests : IClassFixture<PostgresDatabase>
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
     private readonly PostgresDatabase database;
-    private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2031-03-04T05:06:07.123456Z"));
-    private readonly WorkItemQueue queue;
-    private readonly WorkItemLeases leases;
-    private readonly TaskFlowClient client;
+    private readonly QueueOnFakeClock work;
 
     public PlainTaskHistoryInRowTests(PostgresDatabase database)
     {
         this.database = database;
-        var clock = new SqlClock(this.time);
-        this.queue = new WorkItemQueue(database.DataSource, clock, new WorkReadyNotifier(database.DataSource, NullLogger<WorkReadyNotifier>.Instance));
-        this.leases = new WorkItemLeases(database.DataSource, clock, Options.Create(new LeaseOptions { Duration = Lease }));
-        this.client = new TaskFlowClient(database.DataSource, clock);
+        this.work = new QueueOnFakeClock(database.DataSource, DateTimeOffset.Parse("2031-03-04T05:06:07.123456Z"), Lease);
     }
 
     [Fact]
     public async Task Success_OnTheSecondAttempt_ReadsAsTheTwoEventsTheCompletionUsedToWrite()
     {
         var retry = new RetryPolicy { MaxAttempts = 3, InitialInterval = TimeSpan.FromSeconds(5), Jitter = 0 };
-        TaskRecord task = (await this.client.ScheduleNewTaskAsync(TestTasks.Submission(retry: retry), "test")).Task;
+        TaskRecord task = (await this.work.Client.ScheduleNewTaskAsync(TestTasks.Submission(retry: retry), "test")).Task;
         WorkItemLease first = await this.LeaseAsync(task.Id, "worker-a");
-        Assert.True(await this.queue.RecordFailedAttemptAsync(
+        Assert.True(await this.work.Queue.RecordFailedAttemptAsync(
             first, new FailureDetails("System.TimeoutException", "slow"), "worker-a", onlyIfExpired: false, random: 0, CancellationToken.None));
 
-        this.time.Advance(retry.InitialInterval);
+        this.work.Time.Advance(retry.InitialInterval);
         WorkItemLease second = await this.LeaseAsync(task.Id, "worker-b");
-        this.time.Advance(TimeSpan.FromMilliseconds(1500));
-        DateTimeOffset completedAt = this.time.GetUtcNow();
-        Assert.Contains(second.WorkItemId, await this.queue.CompleteActivitiesAsync([(second, """{"total":42}""")], CancellationToken.None));
+        this.work.Time.Advance(TimeSpan.FromMilliseconds(1500));
+        DateTimeOffset completedAt = this.work.Time.GetUtcNow();
+        Assert.Contains(second.WorkItemId, await this.work.Queue.CompleteActivitiesAsync([(second, """{"total":42}""")], CancellationToken.None));
 
-        IReadOnlyList<HistoryEventRecord> history = await this.client.GetHistoryAsync(task.Id);
+        IReadOnlyList<HistoryEventRecord> history = await this.work.Client.GetHistoryAsync(task.Id);
         Assert.Equal(
             ["Submitted", "ExecutionStarted", "TaskScheduled", "TaskFailed", "TaskRetryScheduled", "TaskCompleted", "ExecutionCompleted"],
             history.Select(e => e.EventType));
@@ -76,15 +66,15 @@ public sealed class PlainTaskHistoryInRowTests : IClassFixture<PostgresDatabase>
     {
         var retry = new RetryPolicy { MaxAttempts = 4, InitialInterval = TimeSpan.FromSeconds(2), Jitter = 0.5 };
         TimeSpan timeout = TimeSpan.FromSeconds(90.25);
-        DateTimeOffset runAt = this.time.GetUtcNow().AddMinutes(10);
+        DateTimeOffset runAt = this.work.Time.GetUtcNow().AddMinutes(10);
         TaskSubmission submission = TestTasks.Submission(inputJson: """{"order":17,"lines":[1,2]}""", priority: 7, retry: retry, timeout: timeout, idempotencyKey: "order-17") with
         {
             RunAt = runAt,
             Tags = new Dictionary<string, string> { ["tenant"] = "acme" },
         };
-        TaskRecord task = (await this.client.ScheduleNewTaskAsync(submission, "key_abc")).Task;
+        TaskRecord task = (await this.work.Client.ScheduleNewTaskAsync(submission, "key_abc")).Task;
 
-        IReadOnlyList<HistoryEventRecord> history = await this.client.GetHistoryAsync(task.Id);
+        IReadOnlyList<HistoryEventRecord> history = await this.work.Client.GetHistoryAsync(task.Id);
         Assert.Equal(["Submitted", "ExecutionStarted", "TaskScheduled"], history.Select(e => e.EventType));
         Assert.Equal([1, 2, 3], history.Select(e => e.Sequence));
         Assert.All(history, e => Assert.Equal((1, (int?)null, task.CreatedAt, "key_abc"), (e.Execution, e.Attempt, e.Timestamp, e.Actor)));
@@ -126,19 +116,19 @@ public sealed class PlainTaskHistoryInRowTests : IClassFixture<PostgresDatabase>
     [Fact]
     public async Task History_InPages_ReadsTheEventsInOrder()
     {
-        TaskRecord task = (await this.client.ScheduleNewTaskAsync(TestTasks.Submission(), "test")).Task;
+        TaskRecord task = (await this.work.Client.ScheduleNewTaskAsync(TestTasks.Submission(), "test")).Task;
         WorkItemLease lease = await this.LeaseAsync(task.Id, "worker-a");
-        Assert.Contains(lease.WorkItemId, await this.queue.CompleteActivitiesAsync([(lease, "7")], CancellationToken.None));
+        Assert.Contains(lease.WorkItemId, await this.work.Queue.CompleteActivitiesAsync([(lease, "7")], CancellationToken.None));
 
-        Assert.Equal(["Submitted", "ExecutionStarted"], (await this.client.GetHistoryAsync(task.Id, limit: 2)).Select(e => e.EventType));
-        Assert.Equal(["TaskCompleted"], (await this.client.GetHistoryAsync(task.Id, afterSequence: 3, limit: 1)).Select(e => e.EventType));
-        Assert.Equal(["ExecutionCompleted"], (await this.client.GetHistoryAsync(task.Id, afterSequence: 4)).Select(e => e.EventType));
+        Assert.Equal(["Submitted", "ExecutionStarted"], (await this.work.Client.GetHistoryAsync(task.Id, limit: 2)).Select(e => e.EventType));
+        Assert.Equal(["TaskCompleted"], (await this.work.Client.GetHistoryAsync(task.Id, afterSequence: 3, limit: 1)).Select(e => e.EventType));
+        Assert.Equal(["ExecutionCompleted"], (await this.work.Client.GetHistoryAsync(task.Id, afterSequence: 4)).Select(e => e.EventType));
     }
 
     /// <summary>Leases this test's own task (other tests' tasks may be ready in the shared database).</summary>
     private async Task<WorkItemLease> LeaseAsync(string taskId, string worker)
     {
         long workItemId = await this.database.ScalarAsync<long>("SELECT id FROM taskflow.work_items WHERE instance_id = @id", ("id", taskId));
-        return Assert.Single(await this.leases.LeaseByIdsAsync(worker, [workItemId], CancellationToken.None));
+        return Assert.Single(await this.work.Leases.LeaseByIdsAsync(worker, [workItemId], CancellationToken.None));
     }
 }

@@ -1,12 +1,9 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using TaskFlow.Activities;
 using TaskFlow.Database;
 using TaskFlow.Dispatch;
 using TaskFlow.Instances;
 using TaskFlow.Leases;
-using TaskFlow.Notifications;
 using TaskFlow.Retries;
 using TaskFlow.Testing;
 using TaskFlow.WorkItems;
@@ -17,18 +14,12 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
     private readonly PostgresDatabase database;
-    private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2030-01-01T00:00:00Z"));
-    private readonly WorkItemQueue queue;
-    private readonly WorkItemLeases leases;
-    private readonly TaskFlowClient client;
+    private readonly QueueOnFakeClock work;
 
     public WorkItemQueueTests(PostgresDatabase database)
     {
         this.database = database;
-        var clock = new SqlClock(this.time);
-        this.queue = new WorkItemQueue(database.DataSource, clock, new WorkReadyNotifier(database.DataSource, NullLogger<WorkReadyNotifier>.Instance));
-        this.leases = Leases(database.DataSource, clock);
-        this.client = new TaskFlowClient(database.DataSource, clock);
+        this.work = new QueueOnFakeClock(database.DataSource, DateTimeOffset.Parse("2030-01-01T00:00:00Z"), Lease);
     }
 
     // Each test starts from an empty queue; the fake clock is far ahead of any earlier test's rows.
@@ -42,13 +33,13 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     {
         TaskRecord low = await this.SubmitAsync(TestTasks.Submission(priority: 1));
         TaskRecord firstHigh = await this.SubmitAsync(TestTasks.Submission(priority: 9));
-        this.time.Advance(TimeSpan.FromSeconds(1));
+        this.work.Time.Advance(TimeSpan.FromSeconds(1));
         TaskRecord secondHigh = await this.SubmitAsync(TestTasks.Submission(priority: 9));
 
         var order = new List<string>();
         for (int i = 0; i < 3; i++)
         {
-            order.Add(Assert.Single(await this.leases.LeaseNextAsync("worker-a", 1, CancellationToken.None)).InstanceId);
+            order.Add(Assert.Single(await this.work.Leases.LeaseNextAsync("worker-a", 1, CancellationToken.None)).InstanceId);
         }
 
         Assert.Equal([firstHigh.Id, secondHigh.Id, low.Id], order);
@@ -61,7 +52,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         // server session, and only the lease's own care keeps its setting out of it.
         await using NpgsqlDataSource single = TaskFlowDataSource.Create(
             new NpgsqlConnectionStringBuilder(this.database.ConnectionString) { MaxPoolSize = 1, NoResetOnClose = true }.ToString());
-        WorkItemLeases leases = Leases(single, new SqlClock(this.time));
+        WorkItemLeases leases = this.work.LeasesOn(single);
         TaskRecord task = await this.SubmitAsync(TestTasks.Submission());
 
         Assert.Equal(task.Id, Assert.Single(await leases.LeaseNextAsync("worker-a", 10, CancellationToken.None)).InstanceId);
@@ -77,14 +68,14 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         TaskRecord delayed = await this.SubmitAsync(TestTasks.Submission(delay: TimeSpan.FromMinutes(10)));
         Assert.Equal(TaskStatuses.Scheduled, delayed.Status);
 
-        this.time.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromMilliseconds(1));
-        Assert.Empty(await this.leases.LeaseNextAsync("worker-a", 10, CancellationToken.None));
-        Assert.Equal(TaskStatuses.Scheduled, (await this.client.GetTaskAsync(delayed.Id))!.Status);
+        this.work.Time.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromMilliseconds(1));
+        Assert.Empty(await this.work.Leases.LeaseNextAsync("worker-a", 10, CancellationToken.None));
+        Assert.Equal(TaskStatuses.Scheduled, (await this.work.Client.GetTaskAsync(delayed.Id))!.Status);
 
-        this.time.Advance(TimeSpan.FromMilliseconds(1));
-        WorkItemLease lease = Assert.Single(await this.leases.LeaseNextAsync("worker-a", 10, CancellationToken.None));
+        this.work.Time.Advance(TimeSpan.FromMilliseconds(1));
+        WorkItemLease lease = Assert.Single(await this.work.Leases.LeaseNextAsync("worker-a", 10, CancellationToken.None));
         Assert.Equal(delayed.Id, lease.InstanceId);
-        Assert.Equal(TaskStatuses.Running, (await this.client.GetTaskAsync(delayed.Id))!.Status);
+        Assert.Equal(TaskStatuses.Running, (await this.work.Client.GetTaskAsync(delayed.Id))!.Status);
     }
 
     [Fact]
@@ -92,26 +83,26 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     {
         var retry = new RetryPolicy { MaxAttempts = 3, InitialInterval = TimeSpan.FromSeconds(5), Jitter = 0 };
         TaskRecord task = await this.SubmitAsync(TestTasks.Submission(retry: retry));
-        WorkItemLease stalled = Assert.Single(await this.leases.LeaseNextAsync("worker-a", 1, CancellationToken.None));
+        WorkItemLease stalled = Assert.Single(await this.work.Leases.LeaseNextAsync("worker-a", 1, CancellationToken.None));
 
         // worker-a stops renewing; past expiry the rescuer counts the attempt as failed and requeues it.
-        this.time.Advance(Lease + TimeSpan.FromSeconds(1));
-        WorkItemLease expired = Assert.Single(await this.leases.FindExpiredAsync(10, CancellationToken.None));
+        this.work.Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        WorkItemLease expired = Assert.Single(await this.work.Leases.FindExpiredAsync(10, CancellationToken.None));
         var lost = new FailureDetails("TaskFlow.LeaseExpired", "worker-a stopped renewing");
-        Assert.True(await this.queue.RecordFailedAttemptAsync(expired, lost, "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
+        Assert.True(await this.work.Queue.RecordFailedAttemptAsync(expired, lost, "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
 
-        this.time.Advance(retry.InitialInterval);
-        WorkItemLease current = Assert.Single(await this.leases.LeaseNextAsync("worker-b", 1, CancellationToken.None));
+        this.work.Time.Advance(retry.InitialInterval);
+        WorkItemLease current = Assert.Single(await this.work.Leases.LeaseNextAsync("worker-b", 1, CancellationToken.None));
         Assert.Equal(2, current.Attempt);
 
         Assert.False(await this.CompleteAsync(stalled, "\"from the stalled worker\""));
-        Assert.False(await this.queue.RecordFailedAttemptAsync(stalled, lost, "worker-a", onlyIfExpired: false, random: 0, CancellationToken.None));
+        Assert.False(await this.work.Queue.RecordFailedAttemptAsync(stalled, lost, "worker-a", onlyIfExpired: false, random: 0, CancellationToken.None));
         Assert.True(await this.CompleteAsync(current, "\"from the current worker\""));
 
-        TaskRecord finished = (await this.client.GetTaskAsync(task.Id))!;
+        TaskRecord finished = (await this.work.Client.GetTaskAsync(task.Id))!;
         Assert.Equal(TaskStatuses.Succeeded, finished.Status);
         Assert.Equal("\"from the current worker\"", finished.OutputJson);
-        IReadOnlyList<HistoryEventRecord> history = await this.client.GetHistoryAsync(task.Id);
+        IReadOnlyList<HistoryEventRecord> history = await this.work.Client.GetHistoryAsync(task.Id);
         Assert.Equal(
             ["Submitted", "ExecutionStarted", "TaskScheduled", "TaskFailed", "TaskRetryScheduled", "TaskCompleted", "ExecutionCompleted"],
             history.Select(e => e.EventType));
@@ -124,7 +115,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     public async Task CompleteActivitiesAsync_ChosenAsADeadlockVictim_WritesTheBatchAgain()
     {
         TaskRecord[] tasks = [await this.SubmitAsync(TestTasks.Submission()), await this.SubmitAsync(TestTasks.Submission())];
-        List<WorkItemLease> leased = [.. (await this.leases.LeaseNextAsync("worker-a", 2, CancellationToken.None)).OrderBy(l => l.WorkItemId)];
+        List<WorkItemLease> leased = [.. (await this.work.Leases.LeaseNextAsync("worker-a", 2, CancellationToken.None)).OrderBy(l => l.WorkItemId)];
         (WorkItemLease first, WorkItemLease second) = (leased[0], leased[1]);
 
         // Another transaction holds the second row, and asks for the first once the batch holds that and waits for the
@@ -134,7 +125,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         await using NpgsqlTransaction holding = await other.BeginTransactionAsync();
         await ExecuteAsync(other, holding, "SET LOCAL deadlock_timeout = '1min'");
         await ExecuteAsync(other, holding, $"SELECT 1 FROM taskflow.work_items WHERE id = {second.WorkItemId} FOR UPDATE");
-        Task<IReadOnlySet<long>> completing = this.queue.CompleteActivitiesAsync([(first, "1"), (second, "2")], CancellationToken.None);
+        Task<IReadOnlySet<long>> completing = this.work.Queue.CompleteActivitiesAsync([(first, "1"), (second, "2")], CancellationToken.None);
         await this.WaitUntilAsync("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '-- Records the success%'");
         await ExecuteAsync(other, holding, $"SELECT 1 FROM taskflow.work_items WHERE id = {first.WorkItemId} FOR UPDATE"); // granted once the batch is aborted
         await holding.RollbackAsync();
@@ -142,7 +133,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         Assert.Equal(new[] { first.WorkItemId, second.WorkItemId }, (await completing.WaitAsync(TimeSpan.FromSeconds(30))).Order());
         foreach (TaskRecord task in tasks)
         {
-            TaskRecord finished = (await this.client.GetTaskAsync(task.Id))!;
+            TaskRecord finished = (await this.work.Client.GetTaskAsync(task.Id))!;
             Assert.Equal((TaskStatuses.Succeeded, 1), (finished.Status, finished.Attempt));
         }
     }
@@ -151,15 +142,15 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     public async Task RecordFailedAttemptAsync_ByRescuerAfterTheHolderRenewed_LeavesTheLeaseAlone()
     {
         await this.SubmitAsync(TestTasks.Submission());
-        WorkItemLease lease = Assert.Single(await this.leases.LeaseNextAsync("worker-a", 1, CancellationToken.None));
-        this.time.Advance(Lease + TimeSpan.FromSeconds(1));
-        WorkItemLease seenExpired = Assert.Single(await this.leases.FindExpiredAsync(10, CancellationToken.None));
+        WorkItemLease lease = Assert.Single(await this.work.Leases.LeaseNextAsync("worker-a", 1, CancellationToken.None));
+        this.work.Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        WorkItemLease seenExpired = Assert.Single(await this.work.Leases.FindExpiredAsync(10, CancellationToken.None));
 
         // The holder renews between the rescuer's read and its write.
-        Assert.Contains(lease.LeaseToken, await this.leases.RenewAsync([lease.LeaseToken], CancellationToken.None));
+        Assert.Contains(lease.LeaseToken, await this.work.Leases.RenewAsync([lease.LeaseToken], CancellationToken.None));
 
         var lost = new FailureDetails("TaskFlow.LeaseExpired", "looked expired");
-        Assert.False(await this.queue.RecordFailedAttemptAsync(seenExpired, lost, "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
+        Assert.False(await this.work.Queue.RecordFailedAttemptAsync(seenExpired, lost, "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
         Assert.True(await this.CompleteAsync(lease, "1"));
     }
 
@@ -167,12 +158,12 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     public async Task RecordFailedAttemptAsync_OnTheLastAttempt_FailsTheTaskIntoDeadLetter()
     {
         TaskRecord task = await this.SubmitAsync(TestTasks.Submission(retry: new RetryPolicy { MaxAttempts = 1 }));
-        WorkItemLease lease = Assert.Single(await this.leases.LeaseNextAsync("worker-a", 1, CancellationToken.None));
+        WorkItemLease lease = Assert.Single(await this.work.Leases.LeaseNextAsync("worker-a", 1, CancellationToken.None));
 
         var failure = new FailureDetails("System.InvalidOperationException", "boom");
-        Assert.True(await this.queue.RecordFailedAttemptAsync(lease, failure, "worker-a", onlyIfExpired: false, random: 0, CancellationToken.None));
+        Assert.True(await this.work.Queue.RecordFailedAttemptAsync(lease, failure, "worker-a", onlyIfExpired: false, random: 0, CancellationToken.None));
 
-        Assert.Equal(TaskStatuses.Failed, (await this.client.GetTaskAsync(task.Id))!.Status);
+        Assert.Equal(TaskStatuses.Failed, (await this.work.Client.GetTaskAsync(task.Id))!.Status);
         Assert.Equal(
             [task.Id.ToString()],
             await this.database.ColumnAsync("SELECT instance_id FROM taskflow.dead_letter WHERE instance_id = @id", ("id", task.Id)));
@@ -195,11 +186,9 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
     }
 
     private async Task<bool> CompleteAsync(WorkItemLease lease, string outputJson) =>
-        (await this.queue.CompleteActivitiesAsync([(lease, outputJson)], CancellationToken.None)).Contains(lease.WorkItemId);
+        (await this.work.Queue.CompleteActivitiesAsync([(lease, outputJson)], CancellationToken.None)).Contains(lease.WorkItemId);
 
     private async Task<TaskRecord> SubmitAsync(TaskSubmission submission) =>
-        (await this.client.ScheduleNewTaskAsync(submission, "test")).Task;
+        (await this.work.Client.ScheduleNewTaskAsync(submission, "test")).Task;
 
-    private static WorkItemLeases Leases(NpgsqlDataSource dataSource, SqlClock clock) =>
-        new(dataSource, clock, Options.Create(new LeaseOptions { Duration = Lease }));
 }
