@@ -7,9 +7,6 @@ namespace TaskFlow.Database;
 /// <summary>The connection pool every TaskFlow component shares, with the settings TaskFlow relies on.</summary>
 internal static class TaskFlowDataSource
 {
-    /// <summary>How long a pooled connection may stay idle before the pool may close it, unless the connection string says.</summary>
-    public static readonly TimeSpan IdleConnectionsKeptFor = TimeSpan.FromHours(1);
-
     public static NpgsqlDataSource Create(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
@@ -42,7 +39,7 @@ internal static class TaskFlowDataSource
         // others' (docs/benchmarks.md). A connection string that names the setting wins.
         if (!NamesSetting(connectionString, "Connection Idle Lifetime", "ConnectionIdleLifetime"))
         {
-            builder.ConnectionStringBuilder.ConnectionIdleLifetime = (int)IdleConnectionsKeptFor.TotalSeconds;
+            builder.ConnectionStringBuilder.ConnectionIdleLifetime = 3600;
         }
 
         // Every transaction here is short; one left open by a bug must not hold locks and bloat the queue.

@@ -59,8 +59,8 @@ public sealed class QueueDispatchTests(PostgresDatabase database, AzuriteQueues 
         await Eventually.WaitForAsync(
             () => this.CountAsync("SELECT count(*) FROM taskflow.instances WHERE status = 'succeeded'"),
             done => done >= 50, TimeSpan.FromSeconds(60), $"the victim to finish some tasks. Worker output: {victim.Output}");
-        // It leases a batch, runs it, completes it, leases the next: kill it within a quarter second of a lease, while
-        // that batch's 500 ms tasks still run.
+        // Tasks of one length leased together finish and complete together, so its leases come and go in batches: kill
+        // it within a quarter second of a lease, while that batch's 500 ms tasks still run.
         await Eventually.WaitForAsync(
             () => this.CountAsync(
                 "SELECT count(*) FROM taskflow.work_items WHERE lease_owner LIKE @owner AND leased_at > clock_timestamp() - interval '250 milliseconds'",
