@@ -28,7 +28,7 @@ internal static class OptionalFilterQuery
     /// <summary>Runs the batch and returns a reader at the query's rows, past the setting's.</summary>
     public static async Task<NpgsqlDataReader> ExecuteQueryAsync(this NpgsqlBatch batch, CancellationToken cancellationToken)
     {
-        NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+        NpgsqlDataReader reader = await batch.Positional().ExecuteReaderAsync(cancellationToken);
         await reader.NextResultAsync(cancellationToken);
         return reader;
     }

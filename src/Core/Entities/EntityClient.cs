@@ -47,7 +47,7 @@ public sealed class EntityClient
     {
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Entities/Sql/SendToEntity.sql"));
         AddSend(command.Parameters, this.clock.Now(), entityId, eventName, inputJson, actor);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await command.Positional().ExecuteNonQueryAsync(cancellationToken);
         this.notifier.Ring();
     }
 
@@ -83,7 +83,7 @@ public sealed class EntityClient
         command.Parameters.AddWithValue("include_stateless", filter.IncludeStateless);
         command.Parameters.AddWithValue("limit", limit);
         var entities = new List<EntityRecord>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             entities.Add(new EntityRecord(

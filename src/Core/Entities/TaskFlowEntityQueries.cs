@@ -44,7 +44,7 @@ internal sealed class TaskFlowEntityQueries(NpgsqlDataSource dataSource, EntityC
         {
             var orphaned = new List<(string EntityId, string Owner)>();
             await using (NpgsqlCommand find = dataSource.CreateCommand(SqlText.Get("Entities/Sql/FindOrphanedLocks.sql")))
-            await using (NpgsqlDataReader reader = await find.ExecuteReaderAsync(cancellation))
+            await using (NpgsqlDataReader reader = await find.Positional().ExecuteReaderAsync(cancellation))
             {
                 while (await reader.ReadAsync(cancellation))
                 {
@@ -65,7 +65,7 @@ internal sealed class TaskFlowEntityQueries(NpgsqlDataSource dataSource, EntityC
         if (request.RemoveEmptyEntities)
         {
             await using NpgsqlCommand delete = dataSource.CreateCommand(SqlText.Get("Entities/Sql/DeleteEmptyEntities.sql"));
-            removed = (int)(await delete.ExecuteScalarAsync(cancellation))!;
+            removed = (int)(await delete.Positional().ExecuteScalarAsync(cancellation))!;
         }
 
         return new CleanEntityStorageResult { EmptyEntitiesRemoved = removed, OrphanedLocksReleased = released };

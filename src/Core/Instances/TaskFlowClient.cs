@@ -91,7 +91,7 @@ public sealed class TaskFlowClient
         var counts = TaskStatuses.All.ToDictionary(status => status, _ => 0L);
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/CountTasks.sql"));
         command.Parameters.Add(this.clock.Now());
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             counts[reader.GetString(0)] = reader.GetInt64(1);
@@ -108,7 +108,7 @@ public sealed class TaskFlowClient
         command.Parameters.AddWithValue("after_sequence", afterSequence);
         command.Parameters.AddWithValue("limit", limit);
         var events = new List<HistoryEventRecord>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             events.Add(new HistoryEventRecord(
@@ -182,7 +182,7 @@ public sealed class TaskFlowClient
     {
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/CountOrchestrationActivities.sql"));
         command.Parameters.AddWithValue("id", id);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)) : null;
     }
 
@@ -213,7 +213,7 @@ public sealed class TaskFlowClient
     private async Task<bool> ExecuteAndRingAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         bool changed;
-        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using (NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken))
         {
             changed = await reader.ReadAsync(cancellationToken);
         }
@@ -242,7 +242,7 @@ public sealed class TaskFlowClient
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/FindUnfinishedChildren.sql"));
         command.Parameters.AddWithValue("id", id);
         var children = new List<string>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             children.Add(reader.GetString(0));
@@ -274,7 +274,7 @@ public sealed class TaskFlowClient
         batch.BatchCommands.Add(deleteInbox);
         batch.BatchCommands.Add(terminate);
         batch.BatchCommands.Add(releaseLocks);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await batch.Positional().ExecuteNonQueryAsync(cancellationToken);
         if (terminate.RecordsAffected == 0)
         {
             await transaction.RollbackAsync(cancellationToken);
@@ -285,7 +285,7 @@ public sealed class TaskFlowClient
         {
             notify.Parameters.AddWithValue("channel", NotificationChannels.TaskCancelled);
             notify.Parameters.AddWithValue("id", id);
-            await notify.ExecuteNonQueryAsync(cancellationToken);
+            await notify.Positional().ExecuteNonQueryAsync(cancellationToken);
         }
 
         await using (var parent = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/NotifyParentOfCancel.sql"), connection, transaction))
@@ -294,7 +294,7 @@ public sealed class TaskFlowClient
             parent.Parameters.AddWithValue("id", id);
             parent.Parameters.AddWithValue("actor", actor);
             parent.Parameters.Add(SqlParameters.Nullable("reason", NpgsqlDbType.Text, reason));
-            await parent.ExecuteNonQueryAsync(cancellationToken);
+            await parent.Positional().ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -16,7 +16,7 @@ internal sealed class TaskRows(NpgsqlDataSource dataSource, SqlClock clock)
             ? dataSource.CreateCommand(SqlText.Get("Instances/Sql/GetTasks.sql"))
             : new NpgsqlCommand(SqlText.Get("Instances/Sql/GetTasks.sql"), connection);
         command.Parameters.AddWithValue("ids", ids);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         return (await this.ReadAllAsync(reader, cancellationToken)).ToDictionary(task => task.Id);
     }
 

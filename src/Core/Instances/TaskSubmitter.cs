@@ -147,7 +147,7 @@ internal sealed class TaskSubmitter
             }
 
             // One result per statement, in order: the activity tasks', then each orchestration's (the wake-up's last is not read).
-            await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+            await using NpgsqlDataReader reader = await batch.Positional().ExecuteReaderAsync(cancellationToken);
             if (activityTasks.Length > 0)
             {
                 while (await reader.ReadAsync(cancellationToken))
@@ -209,7 +209,7 @@ internal sealed class TaskSubmitter
 
         await using var command = new NpgsqlCommand(SqlText.Get("Instances/Sql/ReplaceFinishedInstances.sql"), transaction.Connection, transaction);
         command.Parameters.AddWithValue("ids", chosenIds);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             running[reader.GetString(0)] = reader.GetString(1);
@@ -266,7 +266,7 @@ internal sealed class TaskSubmitter
     {
         await using var command = new NpgsqlCommand(SqlText.Get("Instances/Sql/FindIdempotentTask.sql"), connection);
         command.Parameters.AddWithValue("idempotency_key", submission.IdempotencyKey!);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         string existing = reader.GetString(0);
         byte[] hash = reader.GetFieldValue<byte[]>(1);

@@ -77,7 +77,7 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
         command.Parameters.AddWithValue("worker_id", workerId);
         command.Parameters.AddWithValue("ids", workItemIds.ToArray());
         command.Parameters.AddWithValue("lease_duration", this.Duration);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         return await ReadAsync(reader, cancellationToken);
     }
 
@@ -110,7 +110,7 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("lease_duration", this.Duration);
         command.Parameters.AddWithValue("lease_tokens", leaseTokens.ToArray());
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             held[reader.GetInt64(0)] = reader.GetBoolean(1);
@@ -126,7 +126,7 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("work_item_id", lease.WorkItemId);
         command.Parameters.AddWithValue("lease_token", lease.LeaseToken);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        return await command.Positional().ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
     /// <summary>Leases whose holder stopped renewing them, for the <see cref="LeaseRescuer"/>.</summary>
@@ -135,7 +135,7 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Leases/Sql/FindExpiredLeases.sql"));
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("batch_size", batchSize);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         return await ReadAsync(reader, cancellationToken);
     }
 

@@ -24,7 +24,7 @@ public sealed class LimitStore
     {
         var usage = new List<(string Scope, string Name, LimitKeyUsage Key)>();
         await using (NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Limits/Sql/ListLimitUsage.sql")))
-        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using (NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -35,7 +35,7 @@ public sealed class LimitStore
 
         var limits = new List<LimitRecord>();
         await using (NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Limits/Sql/ListLimits.sql")))
-        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using (NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -70,7 +70,7 @@ public sealed class LimitStore
         remove.Parameters.AddWithValue("scope", scope);
         remove.Parameters.AddWithValue("name", name);
         remove.Parameters.AddWithValue("actor", actor);
-        bool removed = (long)(await remove.ExecuteScalarAsync(cancellationToken))! > 0;
+        bool removed = (long)(await remove.Positional().ExecuteScalarAsync(cancellationToken))! > 0;
         if (removed)
         {
             await Execute(connection, "Limits/Sql/RekeyLimitedWork.sql", cancellationToken);
@@ -87,7 +87,7 @@ public sealed class LimitStore
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Limits/Sql/ListLimitChanges.sql"));
         command.Parameters.AddWithValue("before_id", beforeId is { } id ? id : DBNull.Value);
         command.Parameters.AddWithValue("limit", limit);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         var changes = new List<LimitChange>();
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -112,7 +112,7 @@ public sealed class LimitStore
         {
             exists.Parameters.AddWithValue("scope", limit.Scope);
             exists.Parameters.AddWithValue("name", limit.Name);
-            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+            if (!(bool)(await exists.Positional().ExecuteScalarAsync(cancellationToken))!)
             {
                 await Execute(connection, "Limits/Sql/LockQueue.sql", cancellationToken);
             }
@@ -128,7 +128,7 @@ public sealed class LimitStore
             set.Parameters.AddWithValue("burst", limit.Rate is { } bucket ? bucket.Burst : DBNull.Value);
             set.Parameters.AddWithValue("declared", declared is null ? DBNull.Value : declared);
             set.Parameters.AddWithValue("actor", actor);
-            await using NpgsqlDataReader reader = await set.ExecuteReaderAsync(cancellationToken);
+            await using NpgsqlDataReader reader = await set.Positional().ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
                 changed = true;
@@ -159,7 +159,7 @@ public sealed class LimitStore
     private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = Command(connection, sql);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await command.Positional().ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static string Json(Limit limit) => JsonSerializer.Serialize(new LimitJson(limit.MaxConcurrent, limit.Rate), TaskFlowJson.Options);

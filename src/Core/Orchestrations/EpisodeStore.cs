@@ -66,7 +66,7 @@ internal sealed partial class EpisodeStore(
         finish.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
         try
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await batch.Positional().ExecuteNonQueryAsync(cancellationToken);
 
             // The work item released rather than deleted (its UPDATE's count): events came while the episode ran, and
             // the next episode is ready now. A waiting dispatcher must hear of it, or it sleeps until its next poll.
@@ -98,7 +98,7 @@ internal sealed partial class EpisodeStore(
             AddFence(release, lease);
             release.Parameters.AddWithValue("finished", false);
             release.Parameters.AddWithValue("wakeups_seen", -1);
-            await release.ExecuteNonQueryAsync(cancellationToken);
+            await release.Positional().ExecuteNonQueryAsync(cancellationToken);
             return new EpisodeCommit(EpisodeCommitOutcome.HistoryMoved, 0);
         }
     }
@@ -361,7 +361,7 @@ internal sealed partial class EpisodeStore(
             batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql")) { Parameters = { new("instance_id", instanceId) } });
         }
 
-        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await batch.Positional().ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
             return null;
@@ -386,7 +386,7 @@ internal sealed partial class EpisodeStore(
         {
             Parameters = { new("instance_id", instanceId), InboxAfter(after) },
         };
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         return await ReadInboxAsync(reader, cancellationToken);
     }
 
@@ -408,7 +408,7 @@ internal sealed partial class EpisodeStore(
     public static async Task<IReadOnlyList<OrchestrationEvent>> LoadHistoryAsync(NpgsqlConnection connection, string instanceId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/LoadHistory.sql"), connection) { Parameters = { new("instance_id", instanceId) } };
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         return await ReadHistoryAsync(reader, cancellationToken, nextResult: false);
     }
 

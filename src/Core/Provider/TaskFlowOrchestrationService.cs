@@ -276,7 +276,7 @@ public sealed partial class TaskFlowOrchestrationService
     {
         await using NpgsqlCommand command = this.episodes.DataSource.CreateCommand(SqlText.Get("Provider/Sql/CountBacklog.sql"));
         command.Parameters.Add(this.services.GetRequiredService<SqlClock>().Now());
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return new WorkBacklog(
             reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),

@@ -115,7 +115,7 @@ public sealed class ScheduleClient
         {
             advance.Parameters.AddWithValue("id", id);
             advance.Parameters.AddWithValue("name", name);
-            await advance.ExecuteNonQueryAsync(cancellationToken);
+            await advance.Positional().ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -129,7 +129,7 @@ public sealed class ScheduleClient
         command.Parameters.AddWithValue("name", name);
         command.Parameters.AddWithValue("limit", limit);
         var events = new List<ScheduleEventRecord>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             events.Add(new ScheduleEventRecord(
@@ -173,7 +173,7 @@ public sealed class ScheduleClient
         command.Parameters.Add(SqlParameters.Nullable("next_fire_at", NpgsqlDbType.TimestampTz, FirstSlot(definition, this.clock.Time.GetUtcNow())));
         command.Parameters.AddWithValue("source", source);
         command.Parameters.AddWithValue("actor", actor);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken);
     }
 
@@ -187,7 +187,7 @@ public sealed class ScheduleClient
             command.Parameters.Add(this.clock.Now());
             command.Parameters.AddWithValue("name", name);
             addParameters(command.Parameters);
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+            await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
                 return false;
@@ -207,7 +207,7 @@ public sealed class ScheduleClient
         command.Parameters.AddWithValue("event_type", eventType);
         command.Parameters.Add(SqlParameters.Nullable("payload", NpgsqlDbType.Jsonb, payloadJson));
         command.Parameters.AddWithValue("actor", actor);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await command.Positional().ExecuteNonQueryAsync(cancellationToken);
     }
 
     private async Task<IReadOnlyList<ScheduleRecord>> SelectAsync(string? name, CancellationToken cancellationToken)

@@ -60,7 +60,7 @@ internal sealed partial class ScheduleFirer(
                 }
 
                 await using NpgsqlCommand next = dataSource.CreateCommand(SqlText.Get("Schedules/Sql/NextScheduleFireAt.sql"));
-                if (await next.ExecuteScalarAsync(stoppingToken) is DateTime nextFireAt)
+                if (await next.Positional().ExecuteScalarAsync(stoppingToken) is DateTime nextFireAt)
                 {
                     TimeSpan untilDue = new DateTimeOffset(nextFireAt, TimeSpan.Zero) - clock.Time.GetUtcNow();
                     wait = untilDue < poll ? untilDue : poll;
@@ -116,7 +116,7 @@ internal sealed partial class ScheduleFirer(
         advance.Parameters.Add(SqlParameters.Nullable("next_fire_at", NpgsqlDbType.TimestampTz, next));
         advance.Parameters.Add(SqlParameters.Nullable("buffered_slot", NpgsqlDbType.TimestampTz, state.BufferedSlot));
         advance.Parameters.Add(SqlParameters.Nullable("last_instance_id", NpgsqlDbType.Text, state.LastInstanceId));
-        await advance.ExecuteNonQueryAsync(cancellationToken);
+        await advance.Positional().ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Splits due slots into those to run and those missed, by lateness and the catch-up policy.</summary>
@@ -172,7 +172,7 @@ internal sealed partial class ScheduleFirer(
         claim.Parameters.AddWithValue("slot", slot);
         claim.Parameters.AddWithValue("outcome", outcome);
         claim.Parameters.Add(SqlParameters.Nullable("instance_id", NpgsqlDbType.Text, instanceId));
-        if (await claim.ExecuteNonQueryAsync(cancellationToken) != 1)
+        if (await claim.Positional().ExecuteNonQueryAsync(cancellationToken) != 1)
         {
             // Never expected while the schedule row is locked; refusing keeps "one task per slot" whatever happens.
             throw new InvalidOperationException($"Slot {slot:O} of schedule '{name}' was already decided; rolling back.");
@@ -188,7 +188,7 @@ internal sealed partial class ScheduleFirer(
 
         await using var command = new NpgsqlCommand(SqlText.Get("Schedules/Sql/InstanceIsUnfinished.sql"), transaction.Connection, transaction);
         command.Parameters.AddWithValue("id", instanceId);
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return (bool)(await command.Positional().ExecuteScalarAsync(cancellationToken))!;
     }
 
     private string Actor => $"scheduler:{identity.Id}";
@@ -199,7 +199,7 @@ internal sealed partial class ScheduleFirer(
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("batch_size", BatchSize);
         var due = new List<DueSchedule>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             ScheduleRecord schedule = ScheduleClient.ReadSchedule(reader);

@@ -38,7 +38,7 @@ internal sealed class ApiKeyStore
         command.Parameters.Add(new NpgsqlParameter("requests_per_minute", NpgsqlDbType.Integer) { Value = requestsPerMinute ?? (object)DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("expires_at", NpgsqlDbType.TimestampTz) { Value = expiresAt ?? (object)DBNull.Value });
         command.Parameters.AddWithValue("actor", actor);
-        var createdAt = (DateTime)(await command.ExecuteScalarAsync(cancellationToken))!;
+        var createdAt = (DateTime)(await command.Positional().ExecuteScalarAsync(cancellationToken))!;
         var key = new ApiKey(id, name, roles.Distinct().ToList(), requestsPerMinute, expiresAt, new DateTimeOffset(createdAt, TimeSpan.Zero), actor, null, null);
         return new CreatedApiKey(key, secret);
     }
@@ -55,7 +55,7 @@ internal sealed class ApiKeyStore
 
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Security/Sql/FindApiKey.sql"));
         command.Parameters.AddWithValue("prefix", prefix);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
             return null;
@@ -68,7 +68,7 @@ internal sealed class ApiKeyStore
     public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken = default)
     {
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Security/Sql/ListApiKeys.sql"));
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         var keys = new List<ApiKey>();
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -90,7 +90,7 @@ internal sealed class ApiKeyStore
     {
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Security/Sql/ApiKeyEvents.sql"));
         command.Parameters.AddWithValue("id", id);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         var events = new List<ApiKeyEvent>();
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -106,7 +106,7 @@ internal sealed class ApiKeyStore
         command.Parameters.Add(this.clock.Now());
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("actor", actor);
-        return await command.ExecuteScalarAsync(cancellationToken) is string;
+        return await command.Positional().ExecuteScalarAsync(cancellationToken) is string;
     }
 
     private static ApiKey Read(NpgsqlDataReader reader, string prefixedId) => new(

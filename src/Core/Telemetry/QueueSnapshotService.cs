@@ -29,7 +29,7 @@ internal sealed class QueueSnapshotService(NpgsqlDataSource dataSource, SqlClock
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Telemetry/Sql/QueueSnapshot.sql"));
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("stale_after", workers.Value.HeartbeatInterval * 3);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var snapshot = new QueueSnapshot(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3), reader.GetInt64(4), reader.GetInt64(5));
         await reader.CloseAsync();
@@ -41,7 +41,7 @@ internal sealed class QueueSnapshotService(NpgsqlDataSource dataSource, SqlClock
     private async Task<IReadOnlyList<LimitGauge>> ReadLimitsAsync(CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Telemetry/Sql/LimitSnapshot.sql"));
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         var limits = new List<LimitGauge>();
         while (await reader.ReadAsync(cancellationToken))
         {

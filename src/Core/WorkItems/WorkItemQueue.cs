@@ -35,7 +35,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("WorkItems/Sql/CountReady.sql"));
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("up_to", upTo);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return (long)(await command.Positional().ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Records many activities' results, in one statement and one commit per kind (single-activity
@@ -90,7 +90,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         command.Parameters.AddWithValue("outputs", outcomes.Select(o => o.OutputJson ?? "null").ToArray());
         command.Parameters.AddWithValue("workers", outcomes.Select(o => o.Lease.LeaseOwner).ToArray());
         var completed = new List<long>(outcomes.Count);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             completed.Add(reader.GetInt64(0));
@@ -157,7 +157,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
     /// <summary>Runs a fenced statement: true when it found its lease (wrote rows, or returned one).</summary>
     private static async Task<bool> ExecuteFencedAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         bool returnedRow = await reader.ReadAsync(cancellationToken);
         await reader.CloseAsync();
         return returnedRow || reader.RecordsAffected > 0;
@@ -185,7 +185,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
             command.Parameters.AddWithValue("kinds", kinds);
         }
 
-        object? result = await command.ExecuteScalarAsync(cancellationToken);
+        object? result = await command.Positional().ExecuteScalarAsync(cancellationToken);
         return result is DateTime next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
     }
 }

@@ -12,7 +12,7 @@ internal sealed class WorkerDirectory(NpgsqlDataSource dataSource, SqlClock cloc
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("stale_after", staleAfter);
         var workers = new List<WorkerRecord>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             workers.Add(new WorkerRecord(

@@ -21,7 +21,7 @@ internal sealed class WorkerRegistry(
         command.Parameters.AddWithValue("host", Environment.MachineName);
         command.Parameters.AddWithValue("process_id", Environment.ProcessId);
         command.Parameters.AddWithValue("role", identity.Role);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await command.Positional().ExecuteNonQueryAsync(cancellationToken);
         await base.StartAsync(cancellationToken);
     }
 
@@ -39,6 +39,6 @@ internal sealed class WorkerRegistry(
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(sqlPath));
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("id", identity.Id);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await command.Positional().ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -32,7 +32,7 @@ internal sealed class DoorbellStore(NpgsqlDataSource dataSource, SqlClock clock)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Dispatch/Doorbells/Sql/CountRung.sql"));
         command.Parameters.AddWithValue("kind", kind);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return (long)(await command.Positional().ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Marks these waiting work items as having no doorbell, so the ringer puts one.</summary>
@@ -45,7 +45,7 @@ internal sealed class DoorbellStore(NpgsqlDataSource dataSource, SqlClock clock)
 
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Dispatch/Doorbells/Sql/ForgetDoorbells.sql"));
         command.Parameters.AddWithValue("ids", workItemIds.ToArray());
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await command.Positional().ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>The state of each work item still there: leased or not, and when it is due.</summary>
@@ -55,7 +55,7 @@ internal sealed class DoorbellStore(NpgsqlDataSource dataSource, SqlClock clock)
         var states = new Dictionary<long, (bool, DateTimeOffset)>();
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Dispatch/Doorbells/Sql/WorkItemStates.sql"));
         command.Parameters.AddWithValue("ids", workItemIds.ToArray());
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             states[reader.GetInt64(0)] = (reader.GetBoolean(1), reader.GetFieldValue<DateTimeOffset>(2));
@@ -68,7 +68,7 @@ internal sealed class DoorbellStore(NpgsqlDataSource dataSource, SqlClock clock)
         NpgsqlCommand command, CancellationToken cancellationToken)
     {
         var claimed = new List<(Doorbell, string, TimeSpan)>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             claimed.Add((new Doorbell(reader.GetInt64(0), reader.GetString(1)), reader.GetString(2), reader.GetTimeSpan(3)));
