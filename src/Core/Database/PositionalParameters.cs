@@ -33,27 +33,18 @@ internal static class PositionalParameters
     /// <exception cref="InvalidOperationException">The text names a parameter the command does not have.</exception>
     private static string Bind(string sql, NpgsqlParameterCollection parameters)
     {
-        if (parameters.Count == 0 || parameters.All(p => p.ParameterName.Length == 0))
+        if (parameters.Count == 0 || parameters[0].ParameterName.Length == 0)
         {
             return sql;
         }
 
+        // Linear look-ups: a statement has a handful of parameters, and this runs at every execution.
         PositionalSql positional = PositionalSql.Of(sql);
-        var byName = new Dictionary<string, NpgsqlParameter>(parameters.Count, StringComparer.OrdinalIgnoreCase);
-        foreach (NpgsqlParameter parameter in parameters)
-        {
-            byName[parameter.ParameterName.TrimStart('@', ':')] = parameter;
-        }
-
         var ordered = new NpgsqlParameter[positional.Names.Count];
         for (int i = 0; i < ordered.Length; i++)
         {
-            if (!byName.TryGetValue(positional.Names[i], out NpgsqlParameter? parameter))
-            {
-                throw new InvalidOperationException($"The statement uses @{positional.Names[i]}, and no parameter of that name was added to it.");
-            }
-
-            ordered[i] = parameter;
+            ordered[i] = Find(parameters, positional.Names[i])
+                ?? throw new InvalidOperationException($"The statement uses @{positional.Names[i]}, and no parameter of that name was added to it.");
         }
 
         parameters.Clear();
@@ -64,5 +55,18 @@ internal static class PositionalParameters
         }
 
         return positional.Text;
+    }
+
+    private static NpgsqlParameter? Find(NpgsqlParameterCollection parameters, string name)
+    {
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            if (parameters[i].ParameterName.AsSpan().TrimStart('@').Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return parameters[i];
+            }
+        }
+
+        return null;
     }
 }

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace TaskFlow.Database;
@@ -12,7 +12,10 @@ namespace TaskFlow.Database;
 /// starts with <c>@</c> (<c>@&gt;</c>) is not one either.</remarks>
 internal sealed class PositionalSql
 {
-    private static readonly ConcurrentDictionary<string, PositionalSql> Cache = new();
+    // Keyed by the text's identity, not its contents: the statement files' texts are loaded once (SqlText), so a look-up
+    // costs no hashing of a few kilobytes at every execution; a text built at run time is rewritten once per instance
+    // and goes with it.
+    private static readonly ConditionalWeakTable<string, PositionalSql> Cache = new();
 
     private PositionalSql(string text, IReadOnlyList<string> names)
     {
@@ -27,7 +30,7 @@ internal sealed class PositionalSql
     public IReadOnlyList<string> Names { get; }
 
     /// <summary>The rewrite of <paramref name="namedSql"/>, made on its first use and kept.</summary>
-    public static PositionalSql Of(string namedSql) => Cache.GetOrAdd(namedSql, Rewrite);
+    public static PositionalSql Of(string namedSql) => Cache.GetValue(namedSql, Rewrite);
 
     /// <exception cref="ArgumentException">The text has parameters and more than one statement: PostgreSQL prepares one
     /// statement at a time. (Several statements without parameters, as in a migration, Npgsql splits itself.)</exception>
