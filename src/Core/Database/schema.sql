@@ -165,6 +165,22 @@ $$;
 
 
 --
+-- Name: expect_lease_held(bigint, bigint, bigint); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.expect_lease_held(p_rows_ended bigint, p_work_item_id bigint, p_lease_token bigint) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF p_rows_ended <> 1 THEN
+        RAISE EXCEPTION 'The lease % on work item % is no longer held.', p_lease_token, p_work_item_id
+            USING ERRCODE = 'TF001';
+    END IF;
+END;
+$$;
+
+
+--
 -- Name: finished_statuses(); Type: FUNCTION; Schema: taskflow; Owner: -
 --
 

@@ -43,34 +43,43 @@ internal sealed partial class EpisodeStore(
     /// the hand-back) of its work item.</summary>
     /// <param name="state">Null (with <paramref name="result"/>) when there was nothing to run: the work item just goes.</param>
     /// <param name="result">Null when the episode had nothing to decide (an ended execution's leftovers, no new events).</param>
-    /// <remarks>One round trip: the batch runs as one implicit transaction, and its checks raise (migration 0008),
+    /// <remarks>One round trip: the batch runs as one implicit transaction, and its checks raise (migrations 0008, 0022),
     /// so a lost lease or a moved history undoes all of it.</remarks>
     public async Task<EpisodeCommit> CommitAsync(
         NpgsqlConnection connection, WorkItemLease lease, EpisodeState? state, EpisodeResult? result, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
-        AddFence(Command(batch, "Orchestrations/Sql/LockEpisode.sql"), lease);
+
+        // First, and the fence: the work item goes at once when the instance is gone or ended; an instance that waits
+        // on keeps it if anything woke it since the lease (an event that came after the load must still find an
+        // episode). A full inbox page means more events wait: never count the item as drained then.
+        NpgsqlBatchCommand endLease = Command(batch, "Orchestrations/Sql/EndEpisodeLease.sql", clock.Now());
+        AddFence(endLease, lease);
+        endLease.Parameters.AddWithValue("finished", result is null ? state is null : result.EndsExecution);
+        endLease.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
+
         (bool readiesWork, int lastSequence) = state is not null && result is not null ? this.AddEpisodeWrites(batch, lease, state, result) : (false, 0);
         if (state is not null && state.Inbox.Count > 0)
         {
             AddConsumeInbox(batch, lease, state); // what the episode read, or events of ended executions
         }
 
-        // The work item goes at once when the instance is gone or ended; an instance that waits on keeps it if
-        // anything woke it since the lease (an event that came after the load must still find an episode).
-        NpgsqlBatchCommand finish = Command(batch, "Orchestrations/Sql/FinishEpisode.sql", clock.Now());
-        AddFence(finish, lease);
-        finish.Parameters.AddWithValue("finished", result is null ? state is null : result.EndsExecution);
-
-        // A full inbox page means more events wait: never count the item as drained then.
-        finish.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
         try
         {
-            await batch.Positional().ExecuteNonQueryAsync(cancellationToken);
+            bool handedBack;
+            await using (NpgsqlDataReader reader = await batch.Positional().ExecuteReaderAsync(cancellationToken))
+            {
+                await reader.ReadAsync(cancellationToken);
+                handedBack = reader.GetBoolean(1);
 
-            // The work item released rather than deleted (its UPDATE's count): events came while the episode ran, and
-            // the next episode is ready now. A waiting dispatcher must hear of it, or it sleeps until its next poll.
-            bool handedBack = finish.RecordsAffected > 0;
+                // The rest of the batch's results, so that its checks raise here.
+                while (await reader.NextResultAsync(cancellationToken))
+                {
+                }
+            }
+
+            // The work item handed back rather than deleted: events came while the episode ran, and the next episode
+            // is ready now. A waiting dispatcher must hear of it, or it sleeps until its next poll.
             if (readiesWork || handedBack)
             {
                 notifier.Ring();
@@ -93,11 +102,9 @@ internal sealed partial class EpisodeStore(
             // A caller wrote this instance's history meanwhile (suspend, say): hand the work item back at once,
             // so the episode runs again on the new history.
             LogHistoryMoved(logger, lease.InstanceId);
-            await using var release = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/FinishEpisode.sql"), connection);
+            await using var release = new NpgsqlCommand(SqlText.Get("Orchestrations/Sql/ReleaseEpisode.sql"), connection);
             release.Parameters.Add(clock.Now());
             AddFence(release, lease);
-            release.Parameters.AddWithValue("finished", false);
-            release.Parameters.AddWithValue("wakeups_seen", -1);
             await release.Positional().ExecuteNonQueryAsync(cancellationToken);
             return new EpisodeCommit(EpisodeCommitOutcome.HistoryMoved, 0);
         }
@@ -271,11 +278,11 @@ internal sealed partial class EpisodeStore(
         return (readiesWork || work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew, events.LastSequence);
     }
 
-    /// <remarks>Last but the work item's end, after a setting that keeps the statement on its prepared generic plan for
+    /// <remarks>Last, after a setting that keeps the statement on its prepared generic plan for
     /// the rest of the transaction: PostgreSQL costs a generic <c>= ANY(array)</c> as ten index probes against one for
     /// the usual one-element array, so it planned this statement afresh at every episode, a fifth of a millisecond of
     /// planning per orchestration and 7 % of the database's time in <c>orchestrations</c> (pg_stat_statements). Both
-    /// plans are the same index scan. (FinishEpisode, after it, is on its generic plan anyway.)</remarks>
+    /// plans are the same index scan.</remarks>
     private static void AddConsumeInbox(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state)
     {
         batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlans));
