@@ -19,9 +19,18 @@ internal sealed class CallerRateLimiter(IOptions<SecurityOptions> options, TimeP
         DateTimeOffset now = time.GetUtcNow();
         this.SweepFullBuckets(now);
         int perMinute = PerMinute(caller, options.Value);
-        return this.buckets
-            .GetOrAdd($"{Callers.Id(caller)}|{perMinute}", static (_, perMinute) => new TokenBucket(perMinute), perMinute)
-            .TryTake(now);
+        string key = $"{Callers.Id(caller)}|{perMinute}";
+        while (true)
+        {
+            TokenBucket bucket = this.buckets.GetOrAdd(key, static (_, perMinute) => new TokenBucket(perMinute), perMinute);
+            if (bucket.TryTake(now, out TimeSpan? retryAfter))
+            {
+                return retryAfter;
+            }
+
+            // The sweep retired it as this request found it; the sweep may not have removed it yet.
+            this.buckets.TryRemove(new KeyValuePair<string, TokenBucket>(key, bucket));
+        }
     }
 
     /// <summary>Forgets callers whose bucket has refilled, so that one-off callers do not pile up.</summary>
@@ -35,7 +44,7 @@ internal sealed class CallerRateLimiter(IOptions<SecurityOptions> options, TimeP
 
         foreach (KeyValuePair<string, TokenBucket> bucket in this.buckets)
         {
-            if (bucket.Value.IsFullAt(now))
+            if (bucket.Value.TryRetire(now))
             {
                 this.buckets.TryRemove(bucket);
             }

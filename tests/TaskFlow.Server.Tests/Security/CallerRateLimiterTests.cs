@@ -5,7 +5,8 @@ using TaskFlow.Testing;
 
 namespace TaskFlow.Server.Tests.Security;
 
-/// <summary>The per-caller buckets on a fake clock: forgetting a refilled caller must not forgive one still over.</summary>
+/// <summary>The per-caller buckets on a fake clock: forgetting a refilled caller must not forgive one still over, nor
+/// give one a second bucket while it takes from the first.</summary>
 public sealed class CallerRateLimiterTests
 {
     private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2030-06-01T12:00:00Z"));
@@ -36,6 +37,36 @@ public sealed class CallerRateLimiterTests
         Assert.Equal(TimeSpan.FromMilliseconds(100), limiter.TryAdmit(fast));
         this.time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(10, TakeAll(limiter, fast));
+    }
+
+    [Fact]
+    public void ABurstThatMeetsTheSweep_IsStillOneBucketsWorth()
+    {
+        // The sweep forgets a full bucket while the same caller's burst is taking from it: the requests that found the
+        // old bucket and those that made a new one must not each get a minute's worth (CI saw 61 of 61 admitted).
+        ClaimsPrincipal caller = Caller("key_bursting");
+        for (int round = 0; round < 200; round++)
+        {
+            var limiter = new CallerRateLimiter(Options.Create(new SecurityOptions()), this.time);
+            Assert.Null(limiter.TryAdmit(caller));
+            this.time.Advance(TimeSpan.FromMinutes(1)); // the bucket is full again, and the sweep is due
+
+            int admitted = 0;
+            using var start = new Barrier(4);
+            Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
+            {
+                start.SignalAndWait();
+                for (int i = 0; i < 20; i++)
+                {
+                    if (limiter.TryAdmit(caller) is null)
+                    {
+                        Interlocked.Increment(ref admitted);
+                    }
+                }
+            });
+
+            Assert.Equal(60, admitted);
+        }
     }
 
     private static ClaimsPrincipal Caller(string id, params Claim[] more) =>
