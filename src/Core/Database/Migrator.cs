@@ -54,7 +54,7 @@ internal sealed partial class Migrator(NpgsqlDataSource dataSource, ILogger<Migr
     {
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var exists = new NpgsqlCommand("SELECT to_regclass('taskflow.schema_migrations') IS NOT NULL", connection);
-        bool tableExists = (bool)(await exists.Positional().ExecuteScalarAsync(cancellationToken))!;
+        bool tableExists = (bool)(await exists.ExecuteScalarAsync(cancellationToken))!;
         IReadOnlyDictionary<int, string?> applied = tableExists ? await AppliedAsync(connection, cancellationToken) : new Dictionary<int, string?>();
         return Known.Where(m => !applied.ContainsKey(m.Version)).Select(m => m.Version).ToList();
     }
@@ -109,7 +109,7 @@ internal sealed partial class Migrator(NpgsqlDataSource dataSource, ILogger<Migr
     {
         var applied = new Dictionary<int, string?>();
         await using var command = new NpgsqlCommand("SELECT version, checksum FROM taskflow.schema_migrations", connection);
-        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             applied[reader.GetInt32(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
@@ -121,7 +121,7 @@ internal sealed partial class Migrator(NpgsqlDataSource dataSource, ILogger<Migr
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(sql, connection);
-        await command.Positional().ExecuteNonQueryAsync(cancellationToken);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     [GeneratedRegex(@"^(?<version>\d{4})_(?<name>[a-z0-9_]+)\.sql$")]
