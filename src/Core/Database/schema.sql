@@ -149,6 +149,22 @@ $$;
 
 
 --
+-- Name: expect_continuable(bigint, text); Type: FUNCTION; Schema: taskflow; Owner: -
+--
+
+CREATE FUNCTION taskflow.expect_continuable(p_instances_as_left bigint, p_instance_id text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF p_instances_as_left <> 1 THEN
+        RAISE EXCEPTION 'Instance % moved on since this worker''s last episode of it; the result goes to its inbox.', p_instance_id
+            USING ERRCODE = 'TF003';
+    END IF;
+END;
+$$;
+
+
+--
 -- Name: expect_history_unmoved(bigint, text); Type: FUNCTION; Schema: taskflow; Owner: -
 --
 

@@ -32,6 +32,7 @@ internal sealed partial class WorkItemRunner(
 {
     private readonly WorkerOptions settings = options.Value;
     private readonly List<Task> inFlight = [];
+    private volatile bool draining;
 
     /// <summary>Slots free for more work under the concurrency limit.</summary>
     public int FreeSlots => this.settings.Concurrency - running.Count;
@@ -72,7 +73,7 @@ internal sealed partial class WorkItemRunner(
                 case WorkKinds.Orchestration:
                     using (TaskFlowTracing.StartWork($"taskflow.episode {lease.Name}", lease.TraceParent, lease.InstanceId, lease.Attempt))
                     {
-                        await orchestrations.RunEpisodeAsync(lease, CancellationToken.None);
+                        await orchestrations.RunEpisodeAsync(lease, CancellationToken.None, this.RunHere);
                     }
 
                     break;
@@ -167,8 +168,10 @@ internal sealed partial class WorkItemRunner(
                 return;
         }
 
+        // An orchestration's activity continues its orchestration here when this worker ran the episode that scheduled it.
         bool committed = failure is null
-            ? await completions.CompleteAsync(lease, output)
+            ? (lease.IsOrchestrationActivity ? await orchestrations.TryContinueAsync(lease, output, CancellationToken.None, this.RunHere) : null)
+                ?? await completions.CompleteAsync(lease, output)
             : await queue.RecordFailedAttemptAsync(lease, failure, identity.Id, onlyIfExpired: false, Random.Shared.NextDouble(), CancellationToken.None);
         if (!committed)
         {
@@ -211,8 +214,13 @@ internal sealed partial class WorkItemRunner(
         TaskFlowMetrics.TaskDuration.Record((time.GetUtcNow() - lease.CreatedAt).TotalSeconds, type);
     }
 
+    /// <summary>Where an episode hands the activity it leased to this worker in its commit (the slot the episode, or the
+    /// activity before it, used is the new activity's); none once draining, so shutdown starts nothing new.</summary>
+    private Action<WorkItemLease>? RunHere => this.draining ? null : lease => _ = this.Start(lease);
+
     public async Task DrainAsync()
     {
+        this.draining = true;
         Task[] remaining;
         lock (this.inFlight)
         {

@@ -165,6 +165,32 @@ internal static class DurableHistory
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary><c>{"result": …, "startedAt": …, "worker": …}</c>: the payload of an activity's <c>TaskCompleted</c>, as
+    /// CompleteOrchestrationActivities.sql builds it, with the result's JSON text written as it is.</summary>
+    public static string TaskCompleted(string? resultJson, DateTimeOffset startedAt, string worker)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("result");
+            if (resultJson is null)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                writer.WriteRawValue(resultJson);
+            }
+
+            writer.WriteString("startedAt", startedAt);
+            writer.WriteString("worker", worker);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     /// <summary>JSON text as a value to embed in a payload (null stays null).</summary>
     public static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
 

@@ -1,3 +1,5 @@
+using TaskFlow.WorkItems;
+
 namespace TaskFlow.Orchestrations;
 
 /// <summary>How an episode's commit ended.</summary>
@@ -17,4 +19,6 @@ internal enum EpisodeCommitOutcome
 /// <param name="LastSequence">With <see cref="EpisodeCommitOutcome.Committed"/>: the history sequence the commit left.</param>
 /// <param name="HandedBack">With <see cref="EpisodeCommitOutcome.Committed"/>: events came while the episode ran, so its
 /// work item was released for the next episode (ready now) instead of deleted.</param>
-internal readonly record struct EpisodeCommit(EpisodeCommitOutcome Outcome, int LastSequence, bool HandedBack = false);
+/// <param name="LeasedActivity">With <see cref="EpisodeCommitOutcome.Committed"/>: the one activity the episode scheduled,
+/// leased in the commit to the episode's worker, which is to start it; null when none was (the queue leases it).</param>
+internal readonly record struct EpisodeCommit(EpisodeCommitOutcome Outcome, int LastSequence, bool HandedBack = false, WorkItemLease? LeasedActivity = null);

@@ -23,7 +23,7 @@ namespace TaskFlow.Orchestrations;
 /// </remarks>
 internal sealed class EpisodeReplayer(OrchestratorRegistry orchestrators, IServiceProvider services) : IDisposable
 {
-    private static readonly TimeSpan SessionIdleTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan SessionIdleTimeout = TimeSpan.FromSeconds(30);
     private readonly ExtendedSessionsCache sdkSessions = new();
     private readonly MemoryCache committed = new(new MemoryCacheOptions());
 

@@ -1,13 +1,16 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Database;
 using TaskFlow.Entities;
 using TaskFlow.Instances;
 using TaskFlow.Json;
+using TaskFlow.Leases;
 using TaskFlow.Logging;
 using TaskFlow.Notifications;
+using TaskFlow.Retries;
 using TaskFlow.Telemetry;
 using TaskFlow.WorkItems;
 
@@ -21,6 +24,7 @@ internal sealed partial class EpisodeStore(
     NpgsqlDataSource dataSource,
     SqlClock clock,
     WorkReadyNotifier notifier,
+    IOptions<LeaseOptions> leaseOptions,
     ILogger<EpisodeStore> logger)
 {
     private const int InboxBatch = 10_000;
@@ -32,9 +36,11 @@ internal sealed partial class EpisodeStore(
     // it throws goes to the orchestrator at once, whose TaskOptions decide on a retry, as in Durable Task.
     private const int ActivityMaxAttempts = 10;
     private const string ActivityRetry = "{\"maxAttempts\":10}";
+    private static readonly RetryPolicy ActivityRetryPolicy = JsonSerializer.Deserialize<RetryPolicy>(ActivityRetry, TaskFlowJson.Options)!;
     // Raised by the commit's checks (migration 0008).
     private const string LeaseLost = "TF001";
     private const string HistoryMoved = "TF002";
+    private const string MovedOn = "TF003"; // migration 0023
     private static readonly string GenericPlans = OptionalFilterQuery.TransactionSettings(("plan_cache_mode", "force_generic_plan"));
 
     public NpgsqlDataSource DataSource => dataSource;
@@ -45,8 +51,14 @@ internal sealed partial class EpisodeStore(
     /// <param name="result">Null when the episode had nothing to decide (an ended execution's leftovers, no new events).</param>
     /// <remarks>One round trip: the batch runs as one implicit transaction, and its checks raise (migrations 0008, 0022),
     /// so a lost lease or a moved history undoes all of it.</remarks>
+    public Task<EpisodeCommit> CommitAsync(
+        NpgsqlConnection connection, WorkItemLease lease, EpisodeState? state, EpisodeResult? result, CancellationToken cancellationToken) =>
+        this.CommitAsync(connection, lease, state, result, leaseActivity: false, cancellationToken);
+
+    /// <param name="leaseActivity">Whether the one activity the episode schedules, if that is all it decided, is leased
+    /// in the commit to the episode's worker, which starts it (<see cref="EpisodeCommit.LeasedActivity"/>).</param>
     public async Task<EpisodeCommit> CommitAsync(
-        NpgsqlConnection connection, WorkItemLease lease, EpisodeState? state, EpisodeResult? result, CancellationToken cancellationToken)
+        NpgsqlConnection connection, WorkItemLease lease, EpisodeState? state, EpisodeResult? result, bool leaseActivity, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
 
@@ -58,7 +70,7 @@ internal sealed partial class EpisodeStore(
         endLease.Parameters.AddWithValue("finished", result is null ? state is null : result.EndsExecution);
         endLease.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
 
-        (bool readiesWork, int lastSequence) = state is not null && result is not null ? this.AddEpisodeWrites(batch, lease, state, result) : (false, 0);
+        (bool readiesWork, int lastSequence) = state is not null && result is not null ? this.AddEpisodeWrites(batch, lease, state, result, leaseActivity) : (false, 0);
         if (state is not null && state.Inbox.Count > 0)
         {
             AddConsumeInbox(batch, lease, state); // what the episode read, or events of ended executions
@@ -67,15 +79,12 @@ internal sealed partial class EpisodeStore(
         try
         {
             bool handedBack;
+            WorkItemLease? leased;
             await using (NpgsqlDataReader reader = await batch.Positional().ExecuteReaderAsync(cancellationToken))
             {
                 await reader.ReadAsync(cancellationToken);
                 handedBack = reader.GetBoolean(1);
-
-                // The rest of the batch's results, so that its checks raise here.
-                while (await reader.NextResultAsync(cancellationToken))
-                {
-                }
+                leased = await ReadLeasedActivityAsync(reader, lease, state, result, cancellationToken);
             }
 
             // The work item handed back rather than deleted: events came while the episode ran, and the next episode
@@ -90,7 +99,7 @@ internal sealed partial class EpisodeStore(
                 RecordMetrics(state, result);
             }
 
-            return new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence, handedBack);
+            return new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence, handedBack, leased);
         }
         catch (PostgresException exception) when (exception.SqlState == LeaseLost)
         {
@@ -108,6 +117,88 @@ internal sealed partial class EpisodeStore(
             await release.Positional().ExecuteNonQueryAsync(cancellationToken);
             return new EpisodeCommit(EpisodeCommitOutcome.HistoryMoved, 0);
         }
+    }
+
+    /// <summary>Commits an orchestration activity's result together with the episode it starts (docs/architecture.md,
+    /// "Continuations"): the end of the activity's lease, the episode's history (<c>TaskCompleted</c> among its events, as
+    /// if read from the inbox) and everything it decided, in one round trip. No orchestration work item is involved.</summary>
+    /// <param name="activity">The activity's lease: the fence, and the episode's actor.</param>
+    /// <param name="state">The instance as this worker's last episode of it left it, the result as its one fresh event.</param>
+    /// <returns><see cref="EpisodeCommitOutcome.LeaseLost"/> when the activity's lease is gone (its result is discarded);
+    /// <see cref="EpisodeCommitOutcome.HistoryMoved"/> when the instance moved on, and nothing was written: the result
+    /// then goes to the inbox as any other.</returns>
+    /// <param name="leaseActivity">As for <see cref="CommitAsync(NpgsqlConnection, WorkItemLease, EpisodeState?, EpisodeResult?, bool, CancellationToken)"/>.</param>
+    public async Task<EpisodeCommit> ContinueAsync(WorkItemLease activity, EpisodeState state, EpisodeResult result, bool leaseActivity, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        NpgsqlBatchCommand endLease = Command(batch, "Orchestrations/Sql/ContinueAfterActivity.sql");
+        AddFence(endLease, activity);
+        endLease.Parameters.AddWithValue("instance_id", activity.InstanceId);
+        endLease.Parameters.AddWithValue("last_sequence", state.LastSequence);
+        (bool readiesWork, int lastSequence) = this.AddEpisodeWrites(batch, activity, state, result, leaseActivity);
+        WorkItemLease? leased;
+        try
+        {
+            await using NpgsqlDataReader reader = await batch.Positional().ExecuteReaderAsync(cancellationToken);
+            leased = await ReadLeasedActivityAsync(reader, activity, state, result, cancellationToken);
+        }
+        catch (PostgresException exception) when (exception.SqlState == LeaseLost)
+        {
+            return new EpisodeCommit(EpisodeCommitOutcome.LeaseLost, 0);
+        }
+        catch (PostgresException exception) when (
+            exception.SqlState is MovedOn or HistoryMoved || (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.TableName == "history"))
+        {
+            return new EpisodeCommit(EpisodeCommitOutcome.HistoryMoved, 0);
+        }
+
+        if (readiesWork)
+        {
+            notifier.Ring();
+        }
+
+        RecordMetrics(state, result);
+        return new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence, LeasedActivity: leased);
+    }
+
+    /// <summary>Reads the rest of a commit's results (so that its checks raise here) and, among them, the activity
+    /// InsertLeasedActivity.sql leased to this worker, if the commit leased one.</summary>
+    private static async Task<WorkItemLease?> ReadLeasedActivityAsync(
+        NpgsqlDataReader reader, WorkItemLease episode, EpisodeState? state, EpisodeResult? result, CancellationToken cancellationToken)
+    {
+        WorkItemLease? leased = null;
+        while (await reader.NextResultAsync(cancellationToken))
+        {
+            if (reader.FieldCount == 0 || reader.GetName(0) != "leased_work_item_id" || !await reader.ReadAsync(cancellationToken) || reader.IsDBNull(1))
+            {
+                continue; // another statement's result, or an activity a limit governs: the queue leases it
+            }
+
+            var scheduled = (ScheduleActivityAction)result!.Actions[0];
+            leased = new WorkItemLease(
+                WorkItemId: reader.GetInt64(0),
+                InstanceId: episode.InstanceId,
+                Execution: state!.Execution,
+                Kind: WorkKinds.Activity,
+                TaskId: scheduled.TaskId,
+                Name: scheduled.Name,
+                InputJson: scheduled.InputJson,
+                RetryPolicy: ActivityRetryPolicy,
+                Timeout: null,
+                Attempt: 1,
+                MaxAttempts: ActivityMaxAttempts,
+                LeaseToken: reader.GetInt64(1),
+                LeasedAt: reader.GetFieldValue<DateTimeOffset>(2),
+                LeaseExpiresAt: reader.GetFieldValue<DateTimeOffset>(3),
+                LeaseOwner: episode.LeaseOwner,
+                Wakeups: 0,
+                InstanceKind: WorkKinds.Orchestration,
+                CreatedAt: reader.GetFieldValue<DateTimeOffset>(4),
+                TraceParent: episode.TraceParent);
+        }
+
+        return leased;
     }
 
     /// <summary>A committed episode in the metrics: the orchestration's start (its first episode), its end, the episode.</summary>
@@ -138,8 +229,10 @@ internal sealed partial class EpisodeStore(
     /// OrchestratorCompleted), the new work, children, events to other instances, and the instance's state.</summary>
     /// <returns>Whether the commit readies work for the workers (new work items, a child, a parent's next episode),
     /// and the history sequence the commit leaves.</returns>
-    private (bool ReadiesWork, int LastSequence) AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result)
+    private (bool ReadiesWork, int LastSequence) AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result, bool leaseActivity)
     {
+        // Only a step that schedules one activity and waits is handed to its worker: a fan-out is the queue's to spread.
+        ScheduleActivityAction? handedOver = leaseActivity && result.Outcome == EpisodeOutcome.Waiting && result.Actions is [ScheduleActivityAction one] ? one : null;
         string actor = lease.LeaseOwner;
         int execution = state.Execution;
         var events = new HistoryRows(lease.InstanceId, state.LastSequence);
@@ -162,7 +255,11 @@ internal sealed partial class EpisodeStore(
             {
                 case ScheduleActivityAction activity:
                     events.Add(execution, "TaskScheduled", action.TaskId, null, DurableHistory.NameAndInput(activity.Name, activity.InputJson), null, actor);
-                    work.Add(WorkKinds.Activity, action.TaskId, activity.Name, activity.InputJson, ActivityRetry, ActivityMaxAttempts, null);
+                    if (activity != handedOver)
+                    {
+                        work.Add(WorkKinds.Activity, action.TaskId, activity.Name, activity.InputJson, ActivityRetry, ActivityMaxAttempts, null);
+                    }
+
                     break;
                 case CreateTimerAction timer:
                     events.Add(execution, "TimerCreated", action.TaskId, null, DurableHistory.Payload(new { fireAt = timer.FireAt }), null, actor);
@@ -244,6 +341,10 @@ internal sealed partial class EpisodeStore(
             next.Add(WorkKinds.Orchestration, 0, state.Name, null, EpisodeRetry, 10, null);
             next.AddTo(Command(batch, "Orchestrations/Sql/InsertWorkItems.sql", clock.Now()), lease.InstanceId, execution, state.Priority);
         }
+        else if (handedOver is not null)
+        {
+            this.AddLeasedActivity(batch, lease, state, handedOver);
+        }
         else if (work.Count > 0)
         {
             // Also when the orchestration just ended: an activity it scheduled without waiting for it still runs, as
@@ -276,6 +377,21 @@ internal sealed partial class EpisodeStore(
         }
 
         return (readiesWork || work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew, events.LastSequence);
+    }
+
+    private void AddLeasedActivity(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, ScheduleActivityAction activity)
+    {
+        NpgsqlBatchCommand insert = Command(batch, "Orchestrations/Sql/InsertLeasedActivity.sql", clock.Now());
+        insert.Parameters.AddWithValue("instance_id", lease.InstanceId);
+        insert.Parameters.AddWithValue("execution", state.Execution);
+        insert.Parameters.AddWithValue("task_id", activity.TaskId);
+        insert.Parameters.AddWithValue("name", activity.Name);
+        insert.Parameters.Add(SqlParameters.Nullable("input", NpgsqlDbType.Text, activity.InputJson));
+        insert.Parameters.AddWithValue("priority", (short)state.Priority);
+        insert.Parameters.AddWithValue("retry_policy", ActivityRetry);
+        insert.Parameters.AddWithValue("max_attempts", ActivityMaxAttempts);
+        insert.Parameters.AddWithValue("worker_id", lease.LeaseOwner);
+        insert.Parameters.AddWithValue("lease_duration", leaseOptions.Value.Duration);
     }
 
     /// <remarks>Last, after a setting that keeps the statement on its prepared generic plan for

@@ -1,11 +1,15 @@
+using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
+using TaskFlow.Activities;
+using TaskFlow.Telemetry;
 using TaskFlow.WorkItems;
 
 namespace TaskFlow.Orchestrations;
 
 /// <summary>Runs one leased orchestration episode on the server: loads it (<see cref="EpisodeStore"/>), replays the
-/// orchestrator through the SDK's runner (<see cref="EpisodeReplayer"/>), and commits what it decided.</summary>
-internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer replayer)
+/// orchestrator through the SDK's runner (<see cref="EpisodeReplayer"/>), and commits what it decided; or runs the
+/// next episode in the commit of an activity's result (<see cref="TryContinueAsync"/>).</summary>
+internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer replayer, ActivityRegistry activities, TimeProvider time) : IDisposable
 {
     // Each round is a query and a replay of only the new events; a few bound the episode while results keep coming.
     private const int LateEventRounds = 3;
@@ -14,14 +18,19 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
     // session for the instance may then be the other episode's.
     private readonly Dictionary<string, int> running = new(StringComparer.Ordinal);
 
+    // By instance: the one activity its last episode here scheduled and waits for. Kept as long as the SDK's session.
+    private readonly MemoryCache continuations = new(new MemoryCacheOptions());
+
+    /// <param name="runHere">Starts an activity leased to this worker: given, the one activity a step schedules (if this
+    /// worker has it) is leased in the episode's commit and handed to it, with no round trip through the queue.</param>
     /// <returns>False when the episode did not commit: its lease was lost (another worker runs it), or its history moved
     /// (it runs again on the new history).</returns>
-    public async Task<bool> RunEpisodeAsync(WorkItemLease lease, CancellationToken cancellationToken)
+    public async Task<bool> RunEpisodeAsync(WorkItemLease lease, CancellationToken cancellationToken, Action<WorkItemLease>? runHere = null)
     {
         this.CountRunning(lease.InstanceId, +1);
         try
         {
-            return await this.RunAsync(lease, cancellationToken);
+            return await this.RunAsync(lease, runHere, cancellationToken);
         }
         finally
         {
@@ -29,10 +38,11 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
         }
     }
 
-    private async Task<bool> RunAsync(WorkItemLease lease, CancellationToken cancellationToken)
+    private async Task<bool> RunAsync(WorkItemLease lease, Action<WorkItemLease>? runHere, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
         EpisodeState? state = await store.LoadAsync(connection, lease.InstanceId, !replayer.HasSession(lease.InstanceId), cancellationToken);
+        TimeSpan clockOffset = state is null ? TimeSpan.Zero : state.Now - time.GetUtcNow();
         if (state is null || !state.IsRunnable(lease))
         {
             // Finished, cancelled or moved on since this work item was queued: nothing to run.
@@ -57,17 +67,97 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
         }
 
         (state, result) = await this.TakeInLateEventsAsync(connection, lease, state, result, cancellationToken);
-        EpisodeCommit commit = await store.CommitAsync(connection, lease, state, result, cancellationToken);
-        if (commit.Outcome == EpisodeCommitOutcome.Committed && result.Outcome == EpisodeOutcome.Waiting)
+        EpisodeCommit commit = await store.CommitAsync(connection, lease, state, result, this.MayRunHere(result, runHere), cancellationToken);
+        this.AfterCommit(lease.InstanceId, state, result, commit, clockOffset, runHere);
+        return commit.Outcome == EpisodeCommitOutcome.Committed;
+    }
+
+    /// <summary>Commits an orchestration activity's result together with the next episode of its orchestration, when
+    /// this worker committed the episode that scheduled it (and nothing else) and still holds its replayed state: no
+    /// inbox row, no orchestration work item to lease, no load (docs/architecture.md, "Continuations").</summary>
+    /// <returns>True when committed; false when the activity's lease was lost (its result is discarded, as any);
+    /// null when the result is not this worker's to continue with: it goes to the inbox as any other.</returns>
+    /// <param name="runHere">As for <see cref="RunEpisodeAsync"/>.</param>
+    public async Task<bool?> TryContinueAsync(WorkItemLease activity, string? outputJson, CancellationToken cancellationToken, Action<WorkItemLease>? runHere = null)
+    {
+        if (!this.continuations.TryGetValue(activity.InstanceId, out EpisodeContinuation? next)
+            || next!.TaskId != activity.TaskId || next.State.Execution != activity.Execution)
         {
-            replayer.Committed(lease.InstanceId, state.Execution, commit.LastSequence);
+            return null;
+        }
+
+        this.continuations.Remove(activity.InstanceId);
+        try
+        {
+            // One episode of an instance at a time on this worker, on a session that matches the history as committed.
+            if (this.CountRunning(activity.InstanceId, +1) > 1
+                || !replayer.TryTakeSession(activity.InstanceId, next.State.Execution, next.State.LastSequence))
+            {
+                return null;
+            }
+
+            using System.Diagnostics.Activity? span = TaskFlowTracing.StartWork($"taskflow.episode {next.State.Name}", activity.TraceParent, activity.InstanceId, 1);
+            DateTimeOffset now = next.Now(time);
+            var completed = new OrchestrationEvent(
+                "TaskCompleted", activity.TaskId, activity.Attempt, DurableHistory.TaskCompleted(outputJson, activity.LeasedAt, activity.LeaseOwner), now, activity.LeaseOwner);
+            EpisodeState state = next.State with { Now = now, Inbox = [new InboxEvent(0, next.State.Execution, completed)] };
+            EpisodeResult? result = replayer.Replay(activity.InstanceId, state.Execution, state.Name, null, [completed], now);
+            if (result is null)
+            {
+                return null; // the SDK dropped the session: an episode replays the history
+            }
+
+            EpisodeCommit commit = await store.ContinueAsync(activity, state, result, this.MayRunHere(result, runHere), cancellationToken);
+            this.AfterCommit(activity.InstanceId, state, result, commit, next.ClockOffset, runHere);
+            return commit.Outcome switch
+            {
+                EpisodeCommitOutcome.Committed => true,
+                EpisodeCommitOutcome.LeaseLost => false,
+                _ => null,
+            };
+        }
+        finally
+        {
+            this.CountRunning(activity.InstanceId, -1);
+        }
+    }
+
+    public void Dispose() => this.continuations.Dispose();
+
+    /// <summary>Whether the episode's commit may lease its one new activity to this worker: a step (one activity, then
+    /// a wait) whose activity this worker has. A fan-out is the queue's to spread over the workers.</summary>
+    private bool MayRunHere(EpisodeResult result, Action<WorkItemLease>? runHere) =>
+        runHere is not null && result.Outcome == EpisodeOutcome.Waiting && result.Actions is [ScheduleActivityAction one] && activities.Contains(one.Name);
+
+    /// <summary>After an episode's commit (or its failure): the session for the next episode, whether the activity it
+    /// scheduled may continue it here, and that activity started if the commit leased it here (only then: its result
+    /// must find the continuation in place). An episode that scheduled more (a fan-out) is continued by one episode
+    /// that reads many results, not by one per result.</summary>
+    private void AfterCommit(string instanceId, EpisodeState state, EpisodeResult result, EpisodeCommit commit, TimeSpan clockOffset, Action<WorkItemLease>? runHere)
+    {
+        if (commit.Outcome != EpisodeCommitOutcome.Committed || result.Outcome != EpisodeOutcome.Waiting)
+        {
+            replayer.Forget(instanceId); // ended, or the session ran an episode that did not commit
+            this.continuations.Remove(instanceId);
+            return;
+        }
+
+        replayer.Committed(instanceId, state.Execution, commit.LastSequence);
+        if (!commit.HandedBack && result.Actions is [ScheduleActivityAction scheduled])
+        {
+            var next = new EpisodeContinuation(
+                state with { Status = Instances.TaskStatuses.Running, LastSequence = commit.LastSequence, History = null, Inbox = [] }, scheduled.TaskId, clockOffset);
+            this.continuations.Set(instanceId, next, new MemoryCacheEntryOptions { SlidingExpiration = EpisodeReplayer.SessionIdleTimeout });
         }
         else
         {
-            replayer.Forget(lease.InstanceId); // ended, or the session ran an episode that did not commit
+            this.continuations.Remove(instanceId);
         }
 
-        return commit.Outcome == EpisodeCommitOutcome.Committed;
+        if (commit.LeasedActivity is { } leased)
+        {
+            runHere!(leased);
+        }
     }
 
     /// <summary>An episode that decided nothing but to wait (a fan-in still short of results) takes in the events that
