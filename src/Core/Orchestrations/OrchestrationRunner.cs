@@ -14,6 +14,11 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
     // Each round is a query and a replay of only the new events; a few bound the episode while results keep coming.
     private const int LateEventRounds = 3;
 
+    /// <summary>How many steps in a row an orchestration's activities may be leased in its episodes' commits. The slot
+    /// then goes back through the queue, where priorities order the work: a long sequence holds a slot for at most
+    /// this many steps while more urgent work waits.</summary>
+    internal const int MaxStepsHandedOver = 8;
+
     // Episodes running on this worker, by instance: more than one means an episode outlived its lease, and the SDK's
     // session for the instance may then be the other episode's.
     private readonly Dictionary<string, int> running = new(StringComparer.Ordinal);
@@ -67,8 +72,8 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
         }
 
         (state, result) = await this.TakeInLateEventsAsync(connection, lease, state, result, cancellationToken);
-        EpisodeCommit commit = await store.CommitAsync(connection, lease, state, result, this.MayRunHere(result, runHere), cancellationToken);
-        this.AfterCommit(lease.InstanceId, state, result, commit, clockOffset, runHere);
+        EpisodeCommit commit = await store.CommitAsync(connection, lease, state, result, this.MayRunHere(result, runHere, stepsHandedOver: 0), cancellationToken);
+        this.AfterCommit(lease.InstanceId, state, result, commit, clockOffset, runHere, stepsHandedOver: 0);
         return commit.Outcome == EpisodeCommitOutcome.Committed;
     }
 
@@ -107,8 +112,8 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
                 return null; // the SDK dropped the session: an episode replays the history
             }
 
-            EpisodeCommit commit = await store.ContinueAsync(activity, state, result, this.MayRunHere(result, runHere), cancellationToken);
-            this.AfterCommit(activity.InstanceId, state, result, commit, next.ClockOffset, runHere);
+            EpisodeCommit commit = await store.ContinueAsync(activity, state, result, this.MayRunHere(result, runHere, next.StepsHandedOver), cancellationToken);
+            this.AfterCommit(activity.InstanceId, state, result, commit, next.ClockOffset, runHere, next.StepsHandedOver);
             return commit.Outcome switch
             {
                 EpisodeCommitOutcome.Committed => true,
@@ -125,15 +130,19 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
     public void Dispose() => this.continuations.Dispose();
 
     /// <summary>Whether the episode's commit may lease its one new activity to this worker: a step (one activity, then
-    /// a wait) whose activity this worker has. A fan-out is the queue's to spread over the workers.</summary>
-    private bool MayRunHere(EpisodeResult result, Action<WorkItemLease>? runHere) =>
-        runHere is not null && result.Outcome == EpisodeOutcome.Waiting && result.Actions is [ScheduleActivityAction one] && activities.Contains(one.Name);
+    /// a wait) whose activity this worker has, within <see cref="MaxStepsHandedOver"/>. A fan-out is the queue's to
+    /// spread over the workers.</summary>
+    private bool MayRunHere(EpisodeResult result, Action<WorkItemLease>? runHere, int stepsHandedOver) =>
+        runHere is not null && stepsHandedOver < MaxStepsHandedOver
+        && result.Outcome == EpisodeOutcome.Waiting && result.Actions is [ScheduleActivityAction one] && activities.Contains(one.Name);
 
     /// <summary>After an episode's commit (or its failure): the session for the next episode, whether the activity it
     /// scheduled may continue it here, and that activity started if the commit leased it here (only then: its result
     /// must find the continuation in place). An episode that scheduled more (a fan-out) is continued by one episode
     /// that reads many results, not by one per result.</summary>
-    private void AfterCommit(string instanceId, EpisodeState state, EpisodeResult result, EpisodeCommit commit, TimeSpan clockOffset, Action<WorkItemLease>? runHere)
+    /// <param name="stepsHandedOver">How many steps in a row before this episode had their activity leased in the commit.</param>
+    private void AfterCommit(
+        string instanceId, EpisodeState state, EpisodeResult result, EpisodeCommit commit, TimeSpan clockOffset, Action<WorkItemLease>? runHere, int stepsHandedOver)
     {
         if (commit.Outcome != EpisodeCommitOutcome.Committed || result.Outcome != EpisodeOutcome.Waiting)
         {
@@ -146,7 +155,10 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
         if (!commit.HandedBack && result.Actions is [ScheduleActivityAction scheduled])
         {
             var next = new EpisodeContinuation(
-                state with { Status = Instances.TaskStatuses.Running, LastSequence = commit.LastSequence, History = null, Inbox = [] }, scheduled.TaskId, clockOffset);
+                state with { Status = Instances.TaskStatuses.Running, LastSequence = commit.LastSequence, History = null, Inbox = [] },
+                scheduled.TaskId,
+                clockOffset,
+                commit.LeasedActivity is null ? 0 : stepsHandedOver + 1);
             this.continuations.Set(instanceId, next, new MemoryCacheEntryOptions { SlidingExpiration = EpisodeReplayer.SessionIdleTimeout });
         }
         else

@@ -179,6 +179,28 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
         Assert.Equal(2L, await this.CountAsync("SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id AND kind = 'activity' AND lease_token IS NULL", fanned.Id));
     }
 
+    [Fact]
+    public async Task LongSequence_GivesItsSlotBackThroughTheQueue_AfterTheMostStepsInARow_ThenIsHandedStepsAgain()
+    {
+        await using ServiceProvider worker = Episodes.Worker(database, tasks => tasks.AddOrchestrator<AddsTwelveInTurn>().AddActivityFunc<object?, int>("Number", (_, _) => 1));
+        (TaskRecord task, _) = await worker.GetRequiredService<TaskFlowClient>().ScheduleNewTaskAsync(TestTasks.Submission(type: nameof(AddsTwelveInTurn), inputJson: null), "test");
+        OrchestrationRunner runner = worker.GetRequiredService<OrchestrationRunner>();
+        var handed = new List<WorkItemLease>();
+        Assert.True(await runner.RunEpisodeAsync(await Episodes.LeaseAsync(database, worker, task.Id), CancellationToken.None, handed.Add));
+        while (handed.Count < OrchestrationRunner.MaxStepsHandedOver)
+        {
+            Assert.True(await runner.TryContinueAsync(handed[^1], "1", CancellationToken.None, handed.Add));
+        }
+
+        Assert.True(await runner.TryContinueAsync(handed[^1], "1", CancellationToken.None, handed.Add));
+
+        Assert.Equal(OrchestrationRunner.MaxStepsHandedOver, handed.Count); // the next step's activity went to the queue
+        WorkItemLease queued = await this.LeaseActivityAsync(worker, task.Id);
+        Assert.Equal(OrchestrationRunner.MaxStepsHandedOver, queued.TaskId);
+        Assert.True(await runner.TryContinueAsync(queued, "1", CancellationToken.None, handed.Add)); // still continued here
+        Assert.Equal(OrchestrationRunner.MaxStepsHandedOver + 1, handed.Count); // and the count starts again
+    }
+
     /// <summary>Nothing is written: the activity keeps its lease, the history its length, and no episode is queued.</summary>
     private async Task AssertNotContinuedAsync(IServiceProvider worker, WorkItemLease activity)
     {
@@ -233,6 +255,20 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
     {
         public override async Task<int> RunAsync(TaskOrchestrationContext context, object? input) =>
             await context.CallActivityAsync<int>("Number") + await context.CallActivityAsync<int>("Number");
+    }
+
+    private sealed class AddsTwelveInTurn : TaskOrchestrator<object?, int>
+    {
+        public override async Task<int> RunAsync(TaskOrchestrationContext context, object? input)
+        {
+            int sum = 0;
+            for (int step = 0; step < 12; step++)
+            {
+                sum += await context.CallActivityAsync<int>("Number");
+            }
+
+            return sum;
+        }
     }
 
     private sealed class AddsTwoInParallel : TaskOrchestrator<object?, int>
