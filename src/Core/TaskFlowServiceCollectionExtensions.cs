@@ -94,6 +94,7 @@ public static class TaskFlowServiceCollectionExtensions
         IServiceCollection services = builder.Services;
         services.TryAddSingleton<EpisodeReplayer>();
         services.TryAddSingleton<OrchestrationRunner>();
+        services.TryAddSingleton<ContinuationCommits>();
         services.TryAddSingleton<EntityBatchRunner>();
         services.TryAddSingleton<WorkItemRunner>();
         services.AddLeaseHolding();

@@ -170,7 +170,7 @@ internal sealed partial class WorkItemRunner(
 
         // An orchestration's activity continues its orchestration here when this worker ran the episode that scheduled it.
         bool committed = failure is null
-            ? (lease.IsOrchestrationActivity ? await orchestrations.TryContinueAsync(lease, output, CancellationToken.None, this.RunHere) : null)
+            ? (lease.IsOrchestrationActivity ? await orchestrations.TryContinueAsync(lease, output, this.RunHere) : null)
                 ?? await completions.CompleteAsync(lease, output)
             : await queue.RecordFailedAttemptAsync(lease, failure, identity.Id, onlyIfExpired: false, Random.Shared.NextDouble(), CancellationToken.None);
         if (!committed)

@@ -8,7 +8,7 @@ namespace TaskFlow.Orchestrations;
 /// <param name="ClockOffset">The database's clock minus this process's, as the episode's load saw them. A continuation
 /// reads nothing before it replays, so its episode's time is this process's clock plus the offset.</param>
 /// <param name="StepsHandedOver">How many steps in a row, this one included, had their activity leased in the episode's
-/// commit (<see cref="OrchestrationRunner.MaxStepsHandedOver"/>).</param>
+/// commit (at most OrchestrationRunner.MaxStepsHandedOver).</param>
 internal sealed record EpisodeContinuation(EpisodeState State, int TaskId, TimeSpan ClockOffset, int StepsHandedOver)
 {
     /// <summary>The continuation's episode time: the database's clock as estimated here, to the microsecond PostgreSQL

@@ -70,7 +70,7 @@ internal sealed partial class EpisodeStore(
         endLease.Parameters.AddWithValue("finished", result is null ? state is null : result.EndsExecution);
         endLease.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
 
-        (bool readiesWork, int lastSequence) = state is not null && result is not null ? this.AddEpisodeWrites(batch, lease, state, result, leaseActivity) : (false, 0);
+        (bool readiesWork, int lastSequence, _) = state is not null && result is not null ? this.AddEpisodeWrites(batch, lease, state, result, leaseActivity) : (false, 0, false);
         if (state is not null && state.Inbox.Count > 0)
         {
             AddConsumeInbox(batch, lease, state); // what the episode read, or events of ended executions
@@ -84,7 +84,10 @@ internal sealed partial class EpisodeStore(
             {
                 await reader.ReadAsync(cancellationToken);
                 handedBack = reader.GetBoolean(1);
-                leased = await ReadLeasedActivityAsync(reader, lease, state, result, cancellationToken);
+                leased = await NextLeasedActivityAsync(reader, cancellationToken) is (true, var row) ? Leased(row, lease, state!, result!) : null;
+                while (await reader.NextResultAsync(cancellationToken))
+                {
+                }
             }
 
             // The work item handed back rather than deleted: events came while the episode ran, and the next episode
@@ -119,38 +122,87 @@ internal sealed partial class EpisodeStore(
         }
     }
 
-    /// <summary>Commits an orchestration activity's result together with the episode it starts (docs/architecture.md,
+    /// <summary>Commits orchestration activities' results, each together with the episode it starts (docs/architecture.md,
     /// "Continuations"): the end of the activity's lease, the episode's history (<c>TaskCompleted</c> among its events, as
-    /// if read from the inbox) and everything it decided, in one round trip. No orchestration work item is involved.</summary>
-    /// <param name="activity">The activity's lease: the fence, and the episode's actor.</param>
-    /// <param name="state">The instance as this worker's last episode of it left it, the result as its one fresh event.</param>
-    /// <returns><see cref="EpisodeCommitOutcome.LeaseLost"/> when the activity's lease is gone (its result is discarded);
-    /// <see cref="EpisodeCommitOutcome.HistoryMoved"/> when the instance moved on, and nothing was written: the result
-    /// then goes to the inbox as any other.</returns>
-    /// <param name="leaseActivity">As for <see cref="CommitAsync(NpgsqlConnection, WorkItemLease, EpisodeState?, EpisodeResult?, bool, CancellationToken)"/>.</param>
-    public async Task<EpisodeCommit> ContinueAsync(WorkItemLease activity, EpisodeState state, EpisodeResult result, bool leaseActivity, CancellationToken cancellationToken)
+    /// if read from the inbox) and everything it decided. No orchestration work item is involved. Many continuations
+    /// share one round trip and one transaction; if any of them cannot commit, each is then committed on its own.</summary>
+    /// <returns>Per continuation, in order: <see cref="EpisodeCommitOutcome.LeaseLost"/> when the activity's lease is gone
+    /// (its result is discarded); <see cref="EpisodeCommitOutcome.HistoryMoved"/> when the instance moved on, and nothing
+    /// was written: the result then goes to the inbox as any other.</returns>
+    public async Task<EpisodeCommit[]> ContinueAsync(IReadOnlyList<Continuation> continuations, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (continuations.Count > 1)
+        {
+            try
+            {
+                return await this.ContinueTogetherAsync(connection, continuations, cancellationToken);
+            }
+            catch (PostgresException exception) when (IsOneContinuations(exception))
+            {
+                // One of them could not commit, which undid all: each on its own says which.
+            }
+        }
+
+        var commits = new EpisodeCommit[continuations.Count];
+        for (int i = 0; i < continuations.Count; i++)
+        {
+            try
+            {
+                commits[i] = (await this.ContinueTogetherAsync(connection, [continuations[i]], cancellationToken))[0];
+            }
+            catch (PostgresException exception) when (exception.SqlState == LeaseLost)
+            {
+                commits[i] = new EpisodeCommit(EpisodeCommitOutcome.LeaseLost, 0);
+            }
+            catch (PostgresException exception) when (IsOneContinuations(exception))
+            {
+                commits[i] = new EpisodeCommit(EpisodeCommitOutcome.HistoryMoved, 0);
+            }
+        }
+
+        return commits;
+    }
+
+    /// <summary>A failure that belongs to one continuation of a batch (its lease, its instance, or a deadlock with a
+    /// writer of one of its rows), not to the database as a whole.</summary>
+    private static bool IsOneContinuations(PostgresException exception) =>
+        exception.SqlState is LeaseLost or MovedOn or HistoryMoved or PostgresErrorCodes.DeadlockDetected
+        || (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.TableName == "history");
+
+    private async Task<EpisodeCommit[]> ContinueTogetherAsync(NpgsqlConnection connection, IReadOnlyList<Continuation> continuations, CancellationToken cancellationToken)
+    {
         await using var batch = new NpgsqlBatch(connection);
-        NpgsqlBatchCommand endLease = Command(batch, "Orchestrations/Sql/ContinueAfterActivity.sql");
-        AddFence(endLease, activity);
-        endLease.Parameters.AddWithValue("instance_id", activity.InstanceId);
-        endLease.Parameters.AddWithValue("last_sequence", state.LastSequence);
-        (bool readiesWork, int lastSequence) = this.AddEpisodeWrites(batch, activity, state, result, leaseActivity);
-        WorkItemLease? leased;
-        try
+        var commits = new EpisodeCommit[continuations.Count];
+        bool[] leasing = new bool[continuations.Count];
+        bool readiesWork = false;
+        for (int i = 0; i < continuations.Count; i++)
         {
-            await using NpgsqlDataReader reader = await batch.Positional().ExecuteReaderAsync(cancellationToken);
-            leased = await ReadLeasedActivityAsync(reader, activity, state, result, cancellationToken);
+            (WorkItemLease activity, EpisodeState state, EpisodeResult result, bool leaseActivity) = continuations[i];
+            NpgsqlBatchCommand endLease = Command(batch, "Orchestrations/Sql/ContinueAfterActivity.sql");
+            AddFence(endLease, activity);
+            endLease.Parameters.AddWithValue("instance_id", activity.InstanceId);
+            endLease.Parameters.AddWithValue("last_sequence", state.LastSequence);
+            (bool readies, int lastSequence, bool leases) = this.AddEpisodeWrites(batch, activity, state, result, leaseActivity);
+            readiesWork |= readies;
+            commits[i] = new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence);
+            leasing[i] = leases;
         }
-        catch (PostgresException exception) when (exception.SqlState == LeaseLost)
+
+        await using (NpgsqlDataReader reader = await batch.Positional().ExecuteReaderAsync(cancellationToken))
         {
-            return new EpisodeCommit(EpisodeCommitOutcome.LeaseLost, 0);
-        }
-        catch (PostgresException exception) when (
-            exception.SqlState is MovedOn or HistoryMoved || (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.TableName == "history"))
-        {
-            return new EpisodeCommit(EpisodeCommitOutcome.HistoryMoved, 0);
+            // Each continuation whose commit leases its activity answers one such result, in the batch's order.
+            for (int i = 0; i < continuations.Count; i++)
+            {
+                if (leasing[i] && await NextLeasedActivityAsync(reader, cancellationToken) is (true, var row))
+                {
+                    commits[i] = commits[i] with { LeasedActivity = Leased(row, continuations[i].Activity, continuations[i].State, continuations[i].Result) };
+                }
+            }
+
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
         }
 
         if (readiesWork)
@@ -158,47 +210,56 @@ internal sealed partial class EpisodeStore(
             notifier.Ring();
         }
 
-        RecordMetrics(state, result);
-        return new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence, LeasedActivity: leased);
-    }
-
-    /// <summary>Reads the rest of a commit's results (so that its checks raise here) and, among them, the activity
-    /// InsertLeasedActivity.sql leased to this worker, if the commit leased one.</summary>
-    private static async Task<WorkItemLease?> ReadLeasedActivityAsync(
-        NpgsqlDataReader reader, WorkItemLease episode, EpisodeState? state, EpisodeResult? result, CancellationToken cancellationToken)
-    {
-        WorkItemLease? leased = null;
-        while (await reader.NextResultAsync(cancellationToken))
+        foreach (Continuation continuation in continuations)
         {
-            if (reader.FieldCount == 0 || reader.GetName(0) != "leased_work_item_id" || !await reader.ReadAsync(cancellationToken) || reader.IsDBNull(1))
-            {
-                continue; // another statement's result, or an activity a limit governs: the queue leases it
-            }
-
-            var scheduled = (ScheduleActivityAction)result!.Actions[0];
-            leased = new WorkItemLease(
-                WorkItemId: reader.GetInt64(0),
-                InstanceId: episode.InstanceId,
-                Execution: state!.Execution,
-                Kind: WorkKinds.Activity,
-                TaskId: scheduled.TaskId,
-                Name: scheduled.Name,
-                InputJson: scheduled.InputJson,
-                RetryPolicy: ActivityRetryPolicy,
-                Timeout: null,
-                Attempt: 1,
-                MaxAttempts: ActivityMaxAttempts,
-                LeaseToken: reader.GetInt64(1),
-                LeasedAt: reader.GetFieldValue<DateTimeOffset>(2),
-                LeaseExpiresAt: reader.GetFieldValue<DateTimeOffset>(3),
-                LeaseOwner: episode.LeaseOwner,
-                Wakeups: 0,
-                InstanceKind: WorkKinds.Orchestration,
-                CreatedAt: reader.GetFieldValue<DateTimeOffset>(4),
-                TraceParent: episode.TraceParent);
+            RecordMetrics(continuation.State, continuation.Result);
         }
 
-        return leased;
+        return commits;
+    }
+
+    /// <summary>Reads a commit's results up to the next of InsertLeasedActivity.sql's (so that the checks before it raise
+    /// here), or to the end (null).</summary>
+    /// <returns>That result's row, and whether it leased the activity (not when a limit governs it: the queue leases it).</returns>
+    private static async Task<(bool Leased, object[] Row)?> NextLeasedActivityAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        while (await reader.NextResultAsync(cancellationToken))
+        {
+            if (reader.FieldCount > 0 && reader.GetName(0) == "leased_work_item_id" && await reader.ReadAsync(cancellationToken))
+            {
+                object[] row = new object[reader.FieldCount];
+                reader.GetValues(row);
+                return (row[1] is not DBNull, row);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The lease of the activity InsertLeasedActivity.sql leased to this worker, from its result's row.</summary>
+    private static WorkItemLease Leased(object[] row, WorkItemLease episode, EpisodeState state, EpisodeResult result)
+    {
+        var scheduled = (ScheduleActivityAction)result.Actions[0];
+        return new WorkItemLease(
+            WorkItemId: (long)row[0],
+            InstanceId: episode.InstanceId,
+            Execution: state.Execution,
+            Kind: WorkKinds.Activity,
+            TaskId: scheduled.TaskId,
+            Name: scheduled.Name,
+            InputJson: scheduled.InputJson,
+            RetryPolicy: ActivityRetryPolicy,
+            Timeout: null,
+            Attempt: 1,
+            MaxAttempts: ActivityMaxAttempts,
+            LeaseToken: (long)row[1],
+            LeasedAt: new DateTimeOffset((DateTime)row[2]),
+            LeaseExpiresAt: new DateTimeOffset((DateTime)row[3]),
+            LeaseOwner: episode.LeaseOwner,
+            Wakeups: 0,
+            InstanceKind: WorkKinds.Orchestration,
+            CreatedAt: new DateTimeOffset((DateTime)row[4]),
+            TraceParent: episode.TraceParent);
     }
 
     /// <summary>A committed episode in the metrics: the orchestration's start (its first episode), its end, the episode.</summary>
@@ -228,8 +289,8 @@ internal sealed partial class EpisodeStore(
     /// (OrchestratorStarted, the events it read, one event per action, the end of the execution if it ended,
     /// OrchestratorCompleted), the new work, children, events to other instances, and the instance's state.</summary>
     /// <returns>Whether the commit readies work for the workers (new work items, a child, a parent's next episode),
-    /// and the history sequence the commit leaves.</returns>
-    private (bool ReadiesWork, int LastSequence) AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result, bool leaseActivity)
+    /// the history sequence the commit leaves, and whether it leases the episode's one activity (InsertLeasedActivity.sql).</returns>
+    private (bool ReadiesWork, int LastSequence, bool LeasesActivity) AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result, bool leaseActivity)
     {
         // Only a step that schedules one activity and waits is handed to its worker: a fan-out is the queue's to spread.
         ScheduleActivityAction? handedOver = leaseActivity && result.Outcome == EpisodeOutcome.Waiting && result.Actions is [ScheduleActivityAction one] ? one : null;
@@ -376,7 +437,7 @@ internal sealed partial class EpisodeStore(
             readiesWork = true;
         }
 
-        return (readiesWork || work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew, events.LastSequence);
+        return (readiesWork || work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew, events.LastSequence, handedOver is not null);
     }
 
     private void AddLeasedActivity(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, ScheduleActivityAction activity)

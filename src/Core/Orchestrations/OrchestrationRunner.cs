@@ -9,7 +9,8 @@ namespace TaskFlow.Orchestrations;
 /// <summary>Runs one leased orchestration episode on the server: loads it (<see cref="EpisodeStore"/>), replays the
 /// orchestrator through the SDK's runner (<see cref="EpisodeReplayer"/>), and commits what it decided; or runs the
 /// next episode in the commit of an activity's result (<see cref="TryContinueAsync"/>).</summary>
-internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer replayer, ActivityRegistry activities, TimeProvider time) : IDisposable
+internal sealed class OrchestrationRunner(
+    EpisodeStore store, ContinuationCommits continuationCommits, EpisodeReplayer replayer, ActivityRegistry activities, TimeProvider time) : IDisposable
 {
     // Each round is a query and a replay of only the new events; a few bound the episode while results keep coming.
     private const int LateEventRounds = 3;
@@ -83,7 +84,7 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
     /// <returns>True when committed; false when the activity's lease was lost (its result is discarded, as any);
     /// null when the result is not this worker's to continue with: it goes to the inbox as any other.</returns>
     /// <param name="runHere">As for <see cref="RunEpisodeAsync"/>.</param>
-    public async Task<bool?> TryContinueAsync(WorkItemLease activity, string? outputJson, CancellationToken cancellationToken, Action<WorkItemLease>? runHere = null)
+    public async Task<bool?> TryContinueAsync(WorkItemLease activity, string? outputJson, Action<WorkItemLease>? runHere = null)
     {
         if (!this.continuations.TryGetValue(activity.InstanceId, out EpisodeContinuation? next)
             || next!.TaskId != activity.TaskId || next.State.Execution != activity.Execution)
@@ -112,7 +113,7 @@ internal sealed class OrchestrationRunner(EpisodeStore store, EpisodeReplayer re
                 return null; // the SDK dropped the session: an episode replays the history
             }
 
-            EpisodeCommit commit = await store.ContinueAsync(activity, state, result, this.MayRunHere(result, runHere, next.StepsHandedOver), cancellationToken);
+            EpisodeCommit commit = await continuationCommits.CommitAsync(new Continuation(activity, state, result, this.MayRunHere(result, runHere, next.StepsHandedOver)));
             this.AfterCommit(activity.InstanceId, state, result, commit, next.ClockOffset, runHere, next.StepsHandedOver);
             return commit.Outcome switch
             {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using TaskFlow.Instances;
 using TaskFlow.Leases;
 using TaskFlow.Orchestrations;
@@ -25,7 +26,7 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
         for (int step = 0; step < 2; step++)
         {
             WorkItemLease activity = await this.LeaseActivityAsync(worker, continued);
-            Assert.True(await worker.GetRequiredService<OrchestrationRunner>().TryContinueAsync(activity, $"{step + 10}", CancellationToken.None));
+            Assert.True(await worker.GetRequiredService<OrchestrationRunner>().TryContinueAsync(activity, $"{step + 10}"));
             Assert.Equal(0L, await this.CountAsync("SELECT count(*) FROM taskflow.inbox WHERE instance_id = @id", continued));
             Assert.Equal(0L, await this.CountAsync("SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration'", continued));
 
@@ -77,7 +78,7 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
         Assert.Contains(activity.WorkItemId, await worker.GetRequiredService<WorkItemQueue>().CompleteActivitiesAsync([(activity, "10")], CancellationToken.None));
         Assert.True(await Episodes.RunAsync(database, worker, id));
         WorkItemLease second = await this.LeaseActivityAsync(worker, id);
-        Assert.True(await worker.GetRequiredService<OrchestrationRunner>().TryContinueAsync(second, "11", CancellationToken.None));
+        Assert.True(await worker.GetRequiredService<OrchestrationRunner>().TryContinueAsync(second, "11"));
         Assert.Equal("21", (await client.GetTaskAsync(id))!.OutputJson);
     }
 
@@ -91,7 +92,7 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
             "UPDATE taskflow.work_items SET lease_token = nextval('taskflow.lease_tokens') WHERE id = @id RETURNING id", ("id", activity.WorkItemId));
         int before = await this.LastSequenceAsync(id);
 
-        Assert.False(await worker.GetRequiredService<OrchestrationRunner>().TryContinueAsync(activity, "10", CancellationToken.None));
+        Assert.False(await worker.GetRequiredService<OrchestrationRunner>().TryContinueAsync(activity, "10"));
 
         Assert.Equal(before, await this.LastSequenceAsync(id));
         Assert.Equal(1L, await this.CountAsync("SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id AND kind = 'activity'", id));
@@ -117,9 +118,9 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
 
         Assert.True(await runner.RunEpisodeAsync(await Episodes.LeaseAsync(database, worker, task.Id), CancellationToken.None, handed.Add));
         WorkItemLease first = Assert.Single(handed);
-        Assert.True(await runner.TryContinueAsync(first, "10", CancellationToken.None, handed.Add));
+        Assert.True(await runner.TryContinueAsync(first, "10", handed.Add));
         WorkItemLease second = handed[1];
-        Assert.True(await runner.TryContinueAsync(second, "11", CancellationToken.None, handed.Add));
+        Assert.True(await runner.TryContinueAsync(second, "11", handed.Add));
 
         Assert.Equal(2, handed.Count); // the last episode ended the orchestration
         Assert.Equal("21", (await worker.GetRequiredService<TaskFlowClient>().GetTaskAsync(task.Id))!.OutputJson);
@@ -189,24 +190,80 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
         Assert.True(await runner.RunEpisodeAsync(await Episodes.LeaseAsync(database, worker, task.Id), CancellationToken.None, handed.Add));
         while (handed.Count < OrchestrationRunner.MaxStepsHandedOver)
         {
-            Assert.True(await runner.TryContinueAsync(handed[^1], "1", CancellationToken.None, handed.Add));
+            Assert.True(await runner.TryContinueAsync(handed[^1], "1", handed.Add));
         }
 
-        Assert.True(await runner.TryContinueAsync(handed[^1], "1", CancellationToken.None, handed.Add));
+        Assert.True(await runner.TryContinueAsync(handed[^1], "1", handed.Add));
 
         Assert.Equal(OrchestrationRunner.MaxStepsHandedOver, handed.Count); // the next step's activity went to the queue
         WorkItemLease queued = await this.LeaseActivityAsync(worker, task.Id);
         Assert.Equal(OrchestrationRunner.MaxStepsHandedOver, queued.TaskId);
-        Assert.True(await runner.TryContinueAsync(queued, "1", CancellationToken.None, handed.Add)); // still continued here
+        Assert.True(await runner.TryContinueAsync(queued, "1", handed.Add)); // still continued here
         Assert.Equal(OrchestrationRunner.MaxStepsHandedOver + 1, handed.Count); // and the count starts again
     }
+
+    [Fact]
+    public async Task Results_ThatComeWhileAnotherCommits_CommitTogether_InOneTransaction()
+    {
+        await using ServiceProvider worker = this.Worker();
+        OrchestrationRunner runner = worker.GetRequiredService<OrchestrationRunner>();
+        (WorkItemLease blocked, WorkItemLease b, WorkItemLease c) = (await this.StartAndLeaseAsync(worker), await this.StartAndLeaseAsync(worker), await this.StartAndLeaseAsync(worker));
+
+        bool?[] outcomes = await this.WhileTheFirstIsBlockedAsync(runner, blocked, b, c);
+
+        Assert.Equal([true, true, true], outcomes);
+        Assert.Equal(1L, await database.ScalarAsync<long>(
+            "SELECT count(DISTINCT xmin::text) FROM taskflow.history WHERE instance_id IN (@b, @c) AND event_type = 'TaskCompleted'",
+            ("b", b.InstanceId), ("c", c.InstanceId)));
+    }
+
+    [Fact]
+    public async Task Result_ThatCannotCommit_InAGroup_TakesNoOtherDown()
+    {
+        await using ServiceProvider worker = this.Worker();
+        OrchestrationRunner runner = worker.GetRequiredService<OrchestrationRunner>();
+        (WorkItemLease blocked, WorkItemLease lost, WorkItemLease fine) = (await this.StartAndLeaseAsync(worker), await this.StartAndLeaseAsync(worker), await this.StartAndLeaseAsync(worker));
+        await database.ScalarAsync<long>(
+            "UPDATE taskflow.work_items SET lease_token = nextval('taskflow.lease_tokens') WHERE id = @id RETURNING id", ("id", lost.WorkItemId));
+
+        bool?[] outcomes = await this.WhileTheFirstIsBlockedAsync(runner, blocked, lost, fine);
+
+        Assert.Equal([true, false, true], outcomes);
+        Assert.Equal(0L, await this.CountAsync("SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskCompleted'", lost.InstanceId));
+        Assert.Equal(1L, await this.CountAsync("SELECT count(*) FROM taskflow.history WHERE instance_id = @id AND event_type = 'TaskCompleted'", fine.InstanceId));
+    }
+
+    /// <summary>Continues the first while another transaction holds its instance's row, so its commit waits; the others
+    /// come meanwhile and go into the next group, written once the first is done.</summary>
+    private async Task<bool?[]> WhileTheFirstIsBlockedAsync(OrchestrationRunner runner, WorkItemLease first, params WorkItemLease[] others)
+    {
+        Task<bool?> firstDone;
+        await using (NpgsqlConnection blocker = await database.DataSource.OpenConnectionAsync())
+        await using (NpgsqlTransaction transaction = await blocker.BeginTransactionAsync())
+        {
+            await using (var hold = new NpgsqlCommand("SELECT 1 FROM taskflow.instances WHERE id = @id FOR UPDATE", blocker, transaction) { Parameters = { new("id", first.InstanceId) } })
+            {
+                await hold.ExecuteScalarAsync();
+            }
+
+            firstDone = runner.TryContinueAsync(first, "10");
+            await Eventually.WaitForAsync(
+                () => database.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"),
+                waiting => waiting > 0, TimeSpan.FromSeconds(10), "the first continuation's commit to wait for the row");
+            Task<bool?>[] othersDone = others.Select(o => runner.TryContinueAsync(o, "10")).ToArray();
+            await transaction.CommitAsync();
+            return [await firstDone, .. await Task.WhenAll(othersDone)];
+        }
+    }
+
+    private async Task<WorkItemLease> StartAndLeaseAsync(IServiceProvider worker) => await this.LeaseActivityAsync(worker, await this.StartAsync(worker));
 
     /// <summary>Nothing is written: the activity keeps its lease, the history its length, and no episode is queued.</summary>
     private async Task AssertNotContinuedAsync(IServiceProvider worker, WorkItemLease activity)
     {
         int before = await this.LastSequenceAsync(activity.InstanceId);
 
-        Assert.Null(await worker.GetRequiredService<OrchestrationRunner>().TryContinueAsync(activity, "10", CancellationToken.None));
+        Assert.Null(await worker.GetRequiredService<OrchestrationRunner>().TryContinueAsync(activity, "10"));
 
         Assert.Equal(before, await this.LastSequenceAsync(activity.InstanceId));
         Assert.Equal(1L, await this.CountAsync("SELECT count(*) FROM taskflow.work_items WHERE id = @id AND lease_token IS NOT NULL", activity.WorkItemId));
