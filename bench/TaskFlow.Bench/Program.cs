@@ -13,7 +13,7 @@ using TaskFlow.Instances;
 string server = args[0];
 string workerAssembly = args[1];
 string resultsFolder = args[2];
-string[] all = ["enqueue", "drain", "idle-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak", "overload", "provider-sequence", "entities", "limits", "capacity"];
+string[] all = ["enqueue", "drain", "idle-latency", "sequence-latency", "fanout", "orchestrations", "steady", "scale", "aged", "queue-drain", "provider", "auth", "steady-1000", "soak", "overload", "provider-sequence", "entities", "limits", "capacity"];
 // On request: "aged" (a minute of seeding), "queue-drain" (Azurite), "provider", "auth", "steady-1000" (telemetry's cost),
 // "soak" (30 minutes; TASKFLOW_BENCH_SOAK_MINUTES sets another length), "overload" (past saturation),
 // "provider-sequence" (one sequence at a time through the provider, extended sessions off and on) and "entities"
@@ -40,7 +40,8 @@ foreach (string scenario in chosen)
     {
         "enqueue" => [await EnqueueAsync(producers: 1), await EnqueueAsync(producers: 2)],
         "drain" => [await DrainAsync("drain", tasks: 20_000, workers: 1)],
-        "idle-latency" => [await IdleLatencyAsync()],
+        "idle-latency" => [await OneAtATimeAsync("idle-latency", Echo, "one task at a time")],
+        "sequence-latency" => [await OneAtATimeAsync("sequence-latency", _ => Submission("sequence", "{\"steps\":3}"), "one 3-step sequence of echo activities at a time")],
         "fanout" => [await FanOutAsync(10_000)],
         "orchestrations" => [await OrchestrationsAsync(5_000)],
         "steady" => [await SteadyAsync(200), await SteadyAsync(1_000)],
@@ -193,10 +194,11 @@ string[] QueueDispatchSettings() =>
     $"--TaskFlow:Dispatch:QueuePrefix=bench{DateTime.UtcNow:HHmmss}",
 ];
 
-// One echo task at a time on an idle system: how soon after the submit commits does a worker start it (NOTIFY path).
-async Task<ScenarioResult> IdleLatencyAsync()
+// One submission at a time on an idle system: how soon after the submit commits does a worker start it (NOTIFY path),
+// and, for a sequence, how long its steps take end to end (each step a commit on the worker that ran the last).
+async Task<ScenarioResult> OneAtATimeAsync(string name, Func<int, TaskSubmission> submission, string what)
 {
-    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, "idle-latency");
+    await using BenchDatabase db = await BenchDatabase.CreateAsync(server, name.Replace('-', '_'));
     TaskFlowClient client = Client(db);
     await using WorkerFleet fleet = WorkerFleet.Start(workerAssembly, db.ConnectionString, 1, concurrency: 16);
     await WaitUntilAsync(db, "SELECT count(*) >= 1 FROM taskflow.workers WHERE stopped_at IS NULL", TimeSpan.FromMinutes(1));
@@ -205,7 +207,7 @@ async Task<ScenarioResult> IdleLatencyAsync()
     var wall = Stopwatch.StartNew();
     for (int i = 0; i < Warmup + Measured; i++)
     {
-        (TaskRecord task, _) = await client.ScheduleNewTaskAsync(Echo(i), "bench");
+        (TaskRecord task, _) = await client.ScheduleNewTaskAsync(submission(i), "bench");
         await WaitUntilAsync(db, $"SELECT status = 'succeeded' FROM taskflow.instances WHERE id = '{task.Id}'", TimeSpan.FromSeconds(30), poll: TimeSpan.FromMilliseconds(1));
         if (i == Warmup - 1)
         {
@@ -215,9 +217,14 @@ async Task<ScenarioResult> IdleLatencyAsync()
     }
 
     (List<double> toStart, List<double> toComplete) = await db.LatenciesAsync("NOT tags ? 'warmup'");
-    return new ScenarioResult("idle-latency", Measured, Measured / wall.Elapsed.TotalSeconds, null, toStart, toComplete, fleet.PeakRssMb(),
+    double longestGap = await db.ScalarAsync<double>("""
+        SELECT coalesce(max(gap), 0)::float8 FROM (
+            SELECT extract(epoch FROM occurred_at - lag(occurred_at) OVER (PARTITION BY h.instance_id ORDER BY sequence)) * 1000 AS gap
+            FROM taskflow.history AS h JOIN taskflow.instances AS i ON i.id = h.instance_id WHERE NOT i.tags ? 'warmup') AS gaps
+        """);
+    return new ScenarioResult(name, Measured, Measured / wall.Elapsed.TotalSeconds, null, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / (Warmup + Measured), (double)(await db.RowsWrittenAsync() - before.rows) / (Warmup + Measured),
-        "one task at a time; start = lease time - submit transaction time, both on the database clock");
+        $"{what}; start = lease time - submit transaction time, both on the database clock; longest wait between two stored events of one run {longestGap:F1} ms");
 }
 
 // One fan-out orchestration of N echo activities, and back in, on a worker that has run the same fan-out once: the
