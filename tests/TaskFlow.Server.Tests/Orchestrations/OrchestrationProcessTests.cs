@@ -78,6 +78,39 @@ public sealed class OrchestrationProcessTests(PostgresDatabase database) : IClas
         await AssertHistoryIsSoundAsync(id);
     }
 
+    [Fact]
+    public async Task WorkerKilledMidSequence_WhileItRunsStepsHandedToItself_LeavesTheRestToAnotherWorker()
+    {
+        await using TaskFlowServer api = await TaskFlowServer.StartAsync(database.ConnectionString, role: "api");
+        string id = (await api.Client.SubmitAsync("""{"type":"sequence","input":{"steps":1000}}""")).GetProperty("id").GetString()!;
+
+        // The victim runs the sequence's steps on itself, each activity leased in the commit of the step before, and is
+        // killed a hundred steps in.
+        await using WorkerProcess victim = WorkerProcess.Start(database.ConnectionString, WorkerSettings);
+        long completedAtKill = await Eventually.WaitForAsync(
+            () => this.CountEventsAsync(id, "TaskCompleted"), completed => completed >= 100, TimeSpan.FromSeconds(60), "a hundred steps to finish");
+        await victim.KillAsync();
+        completedAtKill = await this.CountEventsAsync(id, "TaskCompleted");
+        Assert.True(completedAtKill < 1000, "The victim finished the sequence before it was killed; the test proves nothing.");
+        await using WorkerProcess survivor = WorkerProcess.Start(database.ConnectionString, WorkerSettings);
+
+        JsonElement done = await Eventually.WaitForAsync(
+            () => api.Client.GetJsonAsync($"/api/tasks/{id}"),
+            task => task.GetProperty("status").GetString() is "succeeded" or "failed",
+            TimeSpan.FromSeconds(120),
+            "the sequence to finish after the kill. Survivor: " + survivor.Output);
+
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        Assert.Equal(1000, done.GetProperty("output").GetInt32()); // every step saw the one before's result, once
+        Assert.Equal(1000L, await this.CountEventsAsync(id, "TaskCompleted"));
+        Assert.True(
+            await database.ScalarAsync<long>(
+                "SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id AND event_type = 'TaskCompleted' AND actor LIKE @owner",
+                ("id", id), ("owner", $"%/{survivor.Id}/%")) >= 1000 - completedAtKill - 1,
+            "The survivor did not run the steps left after the kill.");
+        await AssertHistoryIsSoundAsync(id);
+    }
+
     private Task<long> CountEventsAsync(string id, string type) => database.ScalarAsync<long>(
         "SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id AND event_type = @type", ("id", id), ("type", type));
 
