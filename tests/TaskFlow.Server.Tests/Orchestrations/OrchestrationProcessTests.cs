@@ -62,11 +62,7 @@ public sealed class OrchestrationProcessTests(PostgresDatabase database) : IClas
         Assert.True(heldActivities > 0, "The killed worker held no activity lease; the test proves nothing.");
         await using WorkerProcess survivor = WorkerProcess.Start(database.ConnectionString, WorkerSettings);
 
-        JsonElement done = await Eventually.WaitForAsync(
-            () => api.Client.GetJsonAsync($"/api/tasks/{id}"),
-            task => task.GetProperty("status").GetString() is "succeeded" or "failed",
-            TimeSpan.FromSeconds(120),
-            "the fan-out to finish after the kill. Survivor: " + survivor.Output);
+        JsonElement done = await EndAfterTheKillAsync(api, id, survivor);
 
         Assert.Equal("succeeded", done.GetProperty("status").GetString());
         Assert.Equal(400, done.GetProperty("output").GetProperty("count").GetInt32());
@@ -94,11 +90,7 @@ public sealed class OrchestrationProcessTests(PostgresDatabase database) : IClas
         Assert.True(completedAtKill < 1000, "The victim finished the sequence before it was killed; the test proves nothing.");
         await using WorkerProcess survivor = WorkerProcess.Start(database.ConnectionString, WorkerSettings);
 
-        JsonElement done = await Eventually.WaitForAsync(
-            () => api.Client.GetJsonAsync($"/api/tasks/{id}"),
-            task => task.GetProperty("status").GetString() is "succeeded" or "failed",
-            TimeSpan.FromSeconds(120),
-            "the sequence to finish after the kill. Survivor: " + survivor.Output);
+        JsonElement done = await EndAfterTheKillAsync(api, id, survivor);
 
         Assert.Equal("succeeded", done.GetProperty("status").GetString());
         Assert.Equal(1000, done.GetProperty("output").GetInt32()); // every step saw the one before's result, once
@@ -110,6 +102,12 @@ public sealed class OrchestrationProcessTests(PostgresDatabase database) : IClas
             "The survivor did not run the steps left after the kill.");
         await AssertHistoryIsSoundAsync(id);
     }
+
+    private static Task<JsonElement> EndAfterTheKillAsync(TaskFlowServer api, string id, WorkerProcess survivor) => Eventually.WaitForAsync(
+        () => api.Client.GetJsonAsync($"/api/tasks/{id}"),
+        task => task.GetProperty("status").GetString() is "succeeded" or "failed",
+        TimeSpan.FromSeconds(120),
+        $"{id} to finish after the kill. Survivor: " + survivor.Output);
 
     private Task<long> CountEventsAsync(string id, string type) => database.ScalarAsync<long>(
         "SELECT count(*) FROM taskflow.task_history WHERE instance_id = @id AND event_type = @type", ("id", id), ("type", type));
