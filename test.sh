@@ -2,8 +2,8 @@
 # Runs every test against a throwaway PostgreSQL cluster and Azurite queue service (a temp folder, free ports on 127.0.0.1),
 # stopped and removed afterwards, and the dashboard's tests in headless Chromium (Debian's, installed if missing).
 # TRX files and the dashboard's screenshots are kept in TestResults/. Set TASKFLOW_TEST_DATABASE_URL / TASKFLOW_TEST_AZURITE to use others instead.
-# Ends with "N passed, N failed" (totals over all test projects, from their TRX files; a test that did
-# not run counts as failed) and exits non-zero on any failure.
+# Ends by naming each test that did not pass, then "N passed, N failed" (totals over all test projects, from
+# their TRX files; a test that did not run counts as failed; scripts/trx-summary.js), and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/postgres.sh
@@ -45,15 +45,7 @@ status=0
 dotnet test TaskFlow.Functions.sln -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
 
-passed=0; failed=0
-for trx in "$results"/*.trx; do
-  [[ -f $trx ]] || continue
-  counters=$(grep -o '<Counters [^>]*>' "$trx")
-  count() { sed -E "s/.* $1=\"([0-9]+)\".*/\1/" <<<"$counters"; }
-  passed=$((passed + $(count passed)))
-  failed=$((failed + $(count failed) + $(count error) + $(count timeout) + $(count aborted) + $(count notExecuted)))
-done
-if ((passed == 0 && failed == 0)); then failed=1; echo "No test results were written." >&2; fi
 [[ -d TestResults/screenshots ]] && echo "Dashboard screenshots: $(ls TestResults/screenshots | sed 's|^|TestResults/screenshots/|' | paste -sd' ')"
-echo "$passed passed, $failed failed"
-((status == 0 && failed == 0))
+summary=0
+node scripts/trx-summary.js "$results" || summary=$?
+((status == 0 && summary == 0))
