@@ -115,8 +115,7 @@ internal static class Soak
 
             samples.Add(new Sample(
                 clock.Elapsed, ProcessMemory.ResidentMb(worker), ProcessMemory.ResidentMb(api),
-                await db.ScalarAsync<long>("SELECT count(*) FROM taskflow.instances"),
-                await db.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items"),
+                await LiveRowsAsync(db, "instances"), await LiveRowsAsync(db, "work_items"),
                 await SizeMbAsync(db, "instances"), await SizeMbAsync(db, "history"), await SizeMbAsync(db, "work_items"), await SizeMbAsync(db, "inbox")));
             if (clock.Elapsed >= TimeSpan.FromMinutes(nextMinute))
             {
@@ -150,6 +149,12 @@ internal static class Soak
             minute, reader.GetInt64(0), Optional(1), Optional(2), Optional(3), reader.GetInt64(4), Optional(5), Optional(6), reader.GetInt64(7),
             answers.P99Ms(TimeSpan.FromMinutes(minute - 1), TimeSpan.FromMinutes(minute)));
     }
+
+    /// <summary>The table's live rows as PostgreSQL's statistics count them: exact enough to see growth, and free, where
+    /// a count(*) of 300,000 instances every 10 s took 0.3–2 s of the two cores (three parallel processes) from the system
+    /// it measures.</summary>
+    private static Task<long> LiveRowsAsync(BenchDatabase db, string table) =>
+        db.ScalarAsync<long>($"SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = 'taskflow.{table}'::regclass");
 
     private static Task<double> SizeMbAsync(BenchDatabase db, string table) =>
         db.ScalarAsync<double>($"SELECT pg_total_relation_size('taskflow.{table}') / 1048576.0::float8");
