@@ -38,7 +38,9 @@ internal sealed class ContinuationCommits(EpisodeStore store)
             if (group.Count == 0)
             {
                 // Stand down, then look once more: a continuation queued just before would otherwise wait for the next.
-                Volatile.Write(ref this.writing, 0);
+                // A full fence (not Volatile.Write): the processor may otherwise read the queue before its store of 0 is
+                // seen, while a caller that enqueued meanwhile still reads 1 and leaves its continuation to this writer.
+                Interlocked.Exchange(ref this.writing, 0);
                 if (this.queue.IsEmpty || Interlocked.CompareExchange(ref this.writing, 1, 0) != 0)
                 {
                     return;
