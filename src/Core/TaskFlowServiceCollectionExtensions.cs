@@ -94,7 +94,7 @@ public static class TaskFlowServiceCollectionExtensions
         IServiceCollection services = builder.Services;
         services.TryAddSingleton<EpisodeReplayer>();
         services.TryAddSingleton<OrchestrationRunner>();
-        services.TryAddSingleton<ContinuationCommits>();
+        services.TryAddSingleton(provider => new ContinuationCommits(provider.GetRequiredService<EpisodeStore>()));
         services.TryAddSingleton<EntityBatchRunner>();
         services.TryAddSingleton<WorkItemRunner>();
         services.AddLeaseHolding();
