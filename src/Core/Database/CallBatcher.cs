@@ -3,15 +3,17 @@ namespace TaskFlow.Database;
 /// <summary>Joins calls that arrive together into one call of a batch operation: the calls that come while one
 /// batch runs go into the next, so a lone call runs at once (no timer, no added latency) and a burst shares one
 /// statement and one commit.</summary>
-/// <remarks>One batch runs at a time. When a batch of several fails in a way <c>isolate</c> accepts (the
-/// database rejected something in it), each of its calls runs again alone, so a bad call fails only itself;
-/// any other failure (the database is unreachable, say) fails them all at once.</remarks>
+/// <remarks>One batch runs at a time, unless <c>maxRunning</c> allows more: then a runner that takes a full batch
+/// and leaves calls waiting starts another runner, so a backlog is worked off side by side while a light load still
+/// shares batches. When a batch of several fails in a way <c>isolate</c> accepts (the database rejected something in
+/// it), each of its calls runs again alone, so a bad call fails only itself; any other failure (the database is
+/// unreachable, say) fails them all at once.</remarks>
 internal sealed class CallBatcher<TIn, TOut>(
-    Func<IReadOnlyList<TIn>, Task<IReadOnlyList<TOut>>> runBatch, int maxBatch, Func<Exception, bool> isolate)
+    Func<IReadOnlyList<TIn>, Task<IReadOnlyList<TOut>>> runBatch, int maxBatch, Func<Exception, bool> isolate, int maxRunning = 1)
 {
     private readonly object gate = new();
     private readonly List<Pending> waiting = [];
-    private bool running;
+    private int running;
 
     public Task<TOut> CallAsync(TIn input)
     {
@@ -19,12 +21,12 @@ internal sealed class CallBatcher<TIn, TOut>(
         lock (this.gate)
         {
             this.waiting.Add(pending);
-            if (this.running)
+            if (this.running > 0)
             {
                 return pending.Result.Task;
             }
 
-            this.running = true;
+            this.running = 1;
         }
 
         _ = Task.Run(this.RunAsync);
@@ -40,13 +42,18 @@ internal sealed class CallBatcher<TIn, TOut>(
             {
                 if (this.waiting.Count == 0)
                 {
-                    this.running = false;
+                    this.running--;
                     return;
                 }
 
                 int take = Math.Min(maxBatch, this.waiting.Count);
                 batch = this.waiting.GetRange(0, take);
                 this.waiting.RemoveRange(0, take);
+                if (this.waiting.Count > 0 && this.running < maxRunning)
+                {
+                    this.running++;
+                    _ = Task.Run(this.RunAsync);
+                }
             }
 
             await this.RunBatchAsync(batch);
