@@ -39,7 +39,8 @@ foreach (string scenario in chosen)
     results.AddRange(scenario switch
     {
         "enqueue" => [await EnqueueAsync(producers: 1), await EnqueueAsync(producers: 2)],
-        "drain" => [await DrainAsync("drain", tasks: 20_000, workers: 1)],
+        // TASKFLOW_BENCH_DRAIN_TASKS lengthens it (a 20,000 drain lasts ~2 s, a fair part of it the JIT's).
+        "drain" => [await DrainAsync("drain", tasks: int.TryParse(Environment.GetEnvironmentVariable("TASKFLOW_BENCH_DRAIN_TASKS"), out int n) ? n : 20_000, workers: 1)],
         "idle-latency" => [await OneAtATimeAsync("idle-latency", Echo, "one task at a time")],
         "sequence-latency" => [await OneAtATimeAsync("sequence-latency", _ => Submission("sequence", "{\"steps\":3}"), "one 3-step sequence of echo activities at a time")],
         "fanout" => [await FanOutAsync(10_000)],

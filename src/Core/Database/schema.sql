@@ -984,13 +984,16 @@ CREATE VIEW taskflow.tasks AS
  SELECT i.id,
     i.name,
     i.kind,
-    i.status,
+        CASE
+            WHEN (queued.running_since IS NOT NULL) THEN 'running'::text
+            ELSE i.status
+        END AS status,
     i.priority,
     i.input,
     i.output,
     i.error,
     i.custom_status,
-    i.attempt,
+    COALESCE(queued.running_attempt, i.attempt) AS attempt,
     ((i.retry_policy ->> 'maxAttempts'::text))::integer AS max_attempts,
     i.tags,
     i.idempotency_key,
@@ -998,16 +1001,19 @@ CREATE VIEW taskflow.tasks AS
     i.created_by,
     i.created_at,
     i.run_at,
-    i.started_at,
+    COALESCE(i.started_at, queued.running_since) AS started_at,
     i.completed_at,
-    i.updated_at,
-    ( SELECT min(w.visible_at) FILTER (WHERE (w.lease_token IS NULL)) AS min
+    GREATEST(i.updated_at, queued.running_since) AS updated_at,
+    queued.next_visible_at,
+    queued.waiting_for_limit,
+    i.status AS stored_status
+   FROM (taskflow.instances i
+     CROSS JOIN LATERAL ( SELECT min(w.visible_at) FILTER (WHERE (w.lease_token IS NULL)) AS next_visible_at,
+            min(w.limit_key) FILTER (WHERE ((w.limit_key IS NOT NULL) AND (w.lease_token IS NULL) AND (w.visible_at <= now()))) AS waiting_for_limit,
+            max(w.leased_at) FILTER (WHERE ((w.lease_token IS NOT NULL) AND (i.kind = 'activity'::text) AND (i.status = 'pending'::text))) AS running_since,
+            max(w.attempt) FILTER (WHERE ((w.lease_token IS NOT NULL) AND (i.kind = 'activity'::text) AND (i.status = 'pending'::text))) AS running_attempt
            FROM taskflow.work_items w
-          WHERE (w.instance_id = i.id)) AS next_visible_at,
-    ( SELECT min(w.limit_key) AS min
-           FROM taskflow.work_items w
-          WHERE ((w.instance_id = i.id) AND (w.limit_key IS NOT NULL) AND (w.lease_token IS NULL) AND (w.visible_at <= now()))) AS waiting_for_limit
-   FROM taskflow.instances i
+          WHERE (w.instance_id = i.id)) queued)
   WHERE (i.kind <> 'entity'::text);
 
 

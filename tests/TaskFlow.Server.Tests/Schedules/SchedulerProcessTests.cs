@@ -41,13 +41,13 @@ public sealed class SchedulerProcessTests(PostgresDatabase database) : IClassFix
         Assert.True(await database.ScalarAsync<long>(
             "SELECT count(*) FROM taskflow.schedule_history WHERE schedule_name = 'long-runs' AND event_type = 'SlotSkipped'") >= 2);
         Assert.True(await database.ScalarAsync<long>(
-            "SELECT count(*) FROM taskflow.instances WHERE tags ->> 'schedule' = 'long-runs' AND started_at IS NOT NULL") >= 2);
+            "SELECT count(*) FROM taskflow.tasks WHERE tags ->> 'schedule' = 'long-runs' AND started_at IS NOT NULL") >= 2);
         // Compared by when each run started, not when it was created: a creation time is its scheduler transaction's
         // start, which may come before the previous run's completion (the transaction saw it finished only later; on a
         // loaded machine over a second later). A run is leased only after its scheduler committed, so a run that did
         // not overlap started after the previous one's completion committed, and so after its completed_at.
         Assert.Empty(await database.ColumnAsync("""
-            SELECT a.id FROM taskflow.instances AS a JOIN taskflow.instances AS b
+            SELECT a.id FROM taskflow.tasks AS a JOIN taskflow.tasks AS b
               ON a.tags ->> 'schedule' = 'long-runs' AND b.tags ->> 'schedule' = 'long-runs' AND a.id <> b.id
              AND a.created_at < b.created_at AND b.started_at < coalesce(a.completed_at, 'infinity')
             """));

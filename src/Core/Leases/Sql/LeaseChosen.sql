@@ -1,8 +1,9 @@
 -- The shared end of a lease statement, after a "WITH chosen AS (...)" that picks and locks the rows
--- (ChooseNext.sql, ChooseByIds.sql): leases them for @worker_id and marks single-activity tasks running.
+-- (ChooseNext.sql, ChooseByIds.sql): leases them for @worker_id. A single-activity task's instance is not written:
+-- taskflow.tasks shows it running, on this attempt, while its work item is leased (migration 0024).
 -- The attempt is counted here, at the start, so a worker that dies mid-run has used an attempt. Limited work starts
 -- when its limit granted it (granted_at: see taskflow.choose_limited); the rest when the statement began.
--- Lock order (work item, then instance) is the same in every statement that touches both.
+-- It locks work items only; statements that lock both take the work item first.
 ), leased AS (
     UPDATE taskflow.work_items AS w
     SET lease_token = nextval('taskflow.lease_tokens'),
@@ -14,15 +15,6 @@
     WHERE w.id = chosen.id
     RETURNING w.id, w.instance_id, w.execution, w.kind, w.task_id, w.name, w.input, w.retry_policy,
               w.timeout, w.attempt, w.max_attempts, w.lease_token, w.leased_at, w.lease_expires_at, w.wakeups, w.created_at
-), started AS (
-    UPDATE taskflow.instances AS i
-    SET status = 'running',
-        attempt = leased.attempt,
-        started_at = coalesce(i.started_at, leased.leased_at),
-        updated_at = leased.leased_at
-    FROM leased
-    WHERE i.id = leased.instance_id
-      AND i.kind = 'activity'
 )
 SELECT leased.id, leased.instance_id, leased.execution, leased.kind, leased.task_id, leased.name, leased.input::text,
        leased.retry_policy::text, leased.timeout, leased.attempt, leased.max_attempts, leased.lease_token, leased.leased_at,

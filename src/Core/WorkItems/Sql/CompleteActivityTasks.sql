@@ -21,6 +21,7 @@ WITH input AS (
         updated_at = coalesce(@now, now()),
         last_sequence = i.last_sequence + 2,
         attempt = finished.attempt,
+        started_at = coalesce(i.started_at, finished.leased_at),
         success_recorded_by = finished.worker,
         success_attempt_started_at = finished.leased_at
     FROM finished

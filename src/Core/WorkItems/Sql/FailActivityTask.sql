@@ -11,6 +11,8 @@ WITH failed_item AS (
     UPDATE taskflow.instances AS i
     SET status = 'failed',
         error = @failure::jsonb,
+        attempt = failed_item.attempt,
+        started_at = coalesce(i.started_at, failed_item.leased_at),
         completed_at = coalesce(@now, now()),
         updated_at = coalesce(@now, now()),
         last_sequence = i.last_sequence + 2

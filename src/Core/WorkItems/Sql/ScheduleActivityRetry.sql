@@ -15,6 +15,8 @@ WITH retried AS (
     UPDATE taskflow.instances AS i
     SET status = 'pending',
         error = @failure::jsonb,
+        attempt = retried.attempt,
+        started_at = coalesce(i.started_at, retried.leased_at),
         updated_at = coalesce(@now, now()),
         last_sequence = i.last_sequence + 2
     FROM retried
