@@ -55,6 +55,14 @@ public class PostgresDatabase : IAsyncLifetime
         await drop.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Runs a statement for its effect (test data, ANALYZE).</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        await using NpgsqlCommand command = this.DataSource.CreateCommand(sql);
+        command.CommandTimeout = 0;
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>Runs a query that returns one value.</summary>
     public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)
     {

@@ -14,12 +14,12 @@ public sealed class ListPlanTests(PostgresDatabase database) : IClassFixture<Pos
     [Fact]
     public async Task ListRunning_DuringABacklog_FindsTheTasksThroughTheirLeases_NotThroughEveryPendingTask()
     {
-        await ExecuteAsync("""
+        await database.ExecuteAsync("""
             INSERT INTO taskflow.instances (id, name, kind, status, priority, retry_policy, created_by, created_at, run_at, updated_at)
             SELECT 'backlog-' || n, 'echo', 'activity', 'pending', 5, '{"maxAttempts":3}', 'test', t, t, t
             FROM generate_series(1, 20000) AS n, LATERAL (SELECT now() - interval '1 hour' + n * interval '1 ms' AS t) AS at
             """);
-        await ExecuteAsync("""
+        await database.ExecuteAsync("""
             INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, priority, retry_policy, max_attempts,
                                              visible_at, created_at, attempt, lease_token, lease_owner, leased_at, lease_expires_at)
             SELECT 'backlog-' || n, 1, 'activity', 1, 'echo', 5, '{"maxAttempts":3}', 3, now(), now(),
@@ -27,19 +27,13 @@ public sealed class ListPlanTests(PostgresDatabase database) : IClassFixture<Pos
                    CASE WHEN leased THEN now() END, CASE WHEN leased THEN now() + interval '1 minute' END
             FROM generate_series(1, 20000) AS n, LATERAL (SELECT n <= 500 AS leased) AS l
             """);
-        await ExecuteAsync("ANALYZE taskflow.instances");
-        await ExecuteAsync("ANALYZE taskflow.work_items");
+        await database.ExecuteAsync("ANALYZE taskflow.instances");
+        await database.ExecuteAsync("ANALYZE taskflow.work_items");
 
         string plan = await PlanAsync("running");
 
         Assert.DoesNotContain("Seq Scan on instances", plan);
         Assert.Contains("instances_pkey", plan);
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using NpgsqlCommand command = database.DataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>EXPLAIN of the first page filtered by a status, planned for its values as the list is
@@ -61,13 +55,6 @@ public sealed class ListPlanTests(PostgresDatabase database) : IClassFixture<Pos
             parameters.Add(new NpgsqlParameter(name, type) { Value = DBNull.Value });
         }
 
-        await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(CancellationToken.None);
-        var lines = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(reader.GetString(0));
-        }
-
-        return string.Join('\n', lines);
+        return await QueryPlans.ExplainAsync(batch);
     }
 }

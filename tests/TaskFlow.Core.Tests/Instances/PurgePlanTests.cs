@@ -15,20 +15,20 @@ public sealed class PurgePlanTests(PostgresDatabase database) : IClassFixture<Po
     public async Task Purge_OfMostlyPlainTasks_ReadsTheHistoryByItsKey_NotWhole()
     {
         // 60,000 finished tasks, one in twenty an orchestration with 20 history rows (a plain task keeps its history in its row).
-        await ExecuteAsync("""
+        await database.ExecuteAsync("""
             INSERT INTO taskflow.instances (id, name, kind, status, priority, retry_policy, created_by, created_at, run_at, updated_at, completed_at)
             SELECT 'purge-' || n, CASE WHEN n % 20 = 0 THEN 'sequence' ELSE 'echo' END,
                    CASE WHEN n % 20 = 0 THEN 'orchestration' ELSE 'activity' END,
                    'succeeded', 5, '{"maxAttempts":3}', 'test', t, t, t, t
             FROM generate_series(1, 60000) AS n, LATERAL (SELECT now() - interval '1 day' + n * interval '1 ms' AS t) AS at
             """);
-        await ExecuteAsync("""
+        await database.ExecuteAsync("""
             INSERT INTO taskflow.history (instance_id, sequence, execution, event_type, occurred_at, actor)
             SELECT 'purge-' || n, s, 1, 'TaskScheduled', now(), 'test'
             FROM generate_series(20, 60000, 20) AS n, generate_series(1, 20) AS s
             """);
-        await ExecuteAsync("ANALYZE taskflow.instances");
-        await ExecuteAsync("ANALYZE taskflow.history");
+        await database.ExecuteAsync("ANALYZE taskflow.instances");
+        await database.ExecuteAsync("ANALYZE taskflow.history");
 
         string joined = await PlanAsync(JoinedPurge);
         Assert.Contains("Seq Scan on history", joined); // the trap is set: the join the purge made before
@@ -53,12 +53,6 @@ public sealed class PurgePlanTests(PostgresDatabase database) : IClassFixture<Po
         DELETE FROM taskflow.instances AS i USING doomed WHERE i.id = doomed.id
         """;
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using NpgsqlCommand command = database.DataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
-    }
-
     /// <summary>EXPLAIN of a purge of 500, planned for its values as the purge is (<see cref="OptionalFilterQuery"/>).</summary>
     private async Task<string> PlanAsync(string purge)
     {
@@ -66,13 +60,6 @@ public sealed class PurgePlanTests(PostgresDatabase database) : IClassFixture<Po
         batch.Parameters().Add(new NpgsqlParameter("id", NpgsqlDbType.Text) { Value = DBNull.Value });
         batch.Parameters().AddWithValue("finished_before", DateTimeOffset.UtcNow);
         batch.Parameters().AddWithValue("batch_size", 500);
-        await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(CancellationToken.None);
-        var lines = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(reader.GetString(0));
-        }
-
-        return string.Join('\n', lines);
+        return await QueryPlans.ExplainAsync(batch);
     }
 }

@@ -18,11 +18,11 @@ public sealed class LeasePlanTests(PostgresDatabase database) : IClassFixture<Po
     [Fact]
     public async Task Lease_OnAQueueAnalysedWhileNearlyEmpty_WalksTheReadyIndex()
     {
-        await ExecuteAsync(Insert(1, 60_000));
-        await ExecuteAsync("DELETE FROM taskflow.work_items WHERE id % 1000 <> 0"); // a backlog drained but for a few
-        await ExecuteAsync("VACUUM (TRUNCATE false) taskflow.work_items");
-        await ExecuteAsync("ANALYZE taskflow.work_items");
-        await ExecuteAsync(Insert(60_001, 100_000)); // 40,000 ready, which the statistics do not know of
+        await database.ExecuteAsync(Insert(1, 60_000));
+        await database.ExecuteAsync("DELETE FROM taskflow.work_items WHERE id % 1000 <> 0"); // a backlog drained but for a few
+        await database.ExecuteAsync("VACUUM (TRUNCATE false) taskflow.work_items");
+        await database.ExecuteAsync("ANALYZE taskflow.work_items");
+        await database.ExecuteAsync(Insert(60_001, 100_000)); // 40,000 ready, which the statistics do not know of
 
         string misled = await this.PlanAsync(OptionalFilterQuery.TransactionSettings(("enable_bitmapscan", "off")));
         Assert.Contains("Seq Scan on work_items", misled); // the trap is set: the settings the lease had before
@@ -41,7 +41,7 @@ public sealed class LeasePlanTests(PostgresDatabase database) : IClassFixture<Po
         await using NpgsqlDataSource dataSource = TaskFlowDataSource.Create(
             new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 1 }.ToString());
         var leases = new WorkItemLeases(dataSource, new SqlClock(TimeProvider.System), Options.Create(new LeaseOptions()));
-        await ExecuteAsync("DELETE FROM taskflow.work_items"); // the other test's rows have no instances
+        await database.ExecuteAsync("DELETE FROM taskflow.work_items"); // the other test's rows have no instances
         await new TaskFlowClient(database.DataSource, new SqlClock(TimeProvider.System))
             .ScheduleNewTasksAsync([.. Enumerable.Range(0, 40).Select(_ => TestTasks.Submission())], "test");
         for (int i = 0; i < 20; i++)
@@ -63,12 +63,6 @@ public sealed class LeasePlanTests(PostgresDatabase database) : IClassFixture<Po
         FROM generate_series({{from}}, {{to}}) AS n
         """;
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using NpgsqlCommand command = database.DataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
-    }
-
     /// <summary>EXPLAIN of the lease under <paramref name="settings"/>, as one implicit transaction as the lease runs.</summary>
     private async Task<string> PlanAsync(string settings)
     {
@@ -83,13 +77,6 @@ public sealed class LeasePlanTests(PostgresDatabase database) : IClassFixture<Po
         explain.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = DBNull.Value });
         explain.Parameters.AddWithValue("orchestration_work_only", false);
         explain.Parameters.AddWithValue("limited_only", false);
-        await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(CancellationToken.None);
-        var lines = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(reader.GetString(0));
-        }
-
-        return string.Join('\n', lines);
+        return await QueryPlans.ExplainAsync(batch);
     }
 }
