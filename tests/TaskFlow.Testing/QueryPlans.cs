@@ -11,12 +11,17 @@ internal static class QueryPlans
     public static async Task<string> ExplainAsync(NpgsqlBatch settingsThenExplain)
     {
         await using NpgsqlDataReader reader = await settingsThenExplain.ExecuteQueryAsync(CancellationToken.None);
+        return await ReadPlanAsync(reader);
+    }
+
+    private static async Task<string> ReadPlanAsync(NpgsqlDataReader reader)
+    {
         var lines = new List<string>();
         while (await reader.ReadAsync())
         {
             lines.Add(reader.GetString(0));
         }
 
-        return string.Join('\n', lines);
+        return lines.Count > 0 ? string.Join('\n', lines) : throw new InvalidOperationException("The EXPLAIN returned no plan.");
     }
 }
