@@ -45,6 +45,16 @@ internal static class TaskFlowDataSource
         // Every transaction here is short; one left open by a bug must not hold locks and bloat the queue.
         builder.ConnectionStringBuilder.Options = string.Join(' ',
             builder.ConnectionStringBuilder.Options, "-c idle_in_transaction_session_timeout=60000").Trim();
+
+        // PostgreSQL compiles a plan to machine code once its estimated cost passes jit_above_cost, which costs hundreds
+        // of milliseconds of a core at every call. Every TaskFlow statement runs in milliseconds without it, but some
+        // estimates cross the line: listing pending tasks during a backlog took ~85 ms, mostly compiling; the queue's
+        // gauges, planned with sequential scans off, 1.0-1.2 s every 5 s in the soak (docs/benchmarks.md). So JIT is off
+        // on TaskFlow's connections. A connection string whose Options name a JIT setting wins.
+        if (!(builder.ConnectionStringBuilder.Options ?? string.Empty).Contains("jit", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.ConnectionStringBuilder.Options += " -c jit=off";
+        }
         // Npgsql's metrics label the pool with this name, not with the connection string.
         builder.Name ??= "taskflow";
 

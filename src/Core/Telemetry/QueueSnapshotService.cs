@@ -13,8 +13,10 @@ internal sealed class QueueSnapshotService(NpgsqlDataSource dataSource, SqlClock
 {
     /// <summary>The planner settings QueueSnapshot.sql runs under, for its implicit transaction only: its counts walk the
     /// queue's partial indexes, never its heap. Statistics taken mid-churn describe a queue thousands of rows long, so
-    /// the planner would scan the table, and that heap holds a minute of dead rows between vacuums.</summary>
-    internal static readonly string PlannerSettings = OptionalFilterQuery.TransactionSettings(("enable_seqscan", "off"));
+    /// the planner would scan the table, and that heap holds a minute of dead rows between vacuums. And no JIT: the
+    /// small tables it still scans (the workers) then cost the plan more than any JIT threshold, and PostgreSQL spent
+    /// 1.0-1.2 s compiling it at each call (the data source turns JIT off too, unless a connection string turns it on).</summary>
+    internal static readonly string PlannerSettings = OptionalFilterQuery.TransactionSettings(("enable_seqscan", "off"), ("jit", "off"));
 
     private volatile QueueSnapshot? latest;
 

@@ -10,8 +10,8 @@ namespace TaskFlow.Core.Tests.Database;
 
 /// <summary>TaskFlow's data source prepares repeated statements, except that queries with optional filters must
 /// never run on a generic plan (it cannot use the index the given filter needs); a statement PostgreSQL would
-/// otherwise plan afresh at every call is kept on its generic plan; and a connection goes back to the pool without
-/// Npgsql's reset, which would run six statements at every checkout.</summary>
+/// otherwise plan afresh at every call is kept on its generic plan; a connection goes back to the pool without
+/// Npgsql's reset, which would run six statements at every checkout; and PostgreSQL's JIT compiler is off.</summary>
 public sealed class PreparedStatementTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
     [Fact]
@@ -90,6 +90,20 @@ public sealed class PreparedStatementTests(PostgresDatabase database) : IClassFi
             MaxPoolSize = 1,
             NoResetOnClose = false,
         }));
+    }
+
+    [Fact]
+    public async Task PostgresJit_IsOff_UnlessTheConnectionStringSetsIt()
+    {
+        Assert.Equal("off", await ShowJitAsync(database.ConnectionString));
+        Assert.Equal("on", await ShowJitAsync(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Options = "-c jit=on" }.ToString()));
+    }
+
+    private static async Task<string> ShowJitAsync(string connectionString)
+    {
+        await using NpgsqlDataSource dataSource = TaskFlowDataSource.Create(connectionString);
+        await using NpgsqlCommand show = dataSource.CreateCommand("SHOW jit");
+        return (string)(await show.ExecuteScalarAsync())!;
     }
 
     /// <summary>A session setting made on the pool's one connection, as read at the next checkout (RESET ALL clears it).</summary>
