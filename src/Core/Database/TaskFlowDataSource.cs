@@ -48,9 +48,10 @@ internal static class TaskFlowDataSource
 
         // PostgreSQL compiles a plan to machine code once its estimated cost passes jit_above_cost, which costs hundreds
         // of milliseconds of a core at every call. Every TaskFlow statement runs in milliseconds without it, but some
-        // estimates cross the line: listing pending tasks during a backlog took ~85 ms, mostly compiling; the queue's
-        // gauges, planned with sequential scans off, 1.0-1.2 s every 5 s in the soak (docs/benchmarks.md). So JIT is off
-        // on TaskFlow's connections. A connection string whose Options name a JIT setting wins.
+        // estimates cross the line: listing pending tasks during a backlog took ~85 ms, mostly compiling, and any
+        // statement run with a scan type turned off (as the lease runs) that still scans that way somewhere carries the
+        // "disabled" cost past every threshold: 1.0-1.2 s of compiling a call, measured (docs/benchmarks.md). So JIT is
+        // off on TaskFlow's connections. A connection string whose Options name a JIT setting wins.
         if (!(builder.ConnectionStringBuilder.Options ?? string.Empty).Contains("jit", StringComparison.OrdinalIgnoreCase))
         {
             builder.ConnectionStringBuilder.Options += " -c jit=off";

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using TaskFlow.Database;
 using TaskFlow.Telemetry;
 using TaskFlow.Testing;
@@ -41,36 +40,6 @@ public sealed class QueueSnapshotTests(PostgresDatabase database) : IClassFixtur
         QueueSnapshot snapshot = await this.Service().RefreshAsync(CancellationToken.None);
 
         Assert.Equal((0L, 0L, 0L, 0.0), (snapshot.Ready, snapshot.Scheduled, snapshot.Running, snapshot.OldestReadyAgeSeconds));
-    }
-
-    /// <summary>Steady churn leaves the queue's heap thousands of pages long for a few live rows until the next vacuum; the
-    /// gauges read the partial indexes that hold their rows, not the heap (a sequential scan took 130 ms in the soak), and
-    /// are not compiled by PostgreSQL's JIT, whatever the connection's setting.</summary>
-    [Fact]
-    public async Task Snapshot_OfAFewRowsInALongHeap_ReadsTheIndexesNotTheTable()
-    {
-        await database.ExecuteAsync("DELETE FROM taskflow.work_items");
-        await database.ExecuteAsync(Insert(1, 60_000, visible: "now()"));
-        await database.ExecuteAsync("ANALYZE taskflow.work_items"); // analysed while long, as autovacuum sees it mid-churn
-        await database.ExecuteAsync("DELETE FROM taskflow.work_items WHERE id % 1000 <> 0");
-
-        string misled = await PlanAsync(database, OptionalFilterQuery.TransactionSettings(("enable_seqscan", "on")));
-        Assert.Contains("Seq Scan on work_items", misled); // the trap is set: the statistics make a scan look right
-        string plan = await PlanAsync(database, QueueSnapshotService.PlannerSettings);
-
-        Assert.DoesNotContain("Seq Scan on work_items", plan);
-        Assert.Contains("work_items_ready", plan);
-        Assert.DoesNotContain("JIT", plan); // scans it cannot avoid (the workers) carry the disabled-scan cost past jit_above_cost
-    }
-
-    private static async Task<string> PlanAsync(PostgresDatabase database, string settings)
-    {
-        await using NpgsqlBatch batch = database.DataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(settings));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("EXPLAIN " + SqlText.Get("Telemetry/Sql/QueueSnapshot.sql")));
-        batch.Parameters().Add(new NpgsqlParameter("now", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = DBNull.Value });
-        batch.Parameters().AddWithValue("stale_after", TimeSpan.FromSeconds(30));
-        return await QueryPlans.ExplainAsync(batch);
     }
 
     private QueueSnapshotService Service() => new(
