@@ -11,11 +11,6 @@ internal static class QueryPlans
     public static async Task<string> ExplainAsync(NpgsqlBatch settingsThenExplain)
     {
         await using NpgsqlDataReader reader = await settingsThenExplain.ExecuteQueryAsync(CancellationToken.None);
-        return await ReadPlanAsync(reader);
-    }
-
-    private static async Task<string> ReadPlanAsync(NpgsqlDataReader reader)
-    {
         var lines = new List<string>();
         while (await reader.ReadAsync())
         {
