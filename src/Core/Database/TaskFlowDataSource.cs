@@ -48,7 +48,7 @@ internal static class TaskFlowDataSource
 
         // PostgreSQL compiles a plan to machine code once its estimated cost passes jit_above_cost, which costs hundreds
         // of milliseconds of a core at every call. Every TaskFlow statement runs in milliseconds without it, but some
-        // estimates cross the line: listing pending tasks during a backlog took ~85 ms, mostly compiling, and a statement
+        // estimates reach the line (listing pending tasks during a backlog is estimated just under it), and a statement
         // planned with a scan type turned off that still had to scan that way carried the "disabled" cost past every
         // threshold: 1.0-1.2 s of compiling a call (docs/benchmarks.md, "Where the soak's CPU goes"). So JIT is off on
         // TaskFlow's connections. A connection string whose Options name a JIT setting wins.
