@@ -22,8 +22,7 @@ public sealed class RunningFromLeaseTests : IClassFixture<PostgresDatabase>, IAs
     }
 
     // Each test leases from an empty queue, so the one lease it takes is its own task's.
-    public async Task InitializeAsync() => await this.database.ScalarAsync<long>(
-        "WITH gone AS (DELETE FROM taskflow.work_items RETURNING 1) SELECT count(*) FROM gone");
+    public Task InitializeAsync() => this.database.ExecuteAsync("DELETE FROM taskflow.work_items");
 
     public Task DisposeAsync() => Task.CompletedTask;
 
