@@ -15,6 +15,9 @@ namespace TaskFlow.Bench;
 internal static class Soak
 {
     private const int OrchestrationEvery = 20;
+
+    /// <summary>A minute whose sequences' p99 passes this prints its slowest sequence's timeline.</summary>
+    private const double SlowSequenceMs = 1000;
     private static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(10);
 
     /// <param name="fleet">A worker process, then an API process (<paramref name="http"/> submits to it).</param>
@@ -119,7 +122,13 @@ internal static class Soak
                 await SizeMbAsync(db, "instances"), await SizeMbAsync(db, "history"), await SizeMbAsync(db, "work_items"), await SizeMbAsync(db, "inbox")));
             if (clock.Elapsed >= TimeSpan.FromMinutes(nextMinute))
             {
-                minutes.Add(await MinuteAsync(db, nextMinute - 1, started, answers));
+                Minute minute = await MinuteAsync(db, nextMinute - 1, started, answers);
+                minutes.Add(minute);
+                if (minute.SequenceP99Ms > SlowSequenceMs)
+                {
+                    Console.Error.WriteLine($"[soak] minute {minute.Number}'s slowest sequence: {await SlowestSequenceAsync(db, minute.Number, started)}");
+                }
+
                 nextMinute++;
             }
         }
@@ -148,6 +157,32 @@ internal static class Soak
         return new Minute(
             minute, reader.GetInt64(0), Optional(1), Optional(2), Optional(3), reader.GetInt64(4), Optional(5), Optional(6), reader.GetInt64(7),
             answers.P99Ms(TimeSpan.FromMinutes(minute - 1), TimeSpan.FromMinutes(minute)));
+    }
+
+    /// <summary>The timeline of the slowest sequence submitted in minute <paramref name="minute"/>, read from its history
+    /// before retention purges it: each event's milliseconds after the submission, and for a completed activity also when
+    /// it was leased (<c>leased+…</c>). Its longest step says whether the time went waiting for a worker, in the run, or
+    /// between an activity's result and the next episode.</summary>
+    private static async Task<string> SlowestSequenceAsync(BenchDatabase db, int minute, DateTimeOffset started)
+    {
+        await using NpgsqlCommand command = db.DataSource.CreateCommand("""
+            WITH slowest AS (
+                SELECT id, created_at, completed_at FROM taskflow.instances
+                WHERE name = 'sequence' AND created_at >= @from AND created_at < @to AND completed_at IS NOT NULL
+                ORDER BY completed_at - created_at DESC LIMIT 1)
+            SELECT s.id,
+                   string_agg(format('%s+%s%s', h.event_type, round(extract(epoch FROM h.occurred_at - s.created_at) * 1000),
+                                     CASE WHEN h.payload ? 'startedAt'
+                                          THEN format(' (leased+%s)', round(extract(epoch FROM (h.payload->>'startedAt')::timestamptz - s.created_at) * 1000))
+                                          ELSE '' END), ', ' ORDER BY h.sequence)
+                   || format(', completed+%s', round(extract(epoch FROM s.completed_at - s.created_at) * 1000))
+            FROM slowest s JOIN taskflow.history h ON h.instance_id = s.id
+            GROUP BY s.id, s.created_at, s.completed_at
+            """);
+        command.Parameters.AddWithValue("from", started + TimeSpan.FromMinutes(minute - 1));
+        command.Parameters.AddWithValue("to", started + TimeSpan.FromMinutes(minute));
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? $"{reader.GetString(0)}: {reader.GetString(1)} (ms after its submission)" : "none found";
     }
 
     /// <summary>The table's live rows as PostgreSQL's statistics count them: exact enough to see growth, and free, where

@@ -1297,7 +1297,7 @@ CREATE UNIQUE INDEX work_items_by_lease_token ON taskflow.work_items USING btree
 -- Name: work_items_leases_by_expiry; Type: INDEX; Schema: taskflow; Owner: -
 --
 
-CREATE INDEX work_items_leases_by_expiry ON taskflow.work_items USING btree (lease_expires_at) WHERE (lease_token IS NOT NULL);
+CREATE INDEX work_items_leases_by_expiry ON taskflow.work_items USING btree (lease_expires_at) WHERE (lease_expires_at IS NOT NULL);
 
 
 --
