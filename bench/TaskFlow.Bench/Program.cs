@@ -206,10 +206,16 @@ async Task<ScenarioResult> OneAtATimeAsync(string name, Func<int, TaskSubmission
     (decimal wal, long rows) before = (await db.WalBytesAsync(), await db.RowsWrittenAsync());
     const int Warmup = 20, Measured = 200;
     var wall = Stopwatch.StartNew();
+    var measured = new List<string>();
     for (int i = 0; i < Warmup + Measured; i++)
     {
         (TaskRecord task, _) = await client.ScheduleNewTaskAsync(submission(i), "bench");
         await WaitUntilAsync(db, $"SELECT status = 'succeeded' FROM taskflow.instances WHERE id = '{task.Id}'", TimeSpan.FromSeconds(30), poll: TimeSpan.FromMilliseconds(1));
+        if (i >= Warmup)
+        {
+            measured.Add(task.Id);
+        }
+
         if (i == Warmup - 1)
         {
             await db.ScalarAsync<long>("WITH gone AS (UPDATE taskflow.instances SET tags = '{\"warmup\":\"1\"}' RETURNING 1) SELECT count(*) FROM gone");
@@ -223,9 +229,12 @@ async Task<ScenarioResult> OneAtATimeAsync(string name, Func<int, TaskSubmission
             SELECT extract(epoch FROM occurred_at - lag(occurred_at) OVER (PARTITION BY h.instance_id ORDER BY sequence)) * 1000 AS gap
             FROM taskflow.history AS h JOIN taskflow.instances AS i ON i.id = h.instance_id WHERE NOT i.tags ? 'warmup') AS gaps
         """);
+    string timeline = await SequenceTimelineAsync(db, measured);
+    Console.Error.WriteLine($"{name} timeline, ms after the submission, p50/p99: {timeline}");
     return new ScenarioResult(name, Measured, Measured / wall.Elapsed.TotalSeconds, null, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / (Warmup + Measured), (double)(await db.RowsWrittenAsync() - before.rows) / (Warmup + Measured),
-        $"{what}; start = lease time - submit transaction time, both on the database clock; longest wait between two stored events of one run {longestGap:F1} ms");
+        $"{what}; start = lease time - submit transaction time, both on the database clock; longest wait between two stored events of one run {longestGap:F1} ms; " +
+        $"timeline p50/p99 ms: {timeline}");
 }
 
 // One fan-out orchestration of N echo activities, and back in, on a worker that has run the same fan-out once: the
@@ -322,11 +331,18 @@ async Task<ScenarioResult> ProviderSequenceAsync(bool extendedSessions)
             SELECT extract(epoch FROM occurred_at - lag(occurred_at) OVER (PARTITION BY instance_id ORDER BY sequence)) * 1000 AS gap
             FROM taskflow.history WHERE instance_id LIKE 'sequence-%') AS gaps
         """);
+    string timeline = await SequenceTimelineAsync(db, Enumerable.Range(Warmup, Measured).Select(i => $"sequence-{i}").ToList());
+    Console.Error.WriteLine($"{name} timeline, ms after the submission, p50/p99: {timeline}");
     return new ScenarioResult(name, Measured, Measured / wall.Elapsed.TotalSeconds, null, toStart, toComplete, fleet.PeakRssMb(),
         (double)(await db.WalBytesAsync() - before.wal) / Measured, (double)(await db.RowsWrittenAsync() - before.rows) / Measured,
         $"one 3-step sequence at a time, Durable Task Framework dispatchers in 1 host process, extended sessions {(extendedSessions ? "on" : "off")}; " +
-        $"longest wait between two events of one run {longestGap:F1} ms");
+        $"longest wait between two events of one run {longestGap:F1} ms; timeline p50/p99 ms: {timeline}");
 }
+
+// Each stored event's median and p99 milliseconds after the submission, over the given one-at-a-time runs
+// (SequenceTimeline.sql).
+async Task<string> SequenceTimelineAsync(BenchDatabase db, List<string> ids) =>
+    await db.ScalarAsync<string>(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "SequenceTimeline.sql")), ("ids", ids.ToArray()));
 
 // The same work on the server's own dispatcher (the fan-out sample with echo activities, one worker process).
 async Task<ScenarioResult> ServerFanOutsAsync(int orchestrations, int fanOut)

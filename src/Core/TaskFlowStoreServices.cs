@@ -28,6 +28,7 @@ internal static class TaskFlowStoreServices
         services.TryAddSingleton(provider => new SqlClock(provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(_ => TaskFlowDataSource.Create(connectionString));
         services.TryAddSingleton<Migrator>();
+        services.TryAddSingleton<WakeSignal>(); // the process's dispatchers, if it runs any: a ring wakes them directly
         services.TryAddSingleton<WorkReadyNotifier>();
         services.TryAddSingleton<WorkItemQueue>();
         services.TryAddSingleton<WorkItemLeases>();
@@ -67,7 +68,6 @@ internal static class TaskFlowStoreServices
     /// where its stop order needs it).</summary>
     public static IServiceCollection AddLeaseHolding(this IServiceCollection services)
     {
-        services.TryAddSingleton<WakeSignal>();
         services.TryAddSingleton<RunningWorkItems>();
         services.TryAddSingleton<EpisodeStore>();
         services.TryAddSingleton<LeaseRescuer>();

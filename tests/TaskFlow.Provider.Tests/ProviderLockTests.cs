@@ -40,6 +40,26 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
     }
 
     [Fact]
+    public async Task Episode_ThatSchedulesOneActivityAndWaits_LeasesItToItsHostInTheCommit_WhoseDispatcherGetsItAtOnce()
+    {
+        await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString, lockDuration: TimeSpan.FromMinutes(1));
+        string id = await hosts.StartAsync("double-it", "21");
+        await CompleteWithAnActivityAsync(hosts.A, (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!);
+
+        // Leased in the statement that inserted it (one transaction time), to A: no lease of its own through the queue.
+        Assert.Equal(hosts.A.WorkerId, await database.ScalarAsync<string>(
+            "SELECT lease_owner FROM taskflow.work_items WHERE instance_id = @id AND kind = 'activity' AND leased_at = created_at", ("id", id)));
+        Assert.Null(await hosts.B.LockNextTaskActivityWorkItem(TimeSpan.FromMilliseconds(300), CancellationToken.None));
+        TaskActivityWorkItem activity = (await hosts.A.LockNextTaskActivityWorkItem(TimeSpan.Zero, CancellationToken.None))!;
+        Assert.Equal(id, activity.TaskMessage.OrchestrationInstance.InstanceId);
+        Assert.Equal(("double", "[21]"), (((TaskScheduledEvent)activity.TaskMessage.Event).Name, ((TaskScheduledEvent)activity.TaskMessage.Event).Input));
+
+        await hosts.A.CompleteTaskActivityWorkItemAsync(activity, Answer(activity, "42"));
+        Assert.Equal(["42"], await database.ColumnAsync(
+            "SELECT payload ->> 'result' FROM taskflow.inbox WHERE instance_id = @id AND event_type = 'TaskCompleted'", ("id", id)));
+    }
+
+    [Fact]
     public async Task Activity_WhoseLockWasHandedOn_HasItsResultDiscarded_AndTheNewHoldersRecordedOnce()
     {
         await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString);

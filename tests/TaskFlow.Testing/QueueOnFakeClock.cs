@@ -19,7 +19,7 @@ internal sealed class QueueOnFakeClock
         this.Clock = new SqlClock(this.Time);
         this.Lease = lease;
         this.Client = new TaskFlowClient(dataSource, this.Clock);
-        this.Queue = new WorkItemQueue(dataSource, this.Clock, new WorkReadyNotifier(dataSource, NullLogger<WorkReadyNotifier>.Instance));
+        this.Queue = new WorkItemQueue(dataSource, this.Clock, new WorkReadyNotifier(dataSource, new WakeSignal(), NullLogger<WorkReadyNotifier>.Instance));
         this.Leases = this.LeasesOn(dataSource);
     }
 

@@ -8,9 +8,11 @@ namespace TaskFlow.Dispatch;
 
 /// <summary>Holds one connection that LISTENs for ready work and cancellations, reconnecting when it drops.</summary>
 /// <remarks>After every (re)connect it wakes the dispatcher once, since notifications sent while it was not
-/// listening are gone; the dispatcher's poll is the backstop for the rest.</remarks>
+/// listening are gone; the dispatcher's poll is the backstop for the rest. A work-ready NOTIFY wakes the loops that
+/// lease the work it names; this process's own are skipped: <see cref="WorkReadyNotifier.Ring"/> woke its loops already.</remarks>
 internal sealed partial class NotificationListener(
-    NpgsqlDataSource dataSource, WakeSignal wake, RunningWorkItems running, TimeProvider time, ILogger<NotificationListener> logger)
+    NpgsqlDataSource dataSource, WakeSignal wake, WorkReadyNotifier notifier, RunningWorkItems running, TimeProvider time,
+    ILogger<NotificationListener> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -51,9 +53,9 @@ internal sealed partial class NotificationListener(
         {
             running.StopInstance(instanceId, WorkStopReason.Cancelled);
         }
-        else
+        else if (notifier.WorkFromOthers(notification.Payload) is { } work)
         {
-            wake.Set();
+            wake.Set(work);
         }
     }
 

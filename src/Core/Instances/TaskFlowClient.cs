@@ -24,7 +24,7 @@ public sealed class TaskFlowClient
     {
         this.dataSource = dataSource;
         this.clock = clock;
-        this.notifier = notifier ?? new WorkReadyNotifier(dataSource, NullLogger<WorkReadyNotifier>.Instance);
+        this.notifier = notifier ?? new WorkReadyNotifier(dataSource, new WakeSignal(), NullLogger<WorkReadyNotifier>.Instance);
         this.rows = new TaskRows(dataSource, clock);
         this.submitter = new TaskSubmitter(dataSource, clock, this.rows, isOrchestrator ?? (_ => false), this.notifier);
     }

@@ -4,22 +4,33 @@ namespace TaskFlow.Notifications;
 /// <remarks>Each waiting loop listens through its own <see cref="Listener"/>: a signal set while a loop is busy is kept
 /// for that loop's next wait, whatever the other loops did meanwhile. (One shared auto-reset signal lost wake-ups: the
 /// provider's activity loop consumed the signal meant for its episode loop, which then slept until its next poll, a
-/// second later.)</remarks>
+/// second later.) A signal may name the work it is for (<see cref="WakeUps"/>), so a loop that leases only other work
+/// is not woken into a lease that cannot find any: in the provider's one-at-a-time sequences each step woke all three
+/// loops, and their empty leases queued before the one that mattered.</remarks>
 internal sealed class WakeSignal
 {
+    private const int Kinds = 3; // the bits of WakeUps.All
     private readonly object gate = new();
+    private readonly long[] generations = new long[Kinds];
     private readonly Listener shared;
     private TaskCompletionSource next = NewSource();
-    private long generation;
 
     public WakeSignal() => this.shared = this.Listen();
 
-    public void Set()
+    /// <param name="work">The work that became ready, when the caller knows it; every loop by default.</param>
+    public void Set(WakeUps work = WakeUps.All)
     {
         TaskCompletionSource signalled;
         lock (this.gate)
         {
-            this.generation++;
+            for (int kind = 0; kind < Kinds; kind++)
+            {
+                if (((int)work & (1 << kind)) != 0)
+                {
+                    this.generations[kind]++;
+                }
+            }
+
             signalled = this.next;
             this.next = NewSource();
         }
@@ -28,11 +39,12 @@ internal sealed class WakeSignal
     }
 
     /// <summary>A listener for one loop: its waits return at once for signals set since its last wait.</summary>
-    public Listener Listen()
+    /// <param name="interest">The work the loop leases: signals for other work do not wake it.</param>
+    public Listener Listen(WakeUps interest = WakeUps.All)
     {
         lock (this.gate)
         {
-            return new Listener(this, this.generation);
+            return new Listener(this, interest, (long[])this.generations.Clone());
         }
     }
 
@@ -43,36 +55,57 @@ internal sealed class WakeSignal
     private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>One loop's view of the signal: what it has seen.</summary>
-    internal sealed class Listener(WakeSignal signal, long seen)
+    internal sealed class Listener(WakeSignal signal, WakeUps interest, long[] seen)
     {
-        /// <summary>Waits for a signal set since this listener's last wait, or for <paramref name="timeout"/> on
-        /// <paramref name="time"/>, whichever comes first.</summary>
+        /// <summary>Waits for a signal for this loop's work set since its last wait, or for <paramref name="timeout"/>
+        /// on <paramref name="time"/>, whichever comes first.</summary>
         public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
         {
-            Task pending;
-            lock (signal.gate)
+            using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Task? delay = null;
+            while (true)
             {
-                if (signal.generation != seen)
+                Task pending;
+                lock (signal.gate)
                 {
-                    seen = signal.generation;
-                    return;
+                    if (this.TakeNews())
+                    {
+                        break;
+                    }
+
+                    pending = signal.next.Task;
                 }
 
-                pending = signal.next.Task;
+                delay ??= Task.Delay(timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout, time, stopWaiting.Token);
+                if (await Task.WhenAny(pending, delay) == delay)
+                {
+                    lock (signal.gate)
+                    {
+                        this.TakeNews();
+                    }
+
+                    break;
+                }
             }
 
-            using (var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                Task delay = Task.Delay(timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout, time, stopWaiting.Token);
-                await Task.WhenAny(pending, delay);
-                stopWaiting.Cancel();
-            }
-
+            stopWaiting.Cancel();
             cancellationToken.ThrowIfCancellationRequested();
-            lock (signal.gate)
+        }
+
+        /// <summary>Under the signal's gate: whether a signal for this loop's work came since it last looked; marks it seen.</summary>
+        private bool TakeNews()
+        {
+            bool news = false;
+            for (int kind = 0; kind < Kinds; kind++)
             {
-                seen = signal.generation;
+                if (((int)interest & (1 << kind)) != 0 && seen[kind] != signal.generations[kind])
+                {
+                    seen[kind] = signal.generations[kind];
+                    news = true;
+                }
             }
+
+            return news;
         }
     }
 }

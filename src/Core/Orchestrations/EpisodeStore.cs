@@ -70,7 +70,7 @@ internal sealed partial class EpisodeStore(
         endLease.Parameters.AddWithValue("finished", result is null ? state is null : result.EndsExecution);
         endLease.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
 
-        (bool readiesWork, int lastSequence, _) = state is not null && result is not null ? this.AddEpisodeWrites(batch, lease, state, result, leaseActivity) : (false, 0, false);
+        (bool readiesWork, int lastSequence, bool leasesActivity) = state is not null && result is not null ? this.AddEpisodeWrites(batch, lease, state, result, leaseActivity) : (false, 0, false);
         if (state is not null && state.Inbox.Count > 0)
         {
             AddConsumeInbox(batch, lease, state); // what the episode read, or events of ended executions
@@ -95,6 +95,10 @@ internal sealed partial class EpisodeStore(
             if (readiesWork || handedBack)
             {
                 notifier.Ring();
+            }
+            else if (leasesActivity && leased is null)
+            {
+                notifier.Ring(WakeUps.Activities); // a limit governs the activity: it waits in the queue for a slot
             }
 
             if (state is not null && result is not null)
@@ -175,7 +179,7 @@ internal sealed partial class EpisodeStore(
         await using var batch = new NpgsqlBatch(connection);
         var commits = new EpisodeCommit[continuations.Count];
         bool[] leasing = new bool[continuations.Count];
-        bool readiesWork = false;
+        bool readiesWork = false, queuedLimited = false;
         for (int i = 0; i < continuations.Count; i++)
         {
             (WorkItemLease activity, EpisodeState state, EpisodeResult result, bool leaseActivity) = continuations[i];
@@ -194,9 +198,16 @@ internal sealed partial class EpisodeStore(
             // Each continuation whose commit leases its activity answers one such result, in the batch's order.
             for (int i = 0; i < continuations.Count; i++)
             {
-                if (leasing[i] && await NextLeasedActivityAsync(reader, cancellationToken) is (true, var row))
+                if (leasing[i] && await NextLeasedActivityAsync(reader, cancellationToken) is (bool leased, var row))
                 {
-                    commits[i] = commits[i] with { LeasedActivity = Leased(row, continuations[i].Activity, continuations[i].State, continuations[i].Result) };
+                    if (leased)
+                    {
+                        commits[i] = commits[i] with { LeasedActivity = Leased(row, continuations[i].Activity, continuations[i].State, continuations[i].Result) };
+                    }
+                    else
+                    {
+                        queuedLimited = true; // a limit governs it: it waits in the queue for a slot
+                    }
                 }
             }
 
@@ -208,6 +219,10 @@ internal sealed partial class EpisodeStore(
         if (readiesWork)
         {
             notifier.Ring();
+        }
+        else if (queuedLimited)
+        {
+            notifier.Ring(WakeUps.Activities);
         }
 
         foreach (Continuation continuation in continuations)

@@ -77,10 +77,19 @@ public sealed partial class TaskFlowOrchestrationService
             ? new DateTimeOffset(DateTime.SpecifyKind(started, DateTimeKind.Utc))
             : episode.State.Now;
         await using NpgsqlConnection connection = await this.episodes.DataSource.OpenConnectionAsync();
-        EpisodeCommit commit = await this.episodes.CommitAsync(connection, episode.Lease, episode.State with { Now = startedAt }, result, CancellationToken.None);
+        EpisodeCommit commit = await this.episodes.CommitAsync(
+            connection, episode.Lease, episode.State with { Now = startedAt }, result, leaseActivity: true, CancellationToken.None);
         if (commit.Outcome != EpisodeCommitOutcome.Committed)
         {
             throw new LockLostException(episode.Lease);
+        }
+
+        // A step that scheduled one activity and waits had it leased in the commit to this process: its activity
+        // dispatcher takes it from the buffer, without a lease of its own or waking any other loop.
+        if (commit.LeasedActivity is { } leased)
+        {
+            this.activityLeases.Add(leased);
+            this.wake.Set(WakeUps.Activities);
         }
 
         // An extended session continues only from an execution that waits on, with the history this commit left.

@@ -47,6 +47,7 @@ public sealed partial class TaskFlowOrchestrationService
     private readonly EntityClient entities;
     private readonly CompletionBatcher completions;
     private readonly WorkReadyNotifier notifier;
+    private readonly WakeSignal wake;
     private readonly WakeSignal.Listener episodeWakeUps;
     private readonly WakeSignal.Listener activityWakeUps;
     private readonly WakeSignal.Listener entityWakeUps;
@@ -90,11 +91,12 @@ public sealed partial class TaskFlowOrchestrationService
         this.entities = this.services.GetRequiredService<EntityClient>();
         this.completions = this.services.GetRequiredService<CompletionBatcher>();
         this.notifier = this.services.GetRequiredService<WorkReadyNotifier>();
-        // The episode and activity loops wait on their own listeners, so neither takes the other's wake-up.
-        WakeSignal wake = this.services.GetRequiredService<WakeSignal>();
-        this.episodeWakeUps = wake.Listen();
-        this.activityWakeUps = wake.Listen();
-        this.entityWakeUps = wake.Listen();
+        // The episode and activity loops wait on their own listeners, so neither takes the other's wake-up, and each
+        // only for its own work. The episode loop also leases entities' batches unless the host dispatches them apart.
+        this.wake = this.services.GetRequiredService<WakeSignal>();
+        this.episodeWakeUps = this.wake.Listen(WakeUps.Episodes | WakeUps.Entities);
+        this.activityWakeUps = this.wake.Listen(WakeUps.Activities);
+        this.entityWakeUps = this.wake.Listen(WakeUps.Entities);
         this.identity = this.services.GetRequiredService<WorkerIdentity>();
         this.time = this.services.GetRequiredService<TimeProvider>();
         this.logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TaskFlowOrchestrationService>();

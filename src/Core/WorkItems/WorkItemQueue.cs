@@ -55,7 +55,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
             completed.UnionWith(done);
             if (kind.Key && done.Count > 0)
             {
-                notifier.Ring(); // their orchestrations' next episodes
+                notifier.Ring(WakeUps.Episodes); // their orchestrations' next episodes
             }
         }
 

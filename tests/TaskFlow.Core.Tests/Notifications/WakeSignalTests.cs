@@ -42,6 +42,28 @@ public sealed class WakeSignalTests
     }
 
     [Fact]
+    public async Task ASignalForOtherWork_DoesNotWakeALoop_ButOneForItsWorkDoes_AndOneForAnyWakesEvery()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var signal = new WakeSignal();
+        WakeSignal.Listener activities = signal.Listen(WakeUps.Activities);
+        WakeSignal.Listener everything = signal.Listen();
+
+        Task waiting = activities.WaitAsync(Poll, time, CancellationToken.None);
+        signal.Set(WakeUps.Episodes); // e.g. activity results readied their orchestrations' episodes
+        await everything.WaitAsync(Poll, time, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted, "A signal for episodes woke the loop that leases activities.");
+
+        signal.Set(WakeUps.Activities);
+        await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+
+        signal.Set();
+        await activities.WaitAsync(Poll, time, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+        await everything.WaitAsync(Poll, time, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task WithoutASignal_AWaitEndsAtItsTimeout()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);

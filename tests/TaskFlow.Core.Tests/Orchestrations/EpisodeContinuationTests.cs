@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using TaskFlow.Instances;
 using TaskFlow.Leases;
+using TaskFlow.Notifications;
 using TaskFlow.Orchestrations;
 using TaskFlow.Testing;
 using TaskFlow.WorkItems;
@@ -166,9 +167,16 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
         try
         {
             (TaskRecord limited, _) = await having.GetRequiredService<TaskFlowClient>().ScheduleNewTaskAsync(TestTasks.Submission(type: nameof(AddsTwoInTurn), inputJson: null), "test");
-            Assert.True(await having.GetRequiredService<OrchestrationRunner>().RunEpisodeAsync(await Episodes.LeaseAsync(database, having, limited.Id), CancellationToken.None, handed.Add));
+            WorkItemLease episode = await Episodes.LeaseAsync(database, having, limited.Id);
+            WakeSignal.Listener activityLoop = having.GetRequiredService<WakeSignal>().Listen(WakeUps.Activities);
+            Assert.True(await having.GetRequiredService<OrchestrationRunner>().RunEpisodeAsync(episode, CancellationToken.None, handed.Add));
             Assert.Equal(1L, await this.CountAsync(
                 "SELECT count(*) FROM taskflow.work_items WHERE instance_id = @id AND kind = 'activity' AND lease_token IS NULL AND limit_key = 'activity:Number'", limited.Id));
+
+            // Queued for its limit instead, it rang for the activity loops (which lease it when the limit grants a slot):
+            // the fake clock never reaches the poll, so the wait ends only if it was woken.
+            Task woken = activityLoop.WaitAsync(TimeSpan.FromMinutes(1), new FakeTimeProvider(DateTimeOffset.UnixEpoch), CancellationToken.None);
+            Assert.True(woken.IsCompleted, "The commit queued its limited activity without waking the activity loops.");
         }
         finally
         {
