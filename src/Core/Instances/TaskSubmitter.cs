@@ -92,9 +92,15 @@ internal sealed class TaskSubmitter
         }
 
         CountSubmitted(submitted, submissions.Select(s => s.Submission).ToList());
-        if (submitted.Any(s => s.Created))
+        WakeUps work = 0; // a new single-activity task comes back as written; an orchestration waits for its first episode
+        foreach (Submitted created in submitted.Where(s => s.Created))
         {
-            notifier.Ring();
+            work |= created.Task is null ? WakeUps.Episodes : WakeUps.Activities;
+        }
+
+        if (work != 0)
+        {
+            notifier.Ring(work);
         }
 
         // New activity tasks came back from their insert; read back the rest (orchestrations, idempotent repeats)
