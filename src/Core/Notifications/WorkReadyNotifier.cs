@@ -10,13 +10,13 @@ namespace TaskFlow.Notifications;
 /// after the commit that made the work ready and coalesced: rings that arrive while one NOTIFY is on its way are
 /// answered by one more, never by one each.</summary>
 /// <remarks>
-/// Why wake this process directly: a step handed from one dispatcher to another in the same process (an episode's
-/// activity, an activity's result) waited for the NOTIFY's round trip through PostgreSQL and the listener's
-/// connection, 2–5 ms of each hop on an idle machine (the provider's one-at-a-time sequences, docs/benchmarks.md).
-/// The NOTIFY carries <see cref="Origin"/>, so this process's listener skips its own: its dispatchers were woken
-/// already, after the same commit. It also says what work became ready (<see cref="WakeUps"/>, as a number after the
-/// origin: <c>origin/2</c>), so another process wakes only the loops that lease it.
-/// 
+/// Why wake this process directly: work handed from one of its loops to another (an episode's activity, an
+/// activity's result) waited for the NOTIFY's round trip through PostgreSQL and the listener's connection, which came
+/// 1–3 ms after the commit in a trace of the provider's one-at-a-time sequences (docs/benchmarks.md). The NOTIFY carries
+/// <see cref="Origin"/>, so this process's listener skips its own: its loops were woken already, after the same commit,
+/// and only those for the work it readied. The NOTIFY also says what that work was (<see cref="WakeUps"/>, as a number
+/// after the origin: <c>origin/2</c>), so another process wakes only the loops that lease it.
+///
 /// Why not NOTIFY inside the transaction: PostgreSQL serializes every committing transaction that sent a
 /// NOTIFY on one database-wide lock, held until its commit record is flushed to disk, so concurrent
 /// commits that notify stop sharing WAL flushes and queue one fsync at a time. A NOTIFY on its own, after
@@ -101,8 +101,13 @@ internal sealed partial class WorkReadyNotifier(NpgsqlDataSource dataSource, Wak
             return null;
         }
 
-        return slash >= 0 && int.TryParse(payload.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int work) && work > 0 && (work & ~(int)WakeUps.All) == 0
-            ? (WakeUps)work : WakeUps.All;
+        if (slash >= 0 && int.TryParse(payload.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int work)
+            && work > 0 && (work & ~(int)WakeUps.All) == 0)
+        {
+            return (WakeUps)work;
+        }
+
+        return WakeUps.All;
     }
 
     [LoggerMessage(EventId = EventIds.WorkReadyNotifyFailed, Level = LogLevel.Warning, Message = "Could not send the work-ready NOTIFY; workers will find the work at their next poll")]
