@@ -61,35 +61,41 @@ internal sealed class WakeSignal
         /// on <paramref name="time"/>, whichever comes first.</summary>
         public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
         {
-            using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Task? delay = null;
-            while (true)
+            Task pending;
+            lock (signal.gate)
             {
-                Task pending;
-                lock (signal.gate)
+                if (this.TakeNews())
                 {
-                    if (this.TakeNews())
-                    {
-                        break;
-                    }
-
-                    pending = signal.next.Task;
+                    return; // no timer, no allocation: the loop has work to look for already
                 }
 
-                delay ??= Task.Delay(timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout, time, stopWaiting.Token);
-                if (await Task.WhenAny(pending, delay) == delay)
+                pending = signal.next.Task;
+            }
+
+            using (var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                Task delay = Task.Delay(timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout, time, stopWaiting.Token);
+                while (await Task.WhenAny(pending, delay) != delay)
                 {
                     lock (signal.gate)
                     {
-                        this.TakeNews();
-                    }
+                        if (this.TakeNews())
+                        {
+                            break;
+                        }
 
-                    break;
+                        pending = signal.next.Task; // a signal for other work: wait on
+                    }
                 }
+
+                stopWaiting.Cancel();
             }
 
-            stopWaiting.Cancel();
             cancellationToken.ThrowIfCancellationRequested();
+            lock (signal.gate)
+            {
+                this.TakeNews();
+            }
         }
 
         /// <summary>Under the signal's gate: whether a signal for this loop's work came since it last looked; marks it seen.</summary>

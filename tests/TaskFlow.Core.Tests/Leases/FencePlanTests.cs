@@ -60,11 +60,11 @@ public sealed class FencePlanTests(PostgresDatabase database) : IClassFixture<Po
         Assert.Contains("Index Scan using work_items_leases_by_expiry on work_items", await QueryPlans.ExplainAsync(batch));
     }
 
-    /// <summary>EXPLAIN of the statement with its parameters given, as one implicit transaction as a commit runs it.</summary>
+    /// <summary>EXPLAIN of the statement with its parameters given, under the server's default planner settings.</summary>
     private async Task<string> PlanAsync(string statement)
     {
         await using NpgsqlBatch batch = database.DataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT 1"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT 1")); // no settings: QueryPlans reads past this first result
         var explain = new NpgsqlBatchCommand("EXPLAIN " + SqlText.Get(statement));
         batch.BatchCommands.Add(explain);
         explain.Parameters.AddWithValue("work_item_id", 30_000L);

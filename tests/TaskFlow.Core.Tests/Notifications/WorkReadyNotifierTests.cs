@@ -1,7 +1,9 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using TaskFlow.Database;
 using TaskFlow.Dispatch;
+using TaskFlow.Instances;
 using TaskFlow.Notifications;
 using TaskFlow.Testing;
 
@@ -29,6 +31,25 @@ public sealed class WorkReadyNotifierTests(PostgresDatabase database) : IClassFi
         Task woken = dispatcher.WaitAsync(TimeSpan.FromMinutes(1), new FakeTimeProvider(DateTimeOffset.UnixEpoch), CancellationToken.None);
         Assert.True(woken.IsCompleted, "The ring did not wake this process's dispatcher before any NOTIFY.");
         await woken;
+    }
+
+    [Fact]
+    public async Task ASubmit_RingsForTheWorkItCreated_EpisodesForAnOrchestration_ActivitiesForAPlainTask()
+    {
+        var signal = new WakeSignal();
+        var client = new TaskFlowClient(database.DataSource, new SqlClock(TimeProvider.System), type => type == "an-orchestration",
+            new WorkReadyNotifier(database.DataSource, signal, NullLogger<WorkReadyNotifier>.Instance));
+        WakeSignal.Listener episodes = signal.Listen(WakeUps.Episodes), activities = signal.Listen(WakeUps.Activities);
+        var never = new FakeTimeProvider(DateTimeOffset.UnixEpoch); // its poll never comes: a wait ends only if woken
+
+        await client.ScheduleNewTaskAsync(TestTasks.Submission(type: "an-orchestration", inputJson: null), "test");
+        Assert.True(episodes.WaitAsync(Patience, never, CancellationToken.None).IsCompleted, "A new orchestration did not ring for episodes.");
+        Task activityLoop = activities.WaitAsync(Patience, never, CancellationToken.None);
+        Assert.False(activityLoop.IsCompleted, "A new orchestration rang for activities.");
+
+        await client.ScheduleNewTaskAsync(TestTasks.Submission(), "test");
+        await activityLoop.WaitAsync(Patience);
+        Assert.False(episodes.WaitAsync(Patience, never, CancellationToken.None).IsCompleted, "A new plain task rang for episodes.");
     }
 
     [Fact]
