@@ -31,10 +31,11 @@ public sealed class ProviderCrashTests(PostgresDatabase database) : IClassFixtur
         await using WorkerProcess victim = WorkerProcess.StartDurableHost(database.ConnectionString, slow);
         string victimId = await victim.AnnouncedWorkerIdAsync();
 
-        // Kill it while it holds an episode and an activity.
+        // Kill it while it holds an episode and an activity leased in the last 100 ms: an activity takes 300 ms, so it is
+        // still held when the kill lands (one leased earlier could finish between this look and the kill, and did once).
         await Eventually.WaitForAsync(
-            async () => (await this.HeldAsync(victimId, "orchestration"), await this.HeldAsync(victimId, "activity")),
-            held => held.Item1 > 0 && held.Item2 > 0, TimeSpan.FromSeconds(60), $"the victim to hold an episode and an activity. Output: {victim.Output}");
+            async () => (await this.HeldAsync(victimId, "orchestration"), await this.HeldAsync(victimId, "activity", leasedWithin: TimeSpan.FromMilliseconds(100))),
+            held => held.Item1 > 0 && held.Item2 > 0, TimeSpan.FromSeconds(60), $"the victim to hold an episode and a new activity. Output: {victim.Output}");
         await victim.KillAsync();
         IReadOnlyList<string> heldActivities = await database.ColumnAsync(
             "SELECT instance_id || '/' || task_id FROM taskflow.work_items WHERE lease_owner = @owner AND kind = 'activity'", ("owner", victimId));
@@ -58,6 +59,7 @@ public sealed class ProviderCrashTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items"));
     }
 
-    private Task<long> HeldAsync(string owner, string kind) => database.ScalarAsync<long>(
-        "SELECT count(*) FROM taskflow.work_items WHERE lease_owner = @owner AND kind = @kind", ("owner", owner), ("kind", kind));
+    private Task<long> HeldAsync(string owner, string kind, TimeSpan? leasedWithin = null) => database.ScalarAsync<long>(
+        "SELECT count(*) FROM taskflow.work_items WHERE lease_owner = @owner AND kind = @kind AND leased_at > now() - @within",
+        ("owner", owner), ("kind", kind), ("within", leasedWithin ?? TimeSpan.FromDays(1)));
 }
