@@ -48,7 +48,7 @@ public sealed class EntityClient
         await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Entities/Sql/SendToEntity.sql"));
         AddSend(command.Parameters, this.clock.Now(), entityId, eventName, inputJson, actor);
         await command.Positional().ExecuteNonQueryAsync(cancellationToken);
-        this.notifier.Ring();
+        this.notifier.Ring(WakeUps.Entities);
     }
 
     /// <summary>SendToEntity.sql's parameters, for a command of its own or an episode's commit.</summary>

@@ -4,6 +4,9 @@ namespace TaskFlow.Notifications;
 [Flags]
 internal enum WakeUps
 {
+    /// <summary>No work readied.</summary>
+    None = 0,
+
     /// <summary>Orchestrations' episodes and timers.</summary>
     Episodes = 1,
 

@@ -70,7 +70,7 @@ internal sealed partial class EpisodeStore(
         endLease.Parameters.AddWithValue("finished", result is null ? state is null : result.EndsExecution);
         endLease.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
 
-        (bool readiesWork, int lastSequence, bool leasesActivity) = state is not null && result is not null ? this.AddEpisodeWrites(batch, lease, state, result, leaseActivity) : (false, 0, false);
+        (WakeUps readies, int lastSequence, bool leasesActivity) = state is not null && result is not null ? this.AddEpisodeWrites(batch, lease, state, result, leaseActivity) : (WakeUps.None, 0, false);
         if (state is not null && state.Inbox.Count > 0)
         {
             AddConsumeInbox(batch, lease, state); // what the episode read, or events of ended executions
@@ -92,13 +92,19 @@ internal sealed partial class EpisodeStore(
 
             // The work item handed back rather than deleted: events came while the episode ran, and the next episode
             // is ready now. A waiting dispatcher must hear of it, or it sleeps until its next poll.
-            if (readiesWork || handedBack)
+            if (handedBack)
             {
-                notifier.Ring();
+                readies |= lease.Kind == WorkKinds.Entity ? WakeUps.Entities : WakeUps.Episodes;
             }
-            else if (leasesActivity && leased is null)
+
+            if (leasesActivity && leased is null)
             {
-                notifier.Ring(WakeUps.Activities); // a limit governs the activity: it waits in the queue for a slot
+                readies |= WakeUps.Activities; // a limit governs the activity: it waits in the queue for a slot
+            }
+
+            if (readies != WakeUps.None)
+            {
+                notifier.Ring(readies);
             }
 
             if (state is not null && result is not null)
@@ -179,7 +185,7 @@ internal sealed partial class EpisodeStore(
         await using var batch = new NpgsqlBatch(connection);
         var commits = new EpisodeCommit[continuations.Count];
         bool[] leasing = new bool[continuations.Count];
-        bool readiesWork = false, queuedLimited = false;
+        WakeUps readies = WakeUps.None;
         for (int i = 0; i < continuations.Count; i++)
         {
             (WorkItemLease activity, EpisodeState state, EpisodeResult result, bool leaseActivity) = continuations[i];
@@ -187,8 +193,8 @@ internal sealed partial class EpisodeStore(
             AddFence(endLease, activity);
             endLease.Parameters.AddWithValue("instance_id", activity.InstanceId);
             endLease.Parameters.AddWithValue("last_sequence", state.LastSequence);
-            (bool readies, int lastSequence, bool leases) = this.AddEpisodeWrites(batch, activity, state, result, leaseActivity);
-            readiesWork |= readies;
+            (WakeUps readied, int lastSequence, bool leases) = this.AddEpisodeWrites(batch, activity, state, result, leaseActivity);
+            readies |= readied;
             commits[i] = new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence);
             leasing[i] = leases;
         }
@@ -206,7 +212,7 @@ internal sealed partial class EpisodeStore(
                     }
                     else
                     {
-                        queuedLimited = true; // a limit governs it: it waits in the queue for a slot
+                        readies |= WakeUps.Activities; // a limit governs it: it waits in the queue for a slot
                     }
                 }
             }
@@ -216,13 +222,9 @@ internal sealed partial class EpisodeStore(
             }
         }
 
-        if (readiesWork)
+        if (readies != WakeUps.None)
         {
-            notifier.Ring();
-        }
-        else if (queuedLimited)
-        {
-            notifier.Ring(WakeUps.Activities);
+            notifier.Ring(readies);
         }
 
         foreach (Continuation continuation in continuations)
@@ -303,9 +305,10 @@ internal sealed partial class EpisodeStore(
     /// <summary>Adds everything the episode decided to the commit batch: the history in Durable Task's order
     /// (OrchestratorStarted, the events it read, one event per action, the end of the execution if it ended,
     /// OrchestratorCompleted), the new work, children, events to other instances, and the instance's state.</summary>
-    /// <returns>Whether the commit readies work for the workers (new work items, a child, a parent's next episode),
-    /// the history sequence the commit leaves, and whether it leases the episode's one activity (InsertLeasedActivity.sql).</returns>
-    private (bool ReadiesWork, int LastSequence, bool LeasesActivity) AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result, bool leaseActivity)
+    /// <returns>The dispatcher loops the work the commit readies is for (new work items, a child, a parent's next episode,
+    /// an event to another instance or an entity), the history sequence the commit leaves, and whether it leases the
+    /// episode's one activity (InsertLeasedActivity.sql).</returns>
+    private (WakeUps Readies, int LastSequence, bool LeasesActivity) AddEpisodeWrites(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, EpisodeResult result, bool leaseActivity)
     {
         // Only a step that schedules one activity and waits is handed to its worker: a fan-out is the queue's to spread.
         ScheduleActivityAction? handedOver = leaseActivity && result.Outcome == EpisodeOutcome.Waiting && result.Actions is [ScheduleActivityAction one] ? one : null;
@@ -324,7 +327,7 @@ internal sealed partial class EpisodeStore(
 
         var work = new WorkRows();
         var sends = new List<SendEventAction>();
-        bool readiesWork = false; // beyond this instance's own work items: a child's first episode, another instance's
+        WakeUps readies = WakeUps.None;
         foreach (OrchestrationAction action in result.Actions)
         {
             switch (action)
@@ -334,22 +337,24 @@ internal sealed partial class EpisodeStore(
                     if (activity != handedOver)
                     {
                         work.Add(WorkKinds.Activity, action.TaskId, activity.Name, activity.InputJson, ActivityRetry, ActivityMaxAttempts, null);
+                        readies |= WakeUps.Activities;
                     }
 
                     break;
                 case CreateTimerAction timer:
                     events.Add(execution, "TimerCreated", action.TaskId, null, DurableHistory.Payload(new { fireAt = timer.FireAt }), null, actor);
                     work.Add(WorkKinds.Timer, action.TaskId, "timer", null, TimerRetry, 100, timer.FireAt);
+                    readies |= WakeUps.Episodes; // the episodes' loop fires timers, and a sooner one shortens its wait
                     break;
                 case StartSubOrchestrationAction child:
                     events.Add(execution, "SubOrchestrationInstanceCreated", action.TaskId, null, DurableHistory.Payload(new { name = child.Name, instanceId = child.InstanceId, input = DurableHistory.Parse(child.InputJson) }), null, actor);
                     this.AddStartOrchestration(batch, lease, state, child.Name, child.InstanceId, child.InputJson, child.TaskId, actor);
-                    readiesWork = true;
+                    readies |= WakeUps.Episodes;
                     break;
                 case StartOrchestrationAction started:
                     events.Add(execution, "OrchestrationScheduled", action.TaskId, null, DurableHistory.Payload(new { name = started.Name, instanceId = started.InstanceId, input = DurableHistory.Parse(started.InputJson) }), null, actor);
                     this.AddStartOrchestration(batch, lease, state, started.Name, started.InstanceId, started.InputJson, parentTaskId: null, actor);
-                    readiesWork = true;
+                    readies |= WakeUps.Episodes;
                     break;
                 case SendEventAction sent:
                     events.Add(execution, "EventSent", action.TaskId, null, DurableHistory.Payload(new { instanceId = sent.InstanceId, name = sent.EventName, input = DurableHistory.Parse(sent.DataJson) }), null, actor);
@@ -432,7 +437,7 @@ internal sealed partial class EpisodeStore(
         // keeping unprocessed events) belongs to the next execution, as in Durable Task, where a message finds the latest.
         foreach (SendEventAction sent in sends)
         {
-            readiesWork |= this.AddSendEvent(batch, sent, actor);
+            readies |= this.AddSendEvent(batch, sent, actor);
         }
 
         if (result.Outcome is EpisodeOutcome.Completed or EpisodeOutcome.Failed && state.ParentInstanceId is { } parent)
@@ -449,10 +454,15 @@ internal sealed partial class EpisodeStore(
                     : DurableHistory.Payload(new { instanceId = lease.InstanceId, error = result.Failure }),
             });
             notify.Parameters.AddWithValue("actor", actor);
-            readiesWork = true;
+            readies |= WakeUps.Episodes;
         }
 
-        return (readiesWork || work.Count > 0 || result.Outcome == EpisodeOutcome.ContinuedAsNew, events.LastSequence, handedOver is not null);
+        if (result.Outcome == EpisodeOutcome.ContinuedAsNew)
+        {
+            readies |= WakeUps.Episodes;
+        }
+
+        return (readies, events.LastSequence, handedOver is not null);
     }
 
     private void AddLeasedActivity(NpgsqlBatch batch, WorkItemLease lease, EpisodeState state, ScheduleActivityAction activity)
@@ -501,18 +511,18 @@ internal sealed partial class EpisodeStore(
 
     /// <returns>Whether the event can wake anything: an event to an id that is not a TaskFlow instance is dropped,
     /// as Durable Task drops events to instances that do not exist; a message to an entity creates it.</returns>
-    private bool AddSendEvent(NpgsqlBatch batch, SendEventAction sent, string actor)
+    private WakeUps AddSendEvent(NpgsqlBatch batch, SendEventAction sent, string actor)
     {
         if (EntityIds.IsEntity(sent.InstanceId))
         {
             NpgsqlBatchCommand send = Command(batch, "Entities/Sql/SendToEntity.sql");
             EntityClient.AddSend(send.Parameters, clock.Now(), sent.InstanceId, sent.EventName, sent.DataJson, actor);
-            return true;
+            return WakeUps.Entities;
         }
 
         if (!InstanceIds.IsValid(sent.InstanceId))
         {
-            return false;
+            return WakeUps.None;
         }
 
         NpgsqlBatchCommand raise = Command(batch, "Instances/Sql/RaiseEvent.sql", clock.Now());
@@ -520,7 +530,7 @@ internal sealed partial class EpisodeStore(
         raise.Parameters.AddWithValue("name", sent.EventName);
         raise.Parameters.Add(SqlParameters.Nullable("input", NpgsqlDbType.Text, sent.DataJson));
         raise.Parameters.AddWithValue("actor", actor);
-        return true;
+        return WakeUps.Episodes;
     }
 
     /// <param name="parentTaskId">The child's task id in the parent's history; null for an orchestration an entity
