@@ -39,8 +39,11 @@ if [[ " $* " == *" queue-drain "* ]]; then
 fi
 
 dotnet build bench/TaskFlow.Bench -c Release -nologo -v quiet >/dev/null
+# The server as the image runs it (Dockerfile): published and compiled ahead of time (ReadyToRun), for this machine.
+dotnet publish src/Server -c Release --use-current-runtime --no-self-contained -p:PublishReadyToRun=true -nologo -v quiet \
+  -o "$work/server" >/dev/null
 export TASKFLOW_BENCH_DURABLE_HOST=$PWD/tests/TaskFlow.DurableHost/bin/Release/net10.0/TaskFlow.DurableHost.dll
 dotnet bench/TaskFlow.Bench/bin/Release/net10.0/TaskFlow.Bench.dll \
   "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=50" \
-  "$PWD/src/Server/bin/Release/net10.0/TaskFlow.Server.dll" \
+  "$work/server/TaskFlow.Server.dll" \
   "$PWD/bench/results" "$@"
