@@ -509,8 +509,9 @@ internal sealed partial class EpisodeStore(
         queue.Parameters.AddWithValue("actor", actor);
     }
 
-    /// <returns>Whether the event can wake anything: an event to an id that is not a TaskFlow instance is dropped,
-    /// as Durable Task drops events to instances that do not exist; a message to an entity creates it.</returns>
+    /// <returns>The loops the event wakes: an entity's (a message to an entity creates it), an orchestration's, or none
+    /// for an id that is not a TaskFlow instance, whose event is dropped, as Durable Task drops events to instances that
+    /// do not exist.</returns>
     private WakeUps AddSendEvent(NpgsqlBatch batch, SendEventAction sent, string actor)
     {
         if (EntityIds.IsEntity(sent.InstanceId))
