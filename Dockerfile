@@ -21,8 +21,7 @@ COPY src/Core/ src/Core/
 COPY src/Api/ src/Api/
 COPY src/Server/ src/Server/
 # ReadyToRun: the assemblies carry native code, so a process that starts against a backlog runs compiled code from its
-# first task instead of compiling as it goes (docs/benchmarks.md, "The bench's own compiler, and the server compiled ahead of time"); hot methods are still
-# recompiled with the runtime's profile, as without it.
+# first task instead of compiling as it goes; hot methods are still recompiled with the runtime's profile (docs/kubernetes.md).
 RUN dotnet publish src/Server/TaskFlow.Server.csproj -c Release -a $TARGETARCH --no-self-contained -p:PublishReadyToRun=true \
     --no-restore -o /app
 
