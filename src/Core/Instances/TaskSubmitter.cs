@@ -92,13 +92,13 @@ internal sealed class TaskSubmitter
         }
 
         CountSubmitted(submitted, submissions.Select(s => s.Submission).ToList());
-        WakeUps work = 0; // a new single-activity task comes back as written; an orchestration waits for its first episode
+        WakeUps work = WakeUps.None; // a new single-activity task comes back as written; an orchestration waits for its first episode
         foreach (Submitted created in submitted.Where(s => s.Created))
         {
             work |= created.Task is null ? WakeUps.Episodes : WakeUps.Activities;
         }
 
-        if (work != 0)
+        if (work != WakeUps.None)
         {
             notifier.Ring(work);
         }

@@ -62,7 +62,7 @@ internal sealed partial class WorkReadyNotifier(NpgsqlDataSource dataSource, Wak
             lock (this.gate)
             {
                 work = this.ready;
-                this.ready = 0;
+                this.ready = WakeUps.None;
             }
 
             try
