@@ -34,8 +34,15 @@ internal sealed partial class WorkItemRunner(
     private readonly List<Task> inFlight = [];
     private volatile bool draining;
 
-    /// <summary>Slots free for more work under the concurrency limit.</summary>
-    public int FreeSlots => this.settings.Concurrency - running.Count;
+    /// <summary>Successes handed to the <see cref="CompletionBatcher"/> and not yet committed.</summary>
+    private int committing;
+
+    /// <summary>Slots free for more work under the concurrency limit. A success waiting for its batch's commit has
+    /// stopped running, so its slot is free: the next lease overlaps that commit rather than waiting for it. Up to as
+    /// many again may wait, so a commit that falls behind holds leasing back.</summary>
+    public int FreeSlots => Math.Min(
+        this.settings.Concurrency - (running.Count - Volatile.Read(ref this.committing)),
+        2 * this.settings.Concurrency - running.Count);
 
     /// <summary>Starts the work in the background; the returned task ends once it is done: true when its
     /// outcome was recorded (or deliberately discarded), false when it could not be saved and the lease will
@@ -171,7 +178,7 @@ internal sealed partial class WorkItemRunner(
         // An orchestration's activity continues its orchestration here when this worker ran the episode that scheduled it.
         bool committed = failure is null
             ? (lease.IsOrchestrationActivity ? await orchestrations.TryContinueAsync(lease, output, this.RunHere) : null)
-                ?? await completions.CompleteAsync(lease, output)
+                ?? await this.CompleteAsync(lease, output)
             : await queue.RecordFailedAttemptAsync(lease, failure, identity.Id, onlyIfExpired: false, Random.Shared.NextDouble(), CancellationToken.None);
         if (!committed)
         {
@@ -188,6 +195,21 @@ internal sealed partial class WorkItemRunner(
             {
                 this.RecordOutcome(lease, failure);
             }
+        }
+    }
+
+    /// <summary>Commits a success in the next batch, its slot freed (<see cref="FreeSlots"/>) from the hand-over.</summary>
+    private async Task<bool> CompleteAsync(WorkItemLease lease, string? output)
+    {
+        Interlocked.Increment(ref this.committing);
+        wake.Set(); // a slot is free: the dispatcher may lease while the batch commits
+        try
+        {
+            return await completions.CompleteAsync(lease, output);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref this.committing);
         }
     }
 

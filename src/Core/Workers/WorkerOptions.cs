@@ -6,7 +6,8 @@ public sealed class WorkerOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string Section = "TaskFlow:Worker";
 
-    /// <summary>Activities this process runs at once.</summary>
+    /// <summary>Activities this process runs at once. Successes waiting to be committed in a batch do not count, up to
+    /// as many again.</summary>
     public int Concurrency { get; set; } = 16;
 
     /// <summary>How often the worker's heartbeat is written (for operators: a worker missing three is shown as lost).
