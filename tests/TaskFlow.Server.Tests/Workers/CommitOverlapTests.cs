@@ -27,7 +27,8 @@ public sealed class CommitOverlapTests(PostgresDatabase database) : IClassFixtur
         await using WorkerProcess worker = WorkerProcess.Start(database.ConnectionString, "--TaskFlow:Worker:Concurrency=1");
         await Eventually.WaitForAsync(
             () => database.ScalarAsync<long>(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%Records the success of many%'"),
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' " +
+                "AND query LIKE '%Records the success of many%'"),
             waiting => waiting == 1,
             TimeSpan.FromSeconds(30),
             $"the first task's commit to wait for the lock. Worker: {worker.Output}");
@@ -35,7 +36,7 @@ public sealed class CommitOverlapTests(PostgresDatabase database) : IClassFixtur
         // The first task's success waits, so its slot is the second task's.
         await Eventually.WaitForAsync(
             () => LeasedAsync(second), leased => leased, TimeSpan.FromSeconds(10), $"the second task's lease. Worker: {worker.Output}");
-        Assert.Equal("running", await StatusAsync(first)); // its commit still waits: the lease is not a freed slot after a commit
+        Assert.Equal("running", await StatusAsync(first)); // still not committed when the second task took its slot
 
         // Both successes now wait for the commit: as many as the concurrency, so the third task is not leased, though the
         // worker looks again on its poll (one second here) and on the second task's hand-over.
