@@ -98,10 +98,7 @@ internal sealed class TaskSubmitter
             work |= created.Task is null ? WakeUps.Episodes : WakeUps.Activities;
         }
 
-        if (work != WakeUps.None)
-        {
-            notifier.Ring(work);
-        }
+        notifier.Ring(work);
 
         // New activity tasks came back from their insert; read back the rest (orchestrations, idempotent repeats)
         // on the same connection: a second one from the pool per request starves the pool under load.

@@ -35,9 +35,14 @@ internal sealed partial class WorkReadyNotifier(NpgsqlDataSource dataSource, Wak
     public string Origin { get; } = Guid.NewGuid().ToString("N");
 
     /// <summary>Call after the commit that made work ready. Returns at once; the NOTIFY follows.</summary>
-    /// <param name="work">The work that became ready, when the caller knows it.</param>
+    /// <param name="work">The work that became ready, when the caller knows it; <see cref="WakeUps.None"/> rings nobody.</param>
     public void Ring(WakeUps work = WakeUps.All)
     {
+        if (work == WakeUps.None)
+        {
+            return; // a NOTIFY naming no work would read, to another process, as one from before payloads: wake everything
+        }
+
         wake.Set(work);
         lock (this.gate)
         {

@@ -102,10 +102,7 @@ internal sealed partial class EpisodeStore(
                 readies |= WakeUps.Activities; // a limit governs the activity: it waits in the queue for a slot
             }
 
-            if (readies != WakeUps.None)
-            {
-                notifier.Ring(readies);
-            }
+            notifier.Ring(readies);
 
             if (state is not null && result is not null)
             {
@@ -222,10 +219,7 @@ internal sealed partial class EpisodeStore(
             }
         }
 
-        if (readies != WakeUps.None)
-        {
-            notifier.Ring(readies);
-        }
+        notifier.Ring(readies);
 
         foreach (Continuation continuation in continuations)
         {

@@ -34,6 +34,24 @@ public sealed class WorkReadyNotifierTests(PostgresDatabase database) : IClassFi
     }
 
     [Fact]
+    public async Task ARingForNoWork_WakesNothing_AndSendsNoNotify()
+    {
+        await using Listener other = await Listener.StartAsync(database.ConnectionString);
+        var signal = new WakeSignal();
+        WakeSignal.Listener dispatcher = signal.Listen();
+        var notifier = new WorkReadyNotifier(database.DataSource, signal, NullLogger<WorkReadyNotifier>.Instance);
+
+        notifier.Ring(WakeUps.None); // an episode or a submit that readied nothing
+        Assert.False(
+            dispatcher.WaitAsync(Patience, new FakeTimeProvider(DateTimeOffset.UnixEpoch), CancellationToken.None).IsCompleted,
+            "A ring for no work woke this process's dispatcher.");
+
+        // The next NOTIFY another process hears is the next ring's: none was sent for no work (read elsewhere as "all").
+        notifier.Ring(WakeUps.Activities);
+        Assert.Equal($"{notifier.Origin}/2", await other.NextPayloadAsync(Patience));
+    }
+
+    [Fact]
     public async Task ASubmit_RingsForTheWorkItCreated_EpisodesForAnOrchestration_ActivitiesForAPlainTask()
     {
         var signal = new WakeSignal();
