@@ -60,6 +60,48 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
     }
 
     [Fact]
+    public async Task ActivityResult_LeasesTheEpisodeItWakesToItsHostInTheCommit_WhoseDispatcherGetsItAtOnce()
+    {
+        await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString, lockDuration: TimeSpan.FromMinutes(1));
+        string id = await hosts.StartAsync("double-it", "21");
+        await CompleteWithAnActivityAsync(hosts.A, (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!);
+        TaskActivityWorkItem activity = (await hosts.A.LockNextTaskActivityWorkItem(TimeSpan.Zero, CancellationToken.None))!;
+
+        await hosts.A.CompleteTaskActivityWorkItemAsync(activity, Answer(activity, "42"));
+
+        // Leased in the statement that inserted it (one transaction time), to A: B's episode loop finds nothing to lease.
+        Assert.Equal(hosts.A.WorkerId, await database.ScalarAsync<string>(
+            "SELECT lease_owner FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration' AND leased_at = created_at", ("id", id)));
+        Assert.Null(await hosts.B.LockNextTaskOrchestrationWorkItemAsync(TimeSpan.FromMilliseconds(300), CancellationToken.None));
+        TaskOrchestrationWorkItem next = (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(TimeSpan.Zero, CancellationToken.None))!;
+        Assert.Equal(id, next.InstanceId);
+        Assert.Equal("42", ((TaskCompletedEvent)Assert.Single(next.NewMessages).Event).Result);
+    }
+
+    [Fact]
+    public async Task ActivityResult_ForAnOrchestrationWhoseEpisodeIsQueuedAlready_LeavesThatEpisodeToTheQueue()
+    {
+        await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString, lockDuration: TimeSpan.FromMinutes(1));
+        string id = await hosts.StartAsync("double-it", "21");
+        await CompleteWithAnActivityAsync(hosts.A, (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!);
+        TaskActivityWorkItem activity = (await hosts.A.LockNextTaskActivityWorkItem(TimeSpan.Zero, CancellationToken.None))!;
+        await hosts.B.SendTaskOrchestrationMessageAsync(new TaskMessage
+        {
+            Event = new EventRaisedEvent(-1, "\"hello\"") { Name = "greeting" },
+            OrchestrationInstance = new OrchestrationInstance { InstanceId = id },
+        });
+
+        await hosts.A.CompleteTaskActivityWorkItemAsync(activity, Answer(activity, "42"));
+
+        // The event queued the episode: the result joined it there, unleased, for any host's episode loop to lease.
+        Assert.Equal("none", await database.ScalarAsync<string>(
+            "SELECT coalesce(lease_owner, 'none') FROM taskflow.work_items WHERE instance_id = @id AND kind = 'orchestration'", ("id", id)));
+        TaskOrchestrationWorkItem next = (await hosts.B.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!;
+        Assert.Equal(id, next.InstanceId);
+        Assert.Equal([EventType.EventRaised, EventType.TaskCompleted], next.NewMessages.Select(m => m.Event.EventType));
+    }
+
+    [Fact]
     public async Task Activity_WhoseLockWasHandedOn_HasItsResultDiscarded_AndTheNewHoldersRecordedOnce()
     {
         await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString);

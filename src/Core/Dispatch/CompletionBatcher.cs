@@ -12,6 +12,11 @@ internal sealed class CompletionBatcher(WorkItemQueue queue) : BackgroundService
 {
     private const int MaxBatch = 256;
     private readonly Channel<Pending> pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private volatile EpisodeHandOff? handOff;
+
+    /// <summary>From now on, the episodes that orchestrations' results wake are leased in their commit and handed to
+    /// <paramref name="to"/> (the Durable storage provider's host) instead of being queued for any worker.</summary>
+    public void HandEpisodesTo(EpisodeHandOff to) => this.handOff = to;
 
     /// <returns>True when committed; false when the lease was lost (the result is discarded).</returns>
     public Task<bool> CompleteAsync(WorkItemLease lease, string? outputJson)
@@ -46,7 +51,7 @@ internal sealed class CompletionBatcher(WorkItemQueue queue) : BackgroundService
             try
             {
                 IReadOnlySet<long> committed = await queue.CompleteActivitiesAsync(
-                    batch.Select(p => (p.Lease, p.OutputJson)).ToList(), CancellationToken.None);
+                    batch.Select(p => (p.Lease, p.OutputJson)).ToList(), CancellationToken.None, this.handOff);
                 batch.ForEach(p => p.Committed.TrySetResult(committed.Contains(p.Lease.WorkItemId)));
             }
             catch (Exception exception)

@@ -1,10 +1,7 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using TaskFlow.Database;
-using TaskFlow.Json;
-using TaskFlow.Retries;
 using TaskFlow.WorkItems;
 
 namespace TaskFlow.Leases;
@@ -144,26 +141,7 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
         var leases = new List<WorkItemLease>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            leases.Add(new WorkItemLease(
-                WorkItemId: reader.GetInt64(0),
-                InstanceId: reader.GetString(1),
-                Execution: reader.GetInt32(2),
-                Kind: reader.GetString(3),
-                TaskId: reader.GetInt32(4),
-                Name: reader.GetString(5),
-                InputJson: reader.IsDBNull(6) ? null : reader.GetString(6),
-                RetryPolicy: JsonSerializer.Deserialize<RetryPolicy>(reader.GetString(7), TaskFlowJson.Options)!,
-                Timeout: reader.IsDBNull(8) ? null : reader.GetTimeSpan(8),
-                Attempt: reader.GetInt32(9),
-                MaxAttempts: reader.GetInt32(10),
-                LeaseToken: reader.GetInt64(11),
-                LeasedAt: reader.GetFieldValue<DateTimeOffset>(12),
-                LeaseExpiresAt: reader.GetFieldValue<DateTimeOffset>(13),
-                LeaseOwner: reader.GetString(14),
-                Wakeups: reader.GetInt32(15),
-                InstanceKind: reader.GetString(16),
-                CreatedAt: reader.GetFieldValue<DateTimeOffset>(17),
-                TraceParent: reader.IsDBNull(18) ? null : reader.GetString(18)));
+            leases.Add(WorkItemLease.Read(reader, first: 0));
         }
 
         return leases;

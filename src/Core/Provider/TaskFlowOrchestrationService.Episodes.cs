@@ -106,6 +106,28 @@ public sealed partial class TaskFlowOrchestrationService
     /// and an extended session holds none between episodes.</remarks>
     public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => Task.CompletedTask;
 
+    /// <summary>An episode an activity's result leased to this host in its commit (<see cref="EpisodeHandOff"/>): to the
+    /// extended session waiting for it here, or to the episode dispatcher's buffer, waking the episode loop alone.</summary>
+    /// <remarks>A stop that released the buffer already would leave it held until it expired: when stopping, what the
+    /// buffer holds is released again.</remarks>
+    private void TakeHandedEpisode(WorkItemLease lease)
+    {
+        if (this.HandToWaitingSession(lease))
+        {
+            return;
+        }
+
+        this.episodeLeases.Add(lease);
+        this.wake.Set(WakeUps.Episodes);
+        if (this.stopping.IsCancellationRequested)
+        {
+            foreach (WorkItemLease left in this.episodeLeases.Drain())
+            {
+                _ = this.BestEffortAsync("release a handed episode", () => this.leases.ReleaseAsync(left, CancellationToken.None));
+            }
+        }
+    }
+
     /// <summary>How many episodes one lease takes (each is loaded only when handed out, so it reads the latest inbox).</summary>
     private int EpisodeBatch => Math.Clamp(this.settings.MaxConcurrentOrchestrations / 4, 1, 32);
 

@@ -109,6 +109,10 @@ public sealed partial class TaskFlowOrchestrationService
         this.activityLeases = new LeaseBuffer(
             (batch, token) => this.leases.LeaseNextAsync(this.identity.Id, batch, token, ActivityKinds, orchestrationWorkOnly: true),
             this.leases, settings.Lease.Duration, this.time);
+
+        // The episode an activity's result wakes is leased in the result's commit to this host, whose episode dispatcher
+        // takes it from its buffer, as its activity dispatcher takes the activity an episode's commit leased to it.
+        this.completions.HandEpisodesTo(new EpisodeHandOff(this.identity.Id, settings.Lease.Duration, this.TakeHandedEpisode));
     }
 
     /// <inheritdoc/>

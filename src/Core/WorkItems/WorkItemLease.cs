@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Npgsql;
+using TaskFlow.Json;
 using TaskFlow.Retries;
 
 namespace TaskFlow.WorkItems;
@@ -24,6 +27,29 @@ internal sealed record WorkItemLease(
     DateTimeOffset CreatedAt,
     string? TraceParent = null)
 {
+    /// <summary>The lease in the current row, in the columns a lease statement returns (LeaseChosen.sql's order) from
+    /// column <paramref name="first"/> on.</summary>
+    public static WorkItemLease Read(NpgsqlDataReader reader, int first) => new(
+        WorkItemId: reader.GetInt64(first),
+        InstanceId: reader.GetString(first + 1),
+        Execution: reader.GetInt32(first + 2),
+        Kind: reader.GetString(first + 3),
+        TaskId: reader.GetInt32(first + 4),
+        Name: reader.GetString(first + 5),
+        InputJson: reader.IsDBNull(first + 6) ? null : reader.GetString(first + 6),
+        RetryPolicy: JsonSerializer.Deserialize<RetryPolicy>(reader.GetString(first + 7), TaskFlowJson.Options)!,
+        Timeout: reader.IsDBNull(first + 8) ? null : reader.GetTimeSpan(first + 8),
+        Attempt: reader.GetInt32(first + 9),
+        MaxAttempts: reader.GetInt32(first + 10),
+        LeaseToken: reader.GetInt64(first + 11),
+        LeasedAt: reader.GetFieldValue<DateTimeOffset>(first + 12),
+        LeaseExpiresAt: reader.GetFieldValue<DateTimeOffset>(first + 13),
+        LeaseOwner: reader.GetString(first + 14),
+        Wakeups: reader.GetInt32(first + 15),
+        InstanceKind: reader.GetString(first + 16),
+        CreatedAt: reader.GetFieldValue<DateTimeOffset>(first + 17),
+        TraceParent: reader.IsDBNull(first + 18) ? null : reader.GetString(first + 18));
+
     public bool HasAttemptsLeft => this.Attempt < this.MaxAttempts;
 
     /// <summary>Whether this failed attempt is retried by the work item: attempts left and a retryable failure, and for an

@@ -46,16 +46,32 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
     /// try cannot record one twice, and without it every task of the batch would wait for its lease to expire and lose
     /// the attempt. (When a commit succeeded but its answer was lost with the connection, the second try finds those leases
     /// gone and reports them lost: the outcomes are recorded, only this process's log and metrics miss them.)</remarks>
-    public async Task<IReadOnlySet<long>> CompleteActivitiesAsync(IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, CancellationToken cancellationToken)
+    /// <param name="handOff">Where the episodes the orchestrations' results wake go, leased in the same commit; without
+    /// one they are queued for any worker, and the ring wakes the workers.</param>
+    public async Task<IReadOnlySet<long>> CompleteActivitiesAsync(
+        IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, CancellationToken cancellationToken, EpisodeHandOff? handOff = null)
     {
         var completed = new HashSet<long>();
         foreach (IGrouping<bool, (WorkItemLease Lease, string? OutputJson)> kind in outcomes.GroupBy(o => o.Lease.IsOrchestrationActivity))
         {
-            IReadOnlyList<long> done = await this.CompleteKindAsync(kind.Key, [.. kind], cancellationToken);
-            completed.UnionWith(done);
-            if (kind.Key && done.Count > 0)
+            Completions done = await this.CompleteKindAsync(kind.Key, [.. kind], kind.Key ? handOff : null, cancellationToken);
+            completed.UnionWith(done.WorkItemIds);
+            if (!kind.Key || done.WorkItemIds.Count == 0)
             {
-                notifier.Ring(WakeUps.Episodes); // their orchestrations' next episodes
+                continue;
+            }
+
+            foreach (WorkItemLease episode in done.HandedEpisodes)
+            {
+                handOff!.Take(episode);
+            }
+
+            // Their orchestrations' next episodes: the workers are rung unless every one was handed over (one queued
+            // already, or an instance that ended, is not).
+            int woken = kind.Where(o => completed.Contains(o.Lease.WorkItemId)).Select(o => o.Lease.InstanceId).Distinct(StringComparer.Ordinal).Count();
+            if (done.HandedEpisodes.Count < woken)
+            {
+                notifier.Ring(WakeUps.Episodes);
             }
         }
 
@@ -63,14 +79,15 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
     }
 
     /// <summary>One kind's statement, tried again at once when it fails transiently (see <see cref="CompleteActivitiesAsync"/>).</summary>
-    private async Task<IReadOnlyList<long>> CompleteKindAsync(
-        bool orchestrationActivities, IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, CancellationToken cancellationToken)
+    private async Task<Completions> CompleteKindAsync(
+        bool orchestrationActivities, IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, EpisodeHandOff? handOff,
+        CancellationToken cancellationToken)
     {
         for (int tries = 1; ; tries++)
         {
             try
             {
-                return await this.WriteCompletionsAsync(orchestrationActivities, outcomes, cancellationToken);
+                return await this.WriteCompletionsAsync(orchestrationActivities, outcomes, handOff, cancellationToken);
             }
             catch (NpgsqlException exception) when (exception.IsTransient && tries < CompletionTries && !cancellationToken.IsCancellationRequested)
             {
@@ -79,8 +96,9 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         }
     }
 
-    private async Task<IReadOnlyList<long>> WriteCompletionsAsync(
-        bool orchestrationActivities, IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, CancellationToken cancellationToken)
+    private async Task<Completions> WriteCompletionsAsync(
+        bool orchestrationActivities, IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, EpisodeHandOff? handOff,
+        CancellationToken cancellationToken)
     {
         string sql = orchestrationActivities ? "WorkItems/Sql/CompleteOrchestrationActivities.sql" : "WorkItems/Sql/CompleteActivityTasks.sql";
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(sql));
@@ -89,15 +107,29 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         command.Parameters.AddWithValue("lease_tokens", outcomes.Select(o => o.Lease.LeaseToken).ToArray());
         command.Parameters.AddWithValue("outputs", outcomes.Select(o => o.OutputJson ?? "null").ToArray());
         command.Parameters.AddWithValue("workers", outcomes.Select(o => o.Lease.LeaseOwner).ToArray());
+        command.Parameters.Add(new NpgsqlParameter("lease_to", NpgsqlDbType.Text) { Value = (object?)handOff?.WorkerId ?? DBNull.Value });
+        command.Parameters.AddWithValue("lease_duration", handOff?.LeaseDuration ?? TimeSpan.Zero);
         var completed = new List<long>(outcomes.Count);
+        var handed = new List<WorkItemLease>();
         await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            completed.Add(reader.GetInt64(0));
+            // A completed work item's id, or (orchestrations' activities, with a hand-off) an episode leased for it.
+            if (reader.IsDBNull(0))
+            {
+                handed.Add(WorkItemLease.Read(reader, first: 1));
+            }
+            else
+            {
+                completed.Add(reader.GetInt64(0));
+            }
         }
 
-        return completed;
+        return new Completions(completed, handed);
     }
+
+    /// <summary>What one completion statement did: the work items it completed, and the episodes it leased for a hand-off.</summary>
+    private sealed record Completions(IReadOnlyList<long> WorkItemIds, IReadOnlyList<WorkItemLease> HandedEpisodes);
 
     /// <summary>Fires a durable timer whose time has come (it could be leased, so it is visible).</summary>
     public async Task<bool> FireTimerAsync(WorkItemLease lease, CancellationToken cancellationToken)
