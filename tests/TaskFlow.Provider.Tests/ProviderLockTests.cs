@@ -63,9 +63,7 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
     public async Task ActivityResult_LeasesTheEpisodeItWakesToItsHostInTheCommit_WhoseDispatcherGetsItAtOnce()
     {
         await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString, lockDuration: TimeSpan.FromMinutes(1));
-        string id = await hosts.StartAsync("double-it", "21");
-        await CompleteWithAnActivityAsync(hosts.A, (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!);
-        TaskActivityWorkItem activity = (await hosts.A.LockNextTaskActivityWorkItem(TimeSpan.Zero, CancellationToken.None))!;
+        (string id, TaskActivityWorkItem activity) = await StartAndTakeItsActivityOnAAsync(hosts);
 
         await hosts.A.CompleteTaskActivityWorkItemAsync(activity, Answer(activity, "42"));
 
@@ -82,9 +80,7 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
     public async Task ActivityResult_ForAnOrchestrationWhoseEpisodeIsQueuedAlready_LeavesThatEpisodeToTheQueue()
     {
         await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString, lockDuration: TimeSpan.FromMinutes(1));
-        string id = await hosts.StartAsync("double-it", "21");
-        await CompleteWithAnActivityAsync(hosts.A, (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!);
-        TaskActivityWorkItem activity = (await hosts.A.LockNextTaskActivityWorkItem(TimeSpan.Zero, CancellationToken.None))!;
+        (string id, TaskActivityWorkItem activity) = await StartAndTakeItsActivityOnAAsync(hosts);
         await hosts.B.SendTaskOrchestrationMessageAsync(new TaskMessage
         {
             Event = new EventRaisedEvent(-1, "\"hello\"") { Name = "greeting" },
@@ -202,6 +198,15 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
         state.AddEvent(new OrchestratorCompletedEvent(-1));
         TaskMessage activity = new() { Event = scheduled, OrchestrationInstance = state.OrchestrationInstance };
         return service.CompleteTaskOrchestrationWorkItemAsync(workItem, state, [activity], [], [], null!, null!);
+    }
+
+    /// <summary>Starts a <c>double-it</c> orchestration and runs its first episode on A, whose commit leases the one
+    /// activity to A: A's activity dispatcher takes it.</summary>
+    private static async Task<(string Id, TaskActivityWorkItem Activity)> StartAndTakeItsActivityOnAAsync(Hosts hosts)
+    {
+        string id = await hosts.StartAsync("double-it", "21");
+        await CompleteWithAnActivityAsync(hosts.A, (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!);
+        return (id, (await hosts.A.LockNextTaskActivityWorkItem(TimeSpan.Zero, CancellationToken.None))!);
     }
 
     private static TaskMessage Answer(TaskActivityWorkItem workItem, string result) => new()
