@@ -1336,6 +1336,13 @@ CREATE INDEX work_items_ready ON taskflow.work_items USING btree (priority DESC,
 
 
 --
+-- Name: work_items_ready_episodes; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX work_items_ready_episodes ON taskflow.work_items USING btree (priority DESC, visible_at, id) WHERE ((lease_token IS NULL) AND (limit_key IS NULL) AND (kind = ANY (ARRAY['orchestration'::text, 'timer'::text, 'entity'::text])));
+
+
+--
 -- Name: work_items ready_again_needs_a_new_doorbell; Type: TRIGGER; Schema: taskflow; Owner: -
 --
 

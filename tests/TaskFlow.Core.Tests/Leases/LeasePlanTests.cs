@@ -18,6 +18,7 @@ public sealed class LeasePlanTests(PostgresDatabase database) : IClassFixture<Po
     [Fact]
     public async Task Lease_OnAQueueAnalysedWhileNearlyEmpty_WalksTheReadyIndex()
     {
+        await database.ExecuteAsync("DELETE FROM taskflow.work_items"); // the other tests' rows
         await database.ExecuteAsync(Insert(1, 60_000));
         await database.ExecuteAsync("DELETE FROM taskflow.work_items WHERE id % 1000 <> 0"); // a backlog drained but for a few
         await database.ExecuteAsync("VACUUM (TRUNCATE false) taskflow.work_items");
@@ -57,14 +58,39 @@ public sealed class LeasePlanTests(PostgresDatabase database) : IClassFixture<Po
         Assert.True(reader.GetInt64(1) > 0, "The prepared lease never ran.");
     }
 
+    /// <summary>The Durable storage provider's episode loop leases all but activities. Through the ready index it walked
+    /// past every ready activity ahead of its work, reading each row for its kind (19 ms a lease behind 50,000); the
+    /// episodes' own index starts at its work. A lease of any kind, or of activities, keeps to the ready index.</summary>
+    [Fact]
+    public async Task Lease_OfEpisodesBehindABacklogOfActivities_WalksTheEpisodesOwnIndex()
+    {
+        await database.ExecuteAsync("DELETE FROM taskflow.work_items"); // the other tests' rows
+        await database.ExecuteAsync(Insert(1, 20_000));
+        await database.ExecuteAsync("""
+            INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, priority, retry_policy, max_attempts, visible_at, created_at)
+            SELECT 'orchestration-' || n, 1, 'orchestration', 0, 'sequence', 5, '{"maxAttempts":10}', 10, now(), now()
+            FROM generate_series(1, 3) AS n
+            """);
+        await database.ExecuteAsync("ANALYZE taskflow.work_items");
+
+        foreach (string[] kinds in new[] { ["orchestration", "timer", "entity"], ["orchestration", "timer"], new[] { "entity" } })
+        {
+            Assert.Contains("Index Scan using work_items_ready_episodes on work_items", await this.PlanAsync(WorkItemLeases.LeaseNextPlannerSettings, kinds));
+        }
+
+        Assert.Contains("Index Scan using work_items_ready on work_items", await this.PlanAsync(WorkItemLeases.LeaseNextPlannerSettings));
+        Assert.Contains("Index Scan using work_items_ready on work_items", await this.PlanAsync(WorkItemLeases.LeaseNextPlannerSettings, ["activity"]));
+    }
+
     private static string Insert(int from, int to) => $$"""
         INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, input, priority, retry_policy, max_attempts, visible_at, created_at)
         SELECT 'task-' || n, 1, 'activity', 1, 'echo', to_jsonb(n), 5, '{"maxAttempts":3}', 3, now() - interval '1 minute', now()
         FROM generate_series({{from}}, {{to}}) AS n
         """;
 
-    /// <summary>EXPLAIN of the lease under <paramref name="settings"/>, as one implicit transaction as the lease runs.</summary>
-    private async Task<string> PlanAsync(string settings)
+    /// <summary>EXPLAIN of the lease under <paramref name="settings"/> (of <paramref name="kinds"/>, or any), as one implicit
+    /// transaction as the lease runs.</summary>
+    private async Task<string> PlanAsync(string settings, string[]? kinds = null)
     {
         await using NpgsqlBatch batch = database.DataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(settings));
@@ -74,7 +100,7 @@ public sealed class LeasePlanTests(PostgresDatabase database) : IClassFixture<Po
         explain.Parameters.AddWithValue("worker_id", "worker-a");
         explain.Parameters.AddWithValue("batch_size", 200);
         explain.Parameters.AddWithValue("lease_duration", TimeSpan.FromSeconds(30));
-        explain.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = DBNull.Value });
+        explain.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)kinds ?? DBNull.Value });
         explain.Parameters.AddWithValue("orchestration_work_only", false);
         explain.Parameters.AddWithValue("limited_only", false);
         return await QueryPlans.ExplainAsync(batch);
