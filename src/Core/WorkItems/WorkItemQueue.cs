@@ -45,7 +45,8 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
     /// again at once, up to <see cref="CompletionTries"/> times: each outcome is fenced by its lease token, so a second
     /// try cannot record one twice, and without it every task of the batch would wait for its lease to expire and lose
     /// the attempt. (When a commit succeeded but its answer was lost with the connection, the second try finds those leases
-    /// gone and reports them lost: the outcomes are recorded, only this process's log and metrics miss them.)</remarks>
+    /// gone and reports them lost: the outcomes are recorded, only this process's log and metrics miss them, and an episode
+    /// the first try leased for a hand-off waits for its lease to expire.)</remarks>
     /// <param name="handOff">Where the episodes the orchestrations' results wake go, leased in the same commit; without
     /// one they are queued for any worker, and the ring wakes the workers.</param>
     public async Task<IReadOnlySet<long>> CompleteActivitiesAsync(
