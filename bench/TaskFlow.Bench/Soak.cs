@@ -221,9 +221,14 @@ internal static class Soak
         string Mark(bool ok) => ok ? "flat" : "NOT FLAT";
         string slowList = slow.Count == 0 ? "none" : string.Join(", ", slow.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Number}: {m.EchoP99Ms:F0} ms")));
         return string.Create(CultureInfo.InvariantCulture, $"""
-            verdict: worker RSS peak {workerChange:+0.0%;-0.0%} ({Mark(Math.Abs(workerChange) <= 0.10)}; median {workerMedianChange:+0.0%;-0.0%}), API RSS peak {apiChange:+0.0%;-0.0%} ({Mark(Math.Abs(apiChange) <= 0.10)}; median {apiMedianChange:+0.0%;-0.0%}), echo p99 minutes above 1.5× the typical {typicalP99:F0} ms: {slowList} ({Mark(slow.Count == 0)}), tables {sizeChange:+0.0%;-0.0%} ({Mark(sizeChange <= 0.20)}); the last third against minutes 5–10
+            verdict: worker RSS peak {Signed(workerChange)} ({Mark(Math.Abs(workerChange) <= 0.10)}; median {Signed(workerMedianChange)}), API RSS peak {Signed(apiChange)} ({Mark(Math.Abs(apiChange) <= 0.10)}; median {Signed(apiMedianChange)}), echo p99 minutes above 1.5× the typical {typicalP99:F0} ms: {slowList} ({Mark(slow.Count == 0)}), tables {Signed(sizeChange)} ({Mark(sizeChange <= 0.20)}); the last third against minutes 5–10
             """);
     }
+
+    /// <summary>A change as a signed percentage. Rounded first: a change just below zero printed "-+0.0%" (the negative
+    /// section rounded it to zero, and .NET then formats it with the positive one, keeping the sign).</summary>
+    private static string Signed(double change) =>
+        (Math.Round(change, 3) + 0.0).ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture); // + 0.0 turns -0 into 0
 
     private static double Median(IEnumerable<double> values)
     {
