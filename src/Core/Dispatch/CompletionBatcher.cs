@@ -8,15 +8,12 @@ namespace TaskFlow.Dispatch;
 /// batch is being written goes into the next, so under load many tasks share one transaction and one WAL
 /// flush, and an idle worker still commits each outcome at once (no timer, no added latency).</summary>
 /// <remarks>Each outcome is still fenced by its own lease token; a lost lease discards only its own result.</remarks>
-internal sealed class CompletionBatcher(WorkItemQueue queue) : BackgroundService
+/// <param name="handOff">Where the episodes that orchestrations' results wake go, leased in their commit (the Durable
+/// storage provider's host registers one); without one they are queued for any worker.</param>
+internal sealed class CompletionBatcher(WorkItemQueue queue, EpisodeHandOff? handOff = null) : BackgroundService
 {
     private const int MaxBatch = 256;
     private readonly Channel<Pending> pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private volatile EpisodeHandOff? handOff;
-
-    /// <summary>From now on, the episodes that orchestrations' results wake are leased in their commit and handed to
-    /// <paramref name="to"/> (the Durable storage provider's host) instead of being queued for any worker.</summary>
-    public void HandEpisodesTo(EpisodeHandOff to) => this.handOff = to;
 
     /// <returns>True when committed; false when the lease was lost (the result is discarded).</returns>
     public Task<bool> CompleteAsync(WorkItemLease lease, string? outputJson)
@@ -51,7 +48,7 @@ internal sealed class CompletionBatcher(WorkItemQueue queue) : BackgroundService
             try
             {
                 IReadOnlySet<long> committed = await queue.CompleteActivitiesAsync(
-                    batch.Select(p => (p.Lease, p.OutputJson)).ToList(), CancellationToken.None, this.handOff);
+                    batch.Select(p => (p.Lease, p.OutputJson)).ToList(), CancellationToken.None, handOff);
                 batch.ForEach(p => p.Committed.TrySetResult(committed.Contains(p.Lease.WorkItemId)));
             }
             catch (Exception exception)

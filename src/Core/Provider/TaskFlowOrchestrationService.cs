@@ -79,8 +79,13 @@ public sealed partial class TaskFlowOrchestrationService
         // The settings come from the host (host.json), not from configuration.
         services.AddTaskFlowStore(settings.ConnectionString);
         services.AddSingleton(Options.Create(settings.Lease));
-        services.AddSingleton(new WorkerIdentity { Role = "durable" });
+        var identity = new WorkerIdentity { Role = "durable" };
+        services.AddSingleton(identity);
         services.AddLeaseHolding();
+
+        // The episode an activity's result wakes is leased in the result's commit to this host, whose episode dispatcher
+        // takes it from its buffer, as its activity dispatcher takes the activity an episode's commit leased to it.
+        services.AddSingleton(new EpisodeHandOff(identity.Id, settings.Lease.Duration, this.TakeHandedEpisode));
         services.AddHostedService(provider => provider.GetRequiredService<CompletionBatcher>());
         this.services = services.BuildServiceProvider();
 
@@ -97,7 +102,7 @@ public sealed partial class TaskFlowOrchestrationService
         this.episodeWakeUps = this.wake.Listen(WakeUps.Episodes | WakeUps.Entities);
         this.activityWakeUps = this.wake.Listen(WakeUps.Activities);
         this.entityWakeUps = this.wake.Listen(WakeUps.Entities);
-        this.identity = this.services.GetRequiredService<WorkerIdentity>();
+        this.identity = identity;
         this.time = this.services.GetRequiredService<TimeProvider>();
         this.logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TaskFlowOrchestrationService>();
         // Entities' batches come with episodes unless the host asked for a queue of their own (SetUseSeparateQueueForEntityWorkItems).
@@ -109,10 +114,6 @@ public sealed partial class TaskFlowOrchestrationService
         this.activityLeases = new LeaseBuffer(
             (batch, token) => this.leases.LeaseNextAsync(this.identity.Id, batch, token, ActivityKinds, orchestrationWorkOnly: true),
             this.leases, settings.Lease.Duration, this.time);
-
-        // The episode an activity's result wakes is leased in the result's commit to this host, whose episode dispatcher
-        // takes it from its buffer, as its activity dispatcher takes the activity an episode's commit leased to it.
-        this.completions.HandEpisodesTo(new EpisodeHandOff(this.identity.Id, settings.Lease.Duration, this.TakeHandedEpisode));
     }
 
     /// <inheritdoc/>

@@ -69,8 +69,8 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
 
             // Their orchestrations' next episodes: the workers are rung unless every one was handed over (one queued
             // already, or an instance that ended, is not).
-            int woken = kind.Where(o => completed.Contains(o.Lease.WorkItemId)).Select(o => o.Lease.InstanceId).Distinct(StringComparer.Ordinal).Count();
-            if (done.HandedEpisodes.Count < woken)
+            if (handOff is null || done.HandedEpisodes.Count < kind.Where(o => completed.Contains(o.Lease.WorkItemId))
+                    .Select(o => o.Lease.InstanceId).Distinct(StringComparer.Ordinal).Count())
             {
                 notifier.Ring(WakeUps.Episodes);
             }
