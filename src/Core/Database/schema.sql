@@ -1287,13 +1287,6 @@ CREATE INDEX schedules_due ON taskflow.schedules USING btree (next_fire_at) WHER
 
 
 --
--- Name: work_items_by_lease_token; Type: INDEX; Schema: taskflow; Owner: -
---
-
-CREATE UNIQUE INDEX work_items_by_lease_token ON taskflow.work_items USING btree (lease_token) WHERE (lease_token IS NOT NULL);
-
-
---
 -- Name: work_items_leases_by_expiry; Type: INDEX; Schema: taskflow; Owner: -
 --
 

@@ -17,11 +17,11 @@ internal sealed class LeaseRenewer(
 
     protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyCollection<long> tokens = running.LeaseTokens;
-        IReadOnlySet<long> held = await leases.RenewAsync(tokens, cancellationToken);
-        foreach (long lost in tokens.Where(token => !held.Contains(token)))
+        IReadOnlyCollection<WorkItemLease> held = running.Leases;
+        IReadOnlySet<long> stillHeld = await leases.RenewAsync(held, cancellationToken);
+        foreach (WorkItemLease lost in held.Where(lease => !stillHeld.Contains(lease.LeaseToken)))
         {
-            running.Stop(lost, WorkStopReason.LeaseLost);
+            running.Stop(lost.LeaseToken, WorkStopReason.LeaseLost);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using TaskFlow.WorkItems;
 
 namespace TaskFlow.Dispatch;
 
@@ -12,7 +13,7 @@ internal sealed class RunningWorkItems
     /// <summary>How many leases of <paramref name="instanceId"/> this process is working on.</summary>
     public int CountFor(string instanceId) => this.byToken.Values.Count(activity => activity.Lease.InstanceId == instanceId);
 
-    public IReadOnlyCollection<long> LeaseTokens => this.byToken.Keys.ToArray();
+    public IReadOnlyCollection<WorkItemLease> Leases => this.byToken.Values.Select(running => running.Lease).ToArray();
 
     public void Add(RunningWorkItem activity) => this.byToken[activity.Lease.LeaseToken] = activity;
 

@@ -80,14 +80,14 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
 
     /// <summary>Renews the given leases; returns the tokens still held (a missing one was lost: expired and handed on,
     /// or its task cancelled).</summary>
-    public async Task<IReadOnlySet<long>> RenewAsync(IReadOnlyCollection<long> leaseTokens, CancellationToken cancellationToken) =>
-        (await this.RenewEachAsync(leaseTokens, cancellationToken)).Keys.ToHashSet();
+    public async Task<IReadOnlySet<long>> RenewAsync(IReadOnlyCollection<WorkItemLease> leases, CancellationToken cancellationToken) =>
+        (await this.RenewEachAsync(leases, cancellationToken)).Keys.ToHashSet();
 
     /// <summary>Renews one lease: the lease with its new expiry, or as it was when another transaction held its row just
     /// then (see RenewLeases.sql), or null when it was lost.</summary>
     public async Task<WorkItemLease?> RenewAsync(WorkItemLease lease, CancellationToken cancellationToken)
     {
-        IReadOnlyDictionary<long, bool> held = await this.RenewEachAsync([lease.LeaseToken], cancellationToken);
+        IReadOnlyDictionary<long, bool> held = await this.RenewEachAsync([lease], cancellationToken);
         return !held.TryGetValue(lease.LeaseToken, out bool renewed) ? null
             : renewed ? lease with { LeaseExpiresAt = clock.Time.GetUtcNow() + this.Duration }
             : lease;
@@ -95,10 +95,10 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
 
     /// <summary>The tokens still held, each with whether its lease was extended (false: its row was busy, so it keeps
     /// its expiry until the next renewal).</summary>
-    private async Task<IReadOnlyDictionary<long, bool>> RenewEachAsync(IReadOnlyCollection<long> leaseTokens, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<long, bool>> RenewEachAsync(IReadOnlyCollection<WorkItemLease> leases, CancellationToken cancellationToken)
     {
         var held = new Dictionary<long, bool>();
-        if (leaseTokens.Count == 0)
+        if (leases.Count == 0)
         {
             return held;
         }
@@ -106,7 +106,8 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get("Leases/Sql/RenewLeases.sql"));
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("lease_duration", this.Duration);
-        command.Parameters.AddWithValue("lease_tokens", leaseTokens.ToArray());
+        command.Parameters.AddWithValue("work_item_ids", leases.Select(lease => lease.WorkItemId).ToArray());
+        command.Parameters.AddWithValue("lease_tokens", leases.Select(lease => lease.LeaseToken).ToArray());
         await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {

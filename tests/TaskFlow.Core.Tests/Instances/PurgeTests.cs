@@ -17,7 +17,9 @@ public sealed class PurgeTests(PostgresDatabase database) : IClassFixture<Postgr
             old.Add(await this.SubmitAndCancelAsync(client));
         }
 
+        string acrossTheCutoff = (await client.ScheduleNewTaskAsync(TestTasks.Submission(), "test")).Task.Id;
         time.Advance(TimeSpan.FromDays(10));
+        Assert.True(await client.TerminateTaskAsync(acrossTheCutoff, "test", "done")); // created before the cutoff, finished after it
         string recent = await this.SubmitAndCancelAsync(client);
         string unfinished = (await client.ScheduleNewTaskAsync(TestTasks.Submission(delay: TimeSpan.FromDays(1)), "test")).Task.Id;
         DateTimeOffset cutoff = time.GetUtcNow() - TimeSpan.FromDays(5);
@@ -33,6 +35,7 @@ public sealed class PurgeTests(PostgresDatabase database) : IClassFixture<Postgr
         }
 
         Assert.NotNull(await client.GetTaskAsync(recent));
+        Assert.NotNull(await client.GetTaskAsync(acrossTheCutoff));
         Assert.NotNull(await client.GetTaskAsync(unfinished));
         Assert.False(await client.PurgeTaskAsync(unfinished));
         Assert.True(await client.PurgeTaskAsync(recent));

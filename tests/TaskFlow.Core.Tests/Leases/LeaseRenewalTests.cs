@@ -1,7 +1,9 @@
 using Npgsql;
+using TaskFlow.Activities;
 using TaskFlow.Database;
 using TaskFlow.Instances;
 using TaskFlow.Leases;
+using TaskFlow.Retries;
 using TaskFlow.Testing;
 using TaskFlow.WorkItems;
 
@@ -41,7 +43,7 @@ public sealed class LeaseRenewalTests : IClassFixture<PostgresDatabase>
         }
 
         // Before, this waited until the other transaction ended.
-        IReadOnlySet<long> held = await this.work.Leases.RenewAsync([busy.LeaseToken, free.LeaseToken], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        IReadOnlySet<long> held = await this.work.Leases.RenewAsync([busy, free], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(new[] { busy.LeaseToken, free.LeaseToken }.Order(), held.Order());
         WorkItemLease? stillBusy = await this.work.Leases.RenewAsync(busy, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(busy.LeaseExpiresAt, stillBusy?.LeaseExpiresAt); // held, not extended: the expiry it reports is true
@@ -63,8 +65,32 @@ public sealed class LeaseRenewalTests : IClassFixture<PostgresDatabase>
         await this.database.ScalarAsync<long>(
             "WITH gone AS (DELETE FROM taskflow.work_items WHERE id = @id RETURNING 1) SELECT count(*) FROM gone", ("id", lease.WorkItemId));
 
-        Assert.Empty(await this.work.Leases.RenewAsync([lease.LeaseToken], CancellationToken.None));
+        Assert.Empty(await this.work.Leases.RenewAsync([lease], CancellationToken.None));
         Assert.Null(await this.work.Leases.RenewAsync(lease, CancellationToken.None));
+    }
+
+    /// <summary>The heartbeat finds a lease's row by its id (migration 0027 dropped the index of tokens). A row that expired
+    /// and was leased again is the same row with another token: the first holder's heartbeat reports its lease lost, and
+    /// leaves the new holder's expiry alone; the new holder's heartbeat extends it.</summary>
+    [Fact]
+    public async Task RenewAsync_OfALeaseTakenAgainAfterItExpired_IsLostToItsFirstHolderOnly()
+    {
+        var retry = new RetryPolicy { MaxAttempts = 3, InitialInterval = TimeSpan.FromSeconds(5), Jitter = 0 };
+        await this.work.Client.ScheduleNewTasksAsync([TestTasks.Submission(retry: retry)], "test");
+        WorkItemLease first = Assert.Single(await this.work.Leases.LeaseNextAsync("worker-c", 1, CancellationToken.None));
+        this.work.Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        WorkItemLease expired = Assert.Single(await this.work.Leases.FindExpiredAsync(10, CancellationToken.None), lease => lease.WorkItemId == first.WorkItemId);
+        var lost = new FailureDetails("TaskFlow.LeaseExpired", "worker-c stopped renewing");
+        Assert.True(await this.work.Queue.RecordFailedAttemptAsync(expired, lost, "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
+        this.work.Time.Advance(retry.InitialInterval);
+        WorkItemLease second = Assert.Single(await this.work.Leases.LeaseNextAsync("worker-d", 1, CancellationToken.None));
+        Assert.Equal(first.WorkItemId, second.WorkItemId);
+        this.work.Time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Empty(await this.work.Leases.RenewAsync([first], CancellationToken.None));
+        Assert.Equal(second.LeaseExpiresAt, await this.ExpiryAsync(second));
+        Assert.Equal([second.LeaseToken], await this.work.Leases.RenewAsync([first, second], CancellationToken.None));
+        Assert.Equal(this.work.Time.GetUtcNow() + Lease, await this.ExpiryAsync(second));
     }
 
     /// <summary>The heartbeat finds its rows through the indexes however large the queue: written as a join, it had
@@ -91,6 +117,9 @@ public sealed class LeaseRenewalTests : IClassFixture<PostgresDatabase>
         await using NpgsqlCommand explain = this.database.DataSource.CreateCommand("EXPLAIN " + SqlText.Get("Leases/Sql/RenewLeases.sql"));
         explain.Parameters.Add(new NpgsqlParameter("now", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = DBNull.Value });
         explain.Parameters.AddWithValue("lease_duration", Lease);
+        explain.Parameters.AddWithValue("work_item_ids", await this.database.ScalarAsync<long[]>(
+            "SELECT array_agg(id ORDER BY id) FROM taskflow.work_items WHERE lease_owner = 'worker-z' AND lease_token % 30 = 0 AND lease_token <= @last",
+            ("last", FirstToken + (512 * 30))));
         explain.Parameters.AddWithValue("lease_tokens", Enumerable.Range(1, 512).Select(n => FirstToken + (n * 30)).ToArray());
         var plan = new List<string>();
         await using (NpgsqlDataReader reader = await explain.ExecuteReaderAsync())

@@ -45,7 +45,7 @@ public sealed class LimitedLeaseTests : IClassFixture<PostgresDatabase>, IAsyncL
 
         // A worker dies holding the other: its slot frees when the rescuer takes its lease back, not before.
         this.work.Time.Advance(TimeSpan.FromSeconds(31));
-        await this.work.Leases.RenewAsync([second.LeaseToken], CancellationToken.None);
+        await this.work.Leases.RenewAsync([second], CancellationToken.None);
         Assert.Empty(await this.LeaseAsync(10));
         Assert.True(await this.work.Queue.RecordFailedAttemptAsync(first[1], new FailureDetails("TaskFlow.LeaseExpired", "gone"), "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
         Assert.Single(await this.LeaseAsync(10));

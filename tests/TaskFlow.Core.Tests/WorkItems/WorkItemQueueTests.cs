@@ -147,7 +147,7 @@ public sealed class WorkItemQueueTests : IClassFixture<PostgresDatabase>, IAsync
         WorkItemLease seenExpired = Assert.Single(await this.work.Leases.FindExpiredAsync(10, CancellationToken.None));
 
         // The holder renews between the rescuer's read and its write.
-        Assert.Contains(lease.LeaseToken, await this.work.Leases.RenewAsync([lease.LeaseToken], CancellationToken.None));
+        Assert.Contains(lease.LeaseToken, await this.work.Leases.RenewAsync([lease], CancellationToken.None));
 
         var lost = new FailureDetails("TaskFlow.LeaseExpired", "looked expired");
         Assert.False(await this.work.Queue.RecordFailedAttemptAsync(seenExpired, lost, "rescuer", onlyIfExpired: true, random: 0, CancellationToken.None));
