@@ -1259,13 +1259,6 @@ CREATE INDEX instances_entities ON taskflow.instances USING btree (id) WHERE (ki
 
 
 --
--- Name: instances_finished; Type: INDEX; Schema: taskflow; Owner: -
---
-
-CREATE INDEX instances_finished ON taskflow.instances USING btree (completed_at) WHERE (completed_at IS NOT NULL);
-
-
---
 -- Name: instances_idempotency_key_is_unique; Type: INDEX; Schema: taskflow; Owner: -
 --
 

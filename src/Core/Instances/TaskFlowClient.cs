@@ -170,12 +170,37 @@ public sealed class TaskFlowClient
     }
 
     /// <summary>Deletes a finished task with its history. Returns false when it is unknown or unfinished.</summary>
-    public async Task<bool> PurgeTaskAsync(string id, CancellationToken cancellationToken = default) =>
-        await this.PurgeAsync(id, finishedBefore: null, batchSize: 1, cancellationToken) == 1;
+    public async Task<bool> PurgeTaskAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = this.dataSource.CreateCommand(SqlText.Get("Instances/Sql/PurgeTasks.sql"));
+        command.Parameters.AddWithValue("id", id);
+        return (long)(await command.Positional().ExecuteScalarAsync(cancellationToken))! == 1;
+    }
 
-    /// <summary>Deletes up to <paramref name="batchSize"/> tasks finished before <paramref name="finishedBefore"/>.</summary>
-    internal Task<long> PurgeFinishedAsync(DateTimeOffset finishedBefore, int batchSize, CancellationToken cancellationToken) =>
-        this.PurgeAsync(null, finishedBefore, batchSize, cancellationToken);
+    /// <summary>One batch of retention: walks up to <paramref name="batchSize"/> tasks in the finished
+    /// <paramref name="status"/> created before <paramref name="finishedBefore"/>, oldest first, after
+    /// <paramref name="after"/> (null to begin), and deletes those that finished before it (PurgeFinishedTasks.sql). The next
+    /// batch goes on from <see cref="RetentionBatch.WalkedTo"/>; null there means that status is done.</summary>
+    internal async Task<RetentionBatch> PurgeFinishedAsync(
+        string status, DateTimeOffset finishedBefore, int batchSize, RetentionCursor? after, CancellationToken cancellationToken)
+    {
+        if (!TaskStatuses.IsFinished(status))
+        {
+            throw new ArgumentException($"Retention purges finished tasks only ({string.Join(", ", TaskStatuses.Finished)}), not '{status}'.", nameof(status));
+        }
+
+        await using NpgsqlBatch batch = OptionalFilterQuery.Create(this.dataSource, SqlText.Get("Instances/Sql/PurgeFinishedTasks.sql"));
+        batch.Parameters().AddWithValue("status", status);
+        batch.Parameters().AddWithValue("finished_before", finishedBefore);
+        batch.Parameters().Add(SqlParameters.Nullable("after_created_at", NpgsqlDbType.TimestampTz, after?.CreatedAt));
+        batch.Parameters().Add(SqlParameters.Nullable("after_id", NpgsqlDbType.Text, after?.Id));
+        batch.Parameters().AddWithValue("batch_size", batchSize);
+        await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        RetentionCursor? walkedTo = reader.IsDBNull(1) ? null
+            : new RetentionCursor(reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2));
+        return new RetentionBatch(reader.GetInt64(0), walkedTo);
+    }
 
     /// <summary>For an orchestration: how many activities it scheduled, and how many completed and failed.</summary>
     public async Task<(long Scheduled, long Completed, long Failed)?> CountActivitiesAsync(string id, CancellationToken cancellationToken = default)
@@ -224,17 +249,6 @@ public sealed class TaskFlowClient
         }
 
         return changed;
-    }
-
-    private async Task<long> PurgeAsync(string? id, DateTimeOffset? finishedBefore, int batchSize, CancellationToken cancellationToken)
-    {
-        await using NpgsqlBatch batch = OptionalFilterQuery.Create(this.dataSource, SqlText.Get("Instances/Sql/PurgeTasks.sql"));
-        batch.Parameters().Add(SqlParameters.Nullable("id", NpgsqlDbType.Text, id));
-        batch.Parameters().Add(SqlParameters.Nullable("finished_before", NpgsqlDbType.TimestampTz, finishedBefore));
-        batch.Parameters().AddWithValue("batch_size", batchSize);
-        await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return reader.GetInt64(0);
     }
 
     private async Task<IReadOnlyList<string>> UnfinishedChildrenAsync(string id, CancellationToken cancellationToken)

@@ -7,7 +7,10 @@ using TaskFlow.Workers;
 namespace TaskFlow.Retention;
 
 /// <summary>Purges finished tasks past their retention, a batch per transaction, until none is left.</summary>
-/// <remarks>Runs in every worker; batches are taken with SKIP LOCKED, so purgers never wait on each other or on work.</remarks>
+/// <remarks>Runs in every worker; batches are taken with SKIP LOCKED, so purgers never wait on each other or on work.
+/// Each run walks the finished tasks created before the cutoff once, a status at a time, oldest first
+/// (<see cref="TaskFlowClient.PurgeFinishedAsync"/>): one that finished after the cutoff is passed over once a run, and one
+/// skipped because its row was locked is purged next run.</remarks>
 internal sealed partial class HistoryPurger(TaskFlowClient tasks, IOptions<RetentionOptions> options, TimeProvider time, ILogger<HistoryPurger> logger)
     : PeriodicService(time, logger)
 {
@@ -27,16 +30,21 @@ internal sealed partial class HistoryPurger(TaskFlowClient tasks, IOptions<Reten
         }
 
         DateTimeOffset cutoff = this.clock.GetUtcNow() - keep;
-        long purged;
-        do
+        foreach (string status in TaskStatuses.Finished)
         {
-            purged = await tasks.PurgeFinishedAsync(cutoff, options.Value.BatchSize, cancellationToken);
-            if (purged > 0)
+            RetentionCursor? walkedTo = null;
+            do
             {
-                LogPurged(logger, purged, cutoff);
+                RetentionBatch batch = await tasks.PurgeFinishedAsync(status, cutoff, options.Value.BatchSize, walkedTo, cancellationToken);
+                if (batch.Purged > 0)
+                {
+                    LogPurged(logger, batch.Purged, cutoff);
+                }
+
+                walkedTo = batch.WalkedTo;
             }
+            while (walkedTo is not null && !cancellationToken.IsCancellationRequested);
         }
-        while (purged == options.Value.BatchSize && !cancellationToken.IsCancellationRequested);
     }
 
     [LoggerMessage(EventId = EventIds.TasksPurged, Level = LogLevel.Information, Message = "Purged {Count} tasks finished before {Cutoff:O}")]

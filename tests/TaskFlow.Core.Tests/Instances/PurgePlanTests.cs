@@ -32,9 +32,36 @@ public sealed class PurgePlanTests(PostgresDatabase database) : IClassFixture<Po
 
         string joined = await PlanAsync(JoinedPurge);
         Assert.Contains("Seq Scan on history", joined); // the trap is set: the join the purge made before
-        string plan = await PlanAsync(SqlText.Get("Instances/Sql/PurgeTasks.sql"));
+        string plan = await PlanAsync(SqlText.Get("Instances/Sql/PurgeFinishedTasks.sql"));
         Assert.DoesNotContain("Seq Scan on history", plan);
         Assert.Contains("history_pkey", plan);
+    }
+
+    /// <summary>With no index on completed_at (migration 0028), retention walks each finished status by creation: a batch
+    /// reads its 500 in instances_by_status_created's order, after its cursor. Here most tasks created before the cutoff
+    /// are unfinished (entities, eternal orchestrations, tasks delayed for longer than retention keeps tasks: 60,000
+    /// beside 6,000 succeeded), and the walk passes over none of them. Neither the whole table nor every task older than
+    /// the cutoff is read or sorted for a batch.</summary>
+    [Fact]
+    public async Task Purge_OfABatch_WalksTheFinishedStatusByCreation_FromItsCursor()
+    {
+        await database.ExecuteAsync("DELETE FROM taskflow.instances"); // the class's tests share one database
+        await database.ExecuteAsync("""
+            INSERT INTO taskflow.instances (id, name, kind, status, priority, retry_policy, created_by, created_at, run_at, updated_at, completed_at)
+            SELECT 'walked-' || n, 'echo', 'activity', CASE WHEN n % 11 = 0 THEN 'succeeded' ELSE 'pending' END, 5, '{"maxAttempts":3}',
+                   'test', t, t + CASE WHEN n % 11 = 0 THEN interval '0' ELSE interval '60 days' END, t,
+                   CASE WHEN n % 11 = 0 THEN t + interval '1 s' END
+            FROM generate_series(1, 66000) AS n, LATERAL (SELECT now() - interval '3 days' + n * interval '1 s' AS t) AS at
+            """);
+        await database.ExecuteAsync("ANALYZE taskflow.instances");
+
+        foreach (DateTimeOffset? after in new DateTimeOffset?[] { null, DateTimeOffset.UtcNow - TimeSpan.FromDays(2.5) })
+        {
+            string plan = await PlanAsync(SqlText.Get("Instances/Sql/PurgeFinishedTasks.sql"), after);
+            // The batch's limit stops the index's walk: nothing between them sorts or gathers the tasks older than the cutoff.
+            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(plan, @"CTE walked\s*\n\s*->\s*Limit[^\n]*\n\s*->\s*Index Scan Backward using instances_by_status_created on instances"), plan);
+            Assert.DoesNotContain("Seq Scan on instances", plan);
+        }
     }
 
     /// <summary>The purge's history delete as it was, a join with the batch.</summary>
@@ -53,12 +80,16 @@ public sealed class PurgePlanTests(PostgresDatabase database) : IClassFixture<Po
         DELETE FROM taskflow.instances AS i USING doomed WHERE i.id = doomed.id
         """;
 
-    /// <summary>EXPLAIN of a purge of 500, planned for its values as the purge is (<see cref="OptionalFilterQuery"/>).</summary>
-    private async Task<string> PlanAsync(string purge)
+    /// <summary>EXPLAIN of a purge of 500 finished before now, planned for its values as retention's is
+    /// (<see cref="OptionalFilterQuery"/>), its walk after <paramref name="after"/> (null for the first batch).</summary>
+    private async Task<string> PlanAsync(string purge, DateTimeOffset? after = null)
     {
         await using NpgsqlBatch batch = OptionalFilterQuery.Create(database.DataSource, "EXPLAIN " + purge);
         batch.Parameters().Add(new NpgsqlParameter("id", NpgsqlDbType.Text) { Value = DBNull.Value });
+        batch.Parameters().AddWithValue("status", "succeeded");
         batch.Parameters().AddWithValue("finished_before", DateTimeOffset.UtcNow);
+        batch.Parameters().Add(new NpgsqlParameter("after_created_at", NpgsqlDbType.TimestampTz) { Value = (object?)after ?? DBNull.Value });
+        batch.Parameters().Add(new NpgsqlParameter("after_id", NpgsqlDbType.Text) { Value = after is null ? DBNull.Value : "walked-" });
         batch.Parameters().AddWithValue("batch_size", 500);
         return await QueryPlans.ExplainAsync(batch);
     }

@@ -1,16 +1,12 @@
--- Deletes finished instances with their history and inbox: one by id (@id), or a batch of those finished
--- before @finished_before (retention). Short: a batch at a time, SKIP LOCKED, so purging never blocks work.
+-- Deletes one finished instance (@id) with its history and inbox; nothing when it is unknown or unfinished.
+-- Retention's batches are PurgeFinishedTasks.sql.
 -- History and inbox rows are found by "= ANY (ARRAY(...))", not by a join with the batch: the planner costs a join by
 -- the history's rows per instance (an orchestration's ~20), while most purged tasks are plain ones with none in the
 -- table (their history is read from their row), so it hashed the whole history table for every batch (1.1 s of a
 -- 1.2 s purge of 500, in the soak). An array of unknown length is costed at a few elements: the primary key's index.
 WITH doomed AS (
     SELECT id FROM taskflow.instances
-    WHERE status = ANY (taskflow.finished_statuses())
-      AND (@id::text IS NULL OR id = @id)
-      AND (@finished_before::timestamptz IS NULL OR completed_at < @finished_before)
-    ORDER BY completed_at
-    LIMIT @batch_size
+    WHERE id = @id AND status = ANY (taskflow.finished_statuses())
     FOR UPDATE SKIP LOCKED
 ), history_gone AS (
     DELETE FROM taskflow.history AS h WHERE h.instance_id = ANY (ARRAY(SELECT id FROM doomed))
