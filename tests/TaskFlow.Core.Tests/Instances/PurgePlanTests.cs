@@ -32,7 +32,7 @@ public sealed class PurgePlanTests(PostgresDatabase database) : IClassFixture<Po
 
         string joined = await PlanAsync(JoinedPurge);
         Assert.Contains("Seq Scan on history", joined); // the trap is set: the join the purge made before
-        string plan = await PlanAsync(SqlText.Get("Instances/Sql/PurgeFinishedTasks.sql"));
+        string plan = await PlanAsync(SqlText.Get("Instances/Sql/PurgeTasks.sql"));
         Assert.DoesNotContain("Seq Scan on history", plan);
         Assert.Contains("history_pkey", plan);
     }
@@ -57,11 +57,15 @@ public sealed class PurgePlanTests(PostgresDatabase database) : IClassFixture<Po
 
         foreach (DateTimeOffset? after in new DateTimeOffset?[] { null, DateTimeOffset.UtcNow - TimeSpan.FromDays(2.5) })
         {
-            string plan = await PlanAsync(SqlText.Get("Instances/Sql/PurgeFinishedTasks.sql"), after);
+            string plan = await PlanAsync(SqlText.Get("Instances/Sql/PurgeTasks.sql"), after);
             // The batch's limit stops the index's walk: nothing between them sorts or gathers the tasks older than the cutoff.
-            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(plan, @"CTE walked\s*\n\s*->\s*Limit[^\n]*\n\s*->\s*Index Scan Backward using instances_by_status_created on instances"), plan);
+            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(plan, @"CTE walked\s*\n\s*->\s*Limit[^\n]*\n\s*->\s*Index (Only )?Scan Backward using instances_by_status_created on instances"), plan);
             Assert.DoesNotContain("Seq Scan on instances", plan);
         }
+
+        string one = await PlanAsync(SqlText.Get("Instances/Sql/PurgeTasks.sql"), id: "walked-11");
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(one, @"CTE walked\s*\n\s*->\s*Limit[^\n]*\n(.*\n)*?\s*->\s*Index Scan using instances_pkey on instances"), one);
+        Assert.DoesNotContain("Seq Scan on instances", one);
     }
 
     /// <summary>The purge's history delete as it was, a join with the batch.</summary>
@@ -80,14 +84,15 @@ public sealed class PurgePlanTests(PostgresDatabase database) : IClassFixture<Po
         DELETE FROM taskflow.instances AS i USING doomed WHERE i.id = doomed.id
         """;
 
-    /// <summary>EXPLAIN of a purge of 500 finished before now, planned for its values as retention's is
-    /// (<see cref="OptionalFilterQuery"/>), its walk after <paramref name="after"/> (null for the first batch).</summary>
-    private async Task<string> PlanAsync(string purge, DateTimeOffset? after = null)
+    /// <summary>EXPLAIN of a purge of 500 succeeded before now, planned for its values as retention's is
+    /// (<see cref="OptionalFilterQuery"/>), its walk after <paramref name="after"/> (null for the first batch); or, given an
+    /// <paramref name="id"/>, of the purge of that one task.</summary>
+    private async Task<string> PlanAsync(string purge, DateTimeOffset? after = null, string? id = null)
     {
         await using NpgsqlBatch batch = OptionalFilterQuery.Create(database.DataSource, "EXPLAIN " + purge);
-        batch.Parameters().Add(new NpgsqlParameter("id", NpgsqlDbType.Text) { Value = DBNull.Value });
-        batch.Parameters().AddWithValue("status", "succeeded");
-        batch.Parameters().AddWithValue("finished_before", DateTimeOffset.UtcNow);
+        batch.Parameters().Add(new NpgsqlParameter("id", NpgsqlDbType.Text) { Value = (object?)id ?? DBNull.Value });
+        batch.Parameters().Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = id is null ? "succeeded" : DBNull.Value });
+        batch.Parameters().Add(new NpgsqlParameter("finished_before", NpgsqlDbType.TimestampTz) { Value = id is null ? DateTimeOffset.UtcNow : DBNull.Value });
         batch.Parameters().Add(new NpgsqlParameter("after_created_at", NpgsqlDbType.TimestampTz) { Value = (object?)after ?? DBNull.Value });
         batch.Parameters().Add(new NpgsqlParameter("after_id", NpgsqlDbType.Text) { Value = after is null ? DBNull.Value : "walked-" });
         batch.Parameters().AddWithValue("batch_size", 500);
