@@ -63,8 +63,11 @@ public sealed class PurgePlanTests(PostgresDatabase database) : IClassFixture<Po
             Assert.DoesNotContain("Seq Scan on instances", plan);
         }
 
+        // The purge of one task finds it by its key; the batch's own lookup (CTE doomed) uses the key too, so only the
+        // walk's part of the plan counts.
         string one = await PlanAsync(SqlText.Get("Instances/Sql/PurgeTasks.sql"), id: "walked-11");
-        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(one, @"CTE walked\s*\n\s*->\s*Limit[^\n]*\n(.*\n)*?\s*->\s*Index Scan using instances_pkey on instances"), one);
+        string walk = one[one.IndexOf("CTE walked", StringComparison.Ordinal)..one.IndexOf("CTE doomed", StringComparison.Ordinal)];
+        Assert.True(walk.Contains("Index Scan using instances_pkey on instances", StringComparison.Ordinal), one);
         Assert.DoesNotContain("Seq Scan on instances", one);
     }
 
