@@ -530,13 +530,18 @@ CREATE TABLE taskflow.instances (
     success_recorded_by text,
     success_attempt_started_at timestamp with time zone,
     submission_in_row boolean DEFAULT false NOT NULL,
+    listed_status text GENERATED ALWAYS AS (
+CASE
+    WHEN ((kind = 'entity'::text) OR ((kind = 'activity'::text) AND (status = ANY (ARRAY['pending'::text, 'succeeded'::text])))) THEN NULL::text
+    ELSE status
+END) STORED,
     CONSTRAINT id_length_in_range CHECK (((length(id) >= 1) AND (length(id) <= 100))),
     CONSTRAINT kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text, 'entity'::text]))),
     CONSTRAINT priority_in_range CHECK (((priority >= 0) AND (priority <= 9))),
     CONSTRAINT status_is_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'suspended'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text]))),
     CONSTRAINT terminal_has_completed_at CHECK (((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])) = (completed_at IS NOT NULL)))
 )
-WITH (fillfactor='80', vacuum_truncate='false');
+WITH (vacuum_truncate='false', fillfactor='75');
 
 
 --
@@ -614,6 +619,7 @@ CREATE TABLE taskflow.work_items (
     doorbell_visible_at timestamp with time zone,
     limit_key text,
     limit_waiting_since timestamp with time zone,
+    task_created_at timestamp with time zone,
     CONSTRAINT attempt_within_max CHECK ((attempt <= max_attempts)),
     CONSTRAINT lease_is_whole CHECK (((lease_token IS NULL) = (lease_expires_at IS NULL))),
     CONSTRAINT work_kind_is_known CHECK ((kind = ANY (ARRAY['activity'::text, 'orchestration'::text, 'timer'::text, 'entity'::text])))
@@ -1006,7 +1012,8 @@ CREATE VIEW taskflow.tasks AS
     GREATEST(i.updated_at, queued.running_since) AS updated_at,
     queued.next_visible_at,
     queued.waiting_for_limit,
-    i.status AS stored_status
+    i.status AS stored_status,
+    i.listed_status
    FROM (taskflow.instances i
      CROSS JOIN LATERAL ( SELECT min(w.visible_at) FILTER (WHERE (w.lease_token IS NULL)) AS next_visible_at,
             min(w.limit_key) FILTER (WHERE ((w.limit_key IS NOT NULL) AND (w.lease_token IS NULL) AND (w.visible_at <= now()))) AS waiting_for_limit,
@@ -1224,6 +1231,13 @@ CREATE INDEX instances_by_created ON taskflow.instances USING btree (created_at 
 
 
 --
+-- Name: instances_by_listed_status; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX instances_by_listed_status ON taskflow.instances USING btree (listed_status, created_at DESC, id DESC) WHERE (listed_status IS NOT NULL);
+
+
+--
 -- Name: instances_by_name_created; Type: INDEX; Schema: taskflow; Owner: -
 --
 
@@ -1235,13 +1249,6 @@ CREATE INDEX instances_by_name_created ON taskflow.instances USING btree (name, 
 --
 
 CREATE INDEX instances_by_parent ON taskflow.instances USING btree (parent_instance_id) WHERE (parent_instance_id IS NOT NULL);
-
-
---
--- Name: instances_by_status_created; Type: INDEX; Schema: taskflow; Owner: -
---
-
-CREATE INDEX instances_by_status_created ON taskflow.instances USING btree (status, created_at DESC, id DESC);
 
 
 --
@@ -1326,6 +1333,13 @@ CREATE INDEX work_items_ready ON taskflow.work_items USING btree (priority DESC,
 --
 
 CREATE INDEX work_items_ready_episodes ON taskflow.work_items USING btree (priority DESC, visible_at, id) WHERE ((lease_token IS NULL) AND (limit_key IS NULL) AND (kind = ANY (ARRAY['orchestration'::text, 'timer'::text, 'entity'::text])));
+
+
+--
+-- Name: work_items_unleased_tasks_by_created; Type: INDEX; Schema: taskflow; Owner: -
+--
+
+CREATE INDEX work_items_unleased_tasks_by_created ON taskflow.work_items USING btree (task_created_at DESC, instance_id DESC) WHERE ((lease_token IS NULL) AND (task_created_at IS NOT NULL));
 
 
 --

@@ -1,5 +1,5 @@
 namespace TaskFlow.Instances;
 
-/// <summary>Where retention's walk of the tasks in one finished status, oldest created first, stopped: the last task a
+/// <summary>Where retention's walk of the tasks, oldest created first, stopped: the last task a
 /// batch looked at.</summary>
 internal sealed record RetentionCursor(DateTimeOffset CreatedAt, string Id);

@@ -171,24 +171,21 @@ public sealed class TaskFlowClient
 
     /// <summary>Deletes a finished task with its history. Returns false when it is unknown or unfinished.</summary>
     public async Task<bool> PurgeTaskAsync(string id, CancellationToken cancellationToken = default) =>
-        (await this.PurgeAsync(id, status: null, finishedBefore: null, after: null, batchSize: 1, cancellationToken)).Purged == 1;
+        (await this.PurgeAsync(id, finishedBefore: null, after: null, batchSize: 1, cancellationToken)).Purged == 1;
 
-    /// <summary>One batch of retention: walks up to <paramref name="batchSize"/> tasks in the finished
-    /// <paramref name="status"/> created before <paramref name="finishedBefore"/>, oldest first, after
-    /// <paramref name="after"/> (null to begin), and deletes those that finished before it (PurgeTasks.sql). The next
-    /// batch goes on from <see cref="RetentionBatch.WalkedTo"/>; null there means that status is done.</summary>
+    /// <summary>One batch of retention: walks up to <paramref name="batchSize"/> tasks created before
+    /// <paramref name="finishedBefore"/>, oldest first, after <paramref name="after"/> (null to begin), and deletes those
+    /// that finished before it (PurgeTasks.sql). The next batch goes on from <see cref="RetentionBatch.WalkedTo"/>; null
+    /// there means the walk is done.</summary>
     internal Task<RetentionBatch> PurgeFinishedAsync(
-        string status, DateTimeOffset finishedBefore, int batchSize, RetentionCursor? after, CancellationToken cancellationToken) =>
-        TaskStatuses.IsFinished(status)
-            ? this.PurgeAsync(id: null, status, finishedBefore, after, batchSize, cancellationToken)
-            : throw new ArgumentException($"Retention purges finished tasks only ({string.Join(", ", TaskStatuses.Finished)}), not '{status}'.", nameof(status));
+        DateTimeOffset finishedBefore, int batchSize, RetentionCursor? after, CancellationToken cancellationToken) =>
+        this.PurgeAsync(id: null, finishedBefore, after, batchSize, cancellationToken);
 
     private async Task<RetentionBatch> PurgeAsync(
-        string? id, string? status, DateTimeOffset? finishedBefore, RetentionCursor? after, int batchSize, CancellationToken cancellationToken)
+        string? id, DateTimeOffset? finishedBefore, RetentionCursor? after, int batchSize, CancellationToken cancellationToken)
     {
         await using NpgsqlBatch batch = OptionalFilterQuery.Create(this.dataSource, SqlText.Get("Instances/Sql/PurgeTasks.sql"));
         batch.Parameters().Add(SqlParameters.Nullable("id", NpgsqlDbType.Text, id));
-        batch.Parameters().Add(SqlParameters.Nullable("status", NpgsqlDbType.Text, status));
         batch.Parameters().Add(SqlParameters.Nullable("finished_before", NpgsqlDbType.TimestampTz, finishedBefore));
         batch.Parameters().Add(SqlParameters.Nullable("after_created_at", NpgsqlDbType.TimestampTz, after?.CreatedAt));
         batch.Parameters().Add(SqlParameters.Nullable("after_id", NpgsqlDbType.Text, after?.Id));

@@ -8,9 +8,9 @@ namespace TaskFlow.Retention;
 
 /// <summary>Purges finished tasks past their retention, a batch per transaction, until none is left.</summary>
 /// <remarks>Runs in every worker; batches are taken with SKIP LOCKED, so purgers never wait on each other or on work.
-/// Each run walks the finished tasks created before the cutoff once, a status at a time, oldest first
-/// (<see cref="TaskFlowClient.PurgeFinishedAsync"/>): one that finished after the cutoff is passed over once a run, and one
-/// skipped because its row was locked is purged next run.</remarks>
+/// Each run walks the tasks created before the cutoff once, oldest first (<see cref="TaskFlowClient.PurgeFinishedAsync"/>):
+/// one unfinished, or finished after the cutoff, is passed over once a run, and one skipped because its row was locked is
+/// purged next run.</remarks>
 internal sealed partial class HistoryPurger(TaskFlowClient tasks, IOptions<RetentionOptions> options, TimeProvider time, ILogger<HistoryPurger> logger)
     : PeriodicService(time, logger)
 {
@@ -30,21 +30,18 @@ internal sealed partial class HistoryPurger(TaskFlowClient tasks, IOptions<Reten
         }
 
         DateTimeOffset cutoff = this.clock.GetUtcNow() - keep;
-        foreach (string status in TaskStatuses.Finished)
+        RetentionCursor? walkedTo = null;
+        do
         {
-            RetentionCursor? walkedTo = null;
-            do
+            RetentionBatch batch = await tasks.PurgeFinishedAsync(cutoff, options.Value.BatchSize, walkedTo, cancellationToken);
+            if (batch.Purged > 0)
             {
-                RetentionBatch batch = await tasks.PurgeFinishedAsync(status, cutoff, options.Value.BatchSize, walkedTo, cancellationToken);
-                if (batch.Purged > 0)
-                {
-                    LogPurged(logger, batch.Purged, cutoff);
-                }
-
-                walkedTo = batch.WalkedTo;
+                LogPurged(logger, batch.Purged, cutoff);
             }
-            while (walkedTo is not null && !cancellationToken.IsCancellationRequested);
+
+            walkedTo = batch.WalkedTo;
         }
+        while (walkedTo is not null && !cancellationToken.IsCancellationRequested);
     }
 
     [LoggerMessage(EventId = EventIds.TasksPurged, Level = LogLevel.Information, Message = "Purged {Count} tasks finished before {Cutoff:O}")]

@@ -1,22 +1,17 @@
--- Deletes finished instances with their history and inbox: one by id (@id), or one batch of retention for one
--- finished status (@status, @finished_before). Returns how many it deleted and the last task it walked (null when it
--- walked none: for retention, that status is done).
--- Retention walks up to @batch_size tasks in @status created before @finished_before, oldest first, after the last one
--- the previous batch walked (@after_created_at, @after_id; null for the first), and deletes those that finished before
--- the cutoff. It follows instances_by_status_created, since no index holds the finished tasks by when they finished:
--- one on completed_at took an entry at every success (migration 0028). A task finishes after it was created, so every
--- task finished before the cutoff is in the walk; those that finished after it are passed over once a run, and
--- unfinished ones are not in it. One statement across the three statuses was planned as a scan of the whole table, or
--- of every task created before the cutoff (the planner multiplies the two times' selectivities): PurgePlanTests.
--- Short: a batch at a time, SKIP LOCKED, so purging never blocks work or another purger.
--- History and inbox rows are found by "= ANY (ARRAY(...))", not by a join with the batch: the planner costs a join by
--- the history's rows per instance (an orchestration's ~20), while most purged tasks are plain ones with none in the
--- table (their history is read from their row), so it hashed the whole history table for every batch (1.1 s of a
--- 1.2 s purge of 500, in the soak). An array of unknown length is costed at a few elements: the primary key's index.
+-- Deletes finished instances with their history and inbox: one by id (@id), or one batch of retention (@finished_before).
+-- Returns how many it deleted and the last task it walked (null when it walked none: retention is done).
+-- Retention walks up to @batch_size tasks created before @finished_before, oldest first, after the last one the
+-- previous batch walked (@after_created_at, @after_id; null for the first), and deletes those of them that finished
+-- before the cutoff. It follows instances_by_created, since no index holds the finished tasks by when they finished (one
+-- on completed_at took an entry at every success, migration 0028) nor by status (migration 0029). A task finishes after
+-- it was created, so every task finished before the cutoff is in the walk; those that finished after it, and unfinished
+-- ones created before it, are passed over once a run. The walk names nothing but the index's own columns, so its plan is
+-- that index's order cut at the batch: with a status or a completion time in it the planner multiplied their
+-- selectivities as if unrelated, and chose scans of the whole table (PurgePlanTests).
 WITH walked AS (
     SELECT id, created_at FROM taskflow.instances
     WHERE (@id::text IS NULL OR id = @id)
-      AND (@status::text IS NULL OR (status = @status AND created_at < @finished_before))
+      AND (@finished_before::timestamptz IS NULL OR created_at < @finished_before)
       AND (@after_created_at::timestamptz IS NULL OR (created_at, id) > (@after_created_at, @after_id::text))
     ORDER BY created_at, id
     LIMIT @batch_size

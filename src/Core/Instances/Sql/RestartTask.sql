@@ -15,14 +15,15 @@ WITH restarted AS (
         updated_at = coalesce(@now, now()),
         last_sequence = last_sequence + CASE kind WHEN 'activity' THEN 3 ELSE 1 END
     WHERE id = @id AND status = ANY (taskflow.finished_statuses()) AND status <> 'succeeded'
-    RETURNING id, kind, execution, name, input, priority, retry_policy, timeout, last_sequence, updated_at, tags
+    RETURNING id, kind, execution, name, input, priority, retry_policy, timeout, last_sequence, updated_at, tags, created_at
 ), queued AS (
     INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, input, priority, retry_policy,
-                                     timeout, max_attempts, visible_at, created_at, limit_key)
+                                     timeout, max_attempts, visible_at, created_at, task_created_at, limit_key)
     SELECT id, execution, kind, CASE kind WHEN 'activity' THEN 1 ELSE 0 END, name,
            CASE kind WHEN 'activity' THEN input END, priority,
            CASE kind WHEN 'activity' THEN retry_policy ELSE '{"maxAttempts":10}' END, timeout,
            CASE kind WHEN 'activity' THEN (retry_policy ->> 'maxAttempts')::int ELSE 10 END, updated_at, updated_at,
+           CASE kind WHEN 'activity' THEN created_at END,
            CASE WHEN kind = 'activity' AND EXISTS (SELECT 1 FROM taskflow.limits) THEN taskflow.limit_key_of(name, tags) END
     FROM restarted
 ), recorded AS (

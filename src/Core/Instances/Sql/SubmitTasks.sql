@@ -24,9 +24,9 @@ WITH input AS (
     RETURNING *
 ), queued AS (
     INSERT INTO taskflow.work_items (instance_id, execution, kind, task_id, name, input, priority, retry_policy,
-                                     timeout, max_attempts, visible_at, created_at, limit_key)
+                                     timeout, max_attempts, visible_at, created_at, task_created_at, limit_key)
     SELECT created.id, created.execution, 'activity', 1, created.name, created.input, created.priority,
-           created.retry_policy, created.timeout, input.max_attempts, created.run_at, created.created_at,
+           created.retry_policy, created.timeout, input.max_attempts, created.run_at, created.created_at, created.created_at,
            CASE WHEN EXISTS (SELECT 1 FROM taskflow.limits) THEN taskflow.limit_key_of(created.name, created.tags) END
     FROM created JOIN input ON input.id = created.id
 )
