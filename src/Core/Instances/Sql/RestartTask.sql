@@ -1,7 +1,8 @@
 -- Re-runs a failed or cancelled task as a new execution: Replayed (the caller's action) is appended, then
 -- ExecutionStarted and TaskScheduled for a single-activity task; an orchestration starts over from its input
 -- with an empty working history, its ExecutionStarted waiting in the inbox for the first episode (see
--- StartOrchestration.sql). The earlier executions stay in the audit trail.
+-- StartOrchestration.sql). The earlier executions stay in the audit trail. A plain task's new work item carries the
+-- task's creation time, by which the listing finds it pending (migration 0029).
 WITH restarted AS (
     UPDATE taskflow.instances
     SET status = 'pending',

@@ -1,7 +1,8 @@
 -- Accepts a batch of single-activity tasks in one statement: the instances and their first work items commit
 -- together or not at all. (The caller's NOTIFY follows in the same transaction, so it is delivered only on commit.)
 -- The first three history events (Submitted, ExecutionStarted, TaskScheduled) are read from the instance row by
--- taskflow.task_history (submission_in_row, migration 0021).
+-- taskflow.task_history (submission_in_row, migration 0021). The work item carries the task's creation time
+-- (task_created_at), by which the listing finds pending plain tasks (migration 0029).
 -- A task whose idempotency key is taken is not written and not returned. The new tasks come back in the
 -- columns of GetTasks.sql, so the caller needs no second query to answer with them.
 WITH input AS (
