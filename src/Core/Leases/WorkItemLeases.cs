@@ -16,8 +16,8 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
     internal static readonly string LeaseNextSql = SqlText.Get("Leases/Sql/ChooseNext.sql") + SqlText.Get("Leases/Sql/LeaseChosen.sql");
     private static readonly string LeaseByIdsSql = SqlText.Get("Leases/Sql/ChooseByIds.sql") + SqlText.Get("Leases/Sql/LeaseChosen.sql");
 
-    /// <summary>The planner settings <see cref="LeaseNextSql"/> runs under, for its implicit transaction only
-    /// (<see cref="OptionalFilterQuery"/>).</summary>
+    /// <summary>The planner settings <see cref="LeaseNextSql"/> runs under, for its implicit transaction only: one generic
+    /// plan for the worker's usual lease (any ready work), a plan per call when filters narrow it.</summary>
     /// <remarks>The lease must walk the ready index in its order, stop after the batch, and find the chosen rows by id,
     /// and the queue's statistics mislead the planner about that. A queue that grew since it was last analysed (every
     /// burst) looks a few rows long, so it preferred a bitmap scan that sorts every ready row (10-40 ms per lease with a
@@ -25,19 +25,17 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
     /// empty but thousands of pages long (autovacuum just after a backlog drained) looks that way whatever it then
     /// holds, so it chose a sequential scan and sort of the whole table and a hash join over it, per lease: 270 ms with
     /// 40,000 ready against 15-25 ms by the index, which stalled the soak's worker for a minute at a time, until the next
-    /// analyse (docs/benchmarks.md, "The soak's stalls"). No plan but the index's is right here, so the others are off.
+    /// analyse (docs/benchmarks.md, "The soak's stalls"). No plan but the index's is right here, so the others are off
+    /// (<see cref="KeyedPlans"/>), and LeaseChosen.sql bounds the work items and instances it reads by the chosen ids.
     /// (Not <c>enable_sort</c>: the final sort by id is a few hundred rows, and turning it off made the same plan run
     /// 50 times slower.)
-    /// <para>And it is planned for each call (<c>force_custom_plan</c>), as its optional filters require. Auto-prepared, it
-    /// went to one generic plan after five calls whenever the batches were small (steady traffic). That plan was made
-    /// once, while the instances table was small, and with <c>choose_limited</c>'s default estimate of 1,000 rows it
-    /// marked the running tasks by a nested loop over a full scan of the instances; a cached plan is kept as the table
-    /// grows (a custom plan sizes the table anew at each call). Each lease then cost more as the table grew: 20-50 ms a call in <c>./bench/run.sh steady-1000</c> (auto_explain), p99 0.4-7.8 s, against 0.3 ms a call
-    /// and p99 63-322 ms planned per call (docs/benchmarks.md, "The lease's generic plan"). Planning costs ~0.35 ms a
-    /// call.</para></remarks>
-    internal static readonly string LeaseNextPlannerSettings = OptionalFilterQuery.TransactionSettings(
-        ("enable_bitmapscan", "off"), ("enable_seqscan", "off"), ("enable_hashjoin", "off"), ("enable_mergejoin", "off"),
-        ("plan_cache_mode", "force_custom_plan"));
+    /// <para>A generic plan once joined the instances by a full scan: made while the table was small, and kept as it grew
+    /// (20-50 ms a lease in <c>./bench/run.sh steady-1000</c>; docs/benchmarks.md, "The lease's generic plan"). The lease
+    /// was then planned per call, which in the soak cost more than running it (0.53 against 0.41 ms a call). With every
+    /// table bounded by its ids, the generic plan is the same at any size (<c>LeasePlanTests</c>). Filters keep a plan
+    /// per call: only then can the episodes' lease use their own index (<c>@kinds</c>).</para></remarks>
+    internal static string PlannerSettings(string[]? kinds, bool orchestrationWorkOnly, bool limitedOnly) =>
+        kinds is null && !orchestrationWorkOnly && !limitedOnly ? KeyedPlans.Generic : KeyedPlans.Custom;
 
     private TimeSpan Duration => options.Value.Duration;
 
@@ -51,7 +49,7 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
         bool limitedOnly = false)
     {
         await using NpgsqlBatch batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(LeaseNextPlannerSettings));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(PlannerSettings(kinds, orchestrationWorkOnly, limitedOnly)));
         var lease = new NpgsqlBatchCommand(LeaseNextSql);
         batch.BatchCommands.Add(lease);
         lease.Parameters.Add(clock.Now());

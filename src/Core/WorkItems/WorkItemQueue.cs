@@ -101,8 +101,17 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         bool orchestrationActivities, IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, EpisodeHandOff? handOff,
         CancellationToken cancellationToken)
     {
-        string sql = orchestrationActivities ? "WorkItems/Sql/CompleteOrchestrationActivities.sql" : "WorkItems/Sql/CompleteActivityTasks.sql";
-        await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(sql));
+        // A plain task's completion bounds both tables by the ids it is given, so it keeps one plan (KeyedPlans): planned
+        // per call, it cost more to plan than to run in small batches. The orchestrations' (rarer, and joined by their
+        // instances) are planned as PostgreSQL chooses.
+        await using NpgsqlBatch batch = dataSource.CreateBatch();
+        if (!orchestrationActivities)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(KeyedPlans.Generic));
+        }
+
+        var command = new NpgsqlBatchCommand(SqlText.Get(orchestrationActivities ? "WorkItems/Sql/CompleteOrchestrationActivities.sql" : "WorkItems/Sql/CompleteActivityTasks.sql"));
+        batch.BatchCommands.Add(command);
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("work_item_ids", outcomes.Select(o => o.Lease.WorkItemId).ToArray());
         command.Parameters.AddWithValue("lease_tokens", outcomes.Select(o => o.Lease.LeaseToken).ToArray());
@@ -112,7 +121,12 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         command.Parameters.AddWithValue("lease_duration", handOff?.LeaseDuration ?? TimeSpan.Zero);
         var completed = new List<long>(outcomes.Count);
         var handed = new List<WorkItemLease>();
-        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await batch.Positional().ExecuteReaderAsync(cancellationToken);
+        if (!orchestrationActivities)
+        {
+            await reader.NextResultAsync(cancellationToken); // past the settings' row
+        }
+
         while (await reader.ReadAsync(cancellationToken))
         {
             // A completed work item's id, or (orchestrations' activities, with a hand-off) an episode leased for it.
