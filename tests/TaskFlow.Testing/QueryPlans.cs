@@ -20,13 +20,14 @@ internal static class QueryPlans
         return lines.Count > 0 ? string.Join('\n', lines) : throw new InvalidOperationException("The EXPLAIN returned no plan.");
     }
 
-    /// <summary>EXPLAIN ANALYZE of the statement a connection prepared (Npgsql's automatic preparation) whose text is
+    /// <summary>EXPLAIN (ANALYZE, unless <paramref name="analyze"/> is false) of the statement a connection prepared (Npgsql's automatic preparation) whose text is
     /// like <paramref name="statementLike"/>, run with <paramref name="arguments"/> by the statement's parameter names
     /// under <paramref name="settings"/>, in a transaction that is rolled back. So the plan shown is the one the
     /// connection keeps (its generic plan, under <c>force_generic_plan</c>), as it runs now.</summary>
     /// <returns>The plan, and how many generic and custom plans the statement has used on that connection.</returns>
     public static async Task<(string Plan, long GenericPlans, long CustomPlans)> ExplainPreparedAsync(
-        NpgsqlDataSource oneConnection, string statementLike, string namedSql, string settings, IReadOnlyDictionary<string, string> arguments)
+        NpgsqlDataSource oneConnection, string statementLike, string namedSql, string settings, IReadOnlyDictionary<string, string> arguments,
+        bool analyze = true)
     {
         await using NpgsqlConnection connection = await oneConnection.OpenConnectionAsync();
         string name;
@@ -47,7 +48,7 @@ internal static class QueryPlans
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync();
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(settings));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE {name}({values})"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"EXPLAIN ({(analyze ? "ANALYZE, TIMING OFF, " : string.Empty)}COSTS OFF) EXECUTE {name}({values})"));
         string plan = await ExplainAsync(batch);
         await transaction.RollbackAsync();
         return (plan, generic, custom);

@@ -22,6 +22,12 @@ internal static class KeyedPlans
     /// <summary>A plan per call: for a statement whose optional filters, when given, pick the index.</summary>
     public static readonly string Custom = Settings("force_custom_plan");
 
+    /// <summary>One generic plan per connection for each statement of a batch whose statements find their rows by key
+    /// alone, with no join (an orchestration step's commit): only table scans are off, so a lookup that a statement
+    /// correlates (a nested loop into an index) stays one.</summary>
+    public static readonly string GenericLookups = OptionalFilterQuery.TransactionSettings(
+        ("enable_seqscan", "off"), ("enable_bitmapscan", "off"), ("plan_cache_mode", "force_generic_plan"));
+
     private static string Settings(string planCacheMode) => OptionalFilterQuery.TransactionSettings(
         ("enable_seqscan", "off"), ("enable_bitmapscan", "off"), ("enable_nestloop", "off"), ("enable_mergejoin", "off"),
         ("plan_cache_mode", planCacheMode));

@@ -180,6 +180,9 @@ internal sealed partial class EpisodeStore(
     private async Task<EpisodeCommit[]> ContinueTogetherAsync(NpgsqlConnection connection, IReadOnlyList<Continuation> continuations, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
+        // Each statement finds its rows by key, so the batch keeps generic plans (the fence, left to itself, was planned at
+        // almost every step: 0.25 of its 0.36 ms in the soak). NextLeasedActivityAsync skips the setting's row.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(KeyedPlans.GenericLookups));
         var commits = new EpisodeCommit[continuations.Count];
         bool[] leasing = new bool[continuations.Count];
         WakeUps readies = WakeUps.None;
