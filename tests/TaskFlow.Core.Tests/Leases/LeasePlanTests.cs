@@ -45,10 +45,8 @@ public sealed class LeasePlanTests(PostgresDatabase database) : IClassFixture<Po
     [Fact]
     public async Task Lease_OfAnyWork_KeepsOnePlan_ThatReadsOnlyTheChosenRows_AsTheQueueGrows()
     {
-        // One connection, so every lease meets the same server session and its prepared statements.
-        await using NpgsqlDataSource oneConnection = TaskFlowDataSource.Create(
-            new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 1 }.ToString());
-        var leases = new WorkItemLeases(oneConnection, new SqlClock(TimeProvider.System), Options.Create(new LeaseOptions()));
+        (NpgsqlDataSource source, WorkItemLeases leases) = this.LeasesOnOneConnection();
+        await using NpgsqlDataSource oneConnection = source;
         await database.ExecuteAsync("DELETE FROM taskflow.work_items"); // the other tests' rows
         for (int i = 0; i < 8; i++)
         {
@@ -78,9 +76,8 @@ public sealed class LeasePlanTests(PostgresDatabase database) : IClassFixture<Po
     [Fact]
     public async Task Lease_WithFilters_IsPlannedForEachCall()
     {
-        await using NpgsqlDataSource oneConnection = TaskFlowDataSource.Create(
-            new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 1 }.ToString());
-        var leases = new WorkItemLeases(oneConnection, new SqlClock(TimeProvider.System), Options.Create(new LeaseOptions()));
+        (NpgsqlDataSource source, WorkItemLeases leases) = this.LeasesOnOneConnection();
+        await using NpgsqlDataSource oneConnection = source;
         for (int i = 0; i < 8; i++)
         {
             await leases.LeaseNextAsync("worker-a", 2, CancellationToken.None, kinds: ["orchestration"]);
@@ -114,6 +111,15 @@ public sealed class LeasePlanTests(PostgresDatabase database) : IClassFixture<Po
 
         Assert.Contains("Index Scan using work_items_ready on work_items", await this.PlanAsync(KeyedPlans.Custom));
         Assert.Contains("Index Scan using work_items_ready on work_items", await this.PlanAsync(KeyedPlans.Custom, ["activity"]));
+    }
+
+    /// <summary>Leases through a pool of one connection, so every lease meets the same server session and its prepared
+    /// statements.</summary>
+    private (NpgsqlDataSource OneConnection, WorkItemLeases Leases) LeasesOnOneConnection()
+    {
+        NpgsqlDataSource oneConnection = TaskFlowDataSource.Create(
+            new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 1 }.ToString());
+        return (oneConnection, new WorkItemLeases(oneConnection, new SqlClock(TimeProvider.System), Options.Create(new LeaseOptions())));
     }
 
     private static Dictionary<string, string> LeaseArguments(string kinds) => new()
