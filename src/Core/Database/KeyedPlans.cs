@@ -5,7 +5,7 @@ namespace TaskFlow.Database;
 /// choose the index (<see cref="Custom"/>). Sent before the statement in its implicit transaction
 /// (<see cref="OptionalFilterQuery.TransactionSettings"/>), they end with it.</summary>
 /// <remarks>Planning cost more than running: in the soak (1,000 tasks a second, small batches) the lease took 0.53 ms a
-/// call to plan and 0.41 ms to run, the plain tasks' completion 0.33 ms and 0.25 ms (pg_stat_statements). PostgreSQL
+/// call to plan and 0.41 ms to run, the plain tasks' completion 0.33 ms and 0.31 ms (pg_stat_statements). PostgreSQL
 /// planned them at every call: the lease by its own setting, the completion because a generic <c>= ANY(array)</c> looked
 /// dearer than the usual short array. A generic plan is kept as the tables grow, though, and one made while a table was
 /// small (a new database, a queue just drained) walked the whole table per call once it was large (docs/benchmarks.md,
