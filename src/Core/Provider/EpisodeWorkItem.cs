@@ -30,6 +30,10 @@ internal sealed class EpisodeWorkItem : TaskOrchestrationWorkItem
     /// <summary>What the last commit left, when the orchestration waits on (null: nothing to continue a session from).</summary>
     public EpisodeCommit? Waiting { get; set; }
 
+    /// <summary>The session's wait for the orchestration's next episode, registered by the commit that left it waiting
+    /// (null when none is registered, or once the session took it up).</summary>
+    public TaskCompletionSource<WorkItemLease>? NextEpisode { get; set; }
+
     /// <summary>The orchestration's next episode in this session: a new lease and the store's state (without the history,
     /// which the dispatcher's runtime state holds).</summary>
     public void Continue(WorkItemLease lease, EpisodeState state)

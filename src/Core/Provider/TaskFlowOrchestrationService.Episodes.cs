@@ -84,6 +84,14 @@ public sealed partial class TaskFlowOrchestrationService
             throw new LockLostException(episode.Lease);
         }
 
+        // An extended session continues only from an execution that waits on, with the history this commit left. Its wait
+        // for the next episode starts here, before the activity below can ready that episode (ExpectNextEpisode).
+        episode.Waiting = result.Outcome == EpisodeOutcome.Waiting ? commit : null;
+        if (episode.Waiting is not null && workItem.Session is not null)
+        {
+            this.ExpectNextEpisode(episode);
+        }
+
         // A step that scheduled one activity and waits had it leased in the commit to this process: its activity
         // dispatcher takes it from the buffer, without a lease of its own or waking any other loop.
         if (commit.LeasedActivity is { } leased)
@@ -91,20 +99,20 @@ public sealed partial class TaskFlowOrchestrationService
             this.activityLeases.Add(leased);
             this.wake.Set(WakeUps.Activities);
         }
-
-        // An extended session continues only from an execution that waits on, with the history this commit left.
-        episode.Waiting = result.Outcome == EpisodeOutcome.Waiting ? commit : null;
     }
 
     /// <inheritdoc/>
     /// <remarks>The episode goes back to the queue at once, without counting an attempt.</remarks>
-    public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) =>
-        this.leases.ReleaseAsync(Episode(workItem).Lease, CancellationToken.None);
+    public async Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
+    {
+        await this.ForgetNextEpisodeAsync(Episode(workItem));
+        await this.leases.ReleaseAsync(Episode(workItem).Lease, CancellationToken.None);
+    }
 
     /// <inheritdoc/>
-    /// <remarks>Nothing to do: the commit ended the lease (or handed the work item back when new events came meanwhile),
-    /// and an extended session holds none between episodes.</remarks>
-    public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => Task.CompletedTask;
+    /// <remarks>The commit ended the lease (or handed the work item back when new events came meanwhile), and an extended
+    /// session holds none between episodes. A session's wait that the dispatcher did not take up ends here.</remarks>
+    public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => this.ForgetNextEpisodeAsync(Episode(workItem));
 
     /// <summary>An episode an activity's result leased to this host in its commit (<see cref="EpisodeHandOff"/>): to the
     /// extended session waiting for it here, or to the episode dispatcher's buffer, waking the episode loop alone.</summary>
