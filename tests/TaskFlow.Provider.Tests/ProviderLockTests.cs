@@ -63,7 +63,7 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
     public async Task ActivityResult_LeasesTheEpisodeItWakesToItsHostInTheCommit_WhoseDispatcherGetsItAtOnce()
     {
         await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString, lockDuration: TimeSpan.FromMinutes(1));
-        (string id, TaskActivityWorkItem activity) = await StartAndTakeItsActivityOnAAsync(hosts);
+        (string id, _, TaskActivityWorkItem activity) = await StartAndTakeItsActivityOnAAsync(hosts);
 
         await hosts.A.CompleteTaskActivityWorkItemAsync(activity, Answer(activity, "42"));
 
@@ -84,10 +84,7 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
     public async Task ActivityResult_BeforeTheSessionAsksForIt_GoesToTheSession()
     {
         await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString, lockDuration: TimeSpan.FromMinutes(1), extendedSessions: true);
-        string id = await hosts.StartAsync("double-it", "21");
-        TaskOrchestrationWorkItem episode = (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!;
-        await CompleteWithAnActivityAsync(hosts.A, episode);
-        TaskActivityWorkItem activity = (await hosts.A.LockNextTaskActivityWorkItem(TimeSpan.Zero, CancellationToken.None))!;
+        (string id, TaskOrchestrationWorkItem episode, TaskActivityWorkItem activity) = await StartAndTakeItsActivityOnAAsync(hosts);
         await hosts.A.CompleteTaskActivityWorkItemAsync(activity, Answer(activity, "42"));
 
         IList<TaskMessage>? next = await episode.Session.FetchNewOrchestrationMessagesAsync(episode);
@@ -104,10 +101,7 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
     public async Task ActivityResult_ForASessionTheDispatcherEnded_GoesToTheEpisodeLoop()
     {
         await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString, lockDuration: TimeSpan.FromMinutes(1), extendedSessions: true);
-        string id = await hosts.StartAsync("double-it", "21");
-        TaskOrchestrationWorkItem episode = (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!;
-        await CompleteWithAnActivityAsync(hosts.A, episode);
-        TaskActivityWorkItem activity = (await hosts.A.LockNextTaskActivityWorkItem(TimeSpan.Zero, CancellationToken.None))!;
+        (string id, TaskOrchestrationWorkItem episode, TaskActivityWorkItem activity) = await StartAndTakeItsActivityOnAAsync(hosts);
         await hosts.A.CompleteTaskActivityWorkItemAsync(activity, Answer(activity, "42"));
 
         await hosts.A.ReleaseTaskOrchestrationWorkItemAsync(episode);
@@ -121,7 +115,7 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
     public async Task ActivityResult_ForAnOrchestrationWhoseEpisodeIsQueuedAlready_LeavesThatEpisodeToTheQueue()
     {
         await using Hosts hosts = await Hosts.StartAsync(database.ConnectionString, lockDuration: TimeSpan.FromMinutes(1));
-        (string id, TaskActivityWorkItem activity) = await StartAndTakeItsActivityOnAAsync(hosts);
+        (string id, _, TaskActivityWorkItem activity) = await StartAndTakeItsActivityOnAAsync(hosts);
         await hosts.B.SendTaskOrchestrationMessageAsync(new TaskMessage
         {
             Event = new EventRaisedEvent(-1, "\"hello\"") { Name = "greeting" },
@@ -242,12 +236,13 @@ public sealed class ProviderLockTests(PostgresDatabase database) : IClassFixture
     }
 
     /// <summary>Starts a <c>double-it</c> orchestration and runs its first episode on A, whose commit leases the one
-    /// activity to A: A's activity dispatcher takes it.</summary>
-    private static async Task<(string Id, TaskActivityWorkItem Activity)> StartAndTakeItsActivityOnAAsync(Hosts hosts)
+    /// activity to A: A's activity dispatcher takes it. The episode's work item is returned too (its session, if any).</summary>
+    private static async Task<(string Id, TaskOrchestrationWorkItem Episode, TaskActivityWorkItem Activity)> StartAndTakeItsActivityOnAAsync(Hosts hosts)
     {
         string id = await hosts.StartAsync("double-it", "21");
-        await CompleteWithAnActivityAsync(hosts.A, (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!);
-        return (id, (await hosts.A.LockNextTaskActivityWorkItem(TimeSpan.Zero, CancellationToken.None))!);
+        TaskOrchestrationWorkItem episode = (await hosts.A.LockNextTaskOrchestrationWorkItemAsync(Wait, CancellationToken.None))!;
+        await CompleteWithAnActivityAsync(hosts.A, episode);
+        return (id, episode, (await hosts.A.LockNextTaskActivityWorkItem(TimeSpan.Zero, CancellationToken.None))!);
     }
 
     private static TaskMessage Answer(TaskActivityWorkItem workItem, string result) => new()

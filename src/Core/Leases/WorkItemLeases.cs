@@ -34,7 +34,7 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
     /// was then planned per call, which in the soak cost more than running it (0.53 against 0.41 ms a call). With every
     /// table bounded by its ids, the generic plan is the same at any size (<c>LeasePlanTests</c>). Filters keep a plan
     /// per call: only then can the episodes' lease use their own index (<c>@kinds</c>).</para></remarks>
-    internal static string PlannerSettings(string[]? kinds, bool orchestrationWorkOnly, bool limitedOnly) =>
+    private static string PlannerSettings(string[]? kinds, bool orchestrationWorkOnly, bool limitedOnly) =>
         kinds is null && !orchestrationWorkOnly && !limitedOnly ? KeyedPlans.Generic : KeyedPlans.Custom;
 
     private TimeSpan Duration => options.Value.Duration;

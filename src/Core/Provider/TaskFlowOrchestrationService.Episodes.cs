@@ -105,8 +105,9 @@ public sealed partial class TaskFlowOrchestrationService
     /// <remarks>The episode goes back to the queue at once, without counting an attempt.</remarks>
     public async Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
     {
-        await this.ForgetNextEpisodeAsync(Episode(workItem));
-        await this.leases.ReleaseAsync(Episode(workItem).Lease, CancellationToken.None);
+        EpisodeWorkItem episode = Episode(workItem);
+        await this.ForgetNextEpisodeAsync(episode);
+        await this.leases.ReleaseAsync(episode.Lease, CancellationToken.None);
     }
 
     /// <inheritdoc/>
