@@ -35,10 +35,10 @@ internal sealed class ResourceMeter : IAsyncDisposable
         Dictionary<string, double> cpu = this.fleet.CpuSecondsByRole(TicksPerSecond);
         double postgres = PostgresCpuSeconds() - this.startPostgres;
         IEnumerable<string> roles = cpu.Keys.Order().Select(role =>
-            string.Create(CultureInfo.InvariantCulture, $"{role} {(cpu[role] - this.startCpu.GetValueOrDefault(role)) * 1000 / tasks:F2}"));
+            string.Create(CultureInfo.InvariantCulture, $"{role} {(cpu[role] - this.startCpu.GetValueOrDefault(role)) * 1000 / tasks:F3}"));
         IEnumerable<string> connections = this.peakConnections.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}");
         return string.Create(CultureInfo.InvariantCulture,
-            $"CPU s per 1,000 tasks: {string.Join(", ", roles)}, PostgreSQL {postgres * 1000 / tasks:F2}; peak connections: {string.Join(", ", connections)}");
+            $"CPU s per 1,000 tasks: {string.Join(", ", roles)}, PostgreSQL {postgres * 1000 / tasks:F3}; peak connections: {string.Join(", ", connections)}");
     }
 
     public async ValueTask DisposeAsync()
