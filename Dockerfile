@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The TaskFlow server as a container image: one image for every role (the API, the workers, the migrations step),
-# chosen by the argument --role, as ./run.sh runs the same program (its DLL) with role "all". From the repository root:
+# chosen by the argument --role, as ./run.sh runs the same DLL with role "all". From the repository root:
 #   docker build -t taskflow:1.0.0 .
 #   docker run -e ConnectionStrings__TaskFlow="Host=...;Database=taskflow;Username=...;Password=..." -p 8080:8080 taskflow:1.0.0 --role all
 # deploy/helm/taskflow runs it on Kubernetes; tests/TaskFlow.Server.Tests/Deployment checks this file against run.sh
@@ -20,14 +20,12 @@ RUN dotnet restore src/Server/TaskFlow.Server.csproj -a $TARGETARCH -p:PublishRe
 COPY src/Core/ src/Core/
 COPY src/Api/ src/Api/
 COPY src/Server/ src/Server/
-# ReadyToRun: self-contained, the server, its packages, the runtime and the framework compiled into one composite native
-# image, tiered compilation off (src/Server's project): a process that starts against a backlog runs compiled code from
-# its first task and spends no CPU compiling (docs/kubernetes.md). The runtime is in /app, so the base image is
-# runtime-deps; a runtime patch comes with a rebuilt image.
-RUN dotnet publish src/Server/TaskFlow.Server.csproj -c Release -a $TARGETARCH -p:PublishReadyToRun=true \
+# ReadyToRun: the assemblies carry native code, so a process that starts against a backlog runs compiled code from its
+# first task instead of compiling as it goes; hot methods are still recompiled with the runtime's profile (docs/kubernetes.md).
+RUN dotnet publish src/Server/TaskFlow.Server.csproj -c Release -a $TARGETARCH --no-self-contained -p:PublishReadyToRun=true \
     --no-restore -o /app
 
-FROM mcr.microsoft.com/dotnet/runtime-deps:10.0 AS runtime
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 # Kestrel (the API, and a worker's /healthz, /readyz and /metrics) on 8080; logs as one JSON object a line.
@@ -39,5 +37,5 @@ USER $APP_UID
 # No curl in the runtime image: bash's /dev/tcp asks /healthz (Kubernetes ignores this and uses the chart's probes).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
-ENTRYPOINT ["./TaskFlow.Server"]
+ENTRYPOINT ["dotnet", "TaskFlow.Server.dll"]
 CMD ["--role", "all"]

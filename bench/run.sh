@@ -39,9 +39,8 @@ if [[ " $* " == *" queue-drain "* ]]; then
 fi
 
 dotnet build bench/TaskFlow.Bench -c Release -nologo -v quiet >/dev/null
-# The server as the image runs it (Dockerfile), for this machine: self-contained, one composite ReadyToRun image, tiered
-# compilation off (src/Server's project). Run as `dotnet TaskFlow.Server.dll`, it still runs on its own runtime.
-dotnet publish src/Server -c Release --use-current-runtime -p:PublishReadyToRun=true -nologo -v quiet \
+# The server as the image runs it (Dockerfile): published and compiled ahead of time (ReadyToRun), for this machine.
+dotnet publish src/Server -c Release --use-current-runtime --no-self-contained -p:PublishReadyToRun=true -nologo -v quiet \
   -o "$work/server" >/dev/null
 export TASKFLOW_BENCH_DURABLE_HOST=$PWD/tests/TaskFlow.DurableHost/bin/Release/net10.0/TaskFlow.DurableHost.dll
 dotnet bench/TaskFlow.Bench/bin/Release/net10.0/TaskFlow.Bench.dll \

@@ -9,7 +9,7 @@ using YamlDotNet.RepresentationModel;
 namespace TaskFlow.Server.Tests.Deployment;
 
 /// <summary>The chart's containers run as rendered: each one's arguments and environment given to the image's entry point
-/// (the server, as the Dockerfile runs it, here from its DLL), its Secrets resolved to a real database, under the least-privilege roles
+/// (the server's DLL, as the Dockerfile runs it), its Secrets resolved to a real database, under the least-privilege roles
 /// of deploy/postgres/roles.sql. A cluster adds the scheduling, the probes' timing and KEDA; these are the processes it
 /// would start.</summary>
 public sealed class ChartProcessTests(EmptyPostgresDatabase database) : IClassFixture<EmptyPostgresDatabase>
@@ -26,7 +26,7 @@ public sealed class ChartProcessTests(EmptyPostgresDatabase database) : IClassFi
             $"api.port={apiPort}", $"worker.port={workerPort}", "worker.concurrency=4", "worker.shutdownGracePeriodSeconds=5",
             "auth.jwt.authority=", "auth.jwt.audience="); // no issuer to reach from here
         await this.CreateRolesAsync();
-        Assert.Equal(["./TaskFlow.Server"], Dockerfile.Read().EntryPoint); // the program Start runs from its DLL
+        Assert.Equal(["dotnet", "TaskFlow.Server.dll"], Dockerfile.Read().EntryPoint); // what Start runs: the server's DLL
         Dictionary<string, string> secrets = new()
         {
             ["taskflow-migrations"] = this.ConnectionAs("taskflow_owner"),

@@ -206,12 +206,11 @@ public sealed class ChartTests
         Dockerfile image = Dockerfile.Read();
         string runSh = File.ReadAllText(Repository.PathTo("run.sh"));
 
-        // run.sh builds src/Server and runs its TaskFlow.Server.dll; the image publishes that project (self-contained) and
-        // runs the same program through its apphost.
+        // run.sh builds src/Server and runs its TaskFlow.Server.dll; the image publishes that project and runs that DLL.
         Assert.Matches(@"dotnet build src/Server\b", runSh);
         Assert.Matches(@"dotnet src/Server/bin/\S+/TaskFlow\.Server\.dll", runSh);
         Assert.Contains("dotnet publish src/Server/TaskFlow.Server.csproj", image.Text, StringComparison.Ordinal);
-        Assert.Equal(["./TaskFlow.Server"], image.EntryPoint);
+        Assert.Equal(["dotnet", "TaskFlow.Server.dll"], image.EntryPoint);
         Assert.Equal(["--role", "all"], image.Command); // run.sh's role: API and worker in one process
         Assert.Contains("export ConnectionStrings__TaskFlow=", runSh, StringComparison.Ordinal); // the variable the chart sets
         Assert.Equal("$APP_UID", image.User);
