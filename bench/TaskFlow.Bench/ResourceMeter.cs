@@ -27,6 +27,10 @@ internal sealed class ResourceMeter : IAsyncDisposable
 
     public static ResourceMeter Start(WorkerFleet fleet, BenchDatabase db) => new(fleet, db);
 
+    /// <summary>The CPU seconds each role of the fleet, and PostgreSQL, have used so far (the soak reads it every sample).</summary>
+    public static (Dictionary<string, double> ByRole, double Postgres) CpuSecondsSoFar(WorkerFleet fleet) =>
+        (fleet.CpuSecondsByRole(TicksPerSecond), PostgresCpuSeconds());
+
     /// <summary>The CPU used since the start, per 1,000 <paramref name="tasks"/>, and the peak connections, as one note.</summary>
     public async Task<string> StopAsync(int tasks)
     {

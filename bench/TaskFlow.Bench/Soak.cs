@@ -25,14 +25,13 @@ internal static class Soak
     public static async Task<ScenarioResult> RunAsync(
         BenchDatabase db, WorkerFleet fleet, HttpClient http, int perSecond, TimeSpan duration, TimeSpan keepFinishedFor, string resultsFolder)
     {
-        (int worker, int api) = (fleet.ProcessIds[0], fleet.ProcessIds[1]);
         var samples = new List<Sample>();
         var minutes = new List<Minute>();
         var answers = new AnswerTimes();
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var started = new DateTimeOffset(await db.ScalarAsync<DateTime>("SELECT now()"), TimeSpan.Zero); // the database's clock, as created_at
-        Task sampling = SampleAsync(db, worker, api, clock, started, samples, minutes, answers, stop.Token);
+        Task sampling = SampleAsync(db, fleet, clock, started, samples, minutes, answers, stop.Token);
 
         int total = (int)(perSecond * duration.TotalSeconds), refused = 0, failed = 0, answered = 0, sent = 0;
         var errors = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
@@ -89,8 +88,8 @@ internal static class Soak
         await sampling;
 
         string csv = await WriteCsvAsync(resultsFolder, samples, minutes);
-        Console.Error.WriteLine(Table(samples, minutes));
-        string verdict = Verdict(samples, minutes, duration);
+        Console.Error.WriteLine(Table(samples, minutes, perSecond));
+        string verdict = Verdict(samples, minutes, duration) + "; " + CpuTrend(samples, duration, perSecond);
         Console.Error.WriteLine(verdict);
         List<double> p99s = minutes.Select(m => m.EchoP99Ms).ToList();
         return new ScenarioResult(
@@ -101,9 +100,10 @@ internal static class Soak
     }
 
     private static async Task SampleAsync(
-        BenchDatabase db, int worker, int api, Stopwatch clock, DateTimeOffset started, List<Sample> samples, List<Minute> minutes, AnswerTimes answers,
+        BenchDatabase db, WorkerFleet fleet, Stopwatch clock, DateTimeOffset started, List<Sample> samples, List<Minute> minutes, AnswerTimes answers,
         CancellationToken stop)
     {
+        (int worker, int api) = (fleet.ProcessIds[0], fleet.ProcessIds[1]);
         int nextMinute = 2;
         while (!stop.IsCancellationRequested)
         {
@@ -116,10 +116,12 @@ internal static class Soak
                 break;
             }
 
+            (Dictionary<string, double> cpu, double postgresCpu) = ResourceMeter.CpuSecondsSoFar(fleet);
             samples.Add(new Sample(
                 clock.Elapsed, ProcessMemory.ResidentMb(worker), ProcessMemory.ResidentMb(api),
                 await LiveRowsAsync(db, "instances"), await LiveRowsAsync(db, "work_items"),
-                await SizeMbAsync(db, "instances"), await SizeMbAsync(db, "history"), await SizeMbAsync(db, "work_items"), await SizeMbAsync(db, "inbox")));
+                await SizeMbAsync(db, "instances"), await SizeMbAsync(db, "history"), await SizeMbAsync(db, "work_items"), await SizeMbAsync(db, "inbox"),
+                new Cpu(cpu["worker"], cpu["api"], postgresCpu)));
             if (clock.Elapsed >= TimeSpan.FromMinutes(nextMinute))
             {
                 Minute minute = await MinuteAsync(db, nextMinute - 1, started, answers);
@@ -236,30 +238,52 @@ internal static class Soak
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static string Table(List<Sample> samples, List<Minute> minutes)
+    private static string Table(List<Sample> samples, List<Minute> minutes, int perSecond)
     {
         var table = new StringBuilder();
         table.AppendLine(CultureInfo.InvariantCulture,
-            $"{"minute",6} {"echo",7} {"p50 ms",8} {"p99 ms",8} {"wait p99",8} {"run p99",8} {"seq p99",8} {"POST p99",8} {"retried",7} {"unfinished",10} {"worker MB",10} {"api MB",7} {"instances",10} {"tables MB",10}");
+            $"{"minute",6} {"echo",7} {"p50 ms",8} {"p99 ms",8} {"wait p99",8} {"run p99",8} {"seq p99",8} {"POST p99",8} {"retried",7} {"unfinished",10} {"worker MB",10} {"api MB",7} {"instances",10} {"tables MB",10} {"CPU ms a task: worker / API / PostgreSQL",41}");
         foreach (Minute minute in minutes)
         {
             Sample last = samples.LastOrDefault(s => s.At <= TimeSpan.FromMinutes(minute.Number)) ?? samples[0];
+            Sample first = samples.LastOrDefault(s => s.At <= TimeSpan.FromMinutes(minute.Number - 1)) ?? samples[0];
+            Cpu perTask = (last.Cpu - first.Cpu) / (perSecond * (last.At - first.At).TotalSeconds / 1000);
             table.AppendLine(CultureInfo.InvariantCulture,
-                $"{minute.Number,6} {minute.Echoes,7} {minute.EchoP50Ms,8:F1} {minute.EchoP99Ms,8:F1} {minute.EchoWaitP99Ms,8:F1} {minute.EchoRunP99Ms,8:F1} {minute.SequenceP99Ms,8:F1} {minute.AnswerP99Ms,8:F1} {minute.Retried,7} {minute.Unfinished,10} {last.WorkerRssMb,10:F0} {last.ApiRssMb,7:F0} {last.Instances,10} {last.TablesMb,10:F0}");
+                $"{minute.Number,6} {minute.Echoes,7} {minute.EchoP50Ms,8:F1} {minute.EchoP99Ms,8:F1} {minute.EchoWaitP99Ms,8:F1} {minute.EchoRunP99Ms,8:F1} {minute.SequenceP99Ms,8:F1} {minute.AnswerP99Ms,8:F1} {minute.Retried,7} {minute.Unfinished,10} {last.WorkerRssMb,10:F0} {last.ApiRssMb,7:F0} {last.Instances,10} {last.TablesMb,10:F0} {perTask,41}");
         }
 
         return table.ToString();
+    }
+
+    /// <summary>The CPU a task cost each process in the last third of the sending against minutes 5–10 (the windows the
+    /// verdict compares): a process that grew costlier as it ran (a cache that only grows, a plan gone bad) shows here.
+    /// Reported, not judged. The sender's pace is fixed, so CPU a task is CPU a second.</summary>
+    private static string CpuTrend(List<Sample> samples, TimeSpan duration, int perSecond)
+    {
+        Cpu? PerTask(TimeSpan from, TimeSpan to)
+        {
+            Sample? first = samples.FirstOrDefault(s => s.At >= from);
+            Sample? last = samples.LastOrDefault(s => s.At <= to);
+            return first is null || last is null || last.At <= first.At ? null
+                : (last.Cpu - first.Cpu) / (perSecond * (last.At - first.At).TotalSeconds / 1000);
+        }
+
+        TimeSpan lastThird = duration * 2 / 3;
+        return lastThird >= TimeSpan.FromMinutes(10)
+            && PerTask(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10)) is { } early && PerTask(lastThird, duration) is { } late
+            ? $"CPU ms a task (worker / API / PostgreSQL), minutes 5–10: {early}, the last third: {late}"
+            : $"CPU ms a task (worker / API / PostgreSQL) while sending: {PerTask(TimeSpan.Zero, duration)}";
     }
 
     private static async Task<string> WriteCsvAsync(string resultsFolder, List<Sample> samples, List<Minute> minutes)
     {
         Directory.CreateDirectory(resultsFolder);
         string file = Path.Combine(resultsFolder, $"soak-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv");
-        var csv = new StringBuilder("seconds,worker_rss_mb,api_rss_mb,instances,work_items,instances_mb,history_mb,work_items_mb,inbox_mb\n");
+        var csv = new StringBuilder("seconds,worker_rss_mb,api_rss_mb,instances,work_items,instances_mb,history_mb,work_items_mb,inbox_mb,worker_cpu_s,api_cpu_s,postgres_cpu_s\n");
         foreach (Sample s in samples)
         {
             csv.AppendLine(CultureInfo.InvariantCulture,
-                $"{s.At.TotalSeconds:F0},{s.WorkerRssMb:F1},{s.ApiRssMb:F1},{s.Instances},{s.WorkItems},{s.InstancesMb:F1},{s.HistoryMb:F1},{s.WorkItemsMb:F1},{s.InboxMb:F1}");
+                $"{s.At.TotalSeconds:F0},{s.WorkerRssMb:F1},{s.ApiRssMb:F1},{s.Instances},{s.WorkItems},{s.InstancesMb:F1},{s.HistoryMb:F1},{s.WorkItemsMb:F1},{s.InboxMb:F1},{s.Cpu.Worker:F2},{s.Cpu.Api:F2},{s.Cpu.Postgres:F2}");
         }
 
         csv.AppendLine().AppendLine("minute,echo_tasks,echo_p50_ms,echo_p99_ms,echo_wait_p99_ms,echo_run_p99_ms,sequence_p99_ms,post_p99_ms,retried,unfinished");
@@ -273,8 +297,10 @@ internal static class Soak
         return file;
     }
 
+    /// <param name="Cpu">CPU seconds used so far by each process (PostgreSQL's: all of its processes).</param>
     private sealed record Sample(
-        TimeSpan At, double WorkerRssMb, double ApiRssMb, long Instances, long WorkItems, double InstancesMb, double HistoryMb, double WorkItemsMb, double InboxMb)
+        TimeSpan At, double WorkerRssMb, double ApiRssMb, long Instances, long WorkItems, double InstancesMb, double HistoryMb, double WorkItemsMb, double InboxMb,
+        Cpu Cpu)
     {
         public double TablesMb => this.InstancesMb + this.HistoryMb + this.WorkItemsMb + this.InboxMb;
     }
@@ -286,6 +312,17 @@ internal static class Soak
     private sealed record Minute(
         int Number, long Echoes, double EchoP50Ms, double EchoP99Ms, double SequenceP99Ms, long Unfinished,
         double EchoWaitP99Ms, double EchoRunP99Ms, long Retried, double AnswerP99Ms);
+
+    /// <summary>CPU, in seconds (a sample's) or in ms a task (a difference over the tasks sent meanwhile).</summary>
+    private sealed record Cpu(double Worker, double Api, double Postgres)
+    {
+        public static Cpu operator -(Cpu later, Cpu earlier) => new(later.Worker - earlier.Worker, later.Api - earlier.Api, later.Postgres - earlier.Postgres);
+
+        public static Cpu operator /(Cpu seconds, double thousandsOfTasks) =>
+            new(seconds.Worker / thousandsOfTasks, seconds.Api / thousandsOfTasks, seconds.Postgres / thousandsOfTasks);
+
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{this.Worker:F3} / {this.Api:F3} / {this.Postgres:F3}");
+    }
 
     /// <summary>How long each POST took to be answered, by when it was sent.</summary>
     private sealed class AnswerTimes
