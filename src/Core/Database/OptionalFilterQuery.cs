@@ -29,8 +29,18 @@ internal static class OptionalFilterQuery
     public static async Task<NpgsqlDataReader> ExecuteQueryAsync(this NpgsqlBatch batch, CancellationToken cancellationToken)
     {
         NpgsqlDataReader reader = await batch.Positional().ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        return reader;
+        try
+        {
+            await reader.NextResultAsync(cancellationToken);
+            return reader;
+        }
+        catch
+        {
+            // The query raised (a commit's check, say): the caller never gets the reader, so it is closed here, or the
+            // connection stays busy with it and the caller's next command on it fails.
+            await reader.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The query's parameters.</summary>

@@ -303,15 +303,15 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
         }
 
         (string plan, long generic, long custom) = await QueryPlans.ExplainPreparedAsync(
-            worker.GetRequiredService<NpgsqlDataSource>(), "%First statement of a continuation%", SqlText.Get("Orchestrations/Sql/ContinueAfterActivity.sql"),
+            worker.GetRequiredService<NpgsqlDataSource>(), "%First statement of a group of continuations%", SqlText.Get("Orchestrations/Sql/ContinueAfterActivities.sql"),
             KeyedPlans.GenericLookups,
-            new Dictionary<string, string> { ["work_item_id"] = "1", ["lease_token"] = "1", ["instance_id"] = "'someone'", ["last_sequence"] = "1" },
+            new Dictionary<string, string> { ["work_item_ids"] = "'{1}'", ["lease_tokens"] = "'{1}'", ["instance_ids"] = "'{someone}'", ["last_sequences"] = "'{1}'" },
             analyze: false);
         Assert.True(generic > 0, "The fence never ran on its generic plan.");
         Assert.Equal(0L, custom);
         Assert.Contains("Index Scan using work_items_pkey on work_items", plan);
         Assert.Contains("Index Scan using instances_pkey on instances", plan);
-        Assert.Contains("Index Cond: ((instance_id = $3) AND (kind = 'orchestration'::text))", plan);
+        Assert.Matches(@"Index Cond: \(\(instance_id = [a-z_0-9.]+\) AND \(kind = 'orchestration'::text\)\)", plan);
         Assert.DoesNotContain("Seq Scan", plan);
         Assert.DoesNotContain("Hash", plan);
     }

@@ -1,0 +1,21 @@
+-- First statement of a group of continuations (docs/architecture.md, "Continuations"): activities' results, each
+-- committed with its orchestration's next episode. Ends each activity's lease (TF001 when one is gone; the work items'
+-- rows first, the lock order every writer keeps), then checks each instance is as this worker's last episode left it
+-- (TF003 when one is not: its history moved, or an episode is queued for an event that came first). Either raise undoes
+-- the group; its members are then committed one at a time, which tells whose it was (a group of one names its own).
+-- Every row is found by the keys given, with no join left to find it: the batch runs on generic plans
+-- (KeyedPlans.GenericLookups), made perhaps while the tables were small, and kept as they grow.
+WITH done AS (
+    DELETE FROM taskflow.work_items AS w
+    USING unnest(@work_item_ids::bigint[], @lease_tokens::bigint[]) AS g (id, lease_token)
+    WHERE w.id = g.id AND w.lease_token = g.lease_token
+    RETURNING w.id
+)
+SELECT taskflow.expect_lease_held(
+           ((SELECT count(*) FROM done) = cardinality(@work_item_ids))::int, (@work_item_ids)[1], (@lease_tokens)[1]),
+       taskflow.expect_continuable((
+           (SELECT count(*)
+            FROM unnest(@instance_ids::text[], @last_sequences::int[]) AS g (instance_id, last_sequence)
+            JOIN taskflow.instances AS i ON i.id = g.instance_id AND i.last_sequence = g.last_sequence
+            WHERE NOT EXISTS (SELECT 1 FROM taskflow.work_items AS w WHERE w.instance_id = g.instance_id AND w.kind = 'orchestration'))
+           = cardinality(@instance_ids))::int, (@instance_ids)[1]);
