@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
@@ -226,6 +227,34 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
             ("b", b.InstanceId), ("c", c.InstanceId)));
     }
 
+    /// <summary>A group's activities are leased in one statement: each continuation gets the lease of its own instance's
+    /// next activity, as the database holds it.</summary>
+    [Fact]
+    public async Task Results_CommittedTogether_EachHandTheirWorkerTheirOwnNextActivity()
+    {
+        await using ServiceProvider worker = this.Worker(withActivity: true);
+        OrchestrationRunner runner = worker.GetRequiredService<OrchestrationRunner>();
+        (WorkItemLease blocked, WorkItemLease b, WorkItemLease c) = (await this.StartAndLeaseAsync(worker), await this.StartAndLeaseAsync(worker), await this.StartAndLeaseAsync(worker));
+        var handed = new ConcurrentBag<WorkItemLease>();
+
+        bool?[] outcomes = await this.WhileTheFirstIsBlockedAsync(runner, blocked, [b, c], handed.Add);
+
+        Assert.Equal([true, true, true], outcomes);
+        Assert.Equal(1L, await database.ScalarAsync<long>(
+            "SELECT count(DISTINCT xmin::text) FROM taskflow.history WHERE instance_id IN (@b, @c) AND event_type = 'TaskCompleted'",
+            ("b", b.InstanceId), ("c", c.InstanceId)));
+        Assert.Equal(
+            new[] { blocked.InstanceId, b.InstanceId, c.InstanceId }.Order(),
+            handed.Select(lease => lease.InstanceId).Order());
+        foreach (WorkItemLease lease in handed)
+        {
+            Assert.Equal(1, lease.TaskId); // the second activity, after the first (task 0)
+            Assert.Equal(1L, await database.ScalarAsync<long>(
+                "SELECT count(*) FROM taskflow.work_items WHERE id = @id AND instance_id = @instance AND task_id = 1 AND lease_token = @token",
+                ("id", lease.WorkItemId), ("instance", lease.InstanceId), ("token", lease.LeaseToken)));
+        }
+    }
+
     [Fact]
     public async Task Result_ThatCannotCommit_InAGroup_TakesNoOtherDown()
     {
@@ -244,7 +273,11 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
 
     /// <summary>Continues the first while another transaction holds its instance's row, so its commit waits; the others
     /// come meanwhile and go into the next group, written once the first is done.</summary>
-    private async Task<bool?[]> WhileTheFirstIsBlockedAsync(OrchestrationRunner runner, WorkItemLease first, params WorkItemLease[] others)
+    private Task<bool?[]> WhileTheFirstIsBlockedAsync(OrchestrationRunner runner, WorkItemLease first, params WorkItemLease[] others) =>
+        this.WhileTheFirstIsBlockedAsync(runner, first, others, runHere: null);
+
+    /// <param name="runHere">Given: where each commit hands the activity it leases to this worker.</param>
+    private async Task<bool?[]> WhileTheFirstIsBlockedAsync(OrchestrationRunner runner, WorkItemLease first, WorkItemLease[] others, Action<WorkItemLease>? runHere)
     {
         Task<bool?> firstDone;
         await using (NpgsqlConnection blocker = await database.DataSource.OpenConnectionAsync())
@@ -255,11 +288,11 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
                 await hold.ExecuteScalarAsync();
             }
 
-            firstDone = runner.TryContinueAsync(first, "10");
+            firstDone = runner.TryContinueAsync(first, "10", runHere);
             await Eventually.WaitForAsync(
                 () => database.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"),
                 waiting => waiting > 0, TimeSpan.FromSeconds(10), "the first continuation's commit to wait for the row");
-            Task<bool?>[] othersDone = others.Select(o => runner.TryContinueAsync(o, "10")).ToArray();
+            Task<bool?>[] othersDone = others.Select(o => runner.TryContinueAsync(o, "10", runHere)).ToArray();
             await transaction.CommitAsync();
             return [await firstDone, .. await Task.WhenAll(othersDone)];
         }
