@@ -94,7 +94,8 @@ public static class TaskFlowServiceCollectionExtensions
         IServiceCollection services = builder.Services;
         services.TryAddSingleton<EpisodeReplayer>();
         services.TryAddSingleton<OrchestrationRunner>();
-        services.TryAddSingleton(provider => new ContinuationCommits(provider.GetRequiredService<EpisodeStore>()));
+        services.TryAddSingleton(provider => new GroupCommits<Continuation>(group => provider.GetRequiredService<EpisodeStore>().ContinueAsync(group, CancellationToken.None)));
+        services.TryAddSingleton(provider => new GroupCommits<EpisodeToCommit>(group => provider.GetRequiredService<EpisodeStore>().CommitAsync(group, CancellationToken.None)));
         services.TryAddSingleton<EntityBatchRunner>();
         services.TryAddSingleton<WorkItemRunner>();
         services.AddLeaseHolding();

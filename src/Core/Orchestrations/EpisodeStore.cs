@@ -59,66 +59,9 @@ internal sealed partial class EpisodeStore(
     public async Task<EpisodeCommit> CommitAsync(
         NpgsqlConnection connection, WorkItemLease lease, EpisodeState? state, EpisodeResult? result, bool leaseActivity, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection);
-        // Each statement finds its rows by key, so the batch keeps generic plans (as a continuation's does); left to
-        // itself, PostgreSQL planned the fence, the activity's insert and the inbox's consumption at most episodes.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(KeyedPlans.GenericLookups));
-
-        // Then the fence: the work item goes at once when the instance is gone or ended; an instance that waits
-        // on keeps it if anything woke it since the lease (an event that came after the load must still find an
-        // episode). A full inbox page means more events wait: never count the item as drained then.
-        NpgsqlBatchCommand endLease = Command(batch.BatchCommands, "Orchestrations/Sql/EndEpisodeLease.sql", clock.Now());
-        AddFence(endLease, lease);
-        endLease.Parameters.AddWithValue("finished", result is null ? state is null : result.EndsExecution);
-        endLease.Parameters.AddWithValue("wakeups_seen", state?.Inbox.Count >= InboxBatch ? -1 : lease.Wakeups);
-
-        (WakeUps readies, int lastSequence, bool leasesActivity) = (WakeUps.None, 0, false);
-        if (state is not null && result is not null)
-        {
-            var writes = new EpisodeWrites();
-            var after = new List<NpgsqlBatchCommand>();
-            (readies, lastSequence, leasesActivity) = this.AddEpisodeWrites(batch.BatchCommands, writes, after, lease, state, result, leaseActivity);
-            this.AddWrites(batch, writes, after, lease.LeaseOwner);
-        }
-
-        if (state is not null && state.Inbox.Count > 0)
-        {
-            AddConsumeInbox(batch.BatchCommands, lease, state); // what the episode read, or events of ended executions
-        }
-
         try
         {
-            bool handedBack;
-            WorkItemLease? leased;
-            await using (NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken))
-            {
-                await reader.ReadAsync(cancellationToken);
-                handedBack = reader.GetBoolean(1);
-                leased = (await ReadLeasedActivitiesAsync(reader, cancellationToken)).TryGetValue(lease.InstanceId, out object[]? row) && IsLeased(row)
-                    ? Leased(row, lease, state!, result!)
-                    : null;
-            }
-
-            // The work item handed back rather than deleted: events came while the episode ran, and the next episode
-            // is ready now. A waiting dispatcher must hear of it, or it sleeps until its next poll.
-            if (handedBack)
-            {
-                readies |= lease.Kind == WorkKinds.Entity ? WakeUps.Entities : WakeUps.Episodes;
-            }
-
-            if (leasesActivity && leased is null)
-            {
-                readies |= WakeUps.Activities; // a limit governs the activity: it waits in the queue for a slot
-            }
-
-            notifier.Ring(readies);
-
-            if (state is not null && result is not null)
-            {
-                RecordMetrics(state, result);
-            }
-
-            return new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence, handedBack, leased);
+            return (await this.CommitTogetherAsync(connection, [new EpisodeToCommit(lease, state, result, leaseActivity)], cancellationToken))[0];
         }
         catch (PostgresException exception) when (exception.SqlState == LeaseLost)
         {
@@ -138,6 +81,117 @@ internal sealed partial class EpisodeStore(
         }
     }
 
+    /// <summary>Commits episodes of different instances that ran on this worker, many in one round trip and one
+    /// transaction (<see cref="GroupCommits{TMember}"/>); if any of them cannot commit, each is then committed on its own.</summary>
+    /// <returns>Per episode, in order, as <see cref="CommitAsync(NpgsqlConnection, WorkItemLease, EpisodeState?, EpisodeResult?, bool, CancellationToken)"/>.</returns>
+    public async Task<EpisodeCommit[]> CommitAsync(IReadOnlyList<EpisodeToCommit> episodes, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (episodes.Count > 1)
+        {
+            try
+            {
+                return await this.CommitTogetherAsync(connection, episodes, cancellationToken);
+            }
+            catch (PostgresException exception) when (BelongsToOneMember(exception))
+            {
+                // One of them could not commit, which undid all: each on its own says which.
+            }
+        }
+
+        var commits = new EpisodeCommit[episodes.Count];
+        for (int i = 0; i < episodes.Count; i++)
+        {
+            (WorkItemLease lease, EpisodeState? state, EpisodeResult? result, bool leaseActivity) = episodes[i];
+            commits[i] = await this.CommitAsync(connection, lease, state, result, leaseActivity, cancellationToken);
+        }
+
+        return commits;
+    }
+
+    /// <summary>One round trip for the episodes' commits: the batch runs as one implicit transaction, and its checks raise
+    /// (migrations 0008, 0022), so a lost lease or a moved history undoes all of it. Each statement finds its rows by key,
+    /// so the batch keeps generic plans (as a continuation's does); left to itself, PostgreSQL planned the fence, the
+    /// activity's insert and the inbox's consumption at most episodes.</summary>
+    private async Task<EpisodeCommit[]> CommitTogetherAsync(NpgsqlConnection connection, IReadOnlyList<EpisodeToCommit> episodes, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(KeyedPlans.GenericLookups));
+
+        // Then the fences: a work item goes at once when its instance is gone or ended; an instance that waits on keeps
+        // it if anything woke it since the lease (an event that came after the load must still find an episode). A full
+        // inbox page means more events wait: never count the item as drained then.
+        NpgsqlBatchCommand endLeases = Command(batch.BatchCommands, "Orchestrations/Sql/EndEpisodeLeases.sql", clock.Now());
+        endLeases.Parameters.AddWithValue("work_item_ids", episodes.Select(e => e.Lease.WorkItemId).ToArray());
+        endLeases.Parameters.AddWithValue("lease_tokens", episodes.Select(e => e.Lease.LeaseToken).ToArray());
+        endLeases.Parameters.AddWithValue("finished", episodes.Select(e => e.Result is null ? e.State is null : e.Result.EndsExecution).ToArray());
+        endLeases.Parameters.AddWithValue("wakeups_seen", episodes.Select(e => e.State?.Inbox.Count >= InboxBatch ? -1 : e.Lease.Wakeups).ToArray());
+
+        var commits = new EpisodeCommit[episodes.Count];
+        bool[] leasing = new bool[episodes.Count];
+        WakeUps readies = WakeUps.None;
+        var writes = new EpisodeWrites();
+        var after = new List<NpgsqlBatchCommand>();
+        for (int i = 0; i < episodes.Count; i++)
+        {
+            (WorkItemLease lease, EpisodeState? state, EpisodeResult? result, bool leaseActivity) = episodes[i];
+            if (state is not null && result is not null)
+            {
+                (WakeUps readied, int lastSequence, bool leases) = this.AddEpisodeWrites(batch.BatchCommands, writes, after, lease, state, result, leaseActivity);
+                readies |= readied;
+                commits[i] = new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence);
+                leasing[i] = leases;
+            }
+            else
+            {
+                commits[i] = new EpisodeCommit(EpisodeCommitOutcome.Committed, 0);
+            }
+        }
+
+        // One worker's episodes: the activities are leased to it.
+        this.AddWrites(batch, writes, after, episodes[0].Lease.LeaseOwner);
+        AddConsumeInbox(batch.BatchCommands, episodes); // what the episodes read, or events of ended executions
+
+        await using (NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            var handedBack = new HashSet<long>(reader.GetFieldValue<long[]>(1));
+            Dictionary<string, object[]> leasedRows = await ReadLeasedActivitiesAsync(reader, cancellationToken);
+            for (int i = 0; i < episodes.Count; i++)
+            {
+                WorkItemLease lease = episodes[i].Lease;
+
+                // The work item handed back rather than deleted: events came while the episode ran, and the next episode
+                // is ready now. A waiting dispatcher must hear of it, or it sleeps until its next poll.
+                if (handedBack.Contains(lease.WorkItemId))
+                {
+                    commits[i] = commits[i] with { HandedBack = true };
+                    readies |= lease.Kind == WorkKinds.Entity ? WakeUps.Entities : WakeUps.Episodes;
+                }
+
+                if (leasing[i] && IsLeased(leasedRows[lease.InstanceId]))
+                {
+                    commits[i] = commits[i] with { LeasedActivity = Leased(leasedRows[lease.InstanceId], lease, episodes[i].State!, episodes[i].Result!) };
+                }
+                else if (leasing[i])
+                {
+                    readies |= WakeUps.Activities; // a limit governs the activity: it waits in the queue for a slot
+                }
+            }
+        }
+
+        notifier.Ring(readies);
+        foreach ((_, EpisodeState? state, EpisodeResult? result, _) in episodes)
+        {
+            if (state is not null && result is not null)
+            {
+                RecordMetrics(state, result);
+            }
+        }
+
+        return commits;
+    }
+
     /// <summary>Commits orchestration activities' results, each together with the episode it starts (docs/architecture.md,
     /// "Continuations"): the end of the activity's lease, the episode's history (<c>TaskCompleted</c> among its events, as
     /// if read from the inbox) and everything it decided. No orchestration work item is involved. Many continuations
@@ -154,7 +208,7 @@ internal sealed partial class EpisodeStore(
             {
                 return await this.ContinueTogetherAsync(connection, continuations, cancellationToken);
             }
-            catch (PostgresException exception) when (IsOneContinuations(exception))
+            catch (PostgresException exception) when (BelongsToOneMember(exception))
             {
                 // One of them could not commit, which undid all: each on its own says which.
             }
@@ -171,7 +225,7 @@ internal sealed partial class EpisodeStore(
             {
                 commits[i] = new EpisodeCommit(EpisodeCommitOutcome.LeaseLost, 0);
             }
-            catch (PostgresException exception) when (IsOneContinuations(exception))
+            catch (PostgresException exception) when (BelongsToOneMember(exception))
             {
                 commits[i] = new EpisodeCommit(EpisodeCommitOutcome.HistoryMoved, 0);
             }
@@ -180,9 +234,9 @@ internal sealed partial class EpisodeStore(
         return commits;
     }
 
-    /// <summary>A failure that belongs to one continuation of a batch (its lease, its instance, or a deadlock with a
+    /// <summary>A failure that belongs to one member of a group commit (its lease, its instance, or a deadlock with a
     /// writer of one of its rows), not to the database as a whole.</summary>
-    private static bool IsOneContinuations(PostgresException exception) =>
+    private static bool BelongsToOneMember(PostgresException exception) =>
         exception.SqlState is LeaseLost or MovedOn or HistoryMoved or PostgresErrorCodes.DeadlockDetected
         || (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.TableName == "history");
 
@@ -498,14 +552,21 @@ internal sealed partial class EpisodeStore(
         return (readies, events.LastSequence, handedOver is not null);
     }
 
-    /// <remarks>On the commit's generic plan: PostgreSQL costs a generic <c>= ANY(array)</c> as ten index probes against
-    /// one for the usual one-element array, so, left to itself, it planned this statement afresh at every episode, a
-    /// fifth of a millisecond of planning per orchestration (pg_stat_statements). Both plans are the same index scan.</remarks>
-    private static void AddConsumeInbox(IList<NpgsqlBatchCommand> commands, WorkItemLease lease, EpisodeState state)
+    /// <summary>One ConsumeInbox.sql statement for the events the episodes read, if any.</summary>
+    /// <remarks>On the commit's generic plan: left to itself, PostgreSQL costs a generic <c>= ANY(array)</c> as ten index
+    /// probes against one for the usual one-element array, so it planned the statement afresh at every episode, a fifth of
+    /// a millisecond of planning per orchestration (pg_stat_statements).</remarks>
+    private static void AddConsumeInbox(IList<NpgsqlBatchCommand> commands, IEnumerable<EpisodeToCommit> episodes)
     {
+        var read = episodes.SelectMany(e => (e.State?.Inbox ?? []).Select(received => (e.Lease.InstanceId, received.Id))).ToList();
+        if (read.Count == 0)
+        {
+            return;
+        }
+
         NpgsqlBatchCommand consume = Command(commands, "Orchestrations/Sql/ConsumeInbox.sql");
-        consume.Parameters.AddWithValue("instance_id", lease.InstanceId);
-        consume.Parameters.AddWithValue("inbox_ids", state.Inbox.Select(e => e.Id).ToArray());
+        consume.Parameters.AddWithValue("instance_ids", read.Select(r => r.InstanceId).ToArray());
+        consume.Parameters.AddWithValue("inbox_ids", read.Select(r => r.Id).ToArray());
     }
 
     /// <summary>The next execution's ExecutionStarted and carried-over events, for its first episode.</summary>

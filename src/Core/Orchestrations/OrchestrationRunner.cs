@@ -10,7 +10,7 @@ namespace TaskFlow.Orchestrations;
 /// orchestrator through the SDK's runner (<see cref="EpisodeReplayer"/>), and commits what it decided; or runs the
 /// next episode in the commit of an activity's result (<see cref="TryContinueAsync"/>).</summary>
 internal sealed class OrchestrationRunner(
-    EpisodeStore store, ContinuationCommits continuationCommits, EpisodeReplayer replayer, ActivityRegistry activities, TimeProvider time) : IDisposable
+    EpisodeStore store, GroupCommits<EpisodeToCommit> episodeCommits, GroupCommits<Continuation> continuationCommits, EpisodeReplayer replayer, ActivityRegistry activities, TimeProvider time) : IDisposable
 {
     // Each round is a query and a replay of only the new events; a few bound the episode while results keep coming.
     private const int LateEventRounds = 3;
@@ -46,20 +46,41 @@ internal sealed class OrchestrationRunner(
 
     private async Task<bool> RunAsync(WorkItemLease lease, Action<WorkItemLease>? runHere, CancellationToken cancellationToken)
     {
-        await using NpgsqlConnection connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        // The load's connection goes back to the pool before the commit, which joins other episodes' in a group
+        // (GroupCommits) written on a connection of its own.
+        (EpisodeState? State, EpisodeResult? Result, bool Committed) ran;
+        await using (NpgsqlConnection connection = await store.DataSource.OpenConnectionAsync(cancellationToken))
+        {
+            ran = await this.LoadAndReplayAsync(connection, lease, cancellationToken);
+        }
+
+        if (ran is not (EpisodeState state, EpisodeResult result, _))
+        {
+            return ran.Committed; // there was nothing to run
+        }
+
+        TimeSpan clockOffset = state.Now - time.GetUtcNow();
+        EpisodeCommit commit = await episodeCommits.CommitAsync(new EpisodeToCommit(lease, state, result, this.MayRunHere(result, runHere, stepsHandedOver: 0)));
+        this.AfterCommit(lease.InstanceId, state, result, commit, clockOffset, runHere, stepsHandedOver: 0);
+        return commit.Outcome == EpisodeCommitOutcome.Committed;
+    }
+
+    /// <returns>The episode to commit; or, when there was nothing to run, no episode and whether the work item's own
+    /// commit (its end or its hand-back) committed.</returns>
+    private async Task<(EpisodeState? State, EpisodeResult? Result, bool Committed)> LoadAndReplayAsync(NpgsqlConnection connection, WorkItemLease lease, CancellationToken cancellationToken)
+    {
         EpisodeState? state = await store.LoadAsync(connection, lease.InstanceId, !replayer.HasSession(lease.InstanceId), cancellationToken);
-        TimeSpan clockOffset = state is null ? TimeSpan.Zero : state.Now - time.GetUtcNow();
         if (state is null || !state.IsRunnable(lease))
         {
             // Finished, cancelled or moved on since this work item was queued: nothing to run.
-            return (await store.CommitAsync(connection, lease, null, null, cancellationToken)).Outcome == EpisodeCommitOutcome.Committed;
+            return (null, null, (await store.CommitAsync(connection, lease, null, null, cancellationToken)).Outcome == EpisodeCommitOutcome.Committed);
         }
 
         List<OrchestrationEvent> fresh = state.Fresh.Select(e => e.Event).ToList();
         if (fresh.Count == 0)
         {
             // Woken with nothing new (the events went to an earlier episode): replaying would decide nothing.
-            return (await store.CommitAsync(connection, lease, state, null, cancellationToken)).Outcome == EpisodeCommitOutcome.Committed;
+            return (null, null, (await store.CommitAsync(connection, lease, state, null, cancellationToken)).Outcome == EpisodeCommitOutcome.Committed);
         }
 
         // With this worker's session for the instance, the SDK needs only the new events; else the whole history.
@@ -73,9 +94,7 @@ internal sealed class OrchestrationRunner(
         }
 
         (state, result) = await this.TakeInLateEventsAsync(connection, lease, state, result, cancellationToken);
-        EpisodeCommit commit = await store.CommitAsync(connection, lease, state, result, this.MayRunHere(result, runHere, stepsHandedOver: 0), cancellationToken);
-        this.AfterCommit(lease.InstanceId, state, result, commit, clockOffset, runHere, stepsHandedOver: 0);
-        return commit.Outcome == EpisodeCommitOutcome.Committed;
+        return (state, result, false);
     }
 
     /// <summary>Commits an orchestration activity's result together with the next episode of its orchestration, when

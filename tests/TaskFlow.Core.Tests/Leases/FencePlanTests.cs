@@ -16,7 +16,7 @@ public sealed class FencePlanTests(PostgresDatabase database) : IClassFixture<Po
     [Fact]
     public async Task Fence_OnAQueueAnalysedWithNoLeaseHeld_ProbesByKey()
     {
-        const string statement = "Orchestrations/Sql/EndEpisodeLease.sql";
+        const string statement = "Orchestrations/Sql/EndEpisodeLeases.sql";
         await this.QueueAnalysedWithNoLeaseHeldAsync();
         try
         {
@@ -96,16 +96,12 @@ public sealed class FencePlanTests(PostgresDatabase database) : IClassFixture<Po
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT 1")); // no settings: QueryPlans reads past this first result
         var explain = new NpgsqlBatchCommand("EXPLAIN " + SqlText.Get(statement));
         batch.BatchCommands.Add(explain);
-        explain.Parameters.AddWithValue("work_item_id", 30_000L);
-        explain.Parameters.AddWithValue("lease_token", 30_000L);
-        explain.Parameters.AddWithValue("instance_id", "task-30000");
-        explain.Parameters.AddWithValue("last_sequence", 3);
         explain.Parameters.AddWithValue("work_item_ids", new[] { 30_000L });
         explain.Parameters.AddWithValue("lease_tokens", new[] { 30_000L });
         explain.Parameters.AddWithValue("instance_ids", new[] { "task-30000" });
         explain.Parameters.AddWithValue("last_sequences", new[] { 3 });
-        explain.Parameters.AddWithValue("finished", false);
-        explain.Parameters.AddWithValue("wakeups_seen", 0);
+        explain.Parameters.AddWithValue("finished", new[] { false });
+        explain.Parameters.AddWithValue("wakeups_seen", new[] { 0 });
         explain.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = DBNull.Value });
         return await QueryPlans.ExplainAsync(batch);
     }

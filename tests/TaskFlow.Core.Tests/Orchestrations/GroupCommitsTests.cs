@@ -5,7 +5,7 @@ namespace TaskFlow.Core.Tests.Orchestrations;
 
 /// <summary>How continuations are grouped into commits and how many groups are written at once, with the database's
 /// commit replaced by one the test holds open (the commits themselves: <see cref="EpisodeContinuationTests"/>).</summary>
-public sealed class ContinuationCommitsTests
+public sealed class GroupCommitsTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
@@ -13,46 +13,46 @@ public sealed class ContinuationCommitsTests
     public async Task ABacklog_IsWrittenByUpToFourWritersAtOnce_AndEachCallerGetsItsOwnCommit()
     {
         var store = new HeldStore();
-        var commits = new ContinuationCommits(store.CommitAsync);
+        var commits = new GroupCommits<Continuation>(store.CommitAsync);
         var first = NewContinuation();
         Task<EpisodeCommit> lone = commits.CommitAsync(first);
         await store.WaitForGroupsInFlightAsync(1);
 
         // While the lone one is written, ten groups' worth queue up behind it.
-        List<Continuation> queued = [.. Enumerable.Range(0, ContinuationCommits.MaxGroup * 10).Select(_ => NewContinuation())];
+        List<Continuation> queued = [.. Enumerable.Range(0, GroupCommits<Continuation>.MaxGroup * 10).Select(_ => NewContinuation())];
         List<Task<EpisodeCommit>> results = [.. queued.Select(commits.CommitAsync)];
         store.ReleaseOne();
-        await store.WaitForGroupsInFlightAsync(ContinuationCommits.MaxWriters);
+        await store.WaitForGroupsInFlightAsync(GroupCommits<Continuation>.MaxWriters);
         store.ReleaseAll();
 
         Assert.Equal(store.SequenceOf(first), (await lone.WaitAsync(Patience)).LastSequence);
         EpisodeCommit[] committed = await Task.WhenAll(results).WaitAsync(Patience);
         Assert.Equal(queued.Select(store.SequenceOf), committed.Select(c => c.LastSequence));
-        Assert.Equal(ContinuationCommits.MaxWriters, store.MostGroupsInFlight);
+        Assert.Equal(GroupCommits<Continuation>.MaxWriters, store.MostGroupsInFlight);
         Assert.Equal(1 + queued.Count, store.GroupSizes.Sum());
-        Assert.All(store.GroupSizes, size => Assert.InRange(size, 1, ContinuationCommits.MaxGroup));
+        Assert.All(store.GroupSizes, size => Assert.InRange(size, 1, GroupCommits<Continuation>.MaxGroup));
     }
 
     [Fact]
     public async Task LessThanAGroupQueued_IsWrittenByOneWriter_InOneGroup()
     {
         var store = new HeldStore();
-        var commits = new ContinuationCommits(store.CommitAsync);
+        var commits = new GroupCommits<Continuation>(store.CommitAsync);
         Task<EpisodeCommit> lone = commits.CommitAsync(NewContinuation());
         await store.WaitForGroupsInFlightAsync(1);
 
-        List<Task<EpisodeCommit>> results = [.. Enumerable.Range(0, ContinuationCommits.MaxGroup - 1).Select(_ => commits.CommitAsync(NewContinuation()))];
+        List<Task<EpisodeCommit>> results = [.. Enumerable.Range(0, GroupCommits<Continuation>.MaxGroup - 1).Select(_ => commits.CommitAsync(NewContinuation()))];
         store.ReleaseAll();
 
         await Task.WhenAll([lone, .. results]).WaitAsync(Patience);
         Assert.Equal(1, store.MostGroupsInFlight);
-        Assert.Equal([1, ContinuationCommits.MaxGroup - 1], store.GroupSizes);
+        Assert.Equal([1, GroupCommits<Continuation>.MaxGroup - 1], store.GroupSizes);
     }
 
     [Fact]
     public async Task AGroupThatFails_FailsEachOfItsCallers_AndTheNextIsWrittenStill()
     {
-        var commits = new ContinuationCommits(group =>
+        var commits = new GroupCommits<Continuation>(group =>
             group.Count == 1 && group[0].LeaseActivity ? throw new TimeoutException("The database did not answer.") : Task.FromResult(group.Select(_ => new EpisodeCommit(EpisodeCommitOutcome.Committed, 7)).ToArray()));
 
         await Assert.ThrowsAsync<TimeoutException>(() => commits.CommitAsync(NewContinuation(leaseActivity: true)).WaitAsync(Patience));
