@@ -15,6 +15,18 @@ internal sealed class CallBatcher<TIn, TOut>(
     private readonly List<Pending> waiting = [];
     private int running;
 
+    /// <summary>How many calls wait for a batch to take them.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (this.gate)
+            {
+                return this.waiting.Count;
+            }
+        }
+    }
+
     public Task<TOut> CallAsync(TIn input)
     {
         var pending = new Pending(input, new TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously));

@@ -25,5 +25,8 @@ internal sealed class GroupCommits<TMember>(Func<IReadOnlyList<TMember>, Task<Ep
     private readonly CallBatcher<TMember, EpisodeCommit> groups =
         new(async group => await commitGroup(group), MaxGroup, isolate: _ => false, MaxWriters);
 
+    /// <summary>How many members wait for a group to take them.</summary>
+    public int Waiting => this.groups.Waiting;
+
     public Task<EpisodeCommit> CommitAsync(TMember member) => this.groups.CallAsync(member);
 }
