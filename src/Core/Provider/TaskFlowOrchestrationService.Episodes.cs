@@ -76,9 +76,7 @@ public sealed partial class TaskFlowOrchestrationService
         DateTimeOffset startedAt = episode.Original.NewEvents.OfType<OrchestratorStartedEvent>().FirstOrDefault()?.Timestamp is { } started
             ? new DateTimeOffset(DateTime.SpecifyKind(started, DateTimeKind.Utc))
             : episode.State.Now;
-        await using NpgsqlConnection connection = await this.episodes.DataSource.OpenConnectionAsync();
-        EpisodeCommit commit = await this.episodes.CommitAsync(
-            connection, episode.Lease, episode.State with { Now = startedAt }, result, leaseActivity: true, CancellationToken.None);
+        EpisodeCommit commit = await this.episodeCommits.CommitAsync(new EpisodeToCommit(episode.Lease, episode.State with { Now = startedAt }, result, LeaseActivity: true));
         if (commit.Outcome != EpisodeCommitOutcome.Committed)
         {
             throw new LockLostException(episode.Lease);

@@ -43,6 +43,7 @@ public sealed partial class TaskFlowOrchestrationService
     private readonly WorkItemQueue queue;
     private readonly WorkItemLeases leases;
     private readonly EpisodeStore episodes;
+    private readonly GroupCommits<EpisodeToCommit> episodeCommits;
     private readonly TaskFlowClient client;
     private readonly EntityClient entities;
     private readonly CompletionBatcher completions;
@@ -92,6 +93,8 @@ public sealed partial class TaskFlowOrchestrationService
         this.queue = this.services.GetRequiredService<WorkItemQueue>();
         this.leases = this.services.GetRequiredService<WorkItemLeases>();
         this.episodes = this.services.GetRequiredService<EpisodeStore>();
+        // The dispatcher completes many episodes at once: those that finish together commit together, as on the server.
+        this.episodeCommits = new GroupCommits<EpisodeToCommit>(group => this.episodes.CommitAsync(group, CancellationToken.None));
         this.client = this.services.GetRequiredService<TaskFlowClient>();
         this.entities = this.services.GetRequiredService<EntityClient>();
         this.completions = this.services.GetRequiredService<CompletionBatcher>();
