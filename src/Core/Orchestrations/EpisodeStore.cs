@@ -84,26 +84,37 @@ internal sealed partial class EpisodeStore(
     /// <summary>Commits episodes of different instances that ran on this worker, many in one round trip and one
     /// transaction (<see cref="GroupCommits{TMember}"/>); if any of them cannot commit, each is then committed on its own.</summary>
     /// <returns>Per episode, in order, as <see cref="CommitAsync(NpgsqlConnection, WorkItemLease, EpisodeState?, EpisodeResult?, bool, CancellationToken)"/>.</returns>
-    public async Task<EpisodeCommit[]> CommitAsync(IReadOnlyList<EpisodeToCommit> episodes, CancellationToken cancellationToken)
+    public Task<EpisodeCommit[]> CommitAsync(IReadOnlyList<EpisodeToCommit> episodes, CancellationToken cancellationToken) =>
+        this.CommitGroupAsync(
+            episodes,
+            (connection, group) => this.CommitTogetherAsync(connection, group, cancellationToken),
+            (connection, e) => this.CommitAsync(connection, e.Lease, e.State, e.Result, e.LeaseActivity, cancellationToken),
+            cancellationToken);
+
+    /// <summary>Commits a group in one transaction (<paramref name="together"/>); if one of its members could not commit,
+    /// which undid all, each is then committed on its own (<paramref name="alone"/>), which says which.</summary>
+    private async Task<EpisodeCommit[]> CommitGroupAsync<TMember>(
+        IReadOnlyList<TMember> members,
+        Func<NpgsqlConnection, IReadOnlyList<TMember>, Task<EpisodeCommit[]>> together,
+        Func<NpgsqlConnection, TMember, Task<EpisodeCommit>> alone,
+        CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (episodes.Count > 1)
+        if (members.Count > 1)
         {
             try
             {
-                return await this.CommitTogetherAsync(connection, episodes, cancellationToken);
+                return await together(connection, members);
             }
             catch (PostgresException exception) when (BelongsToOneMember(exception))
             {
-                // One of them could not commit, which undid all: each on its own says which.
             }
         }
 
-        var commits = new EpisodeCommit[episodes.Count];
-        for (int i = 0; i < episodes.Count; i++)
+        var commits = new EpisodeCommit[members.Count];
+        for (int i = 0; i < members.Count; i++)
         {
-            (WorkItemLease lease, EpisodeState? state, EpisodeResult? result, bool leaseActivity) = episodes[i];
-            commits[i] = await this.CommitAsync(connection, lease, state, result, leaseActivity, cancellationToken);
+            commits[i] = await alone(connection, members[i]);
         }
 
         return commits;
@@ -199,39 +210,27 @@ internal sealed partial class EpisodeStore(
     /// <returns>Per continuation, in order: <see cref="EpisodeCommitOutcome.LeaseLost"/> when the activity's lease is gone
     /// (its result is discarded); <see cref="EpisodeCommitOutcome.HistoryMoved"/> when the instance moved on, and nothing
     /// was written: the result then goes to the inbox as any other.</returns>
-    public async Task<EpisodeCommit[]> ContinueAsync(IReadOnlyList<Continuation> continuations, CancellationToken cancellationToken)
+    public Task<EpisodeCommit[]> ContinueAsync(IReadOnlyList<Continuation> continuations, CancellationToken cancellationToken) =>
+        this.CommitGroupAsync(
+            continuations,
+            (connection, group) => this.ContinueTogetherAsync(connection, group, cancellationToken),
+            (connection, continuation) => this.ContinueAloneAsync(connection, continuation, cancellationToken),
+            cancellationToken);
+
+    private async Task<EpisodeCommit> ContinueAloneAsync(NpgsqlConnection connection, Continuation continuation, CancellationToken cancellationToken)
     {
-        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (continuations.Count > 1)
+        try
         {
-            try
-            {
-                return await this.ContinueTogetherAsync(connection, continuations, cancellationToken);
-            }
-            catch (PostgresException exception) when (BelongsToOneMember(exception))
-            {
-                // One of them could not commit, which undid all: each on its own says which.
-            }
+            return (await this.ContinueTogetherAsync(connection, [continuation], cancellationToken))[0];
         }
-
-        var commits = new EpisodeCommit[continuations.Count];
-        for (int i = 0; i < continuations.Count; i++)
+        catch (PostgresException exception) when (exception.SqlState == LeaseLost)
         {
-            try
-            {
-                commits[i] = (await this.ContinueTogetherAsync(connection, [continuations[i]], cancellationToken))[0];
-            }
-            catch (PostgresException exception) when (exception.SqlState == LeaseLost)
-            {
-                commits[i] = new EpisodeCommit(EpisodeCommitOutcome.LeaseLost, 0);
-            }
-            catch (PostgresException exception) when (BelongsToOneMember(exception))
-            {
-                commits[i] = new EpisodeCommit(EpisodeCommitOutcome.HistoryMoved, 0);
-            }
+            return new EpisodeCommit(EpisodeCommitOutcome.LeaseLost, 0);
         }
-
-        return commits;
+        catch (PostgresException exception) when (BelongsToOneMember(exception))
+        {
+            return new EpisodeCommit(EpisodeCommitOutcome.HistoryMoved, 0);
+        }
     }
 
     /// <summary>A failure that belongs to one member of a group commit (its lease, its instance, or a deadlock with a

@@ -312,7 +312,7 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
     }
 
     /// <summary>A step's commit keeps generic plans (KeyedPlans.GenericLookups): its fence, left to PostgreSQL, was planned
-    /// afresh at every step in the soak (0.37 of its 0.49 ms a call). Each of its statements finds its rows by the
+    /// afresh at every step in the soak (0.37 of its 0.49 ms a call). Each of its statements reads every table by the
     /// keys given, so the plan is the same whatever the tables held when it was made.</summary>
     [Fact]
     public async Task Steps_OnOneConnection_KeepOneGenericPlanForTheirFence_ThatReadsByKey()
@@ -342,11 +342,14 @@ public sealed class EpisodeContinuationTests(PostgresDatabase database) : IClass
             analyze: false);
         Assert.True(generic > 0, "The fence never ran on its generic plan.");
         Assert.Equal(0L, custom);
-        Assert.Contains("Index Scan using work_items_pkey on work_items", plan);
-        Assert.Contains("Index Scan using instances_pkey on instances", plan);
-        Assert.Matches(@"Index Cond: \(\(instance_id = [a-z_0-9.]+\) AND \(kind = 'orchestration'::text\)\)", plan);
+        // Every table by the group's keys, whatever the joins: a plan that joined the queue by instance alone, made on
+        // the soak's tables, scanned all their orchestration work items at every step.
+        Assert.Contains("Index Scan using work_items_pkey on work_items w\n", plan);
+        Assert.Contains("Index Cond: (id = ANY ($1))", plan);
+        Assert.Contains("Index Scan using instances_pkey on instances i\n", plan);
+        Assert.Contains("Index Cond: (id = ANY ($3))", plan);
+        Assert.Contains("Index Cond: ((instance_id = ANY ($3)) AND (kind = 'orchestration'::text))", plan);
         Assert.DoesNotContain("Seq Scan", plan);
-        Assert.DoesNotContain("Hash", plan);
     }
 
     private ServiceProvider Worker(bool withActivity = false) => Episodes.Worker(database, tasks =>

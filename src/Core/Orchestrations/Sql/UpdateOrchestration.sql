@@ -1,6 +1,7 @@
 -- The instances after their episodes, one row each (a group of continuations commits many episodes). The history
 -- sequence each must end at is checked, so a history written by anything else meanwhile rolls the commit back (TF002)
 -- instead of leaving a gap or a clash. A group of one names its instance; a larger group is then committed one at a time.
+-- The instances are read by the ids given (`= ANY`, an index condition whatever the join: KeyedPlans).
 WITH updated AS (
     UPDATE taskflow.instances AS i
     SET status = u.status,
@@ -18,7 +19,7 @@ WITH updated AS (
                 @last_sequences::int[], @previous_sequences::int[])
          AS u (instance_id, status, execution, replace_input, input, output, error, custom_status_changed, custom_status,
                last_sequence, previous_sequence)
-    WHERE i.id = u.instance_id AND i.last_sequence = u.previous_sequence
+    WHERE i.id = ANY(@instance_ids) AND i.id = u.instance_id AND i.last_sequence = u.previous_sequence
     RETURNING i.id
 )
 SELECT taskflow.expect_history_unmoved(
