@@ -120,87 +120,21 @@ internal sealed partial class EpisodeStore(
         return commits;
     }
 
-    /// <summary>One round trip for the episodes' commits: the batch runs as one implicit transaction, and its checks raise
-    /// (migrations 0008, 0022), so a lost lease or a moved history undoes all of it. Each statement finds its rows by key,
-    /// so the batch keeps generic plans (as a continuation's does); left to itself, PostgreSQL planned the fence, the
-    /// activity's insert and the inbox's consumption at most episodes.</summary>
+    /// <summary>Leased episodes' commits in one round trip: their fences (<c>EndEpisodeLeases.sql</c>), then their writes
+    /// (<see cref="WriteEpisodesAsync"/>), with the inbox events they read.</summary>
     private async Task<EpisodeCommit[]> CommitTogetherAsync(NpgsqlConnection connection, IReadOnlyList<EpisodeToCommit> episodes, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(KeyedPlans.GenericLookups));
+        await using NpgsqlBatch batch = KeyedBatch(connection);
 
-        // Then the fences: a work item goes at once when its instance is gone or ended; an instance that waits on keeps
-        // it if anything woke it since the lease (an event that came after the load must still find an episode). A full
-        // inbox page means more events wait: never count the item as drained then.
+        // A work item goes at once when its instance is gone or ended; an instance that waits on keeps it if anything
+        // woke it since the lease (an event that came after the load must still find an episode). A full inbox page
+        // means more events wait: never count the item as drained then.
         NpgsqlBatchCommand endLeases = Command(batch.BatchCommands, "Orchestrations/Sql/EndEpisodeLeases.sql", clock.Now());
         endLeases.Parameters.AddWithValue("work_item_ids", episodes.Select(e => e.Lease.WorkItemId).ToArray());
         endLeases.Parameters.AddWithValue("lease_tokens", episodes.Select(e => e.Lease.LeaseToken).ToArray());
         endLeases.Parameters.AddWithValue("finished", episodes.Select(e => e.Result is null ? e.State is null : e.Result.EndsExecution).ToArray());
         endLeases.Parameters.AddWithValue("wakeups_seen", episodes.Select(e => e.State?.Inbox.Count >= InboxBatch ? -1 : e.Lease.Wakeups).ToArray());
-
-        var commits = new EpisodeCommit[episodes.Count];
-        bool[] leasing = new bool[episodes.Count];
-        WakeUps readies = WakeUps.None;
-        var writes = new EpisodeWrites();
-        var after = new List<NpgsqlBatchCommand>();
-        for (int i = 0; i < episodes.Count; i++)
-        {
-            (WorkItemLease lease, EpisodeState? state, EpisodeResult? result, bool leaseActivity) = episodes[i];
-            if (state is not null && result is not null)
-            {
-                (WakeUps readied, int lastSequence, bool leases) = this.AddEpisodeWrites(batch.BatchCommands, writes, after, lease, state, result, leaseActivity);
-                readies |= readied;
-                commits[i] = new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence);
-                leasing[i] = leases;
-            }
-            else
-            {
-                commits[i] = new EpisodeCommit(EpisodeCommitOutcome.Committed, 0);
-            }
-        }
-
-        // One worker's episodes: the activities are leased to it.
-        this.AddWrites(batch, writes, after, episodes[0].Lease.LeaseOwner);
-        AddConsumeInbox(batch.BatchCommands, episodes); // what the episodes read, or events of ended executions
-
-        await using (NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken))
-        {
-            await reader.ReadAsync(cancellationToken);
-            var handedBack = new HashSet<long>(reader.GetFieldValue<long[]>(1));
-            Dictionary<string, object[]> leasedRows = await ReadLeasedActivitiesAsync(reader, cancellationToken);
-            for (int i = 0; i < episodes.Count; i++)
-            {
-                WorkItemLease lease = episodes[i].Lease;
-
-                // The work item handed back rather than deleted: events came while the episode ran, and the next episode
-                // is ready now. A waiting dispatcher must hear of it, or it sleeps until its next poll.
-                if (handedBack.Contains(lease.WorkItemId))
-                {
-                    commits[i] = commits[i] with { HandedBack = true };
-                    readies |= lease.Kind == WorkKinds.Entity ? WakeUps.Entities : WakeUps.Episodes;
-                }
-
-                if (leasing[i] && IsLeased(leasedRows[lease.InstanceId]))
-                {
-                    commits[i] = commits[i] with { LeasedActivity = Leased(leasedRows[lease.InstanceId], lease, episodes[i].State!, episodes[i].Result!) };
-                }
-                else if (leasing[i])
-                {
-                    readies |= WakeUps.Activities; // a limit governs the activity: it waits in the queue for a slot
-                }
-            }
-        }
-
-        notifier.Ring(readies);
-        foreach ((_, EpisodeState? state, EpisodeResult? result, _) in episodes)
-        {
-            if (state is not null && result is not null)
-            {
-                RecordMetrics(state, result);
-            }
-        }
-
-        return commits;
+        return await this.WriteEpisodesAsync(batch, episodes, consumeInbox: true, cancellationToken);
     }
 
     /// <summary>Commits orchestration activities' results, each together with the episode it starts (docs/architecture.md,
@@ -239,73 +173,102 @@ internal sealed partial class EpisodeStore(
         exception.SqlState is LeaseLost or MovedOn or HistoryMoved or PostgresErrorCodes.DeadlockDetected
         || (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.TableName == "history");
 
+    /// <summary>Continuations' commits in one round trip: their fences (<c>ContinueAfterActivities.sql</c>), then the
+    /// episodes' writes (<see cref="WriteEpisodesAsync"/>). The activity's lease stands for the episode's: the fence and
+    /// the actor; its result is the episode's one fresh event, read from no inbox row.</summary>
     private async Task<EpisodeCommit[]> ContinueTogetherAsync(NpgsqlConnection connection, IReadOnlyList<Continuation> continuations, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection);
-        // Each statement finds its rows by key, so the batch keeps generic plans (the fence, left to itself, was planned at
-        // every step in the soak: 0.37 of its 0.49 ms a call). ExecuteQueryAsync skips the setting's row.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(KeyedPlans.GenericLookups));
-
-        // First the fences, all in one statement: every activity's lease ends before any instance row is written.
+        await using NpgsqlBatch batch = KeyedBatch(connection);
         NpgsqlBatchCommand fences = Command(batch.BatchCommands, "Orchestrations/Sql/ContinueAfterActivities.sql");
         fences.Parameters.AddWithValue("work_item_ids", continuations.Select(c => c.Activity.WorkItemId).ToArray());
         fences.Parameters.AddWithValue("lease_tokens", continuations.Select(c => c.Activity.LeaseToken).ToArray());
         fences.Parameters.AddWithValue("instance_ids", continuations.Select(c => c.Activity.InstanceId).ToArray());
         fences.Parameters.AddWithValue("last_sequences", continuations.Select(c => c.State.LastSequence).ToArray());
+        List<EpisodeToCommit> episodes = [.. continuations.Select(c => new EpisodeToCommit(c.Activity, c.State, c.Result, c.LeaseActivity))];
+        return await this.WriteEpisodesAsync(batch, episodes, consumeInbox: false, cancellationToken);
+    }
 
-        var commits = new EpisodeCommit[continuations.Count];
-        bool[] leasing = new bool[continuations.Count];
+    /// <summary>A commit's batch, starting with the setting that keeps its statements on generic plans: each reads every
+    /// table by the keys given (KeyedPlans), and left to itself PostgreSQL planned the fences, the activity's insert and
+    /// the inbox's consumption at most episodes (the continuation's fence: 0.37 of its 0.49 ms a call in the soak).
+    /// <see cref="OptionalFilterQuery.ExecuteQueryAsync"/> skips the setting's row.</summary>
+    private static NpgsqlBatch KeyedBatch(NpgsqlConnection connection)
+    {
+        var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(KeyedPlans.GenericLookups));
+        return batch;
+    }
+
+    /// <summary>Adds what the episodes decided to <paramref name="batch"/>, after its fences, and runs it: one implicit
+    /// transaction, whose checks raise (migrations 0008, 0022, 0023), so a lost lease or a moved history undoes all of
+    /// it.</summary>
+    /// <param name="consumeInbox">Whether the episodes read their events from the inbox (not a continuation's result).</param>
+    private async Task<EpisodeCommit[]> WriteEpisodesAsync(NpgsqlBatch batch, IReadOnlyList<EpisodeToCommit> episodes, bool consumeInbox, CancellationToken cancellationToken)
+    {
+        var commits = new EpisodeCommit[episodes.Count];
+        bool[] leasing = new bool[episodes.Count];
         WakeUps readies = WakeUps.None;
         var writes = new EpisodeWrites();
-        var after = new List<NpgsqlBatchCommand>();
-        for (int i = 0; i < continuations.Count; i++)
+        for (int i = 0; i < episodes.Count; i++)
         {
-            (WorkItemLease activity, EpisodeState state, EpisodeResult result, bool leaseActivity) = continuations[i];
-            (WakeUps readied, int lastSequence, bool leases) = this.AddEpisodeWrites(batch.BatchCommands, writes, after, activity, state, result, leaseActivity);
-            readies |= readied;
-            commits[i] = new EpisodeCommit(EpisodeCommitOutcome.Committed, lastSequence);
-            leasing[i] = leases;
+            (WorkItemLease lease, EpisodeState? state, EpisodeResult? result, bool leaseActivity) = episodes[i];
+            commits[i] = new EpisodeCommit(EpisodeCommitOutcome.Committed, 0);
+            if (state is not null && result is not null)
+            {
+                (WakeUps readied, int lastSequence, bool leases) = this.AddEpisodeWrites(batch.BatchCommands, writes, lease, state, result, leaseActivity);
+                readies |= readied;
+                commits[i] = commits[i] with { LastSequence = lastSequence };
+                leasing[i] = leases;
+            }
         }
 
-        // One worker's continuations: the activities are leased to it.
-        this.AddWrites(batch, writes, after, continuations[0].Activity.LeaseOwner);
+        // One worker's episodes: the activities are leased to it.
+        writes.AddTo(batch, clock, episodes[0].Lease.LeaseOwner, leaseOptions.Value.Duration, ActivityRetry, ActivityMaxAttempts);
+        if (consumeInbox)
+        {
+            AddConsumeInbox(batch.BatchCommands, episodes); // what the episodes read, or events of ended executions
+        }
+
         await using (NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken))
         {
+            // The fences' row: a leased episode's names the work items handed back rather than deleted.
+            await reader.ReadAsync(cancellationToken);
+            HashSet<long> handedBack = reader.GetName(reader.FieldCount - 1) == "handed_back" ? [.. reader.GetFieldValue<long[]>(reader.FieldCount - 1)] : [];
             Dictionary<string, object[]> leasedRows = await ReadLeasedActivitiesAsync(reader, cancellationToken);
-            for (int i = 0; i < continuations.Count; i++)
+            for (int i = 0; i < episodes.Count; i++)
             {
-                if (!leasing[i])
+                WorkItemLease lease = episodes[i].Lease;
+
+                // Events came while the episode ran, and the next episode is ready now. A waiting dispatcher must hear
+                // of it, or it sleeps until its next poll.
+                if (handedBack.Contains(lease.WorkItemId))
                 {
-                    continue;
+                    commits[i] = commits[i] with { HandedBack = true };
+                    readies |= lease.Kind == WorkKinds.Entity ? WakeUps.Entities : WakeUps.Episodes;
                 }
 
-                if (IsLeased(leasedRows[continuations[i].Activity.InstanceId]))
+                if (leasing[i] && IsLeased(leasedRows[lease.InstanceId]))
                 {
-                    commits[i] = commits[i] with
-                    {
-                        LeasedActivity = Leased(leasedRows[continuations[i].Activity.InstanceId], continuations[i].Activity, continuations[i].State, continuations[i].Result),
-                    };
+                    commits[i] = commits[i] with { LeasedActivity = Leased(leasedRows[lease.InstanceId], lease, episodes[i].State!, episodes[i].Result!) };
                 }
-                else
+                else if (leasing[i])
                 {
-                    readies |= WakeUps.Activities; // a limit governs it: it waits in the queue for a slot
+                    readies |= WakeUps.Activities; // a limit governs the activity: it waits in the queue for a slot
                 }
             }
         }
 
         notifier.Ring(readies);
-
-        foreach (Continuation continuation in continuations)
+        foreach ((_, EpisodeState? state, EpisodeResult? result, _) in episodes)
         {
-            RecordMetrics(continuation.State, continuation.Result);
+            if (state is not null && result is not null)
+            {
+                RecordMetrics(state, result);
+            }
         }
 
         return commits;
     }
-
-    /// <summary>Adds the commit's merged writes and then its episodes' other statements (<see cref="EpisodeWrites"/>).</summary>
-    private void AddWrites(NpgsqlBatch batch, EpisodeWrites writes, List<NpgsqlBatchCommand> after, string leaseOwner) =>
-        writes.AddTo(batch, clock, after, leaseOwner, leaseOptions.Value.Duration, ActivityRetry, ActivityMaxAttempts);
 
     /// <summary>Reads a commit's results to the end, so that any check raises here, keeping InsertLeasedActivity.sql's rows.</summary>
     /// <returns>Its rows by instance (one activity per episode, one episode per instance in a commit); empty when the
@@ -387,14 +350,15 @@ internal sealed partial class EpisodeStore(
     /// OrchestratorCompleted), the new work, children, events to other instances, and the instance's state.</summary>
     /// <param name="before">Where the statements that go before the history and the instance's update are added (children
     /// started, a new execution's first events).</param>
-    /// <param name="writes">The writes merged with the commit's other episodes' (<see cref="EpisodeWrites"/>).</param>
-    /// <param name="after">Where the statements that must follow the instance's update are added, in order.</param>
+    /// <param name="writes">The writes merged with the commit's other episodes' (<see cref="EpisodeWrites"/>), and the
+    /// statements that must follow the instances' update (<see cref="EpisodeWrites.After"/>).</param>
     /// <returns>The dispatcher loops the work the commit readies is for (new work items, a child, a parent's next episode,
     /// an event to another instance or an entity), the history sequence the commit leaves, and whether it leases the
     /// episode's one activity (InsertLeasedActivity.sql).</returns>
     private (WakeUps Readies, int LastSequence, bool LeasesActivity) AddEpisodeWrites(
-        IList<NpgsqlBatchCommand> before, EpisodeWrites writes, List<NpgsqlBatchCommand> after, WorkItemLease lease, EpisodeState state, EpisodeResult result, bool leaseActivity)
+        IList<NpgsqlBatchCommand> before, EpisodeWrites writes, WorkItemLease lease, EpisodeState state, EpisodeResult result, bool leaseActivity)
     {
+        List<NpgsqlBatchCommand> after = writes.After;
         // Only a step that schedules one activity and waits is handed to its worker: a fan-out is the queue's to spread.
         ScheduleActivityAction? handedOver = leaseActivity && result.Outcome == EpisodeOutcome.Waiting && result.Actions is [ScheduleActivityAction one] ? one : null;
         string actor = lease.LeaseOwner;

@@ -18,8 +18,8 @@ internal sealed class EpisodeWrites
     private readonly List<InstanceUpdate> updates = [];
     private readonly List<LeasedActivity> leased = [];
 
-    /// <summary>How many activities the commit leases; InsertLeasedActivity.sql answers a row for each.</summary>
-    public int LeasedActivities => this.leased.Count;
+    /// <summary>The episodes' other statements, in order: they follow the instances' update.</summary>
+    public List<NpgsqlBatchCommand> After { get; } = [];
 
     public void AddHistory(HistoryRows rows) => this.histories.Add(rows);
 
@@ -27,9 +27,9 @@ internal sealed class EpisodeWrites
 
     public void AddLeasedActivity(LeasedActivity activity) => this.leased.Add(activity);
 
-    /// <summary>Adds the merged statements to <paramref name="batch"/>, then the episodes' other statements, in order.</summary>
+    /// <summary>Adds the merged statements to <paramref name="batch"/>, then the episodes' other statements (<see cref="After"/>).</summary>
     /// <param name="leaseOwner">The worker that runs the episodes, to whom the activities are leased.</param>
-    public void AddTo(NpgsqlBatch batch, SqlClock clock, IEnumerable<NpgsqlBatchCommand> after, string leaseOwner, TimeSpan leaseDuration, string retryPolicy, int maxAttempts)
+    public void AddTo(NpgsqlBatch batch, SqlClock clock, string leaseOwner, TimeSpan leaseDuration, string retryPolicy, int maxAttempts)
     {
         if (this.histories.Count > 0)
         {
@@ -46,7 +46,7 @@ internal sealed class EpisodeWrites
             batch.BatchCommands.Add(this.LeaseCommand(clock.Now(), leaseOwner, leaseDuration, retryPolicy, maxAttempts));
         }
 
-        foreach (NpgsqlBatchCommand command in after)
+        foreach (NpgsqlBatchCommand command in this.After)
         {
             batch.BatchCommands.Add(command);
         }

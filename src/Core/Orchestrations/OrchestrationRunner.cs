@@ -48,39 +48,39 @@ internal sealed class OrchestrationRunner(
     {
         // The load's connection goes back to the pool before the commit, which joins other episodes' in a group
         // (GroupCommits) written on a connection of its own.
-        (EpisodeState? State, EpisodeResult? Result, bool Committed) ran;
+        (EpisodeState? State, EpisodeResult? Result, TimeSpan ClockOffset, bool Committed) ran;
         await using (NpgsqlConnection connection = await store.DataSource.OpenConnectionAsync(cancellationToken))
         {
             ran = await this.LoadAndReplayAsync(connection, lease, cancellationToken);
         }
 
-        if (ran is not (EpisodeState state, EpisodeResult result, _))
+        if (ran is not (EpisodeState state, EpisodeResult result, TimeSpan clockOffset, _))
         {
             return ran.Committed; // there was nothing to run
         }
 
-        TimeSpan clockOffset = state.Now - time.GetUtcNow();
         EpisodeCommit commit = await episodeCommits.CommitAsync(new EpisodeToCommit(lease, state, result, this.MayRunHere(result, runHere, stepsHandedOver: 0)));
         this.AfterCommit(lease.InstanceId, state, result, commit, clockOffset, runHere, stepsHandedOver: 0);
         return commit.Outcome == EpisodeCommitOutcome.Committed;
     }
 
-    /// <returns>The episode to commit; or, when there was nothing to run, no episode and whether the work item's own
-    /// commit (its end or its hand-back) committed.</returns>
-    private async Task<(EpisodeState? State, EpisodeResult? Result, bool Committed)> LoadAndReplayAsync(NpgsqlConnection connection, WorkItemLease lease, CancellationToken cancellationToken)
+    /// <returns>The episode to commit, with the database clock's offset from this process's at the load; or, when there
+    /// was nothing to run, no episode and whether the work item's own commit (its end or its hand-back) committed.</returns>
+    private async Task<(EpisodeState? State, EpisodeResult? Result, TimeSpan ClockOffset, bool Committed)> LoadAndReplayAsync(NpgsqlConnection connection, WorkItemLease lease, CancellationToken cancellationToken)
     {
         EpisodeState? state = await store.LoadAsync(connection, lease.InstanceId, !replayer.HasSession(lease.InstanceId), cancellationToken);
+        TimeSpan clockOffset = state is null ? TimeSpan.Zero : state.Now - time.GetUtcNow();
         if (state is null || !state.IsRunnable(lease))
         {
             // Finished, cancelled or moved on since this work item was queued: nothing to run.
-            return (null, null, (await store.CommitAsync(connection, lease, null, null, cancellationToken)).Outcome == EpisodeCommitOutcome.Committed);
+            return (null, null, clockOffset, (await store.CommitAsync(connection, lease, null, null, cancellationToken)).Outcome == EpisodeCommitOutcome.Committed);
         }
 
         List<OrchestrationEvent> fresh = state.Fresh.Select(e => e.Event).ToList();
         if (fresh.Count == 0)
         {
             // Woken with nothing new (the events went to an earlier episode): replaying would decide nothing.
-            return (null, null, (await store.CommitAsync(connection, lease, state, null, cancellationToken)).Outcome == EpisodeCommitOutcome.Committed);
+            return (null, null, clockOffset, (await store.CommitAsync(connection, lease, state, null, cancellationToken)).Outcome == EpisodeCommitOutcome.Committed);
         }
 
         // With this worker's session for the instance, the SDK needs only the new events; else the whole history.
@@ -94,7 +94,7 @@ internal sealed class OrchestrationRunner(
         }
 
         (state, result) = await this.TakeInLateEventsAsync(connection, lease, state, result, cancellationToken);
-        return (state, result, false);
+        return (state, result, clockOffset, false);
     }
 
     /// <summary>Commits an orchestration activity's result together with the next episode of its orchestration, when
