@@ -58,7 +58,12 @@ internal sealed partial class WorkItemDispatcher(
         int free = runner.FreeSlots;
         if (free <= 0)
         {
-            return this.settings.PollInterval;
+            runner.WakeOnFreedSlots(true);
+            free = runner.FreeSlots; // a slot freed before the setting woke nobody
+            if (free <= 0)
+            {
+                return this.settings.PollInterval;
+            }
         }
 
         try
@@ -69,21 +74,19 @@ internal sealed partial class WorkItemDispatcher(
                 _ = runner.Start(lease); // tracked by the runner, drained on shutdown
             }
 
-            // Work found: more is likely ready by the time this loop comes round (skipping the look at the next
-            // delayed item saves a round trip per lease under load; an idle queue costs one empty lease).
-            if (leases.Count > 0)
+            // A full batch: more is likely ready, so look again at once (under load, that skips the look at the next
+            // delayed item). Less than a full batch: nothing else was ready for this worker, so it waits for a ring, a
+            // slot it needs, or the next delayed item's time; before, it leased again at once and came here after an
+            // empty lease, and every slot freed woke it into another (in the soak, 516 leases a second for 1,000 tasks).
+            if (leases.Count >= free)
             {
                 return TimeSpan.Zero;
             }
 
+            runner.WakeOnFreedSlots(false);
+
             // While limited work is held, the next time is a recheck shortly (LimitedWork.RecheckInterval, from the query).
-            // One already due though nothing was leased is, for a worker without entities, most likely an entity's batch
-            // it leaves to another host: it asks again for its own kinds rather than loop at once until that host comes.
-            DateTimeOffset? next = await queue.NextVisibleAtAsync(stoppingToken);
-            if (this.kinds is not null && next <= time.GetUtcNow())
-            {
-                next = await queue.NextVisibleAtAsync(stoppingToken, this.kinds);
-            }
+            DateTimeOffset? next = await queue.NextVisibleAtAsync(stoppingToken, this.kinds);
 
             TimeSpan untilNext = next is { } due ? due - time.GetUtcNow() : this.settings.PollInterval;
             return untilNext < this.settings.PollInterval ? untilNext : this.settings.PollInterval;

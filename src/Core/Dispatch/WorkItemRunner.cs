@@ -37,12 +37,23 @@ internal sealed partial class WorkItemRunner(
     /// <summary>Successes handed to the <see cref="CompletionBatcher"/> and not yet committed.</summary>
     private int committing;
 
+    /// <summary>1 while a freed slot should wake the dispatchers (<see cref="WakeOnFreedSlots"/>).</summary>
+    private int wakeOnFreedSlots = 1;
+
     /// <summary>Slots free for more work under the concurrency limit. A success waiting for its batch's commit has
     /// stopped running, so its slot is free: the next lease overlaps that commit rather than waiting for it. Up to as
     /// many again may wait, so a commit that falls behind holds leasing back.</summary>
     public int FreeSlots => Math.Min(
         this.settings.Concurrency - (running.Count - Volatile.Read(ref this.committing)),
         2 * this.settings.Concurrency - running.Count);
+
+    /// <summary>Whether work that ends, or a success handed to its batch, wakes the dispatchers to lease into its slot.
+    /// Yes while ready work waited for a slot; no once a lease found less ready than it had room for: a slot freed then
+    /// leads only to an empty lease and a look at the next delayed item (in the soak, a lease and a half and a look for
+    /// every task). Work that becomes ready wakes them by its own ring.</summary>
+    /// <remarks>Set with a full fence before the caller reads <see cref="FreeSlots"/> again, and read after the slot is
+    /// freed: either the caller sees the slot, or the slot's owner sees the setting and wakes it.</remarks>
+    public void WakeOnFreedSlots(bool wake) => Interlocked.Exchange(ref this.wakeOnFreedSlots, wake ? 1 : 0);
 
     /// <summary>Starts the work in the background; the returned task ends once it is done: true when its
     /// outcome was recorded (or deliberately discarded), false when it could not be saved and the lease will
@@ -125,7 +136,7 @@ internal sealed partial class WorkItemRunner(
         {
             running.Remove(activity);
             activity.Dispose();
-            wake.Set();
+            this.SlotFreed();
         }
     }
 
@@ -202,7 +213,7 @@ internal sealed partial class WorkItemRunner(
     private async Task<bool> CompleteAsync(WorkItemLease lease, string? output)
     {
         Interlocked.Increment(ref this.committing);
-        wake.Set(); // a slot is free: the dispatcher may lease while the batch commits
+        this.SlotFreed(); // the dispatcher may lease into it while the batch commits
         try
         {
             return await completions.CompleteAsync(lease, output);
@@ -210,6 +221,14 @@ internal sealed partial class WorkItemRunner(
         finally
         {
             Interlocked.Decrement(ref this.committing);
+        }
+    }
+
+    private void SlotFreed()
+    {
+        if (Volatile.Read(ref this.wakeOnFreedSlots) == 1)
+        {
+            wake.Set();
         }
     }
 

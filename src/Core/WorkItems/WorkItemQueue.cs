@@ -21,9 +21,12 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
 
     /// <summary>When the earliest waiting (delayed or backing-off) work item becomes ready, if any; while limited work
     /// is ready but held by its limit, <see cref="Limits.LimitedWork.RecheckInterval"/> from now.</summary>
-    /// <param name="kinds">Only work of these kinds (slower: the kind is not in the ready index).</param>
+    /// <param name="kinds">Only work of these kinds; null for any.</param>
     public Task<DateTimeOffset?> NextVisibleAtAsync(CancellationToken cancellationToken, string[]? kinds = null) =>
-        this.NextTimeAsync(kinds is null ? "WorkItems/Sql/NextVisibleAt.sql" : "WorkItems/Sql/NextVisibleAtOfKinds.sql", kinds, cancellationToken);
+        this.NextTimeAsync(
+            "WorkItems/Sql/NextVisibleAt.sql",
+            new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)kinds ?? DBNull.Value },
+            cancellationToken);
 
     /// <summary>When work that limits govern may next be leased: as <see cref="NextVisibleAtAsync"/>, for that work alone.</summary>
     public Task<DateTimeOffset?> NextLimitedAtAsync(CancellationToken cancellationToken) =>
@@ -222,14 +225,14 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         return done;
     }
 
-    private async Task<DateTimeOffset?> NextTimeAsync(string sql, string[]? kinds, CancellationToken cancellationToken)
+    private async Task<DateTimeOffset?> NextTimeAsync(string sql, NpgsqlParameter? kinds, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(SqlText.Get(sql));
         command.Parameters.Add(clock.Now());
         command.Parameters.AddWithValue("limited_recheck", Limits.LimitedWork.RecheckInterval);
         if (kinds is not null)
         {
-            command.Parameters.AddWithValue("kinds", kinds);
+            command.Parameters.Add(kinds);
         }
 
         object? result = await command.Positional().ExecuteScalarAsync(cancellationToken);

@@ -1,0 +1,51 @@
+using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
+using TaskFlow.Core.Tests.Orchestrations;
+using TaskFlow.Dispatch;
+using TaskFlow.Instances;
+using TaskFlow.Leases;
+using TaskFlow.Notifications;
+using TaskFlow.Testing;
+using TaskFlow.WorkItems;
+
+namespace TaskFlow.Core.Tests.Dispatch;
+
+/// <summary>When work that ends wakes the dispatcher to lease into its slot.</summary>
+public sealed class FreedSlotWakeUpTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    /// <summary>In the soak (1,000 tasks a second, the worker mostly idle), every task's success and end woke the
+    /// dispatcher into a lease that found nothing and a look at the next delayed item: 516 leases and 229 looks a second.
+    /// A freed slot wakes it only while its last lease left ready work waiting for a slot; new work wakes it by its ring.</summary>
+    [Fact]
+    public async Task FinishedWork_WakesTheDispatcher_OnlyWhileReadyWorkWaitsForASlot()
+    {
+        await using ServiceProvider worker = Episodes.Worker(database, tasks => tasks.AddActivityFunc<object?, object?>("echo", (_, input) => input));
+        CompletionBatcher batcher = worker.GetRequiredService<CompletionBatcher>();
+        await batcher.StartAsync(CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        try
+        {
+            WorkItemRunner runner = worker.GetRequiredService<WorkItemRunner>();
+            WakeSignal wake = worker.GetRequiredService<WakeSignal>();
+            foreach (bool workWaits in new[] { false, true })
+            {
+                (TaskRecord task, _) = await worker.GetRequiredService<TaskFlowClient>().ScheduleNewTaskAsync(TestTasks.Submission(), "test");
+                long workItemId = await database.ScalarAsync<long>("SELECT id FROM taskflow.work_items WHERE instance_id = @id", ("id", task.Id));
+                WorkItemLease lease = Assert.Single(await worker.GetRequiredService<WorkItemLeases>().LeaseByIdsAsync("test-worker", [workItemId], CancellationToken.None));
+                runner.WakeOnFreedSlots(workWaits);
+                WakeSignal.Listener dispatcher = wake.Listen(); // after the submit's own ring
+
+                Assert.True(await runner.Start(lease));
+
+                Assert.Equal("succeeded", await database.ScalarAsync<string>("SELECT status FROM taskflow.instances WHERE id = @id", ("id", task.Id)));
+                Task woken = dispatcher.WaitAsync(TimeSpan.FromMinutes(1), new FakeTimeProvider(DateTimeOffset.UnixEpoch), stop.Token);
+                Assert.Equal(workWaits, woken.IsCompleted);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await batcher.StopAsync(CancellationToken.None);
+        }
+    }
+}
