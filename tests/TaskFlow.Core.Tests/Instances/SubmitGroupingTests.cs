@@ -66,5 +66,27 @@ public sealed class SubmitGroupingTests(PostgresDatabase database) : IClassFixtu
         Assert.Equal(100L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.instances WHERE name = 'beside-bad'"));
     }
 
+    /// <summary>New tasks of one caller, with no chosen id or idempotency key, are written without a transaction of their
+    /// own: their statements (the single-activity tasks', then each orchestration's) go in one batch, which PostgreSQL runs
+    /// as one implicit transaction. So a statement that fails after another succeeded still leaves nothing written.</summary>
+    [Fact]
+    public async Task ScheduleNewTasksAsync_WhoseOrchestrationFailsAfterItsTasksWereWritten_WritesNothing()
+    {
+        TaskFlowClient client = this.Client();
+        TaskSubmission[] submissions =
+        [
+            TestTasks.Submission(type: "before-bad-orchestration", inputJson: "1"),
+            TestTasks.Submission(type: "before-bad-orchestration", inputJson: "2"),
+            TestTasks.Submission(type: "bad-orchestration", inputJson: "{not json") with { IsOrchestration = true },
+        ];
+
+        PostgresException rejected = await Assert.ThrowsAsync<PostgresException>(() => client.ScheduleNewTasksAsync(submissions, "all-or-nothing"));
+
+        Assert.Equal(PostgresErrorCodes.InvalidTextRepresentation, rejected.SqlState);
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.instances WHERE created_by = 'all-or-nothing'"));
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM taskflow.work_items WHERE name = 'before-bad-orchestration'"));
+        Assert.Equal(2, (await client.ScheduleNewTasksAsync(submissions[..2], "all-or-nothing")).Count(answer => answer.Created));
+    }
+
     private TaskFlowClient Client() => new(database.DataSource, new SqlClock(TimeProvider.System));
 }
