@@ -2,8 +2,8 @@
 -- work is ready but held by its limit, @limited_recheck from now (slots and tokens free up unannounced). @kinds narrows
 -- it to some kinds of work (a worker that registers no Durable entity leaves entities' batches to a host that does, so
 -- it waits for its own next work, not for a batch it will not take); null for any.
--- The ready index leads with the priority, so a min(visible_at) over it read every waiting item (40 ms with 200,000
--- delayed, at every idle turn of every worker). Instead each priority present is found in turn, highest first (a loose
+-- The ready index leads with the priority, so a min(visible_at) over it read every waiting item (16-25 ms with 150,000
+-- waiting, at every idle turn of every worker). Instead each priority present is found in turn, highest first (a loose
 -- index scan: one probe each, a few at most), and its earliest item read from the index's order.
 -- The limited work's part is written out, not called as taskflow.next_limited_at (migration 0016): a SQL function whose
 -- body reads a table is not inlined, so PostgreSQL planned that body again at every call (0.13 of 0.15 ms).
