@@ -31,7 +31,9 @@ internal sealed partial class WorkItemRunner(
     ILogger<WorkItemRunner> logger)
 {
     private readonly WorkerOptions settings = options.Value;
+    private const int MinPruneInFlightAt = 64;
     private readonly List<Task> inFlight = [];
+    private int pruneInFlightAt = MinPruneInFlightAt;
     private volatile bool draining;
 
     /// <summary>Successes handed to the <see cref="CompletionBatcher"/> and not yet committed.</summary>
@@ -65,7 +67,14 @@ internal sealed partial class WorkItemRunner(
         Task<bool> run = Task.Run(() => this.RunAsync(activity));
         lock (this.inFlight)
         {
-            this.inFlight.RemoveAll(task => task.IsCompleted);
+            // Pruned when it has doubled since the last pruning, not at every start: a walk of every task in flight
+            // at each start was 2.5 % of a draining worker's CPU, with 512 to 1,024 of them.
+            if (this.inFlight.Count >= this.pruneInFlightAt)
+            {
+                this.inFlight.RemoveAll(task => task.IsCompleted);
+                this.pruneInFlightAt = Math.Max(MinPruneInFlightAt, 2 * this.inFlight.Count);
+            }
+
             this.inFlight.Add(run);
         }
 

@@ -36,7 +36,6 @@ internal sealed partial class EpisodeStore(
     // it throws goes to the orchestrator at once, whose TaskOptions decide on a retry, as in Durable Task.
     private const int ActivityMaxAttempts = 10;
     private const string ActivityRetry = "{\"maxAttempts\":10}";
-    private static readonly RetryPolicy ActivityRetryPolicy = JsonSerializer.Deserialize<RetryPolicy>(ActivityRetry, TaskFlowJson.Options)!;
     // Raised by the commit's checks (migration 0008).
     private const string LeaseLost = "TF001";
     private const string HistoryMoved = "TF002";
@@ -308,7 +307,7 @@ internal sealed partial class EpisodeStore(
             TaskId: scheduled.TaskId,
             Name: scheduled.Name,
             InputJson: scheduled.InputJson,
-            RetryPolicy: ActivityRetryPolicy,
+            RetryPolicyJson: ActivityRetry,
             Timeout: null,
             Attempt: 1,
             MaxAttempts: ActivityMaxAttempts,
