@@ -46,11 +46,11 @@ public sealed class WorkerProcess : IAsyncDisposable
     }
 
     public static WorkerProcess Start(string connectionString, params string[] settings) =>
-        Launch(BuiltAssembly("src", "Server", "TaskFlow.Server.dll"), ["--role", "worker", .. TaskFlowServer.FastWorkerSettings, .. settings], connectionString, new Dictionary<string, string>());
+        Launch(ServerAssembly, ["--role", "worker", .. TaskFlowServer.FastWorkerSettings, .. settings], connectionString, new Dictionary<string, string>());
 
     /// <summary>The server's binary with exactly these arguments and environment (a container's, say).</summary>
     public static WorkerProcess StartServer(IEnumerable<string> arguments, string connectionString, IReadOnlyDictionary<string, string> environment) =>
-        Launch(BuiltAssembly("src", "Server", "TaskFlow.Server.dll"), arguments, connectionString, environment);
+        Launch(ServerAssembly, arguments, connectionString, environment);
 
     /// <summary>A Durable Task Framework host over TaskFlow's orchestration service (tests/TaskFlow.DurableHost), with
     /// its tuning (<c>TASKFLOW_HOST_*</c>) in <paramref name="environment"/>. Its first line of output names its worker id.</summary>
@@ -147,6 +147,9 @@ public sealed class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>A built assembly of the same configuration and framework as the running tests.</summary>
+    /// <summary>The built server's DLL, which run.sh runs and the image publishes: the one these processes start.</summary>
+    public static string ServerAssembly => BuiltAssembly("src", "Server", "TaskFlow.Server.dll");
+
     private static string BuiltAssembly(string folder, string project, string assembly)
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));

@@ -51,7 +51,8 @@ internal sealed record WorkItemLease(
         TraceParent: reader.IsDBNull(first + 18) ? null : reader.GetString(first + 18));
 
     /// <summary>The work item's retry policy, read from its JSON when an attempt fails: most attempts succeed, and parsing it
-    /// at every lease was 5 % of a draining worker's CPU (<c>perf</c>, docs/benchmarks.md, "The thread pool's spinning").</summary>
+    /// at every lease was 5 % of a draining worker's CPU (docs/benchmarks.md, "The thread pool's spinning, measured again
+    /// and turned off").</summary>
     public RetryPolicy RetryPolicy => JsonSerializer.Deserialize<RetryPolicy>(this.RetryPolicyJson, TaskFlowJson.Options)!;
 
     public bool HasAttemptsLeft => this.Attempt < this.MaxAttempts;
