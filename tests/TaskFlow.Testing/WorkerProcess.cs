@@ -146,10 +146,10 @@ public sealed class WorkerProcess : IAsyncDisposable
         this.process.Dispose();
     }
 
-    /// <summary>A built assembly of the same configuration and framework as the running tests.</summary>
     /// <summary>The built server's DLL, which run.sh runs and the image publishes: the one these processes start.</summary>
     public static string ServerAssembly => BuiltAssembly("src", "Server", "TaskFlow.Server.dll");
 
+    /// <summary>A built assembly of the same configuration and framework as the running tests.</summary>
     private static string BuiltAssembly(string folder, string project, string assembly)
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));

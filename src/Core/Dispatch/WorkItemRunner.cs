@@ -30,8 +30,8 @@ internal sealed partial class WorkItemRunner(
     TimeProvider time,
     ILogger<WorkItemRunner> logger)
 {
-    private readonly WorkerOptions settings = options.Value;
     private const int MinPruneInFlightAt = 64;
+    private readonly WorkerOptions settings = options.Value;
     private readonly List<Task> inFlight = [];
     private int pruneInFlightAt = MinPruneInFlightAt;
     private volatile bool draining;

@@ -10,7 +10,6 @@ using TaskFlow.Json;
 using TaskFlow.Leases;
 using TaskFlow.Logging;
 using TaskFlow.Notifications;
-using TaskFlow.Retries;
 using TaskFlow.Telemetry;
 using TaskFlow.WorkItems;
 
