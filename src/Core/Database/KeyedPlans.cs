@@ -1,8 +1,7 @@
 namespace TaskFlow.Database;
 
 /// <summary>Planner settings for a hot statement that finds its rows by the keys it is given (ids, arrays of ids), so
-/// its plan can be made once per connection and kept (<see cref="Generic"/>), or made per call when optional filters
-/// choose the index (<see cref="Custom"/>). Sent before the statement in its implicit transaction
+/// its plan can be made once per connection and kept (<see cref="Generic"/>). Sent before the statement in its implicit transaction
 /// (<see cref="OptionalFilterQuery.TransactionSettings"/>), they end with it.</summary>
 /// <remarks>Planning cost more than running: in the soak (1,000 tasks a second, small batches) the lease took 0.53 ms a
 /// call to plan and 0.41 ms to run, the plain tasks' completion 0.33 ms and 0.31 ms (pg_stat_statements). PostgreSQL
@@ -17,18 +16,13 @@ namespace TaskFlow.Database;
 internal static class KeyedPlans
 {
     /// <summary>One generic plan per connection: for a statement of fixed shape.</summary>
-    public static readonly string Generic = Settings("force_generic_plan");
-
-    /// <summary>A plan per call: for a statement whose optional filters, when given, pick the index.</summary>
-    public static readonly string Custom = Settings("force_custom_plan");
+    public static readonly string Generic = OptionalFilterQuery.TransactionSettings(
+        ("enable_seqscan", "off"), ("enable_bitmapscan", "off"), ("enable_nestloop", "off"), ("enable_mergejoin", "off"),
+        ("plan_cache_mode", "force_generic_plan"));
 
     /// <summary>One generic plan per connection for each statement of a batch whose statements find their rows by key
     /// alone, with no join (an orchestration step's commit): only table scans are off, so a lookup that a statement
     /// correlates (a nested loop into an index) stays one.</summary>
     public static readonly string GenericLookups = OptionalFilterQuery.TransactionSettings(
         ("enable_seqscan", "off"), ("enable_bitmapscan", "off"), ("plan_cache_mode", "force_generic_plan"));
-
-    private static string Settings(string planCacheMode) => OptionalFilterQuery.TransactionSettings(
-        ("enable_seqscan", "off"), ("enable_bitmapscan", "off"), ("enable_nestloop", "off"), ("enable_mergejoin", "off"),
-        ("plan_cache_mode", planCacheMode));
 }

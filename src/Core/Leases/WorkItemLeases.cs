@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -15,9 +16,20 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
     // The two ways to lease differ only in which rows they choose.
     internal static readonly string LeaseNextSql = SqlText.Get("Leases/Sql/ChooseNext.sql") + SqlText.Get("Leases/Sql/LeaseChosen.sql");
     private static readonly string LeaseByIdsSql = SqlText.Get("Leases/Sql/ChooseByIds.sql") + SqlText.Get("Leases/Sql/LeaseChosen.sql");
+    private static readonly string[] KnownKinds = [WorkKinds.Activity, WorkKinds.Orchestration, WorkKinds.Timer, WorkKinds.Entity];
+    private static readonly ConcurrentDictionary<string, string> LeaseOfKindsSql = new(StringComparer.Ordinal);
 
-    /// <summary>The planner settings <see cref="LeaseNextSql"/> runs under, for its implicit transaction only: one generic
-    /// plan for the worker's usual lease (any ready work), a plan per call when filters narrow it.</summary>
+    /// <summary>The lease of <paramref name="kinds"/> only (any kind when null): <see cref="LeaseNextSql"/> with the kinds
+    /// written into its text, one text per set of kinds, so that each keeps a generic plan that knows them.</summary>
+    /// <remarks>As a parameter, the kinds are unknown to a generic plan, which then cannot use the episodes' own index
+    /// (<c>work_items_ready_episodes</c>, whose predicate names them) and would walk every ready activity ahead of the
+    /// episodes it looks for. The sets are few and fixed (the Durable provider's loops, the server's worker).</remarks>
+    internal static string LeaseNextSqlFor(string[]? kinds) => kinds is null ? LeaseNextSql : LeaseOfKindsSql.GetOrAdd(
+        string.Join(',', kinds.Select(kind => KnownKinds.Contains(kind) ? kind : throw new ArgumentException($"Unknown kind of work '{kind}'.", nameof(kinds)))),
+        list => LeaseNextSql.Replace("@kinds::text[]", $"'{{{list}}}'::text[]", StringComparison.Ordinal));
+
+    /// <summary>The planner settings every lease runs under, for its implicit transaction only: one generic plan per
+    /// connection for each text (<see cref="LeaseNextSqlFor"/>).</summary>
     /// <remarks>The lease must walk the ready index in its order, stop after the batch, and find the chosen rows by id,
     /// and the queue's statistics mislead the planner about that. A queue that grew since it was last analysed (every
     /// burst) looks a few rows long, so it preferred a bitmap scan that sorts every ready row (10-40 ms per lease with a
@@ -32,13 +44,16 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
     /// <para>A generic plan once joined the instances by a full scan: made while the table was small, and kept as it grew
     /// (20-50 ms a lease in <c>./bench/run.sh steady-1000</c>; docs/benchmarks.md, "The lease's generic plan"). The lease
     /// was then planned per call, which in the soak cost more than running it (0.53 against 0.41 ms a call). With every
-    /// table bounded by its ids, the generic plan is the same at any size (<c>LeasePlanTests</c>). Filters keep a plan
-    /// per call: only then can the episodes' lease use their own index (<c>@kinds</c>). A lease that may take activities
-    /// walks the ready index whatever else it takes (the episodes' index holds no activity), so it keeps one plan too: the
-    /// server's worker, which leaves entities' batches to a host that has them, was planned at every call before (in the
-    /// soak, 300 leases a second of a row or two each).</para></remarks>
-    private static string PlannerSettings(string[]? kinds, bool orchestrationWorkOnly, bool limitedOnly) =>
-        (kinds is null || kinds.Contains(WorkKinds.Activity)) && !orchestrationWorkOnly && !limitedOnly ? KeyedPlans.Generic : KeyedPlans.Custom;
+    /// table bounded by its ids, the generic plan is the same at any size (<c>LeasePlanTests</c>). The server's worker that
+    /// leaves entities' batches to a host that has them was planned at every call before (in the soak, 300 leases a second
+    /// of a row or two each).</para>
+    /// <para>The leases that filter (the Durable provider's episode and activity loops, queue dispatch) were planned per
+    /// call too, so that the given kinds could pick the episodes' index: 0.33-0.38 ms of planning against 0.03 ms of
+    /// running in the provider's one-at-a-time sequences, at 6-8 leases a sequence (pg_stat_statements; docs/benchmarks.md,
+    /// "The provider's leases and results on kept plans"). With the kinds in the text the generic plan uses that index,
+    /// and the flags stay parameters whose filters a generic plan keeps cheaply (a one-time filter for
+    /// <c>@limited_only</c>, a per-row check whose lookup by id runs only when <c>@orchestration_work_only</c> is set).</para></remarks>
+    private static string PlannerSettings => KeyedPlans.Generic;
 
     private TimeSpan Duration => options.Value.Duration;
 
@@ -52,14 +67,18 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
         bool limitedOnly = false)
     {
         await using NpgsqlBatch batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(PlannerSettings(kinds, orchestrationWorkOnly, limitedOnly)));
-        var lease = new NpgsqlBatchCommand(LeaseNextSql);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(PlannerSettings));
+        var lease = new NpgsqlBatchCommand(LeaseNextSqlFor(kinds));
         batch.BatchCommands.Add(lease);
         lease.Parameters.Add(clock.Now());
         lease.Parameters.AddWithValue("worker_id", workerId);
         lease.Parameters.AddWithValue("batch_size", batchSize);
         lease.Parameters.AddWithValue("lease_duration", this.Duration);
-        lease.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds ?? (object)DBNull.Value });
+        if (kinds is null)
+        {
+            lease.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = DBNull.Value });
+        }
+
         lease.Parameters.AddWithValue("orchestration_work_only", orchestrationWorkOnly);
         lease.Parameters.AddWithValue("limited_only", limitedOnly);
         await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken);

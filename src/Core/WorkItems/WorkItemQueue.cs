@@ -104,14 +104,11 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         bool orchestrationActivities, IReadOnlyList<(WorkItemLease Lease, string? OutputJson)> outcomes, EpisodeHandOff? handOff,
         CancellationToken cancellationToken)
     {
-        // A plain task's completion bounds both tables by the ids it is given, so it keeps one plan (KeyedPlans): planned
-        // per call, it cost more to plan than to run in small batches. The orchestrations' (rarer, and joined by their
-        // instances) are planned as PostgreSQL chooses.
+        // Both completions bound every table by the ids they are given or find, so each keeps one plan (KeyedPlans):
+        // planned per call, they cost more to plan than to run in small batches (the orchestrations' activities in the
+        // provider's one-at-a-time steps: 0.42-0.53 ms of planning against 0.15-0.19 ms of running).
         await using NpgsqlBatch batch = dataSource.CreateBatch();
-        if (!orchestrationActivities)
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(KeyedPlans.Generic));
-        }
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(KeyedPlans.Generic));
 
         var command = new NpgsqlBatchCommand(SqlText.Get(orchestrationActivities ? "WorkItems/Sql/CompleteOrchestrationActivities.sql" : "WorkItems/Sql/CompleteActivityTasks.sql"));
         batch.BatchCommands.Add(command);
@@ -124,12 +121,7 @@ internal sealed class WorkItemQueue(NpgsqlDataSource dataSource, SqlClock clock,
         command.Parameters.AddWithValue("lease_duration", handOff?.LeaseDuration ?? TimeSpan.Zero);
         var completed = new List<long>(outcomes.Count);
         var handed = new List<WorkItemLease>();
-        await using NpgsqlDataReader reader = await batch.Positional().ExecuteReaderAsync(cancellationToken);
-        if (!orchestrationActivities)
-        {
-            await reader.NextResultAsync(cancellationToken); // past the settings' row
-        }
-
+        await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             // A completed work item's id, or (orchestrations' activities, with a hand-off) an episode leased for it.

@@ -3,8 +3,9 @@
 -- index, highest priority first, then the longest ready. @kinds narrows the choice to some kinds of work (the Durable
 -- Task Framework's dispatchers lease episodes and activities apart), @orchestration_work_only to an orchestration's
 -- work (a Durable host cannot run TaskFlow's single-activity tasks), and @limited_only to limited work (queue
--- dispatch, whose doorbells ring only unlimited work).
--- Followed by LeaseChosen.sql, which leases what this picks (WorkItemQueue joins the two).
+-- dispatch, whose doorbells ring only unlimited work). A set of kinds is written into the text in place of @kinds
+-- (WorkItemLeases.LeaseNextSqlFor), so that the generic plan each text keeps can take the episodes' own index.
+-- Followed by LeaseChosen.sql, which leases what this picks (WorkItemLeases joins the two).
 WITH limited AS (
     SELECT id, granted_at
     FROM taskflow.choose_limited(@now, @batch_size, @kinds::text[], @orchestration_work_only, @worker_id)

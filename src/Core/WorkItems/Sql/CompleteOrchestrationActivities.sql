@@ -9,13 +9,15 @@
 -- that worker at once, as LeaseChosen.sql would lease it, and returned after the completed ids (work_item_id NULL):
 -- the host's episode dispatcher runs it without a lease of its own through the queue. One that was queued already
 -- (xmax <> 0: the insert became the update) keeps its state: someone may hold it, or lease it now.
+-- Each table is read by the ids given or found (the "= ANY" conditions, which repeat the joins): it runs on one generic
+-- plan, made perhaps while the tables were small, and kept as they grow (KeyedPlans).
 WITH input AS (
     SELECT * FROM unnest(@work_item_ids::bigint[], @lease_tokens::bigint[], @outputs::text[], @workers::text[])
         AS t (work_item_id, lease_token, output, worker)
 ), finished AS (
     DELETE FROM taskflow.work_items AS w
     USING input
-    WHERE w.id = input.work_item_id AND w.lease_token = input.lease_token
+    WHERE w.id = input.work_item_id AND w.lease_token = input.lease_token AND w.id = ANY(@work_item_ids)
     RETURNING w.id AS work_item_id, w.instance_id, w.execution, w.task_id, w.attempt, w.leased_at,
               input.output::jsonb AS output, input.worker
 ), received AS (
@@ -34,7 +36,7 @@ WITH input AS (
            CASE WHEN @lease_to::text IS NOT NULL THEN coalesce(@now, now()) + @lease_duration::interval END,
            CASE WHEN @lease_to::text IS NOT NULL THEN 1 ELSE 0 END
     FROM (SELECT instance_id, min(execution) AS execution FROM finished GROUP BY instance_id) AS f
-    JOIN taskflow.instances AS i ON i.id = f.instance_id
+    JOIN taskflow.instances AS i ON i.id = f.instance_id AND i.id = ANY(ARRAY(SELECT instance_id FROM finished))
     WHERE i.execution >= f.execution AND i.status = ANY (taskflow.runnable_statuses())
     ORDER BY i.id
     ON CONFLICT (instance_id, execution, kind, task_id) DO UPDATE
@@ -47,7 +49,7 @@ WITH input AS (
            w.attempt, w.max_attempts, w.lease_token, w.leased_at, w.lease_expires_at, @lease_to AS lease_owner, w.wakeups,
            i.kind AS instance_kind, w.created_at, i.trace_parent
     FROM woken AS w
-    JOIN taskflow.instances AS i ON i.id = w.instance_id
+    JOIN taskflow.instances AS i ON i.id = w.instance_id AND i.id = ANY(ARRAY(SELECT instance_id FROM woken))
     WHERE w.inserted AND @lease_to::text IS NOT NULL
 )
 -- One row per completed work item, then one per leased episode (a full join on false is a union that types the NULLs).
