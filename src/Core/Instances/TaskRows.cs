@@ -10,13 +10,17 @@ internal sealed class TaskRows(NpgsqlDataSource dataSource, SqlClock clock)
 {
     /// <summary>The tasks with these ids (those that exist), read on <paramref name="connection"/> when given (a caller's
     /// connection: a second one from the pool per request starves the pool under load).</summary>
+    /// <remarks>On one generic plan per connection (<see cref="KeyedPlans.GenericLookups"/>): the statement reads each
+    /// table by the ids given, and PostgreSQL had planned it at every call, 0.23 ms of planning against 0.04 ms of running
+    /// (every orchestration's submit reads its task back; pg_stat_statements in the provider's one-at-a-time sequences).</remarks>
     public async Task<IReadOnlyDictionary<string, TaskRecord>> GetAsync(string[] ids, CancellationToken cancellationToken, NpgsqlConnection? connection = null)
     {
-        await using NpgsqlCommand command = connection is null
-            ? dataSource.CreateCommand(SqlText.Get("Instances/Sql/GetTasks.sql"))
-            : new NpgsqlCommand(SqlText.Get("Instances/Sql/GetTasks.sql"), connection);
+        await using NpgsqlBatch batch = connection is null ? dataSource.CreateBatch() : new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(KeyedPlans.GenericLookups));
+        var command = new NpgsqlBatchCommand(SqlText.Get("Instances/Sql/GetTasks.sql"));
+        batch.BatchCommands.Add(command);
         command.Parameters.AddWithValue("ids", ids);
-        await using NpgsqlDataReader reader = await command.Positional().ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await batch.ExecuteQueryAsync(cancellationToken);
         return (await this.ReadAllAsync(reader, cancellationToken)).ToDictionary(task => task.Id);
     }
 
