@@ -16,13 +16,8 @@ public sealed class CompletionPlanTests(PostgresDatabase database) : IClassFixtu
     [Fact]
     public async Task Completion_KeepsOnePlan_ThatReadsOnlyItsTasks_AsTheTablesGrow()
     {
-        var work = new QueueOnFakeClock(database.DataSource, DateTimeOffset.Parse("2030-01-01T00:00:00Z"), TimeSpan.FromMinutes(5));
-        // One connection, so every completion meets the same server session and its prepared statements.
-        await using NpgsqlDataSource oneConnection = TaskFlowDataSource.Create(
-            new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 1 }.ToString());
-        var completions = new WorkItemQueue(
-            oneConnection, work.Clock, new WorkReadyNotifier(oneConnection, new WakeSignal(), NullLogger<WorkReadyNotifier>.Instance));
-        await database.ExecuteAsync("DELETE FROM taskflow.work_items"); // the other tests' rows
+        (QueueOnFakeClock work, NpgsqlDataSource source, WorkItemQueue completions) = await this.CompletionsOnOneConnectionAsync();
+        await using NpgsqlDataSource oneConnection = source;
         for (int i = 0; i < 8; i++)
         {
             await work.Client.ScheduleNewTaskAsync(TestTasks.Submission(), "test");
@@ -44,8 +39,8 @@ public sealed class CompletionPlanTests(PostgresDatabase database) : IClassFixtu
             new Dictionary<string, string>
             {
                 ["now"] = "NULL",
-                ["work_item_ids"] = Array(next.Select(l => l.WorkItemId.ToString(System.Globalization.CultureInfo.InvariantCulture))),
-                ["lease_tokens"] = Array(next.Select(l => l.LeaseToken.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                ["work_item_ids"] = Array(next.Select(l => Number(l.WorkItemId))),
+                ["lease_tokens"] = Array(next.Select(l => Number(l.LeaseToken))),
                 ["outputs"] = Array(next.Select(_ => "1")),
                 ["workers"] = Array(next.Select(_ => "worker-a")),
             });
@@ -64,12 +59,8 @@ public sealed class CompletionPlanTests(PostgresDatabase database) : IClassFixtu
     [Fact]
     public async Task OrchestrationResults_KeepOnePlan_ThatReadsOnlyTheirRows_AsTheTablesGrow()
     {
-        var work = new QueueOnFakeClock(database.DataSource, DateTimeOffset.Parse("2030-01-01T00:00:00Z"), TimeSpan.FromMinutes(5));
-        await using NpgsqlDataSource oneConnection = TaskFlowDataSource.Create(
-            new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 1 }.ToString());
-        var completions = new WorkItemQueue(
-            oneConnection, work.Clock, new WorkReadyNotifier(oneConnection, new WakeSignal(), NullLogger<WorkReadyNotifier>.Instance));
-        await database.ExecuteAsync("DELETE FROM taskflow.work_items"); // the other tests' rows
+        (QueueOnFakeClock work, NpgsqlDataSource source, WorkItemQueue completions) = await this.CompletionsOnOneConnectionAsync();
+        await using NpgsqlDataSource oneConnection = source;
         for (int i = 0; i < 8; i++)
         {
             await database.ExecuteAsync(OrchestrationsWithAnActivity($"few-{i}-", 1));
@@ -89,8 +80,8 @@ public sealed class CompletionPlanTests(PostgresDatabase database) : IClassFixtu
             new Dictionary<string, string>
             {
                 ["now"] = "NULL",
-                ["work_item_ids"] = Array(next.Select(l => l.WorkItemId.ToString(System.Globalization.CultureInfo.InvariantCulture))),
-                ["lease_tokens"] = Array(next.Select(l => l.LeaseToken.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                ["work_item_ids"] = Array(next.Select(l => Number(l.WorkItemId))),
+                ["lease_tokens"] = Array(next.Select(l => Number(l.LeaseToken))),
                 ["outputs"] = Array(next.Select(_ => "1")),
                 ["workers"] = Array(next.Select(_ => "worker-a")),
                 ["lease_to"] = "'worker-a'",
@@ -114,6 +105,21 @@ public sealed class CompletionPlanTests(PostgresDatabase database) : IClassFixtu
         SELECT '{{prefix}}' || n, 1, 'activity', 1, 'square', 5, '{"maxAttempts":3}', 3, now() - interval '1 minute', now()
         FROM generate_series(1, {{count}}) AS n
         """;
+
+    /// <summary>A queue on a fake clock, and completions through a pool of one connection, so every completion meets the
+    /// same server session and its prepared statements; the queue emptied of the other tests' rows.</summary>
+    private async Task<(QueueOnFakeClock Work, NpgsqlDataSource OneConnection, WorkItemQueue Completions)> CompletionsOnOneConnectionAsync()
+    {
+        var work = new QueueOnFakeClock(database.DataSource, DateTimeOffset.Parse("2030-01-01T00:00:00Z"), TimeSpan.FromMinutes(5));
+        NpgsqlDataSource oneConnection = TaskFlowDataSource.Create(
+            new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 1 }.ToString());
+        var completions = new WorkItemQueue(
+            oneConnection, work.Clock, new WorkReadyNotifier(oneConnection, new WakeSignal(), NullLogger<WorkReadyNotifier>.Instance));
+        await database.ExecuteAsync("DELETE FROM taskflow.work_items");
+        return (work, oneConnection, completions);
+    }
+
+    private static string Number(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Array(IEnumerable<string> values) => $"'{{{string.Join(',', values)}}}'";
 }
