@@ -36,14 +36,7 @@ public sealed class CompletionPlanTests(PostgresDatabase database) : IClassFixtu
         IReadOnlyList<WorkItemLease> next = await work.Leases.LeaseNextAsync("worker-a", 250, CancellationToken.None);
         (string plan, long generic, long custom) = await QueryPlans.ExplainPreparedAsync(
             oneConnection, "%Records the success of many single-activity tasks%", SqlText.Get("WorkItems/Sql/CompleteActivityTasks.sql"), KeyedPlans.Generic,
-            new Dictionary<string, string>
-            {
-                ["now"] = "NULL",
-                ["work_item_ids"] = Array(next.Select(l => Number(l.WorkItemId))),
-                ["lease_tokens"] = Array(next.Select(l => Number(l.LeaseToken))),
-                ["outputs"] = Array(next.Select(_ => "1")),
-                ["workers"] = Array(next.Select(_ => "worker-a")),
-            });
+            CompletionArguments(next));
 
         Assert.True(generic > 0, "The completion never ran on its generic plan.");
         Assert.Equal(0L, custom);
@@ -77,16 +70,7 @@ public sealed class CompletionPlanTests(PostgresDatabase database) : IClassFixtu
         (string plan, long generic, long custom) = await QueryPlans.ExplainPreparedAsync(
             oneConnection, "%Records the results of many orchestration activities%", SqlText.Get("WorkItems/Sql/CompleteOrchestrationActivities.sql"),
             KeyedPlans.Generic,
-            new Dictionary<string, string>
-            {
-                ["now"] = "NULL",
-                ["work_item_ids"] = Array(next.Select(l => Number(l.WorkItemId))),
-                ["lease_tokens"] = Array(next.Select(l => Number(l.LeaseToken))),
-                ["outputs"] = Array(next.Select(_ => "1")),
-                ["workers"] = Array(next.Select(_ => "worker-a")),
-                ["lease_to"] = "'worker-a'",
-                ["lease_duration"] = "'5 minutes'",
-            });
+            CompletionArguments(next, leaseTo: "'worker-a'"));
 
         Assert.True(generic > 0, "The results never ran on their generic plan.");
         Assert.Equal(0L, custom);
@@ -118,6 +102,19 @@ public sealed class CompletionPlanTests(PostgresDatabase database) : IClassFixtu
         await database.ExecuteAsync("DELETE FROM taskflow.work_items");
         return (work, oneConnection, completions);
     }
+
+    /// <summary>A completion's arguments for <paramref name="leases"/>, each with the output 1; the orchestrations' also
+    /// name the host their episodes are leased to (<paramref name="leaseTo"/>).</summary>
+    private static Dictionary<string, string> CompletionArguments(IReadOnlyList<WorkItemLease> leases, string leaseTo = "NULL") => new()
+    {
+        ["now"] = "NULL",
+        ["work_item_ids"] = Array(leases.Select(l => Number(l.WorkItemId))),
+        ["lease_tokens"] = Array(leases.Select(l => Number(l.LeaseToken))),
+        ["outputs"] = Array(leases.Select(_ => "1")),
+        ["workers"] = Array(leases.Select(_ => "worker-a")),
+        ["lease_to"] = leaseTo,
+        ["lease_duration"] = "'5 minutes'",
+    };
 
     private static string Number(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
