@@ -16,7 +16,6 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
     // The two ways to lease differ only in which rows they choose.
     internal static readonly string LeaseNextSql = SqlText.Get("Leases/Sql/ChooseNext.sql") + SqlText.Get("Leases/Sql/LeaseChosen.sql");
     private static readonly string LeaseByIdsSql = SqlText.Get("Leases/Sql/ChooseByIds.sql") + SqlText.Get("Leases/Sql/LeaseChosen.sql");
-    private static readonly string[] KnownKinds = [WorkKinds.Activity, WorkKinds.Orchestration, WorkKinds.Timer, WorkKinds.Entity];
     private static readonly ConcurrentDictionary<string, string> LeaseOfKindsSql = new(StringComparer.Ordinal);
 
     /// <summary>The lease of <paramref name="kinds"/> only (any kind when null): <see cref="LeaseNextSql"/> with the kinds
@@ -25,7 +24,7 @@ internal sealed class WorkItemLeases(NpgsqlDataSource dataSource, SqlClock clock
     /// (<c>work_items_ready_episodes</c>, whose predicate names them) and would walk every ready activity ahead of the
     /// episodes it looks for. The sets are few and fixed (the Durable provider's loops, the server's worker).</remarks>
     internal static string LeaseNextSqlFor(string[]? kinds) => kinds is null ? LeaseNextSql : LeaseOfKindsSql.GetOrAdd(
-        string.Join(',', kinds.Select(kind => KnownKinds.Contains(kind) ? kind : throw new ArgumentException($"Unknown kind of work '{kind}'.", nameof(kinds)))),
+        string.Join(',', kinds.Select(kind => WorkKinds.All.Contains(kind) ? kind : throw new ArgumentException($"Unknown kind of work '{kind}'.", nameof(kinds)))),
         list => LeaseNextSql.Replace("@kinds::text[]", $"'{{{list}}}'::text[]", StringComparison.Ordinal));
 
     /// <summary>The planner settings every lease runs under, for its implicit transaction only: one generic plan per

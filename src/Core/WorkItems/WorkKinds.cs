@@ -10,4 +10,7 @@ internal static class WorkKinds
     /// <summary>A Durable entity's next batch of operations (the server's <c>EntityBatchRunner</c>, or the Durable Task
     /// Framework's entity dispatcher through the storage provider).</summary>
     public const string Entity = "entity";
+
+    /// <summary>Every kind, in one order (the schema's <c>work_kind_is_known</c> check allows no other).</summary>
+    public static readonly IReadOnlyList<string> All = [Activity, Orchestration, Timer, Entity];
 }

@@ -8,9 +8,7 @@ namespace TaskFlow.Dispatch.Doorbells;
 /// backlog, and a <c>-poison</c> queue beside each.</summary>
 internal sealed class DoorbellQueues(IOptions<QueueDispatchOptions> options)
 {
-    private static readonly string[] Kinds = [WorkKinds.Activity, WorkKinds.Orchestration, WorkKinds.Timer, WorkKinds.Entity];
-
-    public IReadOnlyList<string> All { get; } = Kinds.Select(kind => $"{options.Value.QueuePrefix}-{kind}").ToArray();
+    public IReadOnlyList<string> All { get; } = WorkKinds.All.Select(kind => $"{options.Value.QueuePrefix}-{kind}").ToArray();
 
     public string For(string kind) => $"{options.Value.QueuePrefix}-{kind}";
 

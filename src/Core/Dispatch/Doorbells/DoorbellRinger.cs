@@ -31,8 +31,6 @@ internal sealed partial class DoorbellRinger(
     /// <summary>Puts at a time: Azure queues take one message per request, so puts go out side by side.</summary>
     private const int ParallelPuts = 16;
 
-    private static readonly string[] Kinds = [WorkKinds.Activity, WorkKinds.Orchestration, WorkKinds.Timer, WorkKinds.Entity];
-
     private long lastLostCheck;
 
     protected override TimeSpan Interval => options.Value.RingInterval;
@@ -72,7 +70,7 @@ internal sealed partial class DoorbellRinger(
 
         this.lastLostCheck = this.Clock.GetTimestamp();
         int rung = 0;
-        foreach (string kind in Kinds)
+        foreach (string kind in WorkKinds.All)
         {
             long expected = await store.CountRungAsync(kind, cancellationToken);
             if (expected == 0)
